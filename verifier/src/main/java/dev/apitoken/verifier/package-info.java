@@ -1,0 +1,2 @@
+/** Offline verification of ApiToken JWTs. */
+package dev.apitoken.verifier;
