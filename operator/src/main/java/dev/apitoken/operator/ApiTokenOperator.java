@@ -1,0 +1,143 @@
+package dev.apitoken.operator;
+
+import dev.apitoken.operator.api.ApiToken;
+import dev.apitoken.operator.config.OperatorConfig;
+import dev.apitoken.operator.publish.TrustConfigMapWriter;
+import dev.apitoken.operator.publish.TrustPublisher;
+import dev.apitoken.operator.reconcile.ApiTokenReconciler;
+import dev.apitoken.operator.reconcile.EventRecorder;
+import dev.apitoken.operator.reconcile.SpecResolver;
+import dev.apitoken.operator.store.ConfigMapIndexBlockStore;
+import dev.apitoken.operator.store.KeyRingSecretStore;
+import dev.apitoken.operator.token.IndexAllocator;
+import dev.apitoken.operator.token.TokenIssuer;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The whole operator, wired once: production ({@link Main}) and the embedded run use this same
+ * class and differ only in the client and configuration they pass in.
+ */
+public final class ApiTokenOperator implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(ApiTokenOperator.class);
+
+  /** Indices reserved per write of the index counter: one API write per this many tokens. */
+  static final int INDEX_BLOCK_SIZE = 1024;
+
+  private final KubernetesClient client;
+  private final OperatorConfig config;
+  private final Tuning tuning;
+  private final Clock clock;
+  private final SecureRandom random;
+  private final ScheduledExecutorService maintenance =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "keyring-maintenance");
+            t.setDaemon(true);
+            return t;
+          });
+  private EventRecorder events;
+  private KeyRingSecretStore keyRing;
+  private Operator operator;
+
+  /** Knobs that are not user configuration: tests shorten them. */
+  public record Tuning(Duration maxResync, Duration maintenancePeriod, boolean exitOnStopLeading) {
+    public static Tuning production() {
+      return new Tuning(Duration.ofMinutes(10), Duration.ofMinutes(1), true);
+    }
+  }
+
+  public ApiTokenOperator(
+      KubernetesClient client, OperatorConfig config, Tuning tuning, Clock clock, SecureRandom random) {
+    this.client = client;
+    this.config = config;
+    this.tuning = tuning;
+    this.clock = clock;
+    this.random = random;
+  }
+
+  public synchronized void start() {
+    TrustPublisher trust =
+        new TrustPublisher(
+            new TrustConfigMapWriter(client, config.trustConfigMapName()), config.operatorNamespace());
+    keyRing = new KeyRingSecretStore(client, config, clock, random, trust::publishKeys);
+    keyRing.start();
+    IndexAllocator indices =
+        new IndexAllocator(
+            new ConfigMapIndexBlockStore(client, config.operatorNamespace(), config.stateConfigMapName()),
+            INDEX_BLOCK_SIZE);
+    TokenIssuer issuer =
+        new TokenIssuer(config.statusListUri(), keyRing::activeKey, indices, random, clock);
+    events = new EventRecorder(client, clock);
+    ApiTokenReconciler reconciler =
+        new ApiTokenReconciler(
+            new SpecResolver(config), issuer, keyRing::current, events, clock, tuning.maxResync());
+
+    operator =
+        new Operator(
+            overrider -> {
+              overrider
+                  .withKubernetesClient(client)
+                  .withCloseClientOnStop(false)
+                  // One code path for tests and production: the mock API has no server-side apply.
+                  .withUseSSAToPatchPrimaryResource(false)
+                  .withSSABasedCreateUpdateMatchForDependentResources(false);
+              if (config.leaderElection()) {
+                overrider.withLeaderElectionConfiguration(
+                    LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration(config.leaseName())
+                        .withLeaseNamespace(config.operatorNamespace())
+                        .withExitOnStopLeading(tuning.exitOnStopLeading())
+                        .build());
+              }
+            });
+    operator.register(
+        reconciler,
+        overrider -> {
+          if (!config.watchesAllNamespaces()) {
+            overrider.settingNamespaces(config.watchNamespaces());
+          }
+        });
+    operator.start();
+    long period = tuning.maintenancePeriod().toMillis();
+    maintenance.scheduleWithFixedDelay(this::maintainKeys, period, period, TimeUnit.MILLISECONDS);
+    LOG.info(
+        "event=started issuer={} namespace={} watch={} active_kid={}",
+        config.issuer(),
+        config.operatorNamespace(),
+        config.watchesAllNamespaces() ? "all" : config.watchNamespaces(),
+        keyRing.current().activeKey().kid());
+  }
+
+  /** Rotates and prunes signing keys on schedule, so rotation does not wait for an issuance. */
+  public void maintainKeys() {
+    try {
+      keyRing.maintain();
+    } catch (RuntimeException e) {
+      LOG.warn("event=keyring_maintenance_failed error={}", e.toString());
+    }
+  }
+
+  public Operator operator() {
+    return operator;
+  }
+
+  @Override
+  public synchronized void close() {
+    maintenance.shutdownNow();
+    if (operator != null) {
+      operator.stop();
+    }
+    if (events != null) {
+      events.close();
+    }
+  }
+}

@@ -1,0 +1,227 @@
+package dev.apitoken.operator.config;
+
+import dev.apitoken.operator.token.Durations;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+
+/**
+ * Reads {@link OperatorConfig} from {@code --name=value} flags, then {@code APITOKEN_NAME}
+ * environment variables, then defaults. Every problem is collected and reported at once, each
+ * naming its setting, so a bad install fails at start-up with one clear message.
+ */
+public final class ConfigLoader {
+  private static final Pattern DNS_LABEL = Pattern.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$");
+  private static final Pattern DNS_SUBDOMAIN =
+      Pattern.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$");
+  private static final Pattern DURATION = Pattern.compile("^([0-9]+(h|m|s))+$");
+  private static final Path SERVICE_ACCOUNT_NAMESPACE =
+      Path.of("/var/run/secrets/kubernetes.io/serviceaccount/namespace");
+
+  /** Every setting: its flag name (also the env var suffix) and its default. */
+  public static final Map<String, String> DEFAULTS = defaults();
+
+  private final Map<String, String> values;
+  private final List<String> errors = new ArrayList<>();
+
+  private ConfigLoader(Map<String, String> values) {
+    this.values = values;
+  }
+
+  private static Map<String, String> defaults() {
+    Map<String, String> d = new LinkedHashMap<>();
+    d.put("issuer", "https://apitoken-operator.local");
+    d.put("default-ttl", "720h");
+    d.put("max-ttl", "8760h");
+    d.put("key-rotation-period", "720h");
+    d.put("operator-namespace", "");
+    d.put("trust-configmap", "apitoken-trust");
+    d.put("key-ring-secret", "apitoken-signing-keys");
+    d.put("status-list-uri", "");
+    d.put("watch-namespaces", "");
+    d.put("target-namespace-selector", "");
+    d.put("leader-election", "true");
+    d.put("lease-name", "apitoken-operator-leader");
+    d.put("http-port", "8080");
+    d.put("log-format", "text");
+    d.put("log-level", "info");
+    return Map.copyOf(d);
+  }
+
+  /** Environment variable for a setting, e.g. {@code default-ttl} → {@code APITOKEN_DEFAULT_TTL}. */
+  public static String envName(String setting) {
+    return "APITOKEN_" + setting.toUpperCase(Locale.ROOT).replace('-', '_');
+  }
+
+  public static OperatorConfig load(String[] args, Map<String, String> env) {
+    Map<String, String> values = new LinkedHashMap<>();
+    List<String> errors = new ArrayList<>();
+    for (String setting : DEFAULTS.keySet()) {
+      values.put(setting, env.getOrDefault(envName(setting), DEFAULTS.get(setting)));
+    }
+    for (String arg : args) {
+      if (!arg.startsWith("--") || !arg.contains("=")) {
+        errors.add("argument '" + arg + "': use --name=value");
+        continue;
+      }
+      String name = arg.substring(2, arg.indexOf('='));
+      if (!DEFAULTS.containsKey(name)) {
+        errors.add(
+            "unknown setting --" + name + "; known settings: --" + String.join(", --", DEFAULTS.keySet()));
+        continue;
+      }
+      values.put(name, arg.substring(arg.indexOf('=') + 1));
+    }
+    if (values.get("operator-namespace").isBlank()) {
+      values.put("operator-namespace", env.getOrDefault("POD_NAMESPACE", podNamespace()));
+    }
+    ConfigLoader loader = new ConfigLoader(values);
+    loader.errors.addAll(errors);
+    return loader.build();
+  }
+
+  private static String podNamespace() {
+    try {
+      return Files.readString(SERVICE_ACCOUNT_NAMESPACE).trim();
+    } catch (Exception notInAPod) {
+      return "apitoken-system";
+    }
+  }
+
+  private OperatorConfig build() {
+    String issuer = require("issuer", this::validIssuer);
+    Duration defaultTtl = require("default-ttl", this::positiveDuration);
+    Duration maxTtl = require("max-ttl", this::positiveDuration);
+    Duration rotation = require("key-rotation-period", this::positiveDuration);
+    String namespace = require("operator-namespace", v -> matching(v, DNS_LABEL, "a namespace name"));
+    String trust = require("trust-configmap", v -> matching(v, DNS_SUBDOMAIN, "a ConfigMap name"));
+    String keyRing = require("key-ring-secret", v -> matching(v, DNS_SUBDOMAIN, "a Secret name"));
+    String statusListUri = values.get("status-list-uri");
+    if (statusListUri.isBlank() && issuer != null) {
+      statusListUri = issuer.replaceAll("/+$", "") + "/statuslist";
+    }
+    Set<String> watched = new LinkedHashSet<>();
+    for (String ns : values.get("watch-namespaces").split(",")) {
+      if (!ns.isBlank()) {
+        watched.add(matching(ns.trim(), DNS_LABEL, "a namespace name"));
+      }
+    }
+    boolean leaderElection = require("leader-election", this::bool);
+    String leaseName = require("lease-name", v -> matching(v, DNS_SUBDOMAIN, "a Lease name"));
+    Integer port = require("http-port", this::port);
+    String logFormat = require("log-format", v -> oneOf(v, "text", "json"));
+    String logLevel = require("log-level", v -> oneOf(v, "error", "warn", "info", "debug", "trace"));
+    if (defaultTtl != null && maxTtl != null && defaultTtl.compareTo(maxTtl) > 0) {
+      errors.add(
+          "default-ttl ("
+              + values.get("default-ttl")
+              + ") is longer than max-ttl ("
+              + values.get("max-ttl")
+              + "): lower default-ttl or raise max-ttl");
+    }
+    if (!errors.isEmpty()) {
+      throw new InvalidConfigException(errors);
+    }
+    return new OperatorConfig(
+        issuer,
+        defaultTtl,
+        maxTtl,
+        rotation,
+        namespace,
+        trust,
+        keyRing,
+        statusListUri,
+        Set.copyOf(watched),
+        values.get("target-namespace-selector").trim(),
+        leaderElection,
+        leaseName,
+        port,
+        logFormat,
+        logLevel);
+  }
+
+  private <T> T require(String setting, Function<String, T> parser) {
+    try {
+      return parser.apply(values.get(setting).trim());
+    } catch (IllegalArgumentException e) {
+      errors.add(
+          setting
+              + " (--"
+              + setting
+              + " or "
+              + envName(setting)
+              + ") is '"
+              + values.get(setting)
+              + "': "
+              + e.getMessage());
+      return null;
+    }
+  }
+
+  private String validIssuer(String value) {
+    if (value.isEmpty()) {
+      throw new IllegalArgumentException("set the token issuer, e.g. https://tokens.example.com");
+    }
+    if (value.contains("://")) {
+      URI.create(value);
+    }
+    return value;
+  }
+
+  private Duration positiveDuration(String value) {
+    if (!DURATION.matcher(value).matches()) {
+      throw new IllegalArgumentException("use hours, minutes and seconds, e.g. 720h or 1h30m");
+    }
+    Duration parsed = Durations.parse(value);
+    if (parsed.isZero()) {
+      throw new IllegalArgumentException("must be longer than zero");
+    }
+    return parsed;
+  }
+
+  private boolean bool(String value) {
+    return switch (value.toLowerCase(Locale.ROOT)) {
+      case "true" -> true;
+      case "false" -> false;
+      default -> throw new IllegalArgumentException("use true or false");
+    };
+  }
+
+  private Integer port(String value) {
+    try {
+      int port = Integer.parseInt(value);
+      if (port < 1 || port > 65535) {
+        throw new IllegalArgumentException("use a port between 1 and 65535");
+      }
+      return port;
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("use a port number, e.g. 8080");
+    }
+  }
+
+  private static String matching(String value, Pattern pattern, String what) {
+    if (!pattern.matcher(value).matches()) {
+      throw new IllegalArgumentException(
+          "not " + what + " (lowercase letters, digits and '-', starting and ending alphanumeric)");
+    }
+    return value;
+  }
+
+  private static String oneOf(String value, String... allowed) {
+    if (!Arrays.asList(allowed).contains(value)) {
+      throw new IllegalArgumentException("use one of " + String.join(", ", allowed));
+    }
+    return value;
+  }
+}

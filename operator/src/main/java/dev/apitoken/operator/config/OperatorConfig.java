@@ -1,0 +1,35 @@
+package dev.apitoken.operator.config;
+
+import java.time.Duration;
+import java.util.Set;
+
+/**
+ * Everything an installation tunes. Built by {@link ConfigLoader} from flags and environment
+ * variables; every value is already validated.
+ */
+public record OperatorConfig(
+    String issuer,
+    Duration defaultTtl,
+    Duration maxTtl,
+    Duration keyRotationPeriod,
+    String operatorNamespace,
+    String trustConfigMapName,
+    String keyRingSecretName,
+    String statusListUri,
+    Set<String> watchNamespaces,
+    String targetNamespaceSelector,
+    boolean leaderElection,
+    String leaseName,
+    int httpPort,
+    String logFormat,
+    String logLevel) {
+
+  /** Name of the ConfigMap (operator namespace) that records reserved status-list indices. */
+  public String stateConfigMapName() {
+    return trustConfigMapName + "-state";
+  }
+
+  public boolean watchesAllNamespaces() {
+    return watchNamespaces.isEmpty();
+  }
+}

@@ -1,0 +1,222 @@
+package dev.apitoken.operator.embedded;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.apitoken.operator.ApiTokenOperator;
+import dev.apitoken.operator.api.ApiToken;
+import dev.apitoken.operator.api.Conditions;
+import dev.apitoken.operator.config.ConfigLoader;
+import dev.apitoken.operator.config.OperatorConfig;
+import dev.apitoken.operator.reconcile.TokenSecretDependent;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+
+/**
+ * The README's first command: runs the real operator wiring against an in-process Kubernetes
+ * API, applies the YAML in {@code examples/}, waits for the tokens and shows what a user would
+ * see. No cluster needed. Exits 0 when every ApiToken that can be issued became Ready.
+ */
+public final class EmbeddedRun {
+  private static final String OPERATOR_NAMESPACE = "apitoken-system";
+  private static final Duration TIMEOUT = Duration.ofSeconds(60);
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final PrintStream out;
+
+  EmbeddedRun(PrintStream out) {
+    this.out = out;
+  }
+
+  public static void main(String[] args) throws Exception {
+    Path examples = Path.of(args.length > 0 ? args[0] : "examples");
+    if (!Files.isDirectory(examples)) {
+      examples = Path.of("..").resolve(examples);
+    }
+    int exit = new EmbeddedRun(System.out).run(examples);
+    System.exit(exit);
+  }
+
+  int run(Path examples) throws Exception {
+    OperatorConfig config =
+        ConfigLoader.load(
+            new String[] {"--operator-namespace=" + OPERATOR_NAMESPACE, "--leader-election=false"},
+            Map.of());
+    try (EmbeddedKubernetes kubernetes = new EmbeddedKubernetes();
+        ApiTokenOperator operator =
+            new ApiTokenOperator(
+                kubernetes.client(),
+                config,
+                ApiTokenOperator.Tuning.production(),
+                Clock.systemUTC(),
+                new SecureRandom())) {
+      KubernetesClient client = kubernetes.client();
+      out.println("== Starting the operator against an in-process Kubernetes API");
+      operator.start();
+      List<HasMetadata> applied = apply(client, examples);
+      for (String ns : namespacesOf(applied)) {
+        if (client.namespaces().withName(ns).get() == null) {
+          kubernetes.createNamespace(ns);
+        }
+      }
+      List<ApiToken> tokens = waitForTokens(client);
+      printTable(tokens);
+      printTokens(client, tokens);
+      long notReady = tokens.stream().filter(t -> !isSettled(t)).count();
+      out.println();
+      out.println(
+          notReady == 0
+              ? "== Done: every ApiToken was reconciled."
+              : "== " + notReady + " ApiToken(s) did not settle within " + TIMEOUT.toSeconds() + "s");
+      return notReady == 0 ? 0 : 1;
+    }
+  }
+
+  /** The namespaces the applied objects live in, plus the operator's own. */
+  private static java.util.Set<String> namespacesOf(List<HasMetadata> objects) {
+    java.util.Set<String> names = new TreeSet<>();
+    objects.forEach(o -> names.add(o.getMetadata().getNamespace()));
+    names.add(OPERATOR_NAMESPACE);
+    return names;
+  }
+
+  private List<HasMetadata> apply(KubernetesClient client, Path examples) throws IOException {
+    List<HasMetadata> applied = new ArrayList<>();
+    List<Path> files;
+    try (Stream<Path> list = Files.list(examples)) {
+      files = list.filter(p -> p.toString().endsWith(".yaml")).sorted().toList();
+    }
+    for (Path file : files) {
+      try (InputStream in = Files.newInputStream(file)) {
+        for (HasMetadata item : client.load(in).items()) {
+          if (item.getMetadata().getNamespace() == null) {
+            item.getMetadata().setNamespace("default");
+          }
+          client.resource(item).create();
+          applied.add(item);
+          out.printf(
+              "applied %s %s/%s (from %s)%n",
+              item.getKind(), item.getMetadata().getNamespace(), item.getMetadata().getName(), file.getFileName());
+        }
+      }
+    }
+    return applied;
+  }
+
+  private List<ApiToken> waitForTokens(KubernetesClient client) throws InterruptedException {
+    Instant deadline = Instant.now().plus(TIMEOUT);
+    List<ApiToken> tokens;
+    do {
+      tokens = client.resources(ApiToken.class).inAnyNamespace().list().getItems();
+      if (tokens.stream().allMatch(EmbeddedRun::isSettled)) {
+        break;
+      }
+      Thread.sleep(100);
+    } while (Instant.now().isBefore(deadline));
+    tokens.sort(
+        Comparator.comparing((ApiToken t) -> t.getMetadata().getNamespace())
+            .thenComparing(t -> t.getMetadata().getName()));
+    return tokens;
+  }
+
+  /** Ready, or refused with a reason the user can act on. */
+  private static boolean isSettled(ApiToken token) {
+    return token.getStatus() != null
+        && token.getStatus().getConditions().stream()
+            .anyMatch(
+                c ->
+                    Conditions.READY.equals(c.getType())
+                        && (Conditions.TRUE.equals(c.getStatus())
+                            || Conditions.REASON_INVALID_SPEC.equals(c.getReason())));
+  }
+
+  private void printTable(List<ApiToken> tokens) {
+    out.println();
+    out.println("$ kubectl get apitokens -A");
+    String format = "%-12s %-22s %-6s %-8s %-22s %-21s %-24s%n";
+    out.printf(format, "NAMESPACE", "NAME", "READY", "REVOKED", "SUBJECT", "EXPIRES", "SECRET");
+    for (ApiToken token : tokens) {
+      String ready =
+          token.getStatus() == null
+              ? ""
+              : token.getStatus().getConditions().stream()
+                  .filter(c -> Conditions.READY.equals(c.getType()))
+                  .map(c -> c.getStatus())
+                  .findFirst()
+                  .orElse("");
+      out.printf(
+          format,
+          token.getMetadata().getNamespace(),
+          token.getMetadata().getName(),
+          ready,
+          token.getSpec().isRevoked(),
+          token.getSpec().getSubject(),
+          token.getStatus() == null || token.getStatus().getExpiresAt() == null ? "" : token.getStatus().getExpiresAt(),
+          token.getStatus() == null || token.getStatus().getSecretName() == null ? "" : token.getStatus().getSecretName());
+    }
+    for (ApiToken token : tokens) {
+      token.getStatus().getConditions().stream()
+          .filter(c -> Conditions.FALSE.equals(c.getStatus()))
+          .forEach(
+              c ->
+                  out.printf(
+                      "  %s/%s %s=%s %s: %s%n",
+                      token.getMetadata().getNamespace(),
+                      token.getMetadata().getName(),
+                      c.getType(),
+                      c.getStatus(),
+                      c.getReason(),
+                      c.getMessage()));
+    }
+  }
+
+  private void printTokens(KubernetesClient client, List<ApiToken> tokens) throws IOException {
+    for (ApiToken token : tokens) {
+      if (token.getStatus() == null || token.getStatus().getSecretName() == null) {
+        continue;
+      }
+      Secret secret =
+          client
+              .secrets()
+              .inNamespace(token.getMetadata().getNamespace())
+              .withName(token.getStatus().getSecretName())
+              .get();
+      if (secret == null) {
+        continue;
+      }
+      String value = TokenSecretDependent.tokenValue(secret).orElse("");
+      String[] parts = value.split("\\.");
+      if (parts.length != 3) {
+        continue;
+      }
+      out.println();
+      out.printf(
+          "Secret %s/%s, key '%s' (signature not shown):%n",
+          secret.getMetadata().getNamespace(), secret.getMetadata().getName(), TokenSecretDependent.TOKEN_KEY);
+      out.println("  header: " + decode(parts[0]));
+      out.println("  claims: " + decode(parts[1]));
+    }
+  }
+
+  private static String decode(String part) throws IOException {
+    JsonNode node = JSON.readTree(new String(Base64.getUrlDecoder().decode(part), StandardCharsets.UTF_8));
+    return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(node).replace("\n", "\n          ");
+  }
+}

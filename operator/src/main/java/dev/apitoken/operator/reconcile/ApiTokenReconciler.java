@@ -1,0 +1,227 @@
+package dev.apitoken.operator.reconcile;
+
+import dev.apitoken.operator.api.ApiToken;
+import dev.apitoken.operator.api.ApiTokenStatus;
+import dev.apitoken.operator.api.Conditions;
+import dev.apitoken.operator.api.IssuedToken;
+import dev.apitoken.operator.token.IssueDecision;
+import dev.apitoken.operator.token.IssuedRecord;
+import dev.apitoken.operator.token.KeyRing;
+import dev.apitoken.operator.token.ObservedToken;
+import dev.apitoken.operator.token.ReissuePolicy;
+import dev.apitoken.operator.token.SignedToken;
+import dev.apitoken.operator.token.TokenClaims;
+import dev.apitoken.operator.token.TokenIssuer;
+import dev.apitoken.operator.token.TokenReader;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceUtils;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import java.net.HttpURLConnection;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+/**
+ * Keeps an ApiToken's Secret holding a current token and its status telling the truth. The
+ * decisions live in pure policies ({@link SpecResolver}, {@link ReissuePolicy}); this class only
+ * gathers their inputs, asks, and applies the answer.
+ */
+@ControllerConfiguration(name = ApiTokenReconciler.NAME)
+public class ApiTokenReconciler implements Reconciler<ApiToken> {
+  public static final String NAME = "apitoken";
+  private static final Duration CONFLICT_RETRY = Duration.ofMinutes(1);
+  private static final Duration MINIMUM_DELAY = Duration.ofSeconds(1);
+
+  private final TokenSecretDependent secret = new TokenSecretDependent();
+  private final SpecResolver specResolver;
+  private final TokenIssuer issuer;
+  private final Supplier<KeyRing> keyRing;
+  private final EventRecorder events;
+  private final Clock clock;
+  private final Duration maxResync;
+
+  public ApiTokenReconciler(
+      SpecResolver specResolver,
+      TokenIssuer issuer,
+      Supplier<KeyRing> keyRing,
+      EventRecorder events,
+      Clock clock,
+      Duration maxResync) {
+    this.specResolver = specResolver;
+    this.issuer = issuer;
+    this.keyRing = keyRing;
+    this.events = events;
+    this.clock = clock;
+    this.maxResync = maxResync;
+  }
+
+  @Override
+  public List<EventSource<?, ApiToken>> prepareEventSources(EventSourceContext<ApiToken> context) {
+    return EventSourceUtils.dependentEventSources(context, secret);
+  }
+
+  @Override
+  public UpdateControl<ApiToken> reconcile(ApiToken apiToken, Context<ApiToken> context) {
+    Instant now = clock.instant();
+    StatusAggregator status = new StatusAggregator(apiToken, now);
+    SpecResolver.Resolution resolution = specResolver.resolve(apiToken.getSpec());
+    if (!resolution.valid()) {
+      status.ready(Conditions.FALSE, Conditions.REASON_INVALID_SPEC, resolution.problem());
+      return finish(apiToken, status.build(), now);
+    }
+    var desired = resolution.desired();
+    Optional<Secret> actual = secret.getSecondaryResource(apiToken, context);
+    Optional<String> value = actual.flatMap(TokenSecretDependent::tokenValue);
+    Optional<TokenClaims> verified = value.flatMap(v -> TokenReader.verify(v, keyRing.get()));
+    IssuedRecord lastIssued = lastIssued(apiToken.getStatus(), value, verified, desired.subject());
+    verified.filter(claims -> claims.subject().equals(desired.subject())).ifPresent(status::outstanding);
+
+    IssueDecision decision =
+        ReissuePolicy.evaluate(
+            desired,
+            lastIssued,
+            new ObservedToken(actual.isPresent(), value.map(SignedToken::sha256Of).orElse(null), verified),
+            now);
+    SignedToken token =
+        decision.requiresIssue()
+            ? issuer.issue(desired)
+            : new SignedToken(value.orElseThrow(), verified.orElseThrow(), keyIdOf(value.get()));
+    new SecretPlan(token).attachTo(context);
+    try {
+      secret.reconcile(apiToken, context);
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != HttpURLConnection.HTTP_CONFLICT || actual.isPresent()) {
+        throw e;
+      }
+      String message =
+          "a Secret named "
+              + TokenSecretDependent.secretName(apiToken)
+              + " already exists and is not managed by this operator: set spec.secretName to"
+              + " another name, or delete that Secret";
+      events.record(apiToken, EventRecorder.WARNING, "SecretConflict", message);
+      status.ready(Conditions.FALSE, "SecretConflict", message);
+      return finish(apiToken, status.build(), now).rescheduleAfter(CONFLICT_RETRY);
+    }
+
+    Instant renewalTime = ReissuePolicy.renewalTime(token.claims(), desired.renewBefore());
+    status.current(token, TokenSecretDependent.secretName(apiToken), renewalTime);
+    status.ready(
+        Conditions.TRUE,
+        Conditions.REASON_ISSUED,
+        "token " + token.claims().jti() + " is valid until " + token.claims().expiresAt() + "; it is renewed at " + renewalTime);
+    if (decision.requiresIssue()) {
+      announce(apiToken, decision, token);
+    }
+    return finish(apiToken, status.build(), now);
+  }
+
+  @Override
+  public ErrorStatusUpdateControl<ApiToken> updateErrorStatus(
+      ApiToken apiToken, Context<ApiToken> context, Exception e) {
+    Instant now = clock.instant();
+    String message = "issuing failed, retrying: " + describe(e);
+    events.record(apiToken, EventRecorder.WARNING, Conditions.REASON_ISSUE_FAILED, message);
+    ApiTokenStatus next =
+        new StatusAggregator(apiToken, now)
+            .ready(Conditions.FALSE, Conditions.REASON_ISSUE_FAILED, message)
+            .build();
+    apiToken.setStatus(next);
+    return ErrorStatusUpdateControl.patchStatus(apiToken);
+  }
+
+  /**
+   * What status says was issued last. A valid token of ours in the Secret that status does not
+   * know means the status write after the Secret write was lost (for example a crash between
+   * the two): that token is the current one, not a tampered one.
+   */
+  private static IssuedRecord lastIssued(
+      ApiTokenStatus status, Optional<String> value, Optional<TokenClaims> verified, String subject) {
+    if (verified.isPresent() && verified.get().subject().equals(subject)) {
+      String jti = verified.get().jti();
+      boolean known =
+          status != null && status.getTokens().stream().map(IssuedToken::getJti).anyMatch(jti::equals);
+      if (!known) {
+        return new IssuedRecord(jti, SignedToken.sha256Of(value.get()), verified.get().expiresAt());
+      }
+    }
+    if (status == null || status.getJti() == null || status.getTokenHash() == null) {
+      return null;
+    }
+    return new IssuedRecord(status.getJti(), status.getTokenHash(), Instant.parse(status.getExpiresAt()));
+  }
+
+  private static String keyIdOf(String token) {
+    return TokenReader.keyId(token).orElseThrow();
+  }
+
+  private void announce(ApiToken apiToken, IssueDecision decision, SignedToken token) {
+    boolean first = decision.reason().conditionReason().equals("FirstIssue");
+    String action = first ? "Issued" : "Reissued";
+    String message =
+        action
+            + " token "
+            + token.claims().jti()
+            + " (index "
+            + token.claims().statusIndex()
+            + ", expires "
+            + token.claims().expiresAt()
+            + ")"
+            + (first ? "" : ": " + decision.message());
+    events.record(apiToken, EventRecorder.NORMAL, action, message);
+    AuditLog.issued(
+        first ? "issue" : "reissue",
+        apiToken.getMetadata().getNamespace(),
+        apiToken.getMetadata().getName(),
+        token.claims(),
+        token.kid(),
+        decision.reason().conditionReason());
+  }
+
+  /** Writes status only when it changed, and wakes up for the next renewal or expiry. */
+  private UpdateControl<ApiToken> finish(ApiToken apiToken, ApiTokenStatus next, Instant now) {
+    UpdateControl<ApiToken> control;
+    if (Objects.equals(apiToken.getStatus(), next)) {
+      control = UpdateControl.noUpdate();
+    } else {
+      apiToken.setStatus(next);
+      control = UpdateControl.patchStatus(apiToken);
+    }
+    return control.rescheduleAfter(nextWakeUp(next, now));
+  }
+
+  private Duration nextWakeUp(ApiTokenStatus status, Instant now) {
+    Instant next = now.plus(maxResync);
+    if (status.getRenewalTime() != null) {
+      next = min(next, Instant.parse(status.getRenewalTime()));
+    }
+    for (IssuedToken token : status.getTokens()) {
+      next = min(next, Instant.parse(token.getExpiresAt()));
+    }
+    Duration delay = Duration.between(now, next);
+    return delay.compareTo(MINIMUM_DELAY) < 0 ? MINIMUM_DELAY : delay;
+  }
+
+  private static Instant min(Instant a, Instant b) {
+    return a.isBefore(b) ? a : b;
+  }
+
+  /** Describes a failure without anything that could echo a request body (and so a token). */
+  static String describe(Exception e) {
+    if (e instanceof KubernetesClientException k) {
+      String reason = k.getStatus() == null ? null : k.getStatus().getReason();
+      return "the Kubernetes API answered " + k.getCode() + (reason == null ? "" : " " + reason);
+    }
+    return e.getClass().getSimpleName();
+  }
+}

@@ -1,0 +1,29 @@
+package dev.apitoken.operator.reconcile;
+
+import dev.apitoken.operator.token.TokenClaims;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One structured line per token lifecycle event, in key=value form that log pipelines parse.
+ * It names a token by jti and index, never by value.
+ */
+public final class AuditLog {
+  private static final Logger AUDIT = LoggerFactory.getLogger("audit");
+
+  private AuditLog() {}
+
+  public static void issued(String action, String namespace, String name, TokenClaims claims, String kid, String reason) {
+    AUDIT.info(
+        "audit action={} namespace={} name={} jti={} index={} kid={} sub=\"{}\" expires={} reason={}",
+        action,
+        namespace,
+        name,
+        claims.jti(),
+        claims.statusIndex(),
+        kid,
+        claims.subject().replace("\"", "'"),
+        claims.expiresAt(),
+        reason);
+  }
+}

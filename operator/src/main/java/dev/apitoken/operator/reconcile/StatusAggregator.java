@@ -1,0 +1,76 @@
+package dev.apitoken.operator.reconcile;
+
+import dev.apitoken.operator.api.ApiToken;
+import dev.apitoken.operator.api.ApiTokenStatus;
+import dev.apitoken.operator.api.Conditions;
+import dev.apitoken.operator.api.IssuedToken;
+import dev.apitoken.operator.token.SignedToken;
+import dev.apitoken.operator.token.TokenClaims;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * Builds an ApiToken's next status from its current one. All status writing goes through here,
+ * so conditions, observedGeneration and the list of outstanding tokens follow one set of rules.
+ */
+final class StatusAggregator {
+  private final ApiTokenStatus status;
+  private final long generation;
+  private final Instant now;
+
+  StatusAggregator(ApiToken apiToken, Instant now) {
+    ApiTokenStatus current = apiToken.getStatus() == null ? new ApiTokenStatus() : apiToken.getStatus();
+    this.status = Serialization.clone(current);
+    this.generation = apiToken.getMetadata().getGeneration() == null ? 0 : apiToken.getMetadata().getGeneration();
+    this.now = now;
+    pruneExpired();
+  }
+
+  /** Records a token as the current one (newly issued, or found in the Secret) and outstanding. */
+  StatusAggregator current(SignedToken token, String secretName, Instant renewalTime) {
+    TokenClaims claims = token.claims();
+    status.setSecretName(secretName);
+    status.setJti(claims.jti());
+    status.setKeyId(token.kid());
+    status.setStatusListIndex(claims.statusIndex());
+    status.setIssuedAt(claims.issuedAt().toString());
+    status.setExpiresAt(claims.expiresAt().toString());
+    status.setRenewalTime(renewalTime.toString());
+    status.setTokenHash(token.sha256());
+    outstanding(claims);
+    return this;
+  }
+
+  /** Adds a token to the outstanding list unless it is already there. */
+  StatusAggregator outstanding(TokenClaims claims) {
+    boolean known = status.getTokens().stream().anyMatch(t -> claims.jti().equals(t.getJti()));
+    if (!known && claims.expiresAt().isAfter(now)) {
+      List<IssuedToken> tokens = new ArrayList<>(status.getTokens());
+      tokens.add(new IssuedToken(claims.jti(), claims.statusIndex(), claims.expiresAt().toString()));
+      tokens.sort(Comparator.comparing(IssuedToken::getIndex));
+      status.setTokens(tokens);
+    }
+    return this;
+  }
+
+  StatusAggregator ready(String status, String reason, String message) {
+    this.status.setConditions(
+        ConditionSetter.set(
+            this.status.getConditions(), Conditions.READY, status, reason, message, generation, now));
+    return this;
+  }
+
+  ApiTokenStatus build() {
+    status.setObservedGeneration(generation);
+    return status;
+  }
+
+  private void pruneExpired() {
+    status
+        .getTokens()
+        .removeIf(t -> t.getExpiresAt() == null || !Instant.parse(t.getExpiresAt()).isAfter(now));
+  }
+}

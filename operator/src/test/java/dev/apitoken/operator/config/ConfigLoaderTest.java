@@ -1,0 +1,56 @@
+package dev.apitoken.operator.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class ConfigLoaderTest {
+  @Test
+  void defaultsAreSensible() {
+    OperatorConfig config = ConfigLoader.load(new String[0], Map.of("POD_NAMESPACE", "ops"));
+    assertThat(config.issuer()).isEqualTo("https://apitoken-operator.local");
+    assertThat(config.defaultTtl()).isEqualTo(Duration.ofHours(720));
+    assertThat(config.maxTtl()).isEqualTo(Duration.ofHours(8760));
+    assertThat(config.keyRotationPeriod()).isEqualTo(Duration.ofHours(720));
+    assertThat(config.operatorNamespace()).isEqualTo("ops");
+    assertThat(config.trustConfigMapName()).isEqualTo("apitoken-trust");
+    assertThat(config.statusListUri()).isEqualTo("https://apitoken-operator.local/statuslist");
+    assertThat(config.watchesAllNamespaces()).isTrue();
+    assertThat(config.leaderElection()).isTrue();
+  }
+
+  @Test
+  void flagsWinOverEnvironment() {
+    OperatorConfig config =
+        ConfigLoader.load(
+            new String[] {"--issuer=https://a.example", "--watch-namespaces=x, y"},
+            Map.of("APITOKEN_ISSUER", "https://b.example", "APITOKEN_DEFAULT_TTL", "24h"));
+    assertThat(config.issuer()).isEqualTo("https://a.example");
+    assertThat(config.defaultTtl()).isEqualTo(Duration.ofHours(24));
+    assertThat(config.watchNamespaces()).containsExactlyInAnyOrder("x", "y");
+  }
+
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "--default-ttl=30 days | default-ttl (--default-ttl or APITOKEN_DEFAULT_TTL) is '30 days'",
+        "--max-ttl=0h | max-ttl (--max-ttl or APITOKEN_MAX_TTL) is '0h': must be longer than zero",
+        "--http-port=99999 | http-port (--http-port or APITOKEN_HTTP_PORT) is '99999'",
+        "--log-format=xml | log-format (--log-format or APITOKEN_LOG_FORMAT) is 'xml': use one of text, json",
+        "--leader-election=maybe | leader-election (--leader-election or APITOKEN_LEADER_ELECTION)",
+        "--trust-configmap=Bad_Name | trust-configmap (--trust-configmap or APITOKEN_TRUST_CONFIGMAP)",
+        "--default-ttl=9000h | default-ttl (9000h) is longer than max-ttl (8760h)",
+        "--no-such-thing=1 | unknown setting --no-such-thing",
+      })
+  void badValuesStopStartUpNamingTheSetting(String flag, String expected) {
+    assertThatThrownBy(() -> ConfigLoader.load(new String[] {flag}, Map.of("POD_NAMESPACE", "ops")))
+        .isInstanceOf(InvalidConfigException.class)
+        .hasMessageContaining(expected);
+  }
+}
