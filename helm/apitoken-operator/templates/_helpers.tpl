@@ -1,0 +1,88 @@
+{{/*
+Chart name, overridable by nameOverride. Kubernetes names are limited to 63 characters.
+*/}}
+{{- define "apitoken-operator.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+Prefix of every resource name: fullnameOverride, else <release>-<chart> unless the release
+name already contains the chart name.
+*/}}
+{{- define "apitoken-operator.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/*
+Name and version for the helm.sh/chart label.
+*/}}
+{{- define "apitoken-operator.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+Labels for every object the chart creates.
+*/}}
+{{- define "apitoken-operator.labels" -}}
+helm.sh/chart: {{ include "apitoken-operator.chart" . }}
+{{ include "apitoken-operator.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/component: operator
+app.kubernetes.io/part-of: apitoken-operator
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- end }}
+
+{{/*
+Labels that select the operator pods. Immutable in a Deployment: never add to them.
+*/}}
+{{- define "apitoken-operator.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "apitoken-operator.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{/*
+The ServiceAccount the operator runs as.
+*/}}
+{{- define "apitoken-operator.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "apitoken-operator.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- required "serviceAccount.name is required when serviceAccount.create is false" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{/*
+The container image reference.
+*/}}
+{{- define "apitoken-operator.image" -}}
+{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
+{{- end }}
+
+{{/*
+Namespaces that get a Role for ApiTokens and Secrets when watchNamespaces is set: the watched
+namespaces plus the release namespace, which holds the signing key Secret.
+*/}}
+{{- define "apitoken-operator.roleNamespaces" -}}
+{{- append .Values.watchNamespaces .Release.Namespace | uniq | toJson }}
+{{- end }}
+
+{{/*
+Settings that cannot work together; rendered (empty) by deployment.yaml so they fail early.
+*/}}
+{{- define "apitoken-operator.validate" -}}
+{{- if and (gt (int .Values.replicaCount) 1) (not .Values.leaderElection.enabled) }}
+{{- fail "replicaCount > 1 requires leaderElection.enabled=true: without a leader every replica would issue tokens and rotate keys" }}
+{{- end }}
+{{- if and .Values.metrics.serviceMonitor.enabled (not .Values.metrics.enabled) }}
+{{- fail "metrics.serviceMonitor.enabled=true requires metrics.enabled=true (the ServiceMonitor scrapes the metrics Service)" }}
+{{- end }}
+{{- end }}
