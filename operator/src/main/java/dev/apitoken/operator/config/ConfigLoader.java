@@ -25,7 +25,7 @@ public final class ConfigLoader {
   private static final Pattern DNS_LABEL = Pattern.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$");
   private static final Pattern DNS_SUBDOMAIN =
       Pattern.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$");
-  private static final Pattern DURATION = Pattern.compile("^([0-9]+(h|m|s))+$");
+  private static final Pattern DURATION = Pattern.compile(Durations.PATTERN);
   private static final Path SERVICE_ACCOUNT_NAMESPACE =
       Path.of("/var/run/secrets/kubernetes.io/serviceaccount/namespace");
 
@@ -181,7 +181,7 @@ public final class ConfigLoader {
 
   private Duration positiveDuration(String value) {
     if (!DURATION.matcher(value).matches()) {
-      throw new IllegalArgumentException("use hours, minutes and seconds, e.g. 720h or 1h30m");
+      throw new IllegalArgumentException("use days, hours, minutes and seconds, e.g. 30d, 720h or 1h30m");
     }
     Duration parsed = Durations.parse(value);
     if (parsed.isZero()) {
