@@ -1,0 +1,42 @@
+package dev.apitoken.operator.token;
+
+/**
+ * Why a token is or is not (re)issued, in the order {@link ReissuePolicy} checks. The {@link
+ * #conditionReason()} is what a user sees as a condition reason.
+ */
+public enum IssueReason {
+  /** Status records no issued token yet. */
+  FIRST_ISSUE("FirstIssue"),
+  /** The token Secret is gone, or holds no token. */
+  SECRET_MISSING("SecretMissing"),
+  /** The Secret holds a token other than the one last issued (edited or replaced). */
+  TOKEN_TAMPERED("TokenTampered"),
+  /** The Secret's token does not verify with the key ring, e.g. its signing key was pruned. */
+  UNKNOWN_SIGNING_KEY("UnknownSigningKey"),
+  /** Issuer, subject, audiences or scopes in the spec differ from the token's. */
+  CLAIMS_CHANGED("ClaimsChanged"),
+  /** The spec's ttl differs from the token's lifetime. */
+  TTL_CHANGED("TtlChanged"),
+  /** The token has expired. */
+  EXPIRED("Expired"),
+  /** The token is within {@code renewBefore} of expiring. */
+  RENEWAL_DUE("RenewalDue"),
+  /** The token matches the spec and is not yet due for renewal. */
+  UP_TO_DATE("UpToDate");
+
+  private final String conditionReason;
+
+  IssueReason(String conditionReason) {
+    this.conditionReason = conditionReason;
+  }
+
+  /** The CamelCase reason for the ApiToken's conditions. */
+  public String conditionReason() {
+    return conditionReason;
+  }
+
+  /** Whether a new token must be signed. */
+  public boolean requiresIssue() {
+    return this != UP_TO_DATE;
+  }
+}

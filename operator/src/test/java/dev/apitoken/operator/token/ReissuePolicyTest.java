@@ -1,0 +1,277 @@
+package dev.apitoken.operator.token;
+
+import static dev.apitoken.operator.token.Fixtures.STATUS_URI;
+import static dev.apitoken.operator.token.Fixtures.T0;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class ReissuePolicyTest {
+
+  private static final Duration TTL = Duration.ofHours(24);
+  private static final Duration RENEW_BEFORE = Duration.ofHours(8);
+  private static final Instant EXPIRY = T0.plus(TTL);
+  private static final Instant RENEWAL = EXPIRY.minus(RENEW_BEFORE);
+
+  private static final SeededSecureRandom RANDOM = new SeededSecureRandom(31);
+  private static final KeyRing RING = KeyRing.create(T0, RANDOM);
+  private static final KeyRing OTHER_RING = KeyRing.create(T0, RANDOM);
+  private static final DesiredToken DESIRED = desired(List.of("read"), TTL);
+  private static final TokenIssuer ISSUER =
+      new TokenIssuer(
+          STATUS_URI,
+          RING::activeKey,
+          new IndexAllocator(new InMemoryIndexBlockStore(), 100),
+          RANDOM,
+          Clock.fixed(T0, ZoneOffset.UTC));
+  private static final SignedToken ISSUED = ISSUER.issue(DESIRED);
+  private static final SignedToken OTHER_TOKEN = ISSUER.issue(DESIRED);
+  private static final IssuedRecord LAST_ISSUED = IssuedRecord.of(ISSUED);
+  private static final ObservedToken IN_SECRET = ObservedToken.of(ISSUED.value(), RING);
+
+  /** One row of the table: the inputs and what the policy must decide. */
+  record Row(
+      String name,
+      DesiredToken desired,
+      IssuedRecord lastIssued,
+      ObservedToken observed,
+      Instant now,
+      IssueReason expectedReason,
+      String expectedMessage) {
+
+    /** The up-to-date case; each row changes only what it is about. */
+    static Row row(String name) {
+      return new Row(
+          name,
+          DESIRED,
+          LAST_ISSUED,
+          IN_SECRET,
+          T0.plus(Duration.ofHours(1)),
+          IssueReason.UP_TO_DATE,
+          "");
+    }
+
+    Row desired(DesiredToken desired) {
+      return new Row(name, desired, lastIssued, observed, now, expectedReason, expectedMessage);
+    }
+
+    Row lastIssued(IssuedRecord lastIssued) {
+      return new Row(name, desired, lastIssued, observed, now, expectedReason, expectedMessage);
+    }
+
+    Row observed(ObservedToken observed) {
+      return new Row(name, desired, lastIssued, observed, now, expectedReason, expectedMessage);
+    }
+
+    Row at(Instant now) {
+      return new Row(name, desired, lastIssued, observed, now, expectedReason, expectedMessage);
+    }
+
+    Row expect(IssueReason reason, String message) {
+      return new Row(name, desired, lastIssued, observed, now, reason, message);
+    }
+
+    @Override
+    public String toString() {
+      return name;
+    }
+  }
+
+  static Stream<Row> oneRowPerReason() {
+    return Stream.of(
+        Row.row("nothing issued yet")
+            .lastIssued(null)
+            .expect(IssueReason.FIRST_ISSUE, "no token has been issued yet"),
+        Row.row("Secret deleted")
+            .observed(ObservedToken.secretMissing())
+            .expect(IssueReason.SECRET_MISSING, "the token Secret does not exist"),
+        Row.row("Secret without token")
+            .observed(new ObservedToken(true, null, Optional.empty()))
+            .expect(IssueReason.SECRET_MISSING, "the token Secret holds no token"),
+        Row.row("Secret holds another token")
+            .observed(ObservedToken.of(OTHER_TOKEN.value(), RING))
+            .expect(
+                IssueReason.TOKEN_TAMPERED,
+                "the token Secret holds a token other than the one last issued (jti "
+                    + ISSUED.claims().jti()
+                    + ")"),
+        Row.row("Secret holds garbage")
+            .observed(ObservedToken.of("garbage", RING))
+            .expect(IssueReason.TOKEN_TAMPERED, "other than the one last issued"),
+        Row.row("signing key pruned")
+            .observed(ObservedToken.of(ISSUED.value(), OTHER_RING))
+            .expect(
+                IssueReason.UNKNOWN_SIGNING_KEY,
+                "does not verify with any key in the signing key ring"),
+        Row.row("scope added")
+            .desired(desired(List.of("read", "write"), TTL))
+            .expect(IssueReason.CLAIMS_CHANGED, "scope changed from \"read\" to \"read write\""),
+        Row.row("issuer changed")
+            .desired(
+                new DesiredToken(
+                    "https://other.example",
+                    DESIRED.subject(),
+                    DESIRED.audiences(),
+                    DESIRED.scopes(),
+                    TTL,
+                    RENEW_BEFORE))
+            .expect(
+                IssueReason.CLAIMS_CHANGED,
+                "iss changed from \"https://apitoken.example\" to \"https://other.example\""),
+        Row.row("subject and audience changed")
+            .desired(
+                new DesiredToken(
+                    DESIRED.issuer(),
+                    "other",
+                    List.of("orders", "billing"),
+                    DESIRED.scopes(),
+                    TTL,
+                    RENEW_BEFORE))
+            .expect(
+                IssueReason.CLAIMS_CHANGED,
+                "sub changed from \"system:serviceaccount:shop:cart\" to \"other\"; "
+                    + "aud changed from \"orders\" to \"orders billing\""),
+        Row.row("ttl changed")
+            .desired(desired(List.of("read"), Duration.ofHours(720)))
+            .expect(IssueReason.TTL_CHANGED, "ttl changed from 24h to 720h"),
+        Row.row("expired exactly now")
+            .at(EXPIRY)
+            .expect(IssueReason.EXPIRED, "the token expired at 2025-01-02T00:00:00Z"),
+        Row.row("renewal due exactly now")
+            .at(RENEWAL)
+            .expect(
+                IssueReason.RENEWAL_DUE,
+                "renewal was due at 2025-01-01T16:00:00Z; the token expires at 2025-01-02T00:00:00Z"),
+        Row.row("a second before renewal")
+            .at(RENEWAL.minusSeconds(1))
+            .expect(
+                IssueReason.UP_TO_DATE,
+                "the token is valid until 2025-01-02T00:00:00Z; renewal at 2025-01-01T16:00:00Z"),
+        Row.row("just issued")
+            .at(T0)
+            .expect(IssueReason.UP_TO_DATE, "renewal at 2025-01-01T16:00:00Z"));
+  }
+
+  static Stream<Row> orderingCases() {
+    return Stream.of(
+        Row.row("first issue beats a missing Secret")
+            .lastIssued(null)
+            .observed(ObservedToken.secretMissing())
+            .expect(IssueReason.FIRST_ISSUE, ""),
+        Row.row("missing Secret beats changed claims and expiry")
+            .observed(ObservedToken.secretMissing())
+            .desired(desired(List.of("write"), TTL))
+            .at(EXPIRY.plusSeconds(1))
+            .expect(IssueReason.SECRET_MISSING, ""),
+        Row.row("tampering beats an unknown key")
+            .observed(ObservedToken.of(OTHER_TOKEN.value(), OTHER_RING))
+            .expect(IssueReason.TOKEN_TAMPERED, ""),
+        Row.row("unknown key beats changed claims")
+            .observed(ObservedToken.of(ISSUED.value(), OTHER_RING))
+            .desired(desired(List.of("write"), TTL))
+            .expect(IssueReason.UNKNOWN_SIGNING_KEY, ""),
+        Row.row("changed claims beat a changed ttl and expiry")
+            .desired(desired(List.of("write"), Duration.ofHours(48)))
+            .at(EXPIRY.plusSeconds(1))
+            .expect(IssueReason.CLAIMS_CHANGED, "scope changed from \"read\" to \"write\""),
+        Row.row("changed ttl beats expiry")
+            .desired(desired(List.of("read"), Duration.ofHours(48)))
+            .at(EXPIRY.plusSeconds(1))
+            .expect(IssueReason.TTL_CHANGED, "ttl changed from 24h to 48h"),
+        Row.row("expiry beats renewal")
+            .at(EXPIRY.plus(Duration.ofDays(10)))
+            .expect(IssueReason.EXPIRED, ""),
+        Row.row("reordered scopes are not a change")
+            .desired(desired(List.of("read", "read"), TTL))
+            .expect(IssueReason.UP_TO_DATE, ""));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource({"oneRowPerReason", "orderingCases"})
+  void decides(Row row) {
+    IssueDecision decision =
+        ReissuePolicy.evaluate(row.desired(), row.lastIssued(), row.observed(), row.now());
+
+    assertThat(decision.reason()).isEqualTo(row.expectedReason());
+    assertThat(decision.message()).contains(row.expectedMessage());
+    assertThat(decision.requiresIssue()).isEqualTo(row.expectedReason() != IssueReason.UP_TO_DATE);
+    assertThat(decision.message())
+        .doesNotContain(ISSUED.value())
+        .doesNotContain(ISSUED.value().split("\\.")[2]);
+  }
+
+  @Test
+  void everyReasonHasARow() {
+    List<IssueReason> covered = oneRowPerReason().map(Row::expectedReason).distinct().toList();
+
+    assertThat(covered).containsExactlyInAnyOrder(IssueReason.values());
+  }
+
+  @Test
+  void reorderedAudiencesAndScopesAreNotAChange() {
+    KeyRing ring = KeyRing.create(T0, RANDOM);
+    DesiredToken original =
+        new DesiredToken("i", "s", List.of("a", "b"), List.of("x", "y"), TTL, RENEW_BEFORE);
+    SignedToken token =
+        TokenSigner.sign(
+            new TokenClaims(
+                "i", "s", List.of("a", "b"), List.of("x", "y"), T0, T0, EXPIRY, "j", 0, STATUS_URI),
+            ring.activeKey());
+    DesiredToken reordered =
+        new DesiredToken("i", "s", List.of("b", "a"), List.of("y", "x"), TTL, RENEW_BEFORE);
+
+    for (DesiredToken desired : List.of(original, reordered)) {
+      assertThat(
+              ReissuePolicy.evaluate(
+                      desired, IssuedRecord.of(token), ObservedToken.of(token.value(), ring), T0)
+                  .reason())
+          .isEqualTo(IssueReason.UP_TO_DATE);
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(IssueReason.class)
+  void reasonsAreCamelCaseAndOnlyUpToDateNeedsNoIssue(IssueReason reason) {
+    assertThat(reason.conditionReason()).matches("[A-Z][a-zA-Z]+");
+    assertThat(reason.requiresIssue()).isEqualTo(reason != IssueReason.UP_TO_DATE);
+  }
+
+  @Test
+  void conditionReasonsAreTheDocumentedOnes() {
+    assertThat(Arrays.stream(IssueReason.values()).map(IssueReason::conditionReason))
+        .containsExactly(
+            "FirstIssue",
+            "SecretMissing",
+            "TokenTampered",
+            "UnknownSigningKey",
+            "ClaimsChanged",
+            "TtlChanged",
+            "Expired",
+            "RenewalDue",
+            "UpToDate");
+  }
+
+  @Test
+  void renewalTimeIsRenewBeforeAheadOfExpiry() {
+    TokenClaims claims = Fixtures.claims().issuedAt(T0).ttl(TTL).build();
+
+    assertThat(ReissuePolicy.renewalTime(claims, RENEW_BEFORE))
+        .isEqualTo(Instant.parse("2025-01-01T16:00:00Z"));
+    assertThat(ReissuePolicy.renewalTime(claims, Duration.ZERO)).isEqualTo(EXPIRY);
+  }
+
+  private static DesiredToken desired(List<String> scopes, Duration ttl) {
+    return Fixtures.desired(scopes, ttl, RENEW_BEFORE);
+  }
+}
