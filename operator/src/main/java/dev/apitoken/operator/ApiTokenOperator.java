@@ -1,6 +1,5 @@
 package dev.apitoken.operator;
 
-import dev.apitoken.operator.api.ApiToken;
 import dev.apitoken.operator.config.OperatorConfig;
 import dev.apitoken.operator.publish.TrustConfigMapWriter;
 import dev.apitoken.operator.publish.TrustPublisher;
@@ -57,7 +56,11 @@ public final class ApiTokenOperator implements AutoCloseable {
   }
 
   public ApiTokenOperator(
-      KubernetesClient client, OperatorConfig config, Tuning tuning, Clock clock, SecureRandom random) {
+      KubernetesClient client,
+      OperatorConfig config,
+      Tuning tuning,
+      Clock clock,
+      SecureRandom random) {
     this.client = client;
     this.config = config;
     this.tuning = tuning;
@@ -68,12 +71,14 @@ public final class ApiTokenOperator implements AutoCloseable {
   public synchronized void start() {
     TrustPublisher trust =
         new TrustPublisher(
-            new TrustConfigMapWriter(client, config.trustConfigMapName()), config.operatorNamespace());
+            new TrustConfigMapWriter(client, config.trustConfigMapName()),
+            config.operatorNamespace());
     keyRing = new KeyRingSecretStore(client, config, clock, random, trust::publishKeys);
     keyRing.start();
     IndexAllocator indices =
         new IndexAllocator(
-            new ConfigMapIndexBlockStore(client, config.operatorNamespace(), config.stateConfigMapName()),
+            new ConfigMapIndexBlockStore(
+                client, config.operatorNamespace(), config.stateConfigMapName()),
             INDEX_BLOCK_SIZE);
     TokenIssuer issuer =
         new TokenIssuer(config.statusListUri(), keyRing::activeKey, indices, random, clock);
@@ -93,7 +98,8 @@ public final class ApiTokenOperator implements AutoCloseable {
                   .withSSABasedCreateUpdateMatchForDependentResources(false);
               if (config.leaderElection()) {
                 overrider.withLeaderElectionConfiguration(
-                    LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration(config.leaseName())
+                    LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration(
+                            config.leaseName())
                         .withLeaseNamespace(config.operatorNamespace())
                         .withExitOnStopLeading(tuning.exitOnStopLeading())
                         .build());

@@ -24,7 +24,11 @@ public final class Main {
     KubernetesClient client = new KubernetesClientBuilder().build();
     ApiTokenOperator operator =
         new ApiTokenOperator(
-            client, config, ApiTokenOperator.Tuning.production(), Clock.systemUTC(), new SecureRandom());
+            client,
+            config,
+            ApiTokenOperator.Tuning.production(),
+            Clock.systemUTC(),
+            new SecureRandom());
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(

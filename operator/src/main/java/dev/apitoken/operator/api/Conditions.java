@@ -5,9 +5,9 @@ public final class Conditions {
   private Conditions() {}
 
   /**
-   * Ready is True when the Secret holds a valid, unexpired token that matches the spec. False
-   * says why not (invalid spec, failure to issue, revoked); Unknown while the first token is
-   * being issued.
+   * Ready is True when the Secret holds a valid, unexpired token that matches the spec. False says
+   * why not (invalid spec, failure to issue, revoked); Unknown while the first token is being
+   * issued.
    */
   public static final String READY = "Ready";
 

@@ -59,7 +59,9 @@ public final class ConfigLoader {
     return Map.copyOf(d);
   }
 
-  /** Environment variable for a setting, e.g. {@code default-ttl} → {@code APITOKEN_DEFAULT_TTL}. */
+  /**
+   * Environment variable for a setting, e.g. {@code default-ttl} → {@code APITOKEN_DEFAULT_TTL}.
+   */
   public static String envName(String setting) {
     return "APITOKEN_" + setting.toUpperCase(Locale.ROOT).replace('-', '_');
   }
@@ -78,7 +80,10 @@ public final class ConfigLoader {
       String name = arg.substring(2, arg.indexOf('='));
       if (!DEFAULTS.containsKey(name)) {
         errors.add(
-            "unknown setting --" + name + "; known settings: --" + String.join(", --", DEFAULTS.keySet()));
+            "unknown setting --"
+                + name
+                + "; known settings: --"
+                + String.join(", --", DEFAULTS.keySet()));
         continue;
       }
       values.put(name, arg.substring(arg.indexOf('=') + 1));
@@ -104,7 +109,8 @@ public final class ConfigLoader {
     Duration defaultTtl = require("default-ttl", this::positiveDuration);
     Duration maxTtl = require("max-ttl", this::positiveDuration);
     Duration rotation = require("key-rotation-period", this::positiveDuration);
-    String namespace = require("operator-namespace", v -> matching(v, DNS_LABEL, "a namespace name"));
+    String namespace =
+        require("operator-namespace", v -> matching(v, DNS_LABEL, "a namespace name"));
     String trust = require("trust-configmap", v -> matching(v, DNS_SUBDOMAIN, "a ConfigMap name"));
     String keyRing = require("key-ring-secret", v -> matching(v, DNS_SUBDOMAIN, "a Secret name"));
     String statusListUri = values.get("status-list-uri");
@@ -117,11 +123,12 @@ public final class ConfigLoader {
         watched.add(matching(ns.trim(), DNS_LABEL, "a namespace name"));
       }
     }
-    boolean leaderElection = require("leader-election", this::bool);
+    Boolean leaderElection = require("leader-election", this::bool);
     String leaseName = require("lease-name", v -> matching(v, DNS_SUBDOMAIN, "a Lease name"));
     Integer port = require("http-port", this::port);
     String logFormat = require("log-format", v -> oneOf(v, "text", "json"));
-    String logLevel = require("log-level", v -> oneOf(v, "error", "warn", "info", "debug", "trace"));
+    String logLevel =
+        require("log-level", v -> oneOf(v, "error", "warn", "info", "debug", "trace"));
     if (defaultTtl != null && maxTtl != null && defaultTtl.compareTo(maxTtl) > 0) {
       errors.add(
           "default-ttl ("
@@ -181,7 +188,8 @@ public final class ConfigLoader {
 
   private Duration positiveDuration(String value) {
     if (!DURATION.matcher(value).matches()) {
-      throw new IllegalArgumentException("use days, hours, minutes and seconds, e.g. 30d, 720h or 1h30m");
+      throw new IllegalArgumentException(
+          "use days, hours, minutes and seconds, e.g. 30d, 720h or 1h30m");
     }
     Duration parsed = Durations.parse(value);
     if (parsed.isZero()) {

@@ -10,17 +10,24 @@ import java.util.HashMap;
 import java.util.List;
 
 /**
- * An in-process Kubernetes API (Fabric8's mock server in CRUD mode) for the embedded run. It is
- * not a real API server: no admission validation, no garbage collection, no server-side apply.
+ * An in-process Kubernetes API (Fabric8's mock server in CRUD mode) for the embedded run. It is not
+ * a real API server: no admission validation, no garbage collection, no server-side apply.
  */
 public final class EmbeddedKubernetes implements AutoCloseable {
   private final KubernetesMockServer server;
   private final KubernetesClient client;
 
   public EmbeddedKubernetes() {
+    // The mock server logs every request at INFO through java.util.logging: keep the run readable.
+    java.util.logging.Logger.getLogger("io.fabric8.mockwebserver")
+        .setLevel(java.util.logging.Level.WARNING);
     server =
         new KubernetesMockServer(
-            new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(List.of()), false);
+            new Context(),
+            new MockWebServer(),
+            new HashMap<>(),
+            new KubernetesCrudDispatcher(List.of()),
+            false);
     server.init();
     client = server.createClient();
   }
@@ -30,7 +37,10 @@ public final class EmbeddedKubernetes implements AutoCloseable {
   }
 
   public void createNamespace(String name) {
-    client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build()).create();
+    client
+        .namespaces()
+        .resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build())
+        .create();
   }
 
   @Override

@@ -11,6 +11,7 @@ import dev.apitoken.operator.reconcile.TokenSecretDependent;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -30,9 +31,9 @@ import java.util.TreeSet;
 import java.util.stream.Stream;
 
 /**
- * The README's first command: runs the real operator wiring against an in-process Kubernetes
- * API, applies the YAML in {@code examples/}, waits for the tokens and shows what a user would
- * see. No cluster needed. Exits 0 when every ApiToken that can be issued became Ready.
+ * The README's first command: runs the real operator wiring against an in-process Kubernetes API,
+ * applies the YAML in {@code examples/}, waits for the tokens and shows what a user would see. No
+ * cluster needed. Exits 0 when every ApiToken that can be issued became Ready.
  */
 public final class EmbeddedRun {
   private static final String OPERATOR_NAMESPACE = "apitoken-system";
@@ -84,7 +85,11 @@ public final class EmbeddedRun {
       out.println(
           notReady == 0
               ? "== Done: every ApiToken was reconciled."
-              : "== " + notReady + " ApiToken(s) did not settle within " + TIMEOUT.toSeconds() + "s");
+              : "== "
+                  + notReady
+                  + " ApiToken(s) did not settle within "
+                  + TIMEOUT.toSeconds()
+                  + "s");
       return notReady == 0 ? 0 : 1;
     }
   }
@@ -105,7 +110,8 @@ public final class EmbeddedRun {
     }
     for (Path file : files) {
       try (InputStream in = Files.newInputStream(file)) {
-        for (HasMetadata item : client.load(in).items()) {
+        for (HasMetadata loaded : client.load(in).items()) {
+          HasMetadata item = typed(loaded);
           if (item.getMetadata().getNamespace() == null) {
             item.getMetadata().setNamespace("default");
           }
@@ -113,11 +119,22 @@ public final class EmbeddedRun {
           applied.add(item);
           out.printf(
               "applied %s %s/%s (from %s)%n",
-              item.getKind(), item.getMetadata().getNamespace(), item.getMetadata().getName(), file.getFileName());
+              item.getKind(),
+              item.getMetadata().getNamespace(),
+              item.getMetadata().getName(),
+              file.getFileName());
         }
       }
     }
     return applied;
+  }
+
+  /** The embedded API has no discovery for custom resources, so ApiTokens go in typed. */
+  private static HasMetadata typed(HasMetadata item) {
+    if (ApiToken.class.getSimpleName().equals(item.getKind())) {
+      return Serialization.unmarshal(Serialization.asJson(item), ApiToken.class);
+    }
+    return item;
   }
 
   private List<ApiToken> waitForTokens(KubernetesClient client) throws InterruptedException {
@@ -168,8 +185,12 @@ public final class EmbeddedRun {
           ready,
           token.getSpec().isRevoked(),
           token.getSpec().getSubject(),
-          token.getStatus() == null || token.getStatus().getExpiresAt() == null ? "" : token.getStatus().getExpiresAt(),
-          token.getStatus() == null || token.getStatus().getSecretName() == null ? "" : token.getStatus().getSecretName());
+          token.getStatus() == null || token.getStatus().getExpiresAt() == null
+              ? ""
+              : token.getStatus().getExpiresAt(),
+          token.getStatus() == null || token.getStatus().getSecretName() == null
+              ? ""
+              : token.getStatus().getSecretName());
     }
     for (ApiToken token : tokens) {
       token.getStatus().getConditions().stream()
@@ -209,14 +230,19 @@ public final class EmbeddedRun {
       out.println();
       out.printf(
           "Secret %s/%s, key '%s' (signature not shown):%n",
-          secret.getMetadata().getNamespace(), secret.getMetadata().getName(), TokenSecretDependent.TOKEN_KEY);
+          secret.getMetadata().getNamespace(),
+          secret.getMetadata().getName(),
+          TokenSecretDependent.TOKEN_KEY);
       out.println("  header: " + decode(parts[0]));
       out.println("  claims: " + decode(parts[1]));
     }
   }
 
   private static String decode(String part) throws IOException {
-    JsonNode node = JSON.readTree(new String(Base64.getUrlDecoder().decode(part), StandardCharsets.UTF_8));
-    return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(node).replace("\n", "\n          ");
+    JsonNode node =
+        JSON.readTree(new String(Base64.getUrlDecoder().decode(part), StandardCharsets.UTF_8));
+    return JSON.writerWithDefaultPrettyPrinter()
+        .writeValueAsString(node)
+        .replace("\n", "\n          ");
   }
 }

@@ -10,9 +10,9 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * Writes the trust ConfigMap (public keys and status list) into one namespace. It writes only
- * when the content differs, and always against the resourceVersion it read, so a concurrent
- * writer is never overwritten blindly: on a conflict it reads again and decides again.
+ * Writes the trust ConfigMap (public keys and status list) into one namespace. It writes only when
+ * the content differs, and always against the resourceVersion it read, so a concurrent writer is
+ * never overwritten blindly: on a conflict it reads again and decides again.
  */
 public final class TrustConfigMapWriter {
   private static final int MAX_ATTEMPTS = 10;
@@ -34,7 +34,11 @@ public final class TrustConfigMapWriter {
       }
       try {
         if (current == null) {
-          client.configMaps().inNamespace(namespace).resource(desired(namespace, data, null)).create();
+          client
+              .configMaps()
+              .inNamespace(namespace)
+              .resource(desired(namespace, data, null))
+              .create();
         } else {
           client
               .configMaps()

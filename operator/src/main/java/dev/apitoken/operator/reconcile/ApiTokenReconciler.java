@@ -83,20 +83,22 @@ public class ApiTokenReconciler implements Reconciler<ApiToken> {
     var desired = resolution.desired();
     Optional<Secret> actual = secret.getSecondaryResource(apiToken, context);
     Optional<String> value = actual.flatMap(TokenSecretDependent::tokenValue);
-    Optional<TokenClaims> verified = value.flatMap(v -> TokenReader.verify(v, keyRing.get()));
+    Optional<SignedToken> inSecret =
+        value.flatMap(v -> TokenReader.verifiedToken(v, keyRing.get()));
+    Optional<TokenClaims> verified = inSecret.map(SignedToken::claims);
     IssuedRecord lastIssued = lastIssued(apiToken.getStatus(), value, verified, desired.subject());
-    verified.filter(claims -> claims.subject().equals(desired.subject())).ifPresent(status::outstanding);
+    verified
+        .filter(claims -> claims.subject().equals(desired.subject()))
+        .ifPresent(status::outstanding);
 
     IssueDecision decision =
         ReissuePolicy.evaluate(
             desired,
             lastIssued,
-            new ObservedToken(actual.isPresent(), value.map(SignedToken::sha256Of).orElse(null), verified),
+            new ObservedToken(
+                actual.isPresent(), value.map(SignedToken::sha256Of).orElse(null), verified),
             now);
-    SignedToken token =
-        decision.requiresIssue()
-            ? issuer.issue(desired)
-            : new SignedToken(value.orElseThrow(), verified.orElseThrow(), keyIdOf(value.get()));
+    SignedToken token = decision.requiresIssue() ? issuer.issue(desired) : inSecret.orElseThrow();
     new SecretPlan(token).attachTo(context);
     try {
       secret.reconcile(apiToken, context);
@@ -119,7 +121,12 @@ public class ApiTokenReconciler implements Reconciler<ApiToken> {
     status.ready(
         Conditions.TRUE,
         Conditions.REASON_ISSUED,
-        "token " + token.claims().jti() + " is valid until " + token.claims().expiresAt() + "; it is renewed at " + renewalTime);
+        "token "
+            + token.claims().jti()
+            + " is valid until "
+            + token.claims().expiresAt()
+            + "; it is renewed at "
+            + renewalTime);
     if (decision.requiresIssue()) {
       announce(apiToken, decision, token);
     }
@@ -141,16 +148,20 @@ public class ApiTokenReconciler implements Reconciler<ApiToken> {
   }
 
   /**
-   * What status says was issued last. A valid token of ours in the Secret that status does not
-   * know means the status write after the Secret write was lost (for example a crash between
-   * the two): that token is the current one, not a tampered one.
+   * What status says was issued last. A valid token of ours in the Secret that status does not know
+   * means the status write after the Secret write was lost (for example a crash between the two):
+   * that token is the current one, not a tampered one.
    */
   private static IssuedRecord lastIssued(
-      ApiTokenStatus status, Optional<String> value, Optional<TokenClaims> verified, String subject) {
+      ApiTokenStatus status,
+      Optional<String> value,
+      Optional<TokenClaims> verified,
+      String subject) {
     if (verified.isPresent() && verified.get().subject().equals(subject)) {
       String jti = verified.get().jti();
       boolean known =
-          status != null && status.getTokens().stream().map(IssuedToken::getJti).anyMatch(jti::equals);
+          status != null
+              && status.getTokens().stream().map(IssuedToken::getJti).anyMatch(jti::equals);
       if (!known) {
         return new IssuedRecord(jti, SignedToken.sha256Of(value.get()), verified.get().expiresAt());
       }
@@ -158,11 +169,8 @@ public class ApiTokenReconciler implements Reconciler<ApiToken> {
     if (status == null || status.getJti() == null || status.getTokenHash() == null) {
       return null;
     }
-    return new IssuedRecord(status.getJti(), status.getTokenHash(), Instant.parse(status.getExpiresAt()));
-  }
-
-  private static String keyIdOf(String token) {
-    return TokenReader.keyId(token).orElseThrow();
+    return new IssuedRecord(
+        status.getJti(), status.getTokenHash(), Instant.parse(status.getExpiresAt()));
   }
 
   private void announce(ApiToken apiToken, IssueDecision decision, SignedToken token) {

@@ -5,15 +5,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One structured line per token lifecycle event, in key=value form that log pipelines parse.
- * It names a token by jti and index, never by value.
+ * One structured line per token lifecycle event, in key=value form that log pipelines parse. It
+ * names a token by jti and index, never by value.
  */
 public final class AuditLog {
   private static final Logger AUDIT = LoggerFactory.getLogger("audit");
 
   private AuditLog() {}
 
-  public static void issued(String action, String namespace, String name, TokenClaims claims, String kid, String reason) {
+  public static void issued(
+      String action, String namespace, String name, TokenClaims claims, String kid, String reason) {
     AUDIT.info(
         "audit action={} namespace={} name={} jti={} index={} kid={} sub=\"{}\" expires={} reason={}",
         action,

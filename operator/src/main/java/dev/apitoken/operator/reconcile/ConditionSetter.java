@@ -7,8 +7,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Sets one condition in a list the Kubernetes way: lastTransitionTime moves only when the
- * status changes, and observedGeneration says which spec the condition speaks for.
+ * Sets one condition in a list the Kubernetes way: lastTransitionTime moves only when the status
+ * changes, and observedGeneration says which spec the condition speaks for.
  */
 final class ConditionSetter {
   private ConditionSetter() {}

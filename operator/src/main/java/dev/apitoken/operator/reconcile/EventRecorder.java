@@ -41,7 +41,10 @@ public final class EventRecorder implements AutoCloseable {
     var event =
         new EventBuilder()
             .withNewMetadata()
-            .withName(subject.getMetadata().getName() + "." + UUID.randomUUID().toString().substring(0, 8))
+            .withName(
+                subject.getMetadata().getName()
+                    + "."
+                    + UUID.randomUUID().toString().substring(0, 8))
             .withNamespace(subject.getMetadata().getNamespace())
             .endMetadata()
             .withInvolvedObject(
@@ -66,9 +69,18 @@ public final class EventRecorder implements AutoCloseable {
     executor.execute(
         () -> {
           try {
-            client.v1().events().inNamespace(event.getMetadata().getNamespace()).resource(event).create();
+            client
+                .v1()
+                .events()
+                .inNamespace(event.getMetadata().getNamespace())
+                .resource(event)
+                .create();
           } catch (RuntimeException e) {
-            LOG.debug("could not record event {} for {}: {}", reason, subject.getMetadata().getName(), e.getMessage());
+            LOG.debug(
+                "could not record event {} for {}: {}",
+                reason,
+                subject.getMetadata().getName(),
+                e.getMessage());
           }
         });
   }

@@ -9,9 +9,9 @@ import java.util.List;
 import java.util.regex.Pattern;
 
 /**
- * Turns a spec into the token it asks for, or says exactly what to fix. The CRD schema refuses
- * most of this at admission; these checks cover what the schema cannot know (the operator's
- * maximum TTL) and clients that bypass admission validation.
+ * Turns a spec into the token it asks for, or says exactly what to fix. The CRD schema refuses most
+ * of this at admission; these checks cover what the schema cannot know (the operator's maximum TTL)
+ * and clients that bypass admission validation.
  */
 public final class SpecResolver {
   static final Duration MINIMUM_TTL = Duration.ofMinutes(1);
@@ -34,14 +34,16 @@ public final class SpecResolver {
 
   public Resolution resolve(ApiTokenSpec spec) {
     if (spec == null || spec.getSubject() == null || spec.getSubject().isEmpty()) {
-      return invalid("spec.subject is required: set it to who the token identifies, e.g. payments-api");
+      return invalid(
+          "spec.subject is required: set it to who the token identifies, e.g. payments-api");
     }
     if (!TRIMMED.matcher(spec.getSubject()).matches() || spec.getSubject().length() > 256) {
       return invalid("spec.subject must be 1-256 characters without leading or trailing spaces");
     }
     for (String audience : spec.getAudiences()) {
       if (audience == null || !TRIMMED.matcher(audience).matches()) {
-        return invalid("spec.audiences entries must be non-empty without leading or trailing spaces");
+        return invalid(
+            "spec.audiences entries must be non-empty without leading or trailing spaces");
       }
     }
     for (String scope : spec.getScopes()) {

@@ -13,8 +13,8 @@ import java.util.Comparator;
 import java.util.List;
 
 /**
- * Builds an ApiToken's next status from its current one. All status writing goes through here,
- * so conditions, observedGeneration and the list of outstanding tokens follow one set of rules.
+ * Builds an ApiToken's next status from its current one. All status writing goes through here, so
+ * conditions, observedGeneration and the list of outstanding tokens follow one set of rules.
  */
 final class StatusAggregator {
   private final ApiTokenStatus status;
@@ -22,9 +22,11 @@ final class StatusAggregator {
   private final Instant now;
 
   StatusAggregator(ApiToken apiToken, Instant now) {
-    ApiTokenStatus current = apiToken.getStatus() == null ? new ApiTokenStatus() : apiToken.getStatus();
+    ApiTokenStatus current =
+        apiToken.getStatus() == null ? new ApiTokenStatus() : apiToken.getStatus();
     this.status = Serialization.clone(current);
-    this.generation = apiToken.getMetadata().getGeneration() == null ? 0 : apiToken.getMetadata().getGeneration();
+    this.generation =
+        apiToken.getMetadata().getGeneration() == null ? 0 : apiToken.getMetadata().getGeneration();
     this.now = now;
     pruneExpired();
   }
@@ -49,7 +51,8 @@ final class StatusAggregator {
     boolean known = status.getTokens().stream().anyMatch(t -> claims.jti().equals(t.getJti()));
     if (!known && claims.expiresAt().isAfter(now)) {
       List<IssuedToken> tokens = new ArrayList<>(status.getTokens());
-      tokens.add(new IssuedToken(claims.jti(), claims.statusIndex(), claims.expiresAt().toString()));
+      tokens.add(
+          new IssuedToken(claims.jti(), claims.statusIndex(), claims.expiresAt().toString()));
       tokens.sort(Comparator.comparing(IssuedToken::getIndex));
       status.setTokens(tokens);
     }
@@ -59,7 +62,13 @@ final class StatusAggregator {
   StatusAggregator ready(String status, String reason, String message) {
     this.status.setConditions(
         ConditionSetter.set(
-            this.status.getConditions(), Conditions.READY, status, reason, message, generation, now));
+            this.status.getConditions(),
+            Conditions.READY,
+            status,
+            reason,
+            message,
+            generation,
+            now));
     return this;
   }
 

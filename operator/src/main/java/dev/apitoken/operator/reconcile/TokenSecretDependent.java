@@ -18,10 +18,10 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * The Secret that holds an ApiToken's token under {@link #TOKEN_KEY}. It never decides whether
- * to sign: the reconciler hands it a {@link SecretPlan} holding the token to store (a new one
- * only when a reissue was needed), and this resource makes the Secret match it. Label and
- * annotation changes therefore update the Secret without a new token.
+ * The Secret that holds an ApiToken's token under {@link #TOKEN_KEY}. It never decides whether to
+ * sign: the reconciler hands it a {@link SecretPlan} holding the token to store (a new one only
+ * when a reissue was needed), and this resource makes the Secret match it. Label and annotation
+ * changes therefore update the Secret without a new token.
  */
 public class TokenSecretDependent extends CRUDKubernetesDependentResource<Secret, ApiToken> {
   /** The documented key of the token in the Secret's data. */
@@ -30,7 +30,8 @@ public class TokenSecretDependent extends CRUDKubernetesDependentResource<Secret
   public static final String COMPONENT = "token";
 
   /** Selects only token Secrets, so the informer never caches anyone else's Secrets. */
-  public static final String SELECTOR = Labels.MANAGED_SELECTOR + "," + Labels.COMPONENT + "=" + COMPONENT;
+  public static final String SELECTOR =
+      Labels.MANAGED_SELECTOR + "," + Labels.COMPONENT + "=" + COMPONENT;
 
   /** Argo CD prunes resources that carry its instance label but are not in Git. */
   private static final String ARGOCD_INSTANCE_LABEL = "app.kubernetes.io/instance";
@@ -82,7 +83,8 @@ public class TokenSecretDependent extends CRUDKubernetesDependentResource<Secret
     boolean matches =
         Objects.equals(actual.getData(), desired.getData())
             && Objects.equals(actual.getType(), desired.getType())
-            && Objects.equals(orEmpty(actual.getMetadata().getLabels()), desired.getMetadata().getLabels())
+            && Objects.equals(
+                orEmpty(actual.getMetadata().getLabels()), desired.getMetadata().getLabels())
             && Objects.equals(
                 withoutFrameworkAnnotations(actual.getMetadata().getAnnotations()),
                 desired.getMetadata().getAnnotations());

@@ -8,10 +8,10 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.util.Map;
 
 /**
- * Reserves blocks of status-list indices in a ConfigMap in the operator's namespace. The
- * counter only moves forward, under optimistic concurrency on resourceVersion, so an index is
- * never handed out twice, across restarts and between replicas. A restart forfeits the rest of
- * the block in hand; those indices are simply never used.
+ * Reserves blocks of status-list indices in a ConfigMap in the operator's namespace. The counter
+ * only moves forward, under optimistic concurrency on resourceVersion, so an index is never handed
+ * out twice, across restarts and between replicas. A restart forfeits the rest of the block in
+ * hand; those indices are simply never used.
  */
 public final class ConfigMapIndexBlockStore implements IndexBlockStore {
   public static final String NEXT_INDEX_KEY = "next-index";
@@ -70,7 +70,8 @@ public final class ConfigMapIndexBlockStore implements IndexBlockStore {
   }
 
   private ConfigMap stateMap(long next, ConfigMap current) {
-    ConfigMapBuilder builder = current == null ? new ConfigMapBuilder() : new ConfigMapBuilder(current);
+    ConfigMapBuilder builder =
+        current == null ? new ConfigMapBuilder() : new ConfigMapBuilder(current);
     return builder
         .editOrNewMetadata()
         .withName(name)

@@ -18,10 +18,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps the signing key ring in one Secret in the operator's namespace: creates it on first
- * start, rotates the signing key when it is due, and drops retired keys once every token they
- * signed has expired. Writes use the Secret's resourceVersion, so two replicas never overwrite
- * each other's rotation. The private keys never leave that Secret.
+ * Keeps the signing key ring in one Secret in the operator's namespace: creates it on first start,
+ * rotates the signing key when it is due, and drops retired keys once every token they signed has
+ * expired. Writes use the Secret's resourceVersion, so two replicas never overwrite each other's
+ * rotation. The private keys never leave that Secret.
  */
 public final class KeyRingSecretStore {
   public static final String KEY = "keyring.json";
@@ -131,7 +131,9 @@ public final class KeyRingSecretStore {
               + KEY
               + "' entry: delete it to let the operator create a new key ring");
     }
-    ring = KeyRingCodec.fromJson(new String(Base64.getDecoder().decode(encoded), StandardCharsets.UTF_8));
+    ring =
+        KeyRingCodec.fromJson(
+            new String(Base64.getDecoder().decode(encoded), StandardCharsets.UTF_8));
     resourceVersion = secret.getMetadata().getResourceVersion();
   }
 
@@ -150,7 +152,9 @@ public final class KeyRingSecretStore {
   }
 
   private io.fabric8.kubernetes.client.dsl.NonNamespaceOperation<
-          Secret, io.fabric8.kubernetes.api.model.SecretList, io.fabric8.kubernetes.client.dsl.Resource<Secret>>
+          Secret,
+          io.fabric8.kubernetes.api.model.SecretList,
+          io.fabric8.kubernetes.client.dsl.Resource<Secret>>
       secrets() {
     return client.secrets().inNamespace(config.operatorNamespace());
   }

@@ -36,6 +36,11 @@ public final class TokenReader {
    * ring and the Ed25519 signature verifies with that key; empty otherwise.
    */
   public static Optional<TokenClaims> verify(String token, KeyRing ring) {
+    return verifiedToken(token, ring).map(SignedToken::claims);
+  }
+
+  /** Like {@link #verify}, keeping the value and the id of the key that signed it. */
+  public static Optional<SignedToken> verifiedToken(String token, KeyRing ring) {
     try {
       Optional<Parts> parts = split(token);
       if (parts.isEmpty()) {
@@ -50,7 +55,8 @@ public final class TokenReader {
       if (!key.get().verify(signingInput, signature)) {
         return Optional.empty();
       }
-      return claimsOf(parts.get().payload());
+      return claimsOf(parts.get().payload())
+          .map(claims -> new SignedToken(token, claims, key.get().kid()));
     } catch (RuntimeException malformed) {
       return Optional.empty();
     }

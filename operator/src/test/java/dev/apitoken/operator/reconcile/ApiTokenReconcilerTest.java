@@ -24,7 +24,6 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -47,7 +46,9 @@ class ApiTokenReconcilerTest {
   @BeforeEach
   void start() {
     ns = "test-" + NAMESPACES.incrementAndGet();
-    operator = new RunningOperator(client, new MutableClock(RunningOperator.START), "--max-ttl=2160h").start();
+    operator =
+        new RunningOperator(client, new MutableClock(RunningOperator.START), "--max-ttl=2160h")
+            .start();
   }
 
   @AfterEach
@@ -73,7 +74,13 @@ class ApiTokenReconcilerTest {
   @Test
   void createdApiTokenGetsAVerifiableTokenInItsSecretAndReady() throws Exception {
     operator.create(
-        ApiTokens.named("orders").in(ns).subject("reporting-job").audiences("orders-api").scopes("orders:read", "orders:export").ttl("24h").build());
+        ApiTokens.named("orders")
+            .in(ns)
+            .subject("reporting-job")
+            .audiences("orders-api")
+            .scopes("orders:read", "orders:export")
+            .ttl("24h")
+            .build());
 
     ApiToken ready = operator.awaitReady(ns, "orders");
     assertCondition(ready, Conditions.READY, Conditions.TRUE, Conditions.REASON_ISSUED);
@@ -84,7 +91,8 @@ class ApiTokenReconcilerTest {
     assertThat(secret.getMetadata().getOwnerReferences())
         .singleElement()
         .satisfies(ref -> assertThat(ref.getUid()).isEqualTo(ready.getMetadata().getUid()));
-    assertThat(secret.getMetadata().getLabels()).containsEntry(Labels.MANAGED_BY, Labels.MANAGED_BY_VALUE);
+    assertThat(secret.getMetadata().getLabels())
+        .containsEntry(Labels.MANAGED_BY, Labels.MANAGED_BY_VALUE);
     assertThat(secret.getData()).containsOnlyKeys("token");
 
     SignedJWT jwt = SignedJWT.parse(operator.tokenValue(ns, "orders-token"));
@@ -98,10 +106,13 @@ class ApiTokenReconcilerTest {
     assertThat(claims.getJWTID()).isEqualTo(ready.getStatus().getJti());
     assertThat(claims.getIssueTime().toInstant()).isEqualTo(RunningOperator.START);
     assertThat(claims.getNotBeforeTime().toInstant()).isEqualTo(RunningOperator.START);
-    assertThat(claims.getExpirationTime().toInstant()).isEqualTo(RunningOperator.START.plus(Duration.ofHours(24)));
+    assertThat(claims.getExpirationTime().toInstant())
+        .isEqualTo(RunningOperator.START.plus(Duration.ofHours(24)));
     @SuppressWarnings("unchecked")
-    Map<String, Object> statusList = (Map<String, Object>) claims.getJSONObjectClaim("status").get("status_list");
-    assertThat(((Number) statusList.get("idx")).longValue()).isEqualTo(ready.getStatus().getStatusListIndex());
+    Map<String, Object> statusList =
+        (Map<String, Object>) claims.getJSONObjectClaim("status").get("status_list");
+    assertThat(((Number) statusList.get("idx")).longValue())
+        .isEqualTo(ready.getStatus().getStatusListIndex());
     assertThat(statusList.get("uri")).isEqualTo("https://apitoken-operator.local/statuslist");
     assertThat(ready.getStatus().getExpiresAt()).isEqualTo("2026-01-02T00:00:00Z");
     assertThat(ready.getStatus().getRenewalTime()).isEqualTo("2026-01-01T16:00:00Z");
@@ -119,11 +130,16 @@ class ApiTokenReconcilerTest {
     assertThat(second.getStatus().getTokens())
         .extracting(IssuedToken::getJti)
         .containsExactlyInAnyOrder(first.getStatus().getJti(), second.getStatus().getJti());
-    assertThat(second.getStatus().getStatusListIndex()).isNotEqualTo(first.getStatus().getStatusListIndex());
+    assertThat(second.getStatus().getStatusListIndex())
+        .isNotEqualTo(first.getStatus().getStatusListIndex());
     assertCondition(second, Conditions.READY, Conditions.TRUE, Conditions.REASON_ISSUED);
     await()
         .atMost(Duration.ofSeconds(10))
-        .until(() -> events(ns, "api").stream().anyMatch(e -> e.getReason().equals("Reissued") && e.getMessage().contains("scope")));
+        .until(
+            () ->
+                events(ns, "api").stream()
+                    .anyMatch(
+                        e -> e.getReason().equals("Reissued") && e.getMessage().contains("scope")));
   }
 
   @Test
@@ -143,7 +159,11 @@ class ApiTokenReconcilerTest {
         .until(
             () ->
                 operator.get(ns, "same").getStatus().equals(ready.getStatus())
-                    && operator.secret(ns, "same-token").getMetadata().getResourceVersion().equals(secretVersion));
+                    && operator
+                        .secret(ns, "same-token")
+                        .getMetadata()
+                        .getResourceVersion()
+                        .equals(secretVersion));
   }
 
   @Test
@@ -155,7 +175,9 @@ class ApiTokenReconcilerTest {
     client.secrets().inNamespace(ns).withName("gone-token").delete();
 
     ApiToken second = operator.awaitNewToken(ns, "gone", first.getStatus().getJti());
-    assertThat(second.getStatus().getTokens()).extracting(IssuedToken::getJti).contains(first.getStatus().getJti());
+    assertThat(second.getStatus().getTokens())
+        .extracting(IssuedToken::getJti)
+        .contains(first.getStatus().getJti());
     await()
         .atMost(Duration.ofSeconds(10))
         .until(() -> events(ns, "gone").stream().anyMatch(e -> e.getReason().equals("Reissued")));
@@ -169,12 +191,18 @@ class ApiTokenReconcilerTest {
 
     Secret secret = operator.secret(ns, "tamper-token");
     String forged = original.substring(0, original.length() - 4) + "AAAA";
-    secret.getData().put("token", Base64.getEncoder().encodeToString(forged.getBytes(StandardCharsets.US_ASCII)));
+    secret
+        .getData()
+        .put(
+            "token",
+            Base64.getEncoder().encodeToString(forged.getBytes(StandardCharsets.US_ASCII)));
     client.resource(secret).update();
 
     ApiToken second = operator.awaitNewToken(ns, "tamper", first.getStatus().getJti());
     assertThat(operator.tokenValue(ns, "tamper-token")).isNotEqualTo(forged).isNotEqualTo(original);
-    assertThat(second.getStatus().getTokens()).extracting(IssuedToken::getJti).contains(first.getStatus().getJti());
+    assertThat(second.getStatus().getTokens())
+        .extracting(IssuedToken::getJti)
+        .contains(first.getStatus().getJti());
   }
 
   @Test
@@ -184,12 +212,18 @@ class ApiTokenReconcilerTest {
     assertThat(first.getStatus().getRenewalTime()).isEqualTo("2026-01-01T08:00:00Z");
 
     operator.clock().advance(Duration.ofHours(7));
-    await().during(Duration.ofSeconds(1)).until(() -> operator.get(ns, "renew").getStatus().getJti().equals(first.getStatus().getJti()));
+    await()
+        .during(Duration.ofSeconds(1))
+        .until(
+            () ->
+                operator.get(ns, "renew").getStatus().getJti().equals(first.getStatus().getJti()));
 
     operator.clock().advance(Duration.ofHours(1));
     ApiToken renewed = operator.awaitNewToken(ns, "renew", first.getStatus().getJti());
     assertThat(renewed.getStatus().getExpiresAt()).isEqualTo("2026-01-01T18:00:00Z");
-    assertThat(renewed.getStatus().getTokens()).extracting(IssuedToken::getJti).contains(first.getStatus().getJti());
+    assertThat(renewed.getStatus().getTokens())
+        .extracting(IssuedToken::getJti)
+        .contains(first.getStatus().getJti());
   }
 
   @Test
@@ -218,7 +252,10 @@ class ApiTokenReconcilerTest {
         .contains("spec.ttl 9000h exceeds the operator's maximum of 2160h");
     assertThat(operator.secret(ns, "toolong-token")).isNull();
     String version = refused.getMetadata().getResourceVersion();
-    await().during(Duration.ofSeconds(2)).until(() -> operator.get(ns, "toolong").getMetadata().getResourceVersion().equals(version));
+    await()
+        .during(Duration.ofSeconds(2))
+        .until(
+            () -> operator.get(ns, "toolong").getMetadata().getResourceVersion().equals(version));
 
     refused.getSpec().setTtl("24h");
     client.resource(refused).update();
@@ -229,28 +266,51 @@ class ApiTokenReconcilerTest {
   void malformedSpecsBypassingAdmissionAreRefusedWithAMessage() {
     operator.create(ApiTokens.named("noduration").in(ns).ttl("30 days").build());
     operator.create(ApiTokens.named("blank").in(ns).subject(" ").build());
-    assertThat(operator.awaitCondition(ns, "noduration", Conditions.READY, Conditions.FALSE).getStatus().getConditions().get(0).getMessage())
+    assertThat(
+            operator
+                .awaitCondition(ns, "noduration", Conditions.READY, Conditions.FALSE)
+                .getStatus()
+                .getConditions()
+                .get(0)
+                .getMessage())
         .contains("spec.ttl \"30 days\" is not a duration");
-    assertThat(operator.awaitCondition(ns, "blank", Conditions.READY, Conditions.FALSE).getStatus().getConditions().get(0).getMessage())
+    assertThat(
+            operator
+                .awaitCondition(ns, "blank", Conditions.READY, Conditions.FALSE)
+                .getStatus()
+                .getConditions()
+                .get(0)
+                .getMessage())
         .contains("spec.subject");
   }
 
   @Test
   void secretTemplateChangesPatchTheSecretWithoutReissuing() {
     operator.create(
-        ApiTokens.named("labels").in(ns).secretLabels(Map.of("team", "a", "app.kubernetes.io/instance", "argo-app")).build());
+        ApiTokens.named("labels")
+            .in(ns)
+            .secretLabels(Map.of("team", "a", "app.kubernetes.io/instance", "argo-app"))
+            .build());
     ApiToken ready = operator.awaitReady(ns, "labels");
     Secret secret = operator.secret(ns, "labels-token");
-    assertThat(secret.getMetadata().getLabels()).containsEntry("team", "a").doesNotContainKey("app.kubernetes.io/instance");
+    assertThat(secret.getMetadata().getLabels())
+        .containsEntry("team", "a")
+        .doesNotContainKey("app.kubernetes.io/instance");
 
     ready.getSpec().getSecretTemplate().setLabels(Map.of("team", "b"));
     client.resource(ready).update();
 
     await()
         .atMost(Duration.ofSeconds(10))
-        .until(() -> "b".equals(operator.secret(ns, "labels-token").getMetadata().getLabels().get("team")));
-    assertThat(operator.get(ns, "labels").getStatus().getJti()).isEqualTo(ready.getStatus().getJti());
-    assertThat(operator.tokenValue(ns, "labels-token")).isEqualTo(TokenSecretDependent.tokenValue(secret).orElseThrow());
+        .until(
+            () ->
+                "b"
+                    .equals(
+                        operator.secret(ns, "labels-token").getMetadata().getLabels().get("team")));
+    assertThat(operator.get(ns, "labels").getStatus().getJti())
+        .isEqualTo(ready.getStatus().getJti());
+    assertThat(operator.tokenValue(ns, "labels-token"))
+        .isEqualTo(TokenSecretDependent.tokenValue(secret).orElseThrow());
   }
 
   @Test
@@ -262,7 +322,9 @@ class ApiTokenReconcilerTest {
                 .withName("taken")
                 .withNamespace(ns)
                 .endMetadata()
-                .addToData("password", Base64.getEncoder().encodeToString("hunter2".getBytes(StandardCharsets.UTF_8)))
+                .addToData(
+                    "password",
+                    Base64.getEncoder().encodeToString("hunter2".getBytes(StandardCharsets.UTF_8)))
                 .build())
         .create();
     operator.create(ApiTokens.named("clash").in(ns).secretName("taken").build());
@@ -288,11 +350,20 @@ class ApiTokenReconcilerTest {
         .until(
             () ->
                 operator.get(ns, "one").getStatus().getJti().equals(one.getStatus().getJti())
-                    && operator.get(ns, "two").getStatus().getJti().equals(two.getStatus().getJti()));
-    assertThat(Set.of(one.getStatus().getStatusListIndex(), two.getStatus().getStatusListIndex(), three.getStatus().getStatusListIndex()))
+                    && operator
+                        .get(ns, "two")
+                        .getStatus()
+                        .getJti()
+                        .equals(two.getStatus().getJti()));
+    assertThat(
+            Set.of(
+                one.getStatus().getStatusListIndex(),
+                two.getStatus().getStatusListIndex(),
+                three.getStatus().getStatusListIndex()))
         .hasSize(3);
     assertThat(three.getStatus().getStatusListIndex())
-        .isGreaterThan(Math.max(one.getStatus().getStatusListIndex(), two.getStatus().getStatusListIndex()));
+        .isGreaterThan(
+            Math.max(one.getStatus().getStatusListIndex(), two.getStatus().getStatusListIndex()));
   }
 
   private Ed25519Verifier verifierFromPublishedJwks(String kid) throws Exception {

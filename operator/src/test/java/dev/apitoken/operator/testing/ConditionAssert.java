@@ -14,14 +14,17 @@ public final class ConditionAssert {
     if (token == null || token.getStatus() == null) {
       return Optional.empty();
     }
-    return token.getStatus().getConditions().stream().filter(c -> type.equals(c.getType())).findFirst();
+    return token.getStatus().getConditions().stream()
+        .filter(c -> type.equals(c.getType()))
+        .findFirst();
   }
 
   public static boolean hasCondition(ApiToken token, String type, String status) {
     return condition(token, type).map(c -> status.equals(c.getStatus())).orElse(false);
   }
 
-  public static Condition assertCondition(ApiToken token, String type, String status, String reason) {
+  public static Condition assertCondition(
+      ApiToken token, String type, String status, String reason) {
     Condition condition = condition(token, type).orElse(null);
     assertThat(condition).as("condition %s on %s", type, token.getMetadata().getName()).isNotNull();
     assertThat(condition.getStatus()).as("%s status", type).isEqualTo(status);

@@ -132,7 +132,11 @@ public final class RunningOperator implements AutoCloseable {
   }
 
   public ConfigMap trustConfigMap() {
-    return client.configMaps().inNamespace(OPERATOR_NAMESPACE).withName(config.trustConfigMapName()).get();
+    return client
+        .configMaps()
+        .inNamespace(OPERATOR_NAMESPACE)
+        .withName(config.trustConfigMapName())
+        .get();
   }
 
   public KubernetesClient client() {
