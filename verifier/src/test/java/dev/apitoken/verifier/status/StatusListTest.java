@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.stream.Stream;
 import java.util.zip.Deflater;
@@ -157,7 +159,7 @@ class StatusListTest {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     try (DeflaterOutputStream deflater = new DeflaterOutputStream(out)) {
       deflater.write(data);
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       throw new AssertionError(e);
     }
     return out.toByteArray();
@@ -170,14 +172,14 @@ class StatusListTest {
     byte[] buffer = new byte[64];
     int n = deflater.deflate(buffer);
     deflater.end();
-    return java.util.Arrays.copyOf(buffer, n);
+    return Arrays.copyOf(buffer, n);
   }
 
   private static byte[] gzip() {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     try (GZIPOutputStream gzip = new GZIPOutputStream(out)) {
       gzip.write(new byte[] {(byte) 0xB9, (byte) 0xA3});
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       throw new AssertionError(e);
     }
     return out.toByteArray();
@@ -185,12 +187,12 @@ class StatusListTest {
 
   private static byte[] truncatedZlib() {
     byte[] whole = zlib(new byte[1000]);
-    return java.util.Arrays.copyOf(whole, whole.length - 3);
+    return Arrays.copyOf(whole, whole.length - 3);
   }
 
   private static byte[] zlibWithTrailer() {
     byte[] whole = zlib(new byte[] {1, 2, 3});
-    byte[] withTrailer = java.util.Arrays.copyOf(whole, whole.length + 2);
+    byte[] withTrailer = Arrays.copyOf(whole, whole.length + 2);
     withTrailer[whole.length] = 7;
     return withTrailer;
   }
