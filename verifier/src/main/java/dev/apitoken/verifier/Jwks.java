@@ -1,0 +1,132 @@
+package dev.apitoken.verifier;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.Set;
+import org.bouncycastle.math.ec.rfc8032.Ed25519;
+
+/**
+ * Reads the trust ConfigMap's {@code jwks.json}. Strict: every key must be an Ed25519 signing key
+ * whose {@code kid} is its RFC 7638 thumbprint, with no members beyond those of CONTRACTS.md, so a
+ * private key or a key of another type published by mistake is refused rather than ignored.
+ */
+final class Jwks {
+  private static final ObjectMapper JSON =
+      JsonMapper.builder()
+          .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+          .build();
+  private static final Set<String> KEY_MEMBERS = Set.of("kty", "crv", "kid", "x", "use", "alg");
+
+  private Jwks() {}
+
+  /**
+   * The keys of {@code json} by kid.
+   *
+   * @throws TrustLoadException when the document or any key in it is not as CONTRACTS.md says
+   */
+  static Map<String, TrustedKey> parse(String json) {
+    JsonNode root;
+    try {
+      root = JSON.readTree(json);
+    } catch (JsonProcessingException e) {
+      throw new TrustLoadException("not valid JSON: " + e.getOriginalMessage(), e);
+    }
+    if (root == null || !root.isObject()) {
+      throw new TrustLoadException("not a JSON object");
+    }
+    JsonNode keys = root.get("keys");
+    if (keys == null || !keys.isArray()) {
+      throw new TrustLoadException("\"keys\" is missing or not an array");
+    }
+    if (root.size() != 1) {
+      throw new TrustLoadException("members other than \"keys\" at the top level");
+    }
+    Map<String, TrustedKey> byKid = new HashMap<>();
+    for (int i = 0; i < keys.size(); i++) {
+      TrustedKey key = parseKey(keys.get(i), i);
+      if (byKid.putIfAbsent(key.kid(), key) != null) {
+        throw new TrustLoadException("key " + i + ": duplicate kid " + key.kid());
+      }
+    }
+    return Map.copyOf(byKid);
+  }
+
+  private static TrustedKey parseKey(JsonNode key, int index) {
+    String where = "key " + index + ": ";
+    if (!key.isObject()) {
+      throw new TrustLoadException(where + "not a JSON object");
+    }
+    for (Iterator<String> names = key.fieldNames(); names.hasNext(); ) {
+      String name = names.next();
+      if (!KEY_MEMBERS.contains(name)) {
+        throw new TrustLoadException(
+            where
+                + "unexpected member \""
+                + name
+                + "\""
+                + (name.equals("d") ? " (private key material must never be published)" : ""));
+      }
+    }
+    requireValue(key, "kty", "OKP", where);
+    requireValue(key, "crv", "Ed25519", where);
+    if (key.has("use")) {
+      requireValue(key, "use", "sig", where);
+    }
+    if (key.has("alg")) {
+      requireValue(key, "alg", TrustedKey.EDDSA, where);
+    }
+    String kid = requireString(key, "kid", where);
+    String x = requireString(key, "x", where);
+    byte[] publicKey = Base64Url.decode(x);
+    if (publicKey == null || publicKey.length != Ed25519.PUBLIC_KEY_SIZE) {
+      throw new TrustLoadException(where + "x is not 32 bytes of canonical base64url");
+    }
+    if (!kid.equals(thumbprint(x))) {
+      throw new TrustLoadException(where + "kid " + kid + " is not the RFC 7638 thumbprint of x");
+    }
+    Ed25519.PublicPoint point = Ed25519.validatePublicKeyFullExport(publicKey, 0);
+    if (point == null) {
+      throw new TrustLoadException(where + "x is not a valid Ed25519 public key");
+    }
+    return new TrustedKey(kid, TrustedKey.EDDSA, point);
+  }
+
+  /** The RFC 7638 thumbprint of the Ed25519 public key {@code x} (base64url). */
+  static String thumbprint(String x) {
+    String canonical = "{\"crv\":\"Ed25519\",\"kty\":\"OKP\",\"x\":\"" + x + "\"}";
+    try {
+      byte[] digest =
+          MessageDigest.getInstance("SHA-256").digest(canonical.getBytes(StandardCharsets.UTF_8));
+      return Base64.getUrlEncoder().withoutPadding().encodeToString(digest);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is part of every Java runtime", e);
+    }
+  }
+
+  private static String requireString(JsonNode key, String member, String where) {
+    JsonNode value = key.get(member);
+    if (value == null || !value.isTextual() || value.textValue().isEmpty()) {
+      throw new TrustLoadException(where + member + " is missing or not a non-empty string");
+    }
+    return value.textValue();
+  }
+
+  private static void requireValue(JsonNode key, String member, String expected, String where) {
+    if (!expected.equals(requireString(key, member, where))) {
+      throw new TrustLoadException(
+          where + member + " is " + key.get(member).textValue() + ", expected " + expected);
+    }
+  }
+}

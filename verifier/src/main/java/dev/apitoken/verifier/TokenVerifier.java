@@ -1,0 +1,447 @@
+package dev.apitoken.verifier;
+
+import dev.apitoken.verifier.status.StatusList;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Verifies ApiTokens offline: an Ed25519 JWS whose key is in the trusted JWKS, whose issuer,
+ * audience and validity window match, and whose entry in the status list is VALID.
+ *
+ * <p>Thread-safe; build one and share it. {@link #verify(String)} never throws for a bad token and
+ * never accepts on error. A verifier built from a trust directory follows its updates until {@link
+ * #close()}.
+ *
+ * <pre>{@code
+ * TokenVerifier verifier = TokenVerifier.builder()
+ *     .trustDirectory(Path.of("/etc/apitoken-trust"))
+ *     .expectedIssuer("https://apitoken.example")
+ *     .expectedAudience("orders")
+ *     .build();
+ * Verdict verdict = verifier.verify(token);
+ * }</pre>
+ */
+public final class TokenVerifier implements AutoCloseable {
+  private static final System.Logger LOG = System.getLogger(TokenVerifier.class.getName());
+
+  /** Default {@link Builder#maxTokenLength(int)}: 8 KiB. */
+  public static final int DEFAULT_MAX_TOKEN_LENGTH = 8 * 1024;
+
+  /** Default {@link Builder#leeway(Duration)}. */
+  public static final Duration DEFAULT_LEEWAY = Duration.ofSeconds(30);
+
+  /** Default {@link Builder#pollInterval(Duration)}. */
+  public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofMillis(250);
+
+  private final String expectedIssuer;
+  private final String expectedAudience;
+  private final long leewayMillis;
+  private final Clock clock;
+  private final int maxTokenLength;
+  private final VerdictListener listener;
+  private final TrustDirectory directory;
+  private final TrustDirectoryWatcher watcher;
+
+  private final Object reloadLock = new Object();
+  private final AtomicLong failedReloads = new AtomicLong();
+  private volatile TrustState trust;
+  private volatile ReloadStatus lastReloadStatus;
+  private String lastSeenFingerprint; // guarded by reloadLock
+
+  private TokenVerifier(Builder builder) {
+    this.expectedIssuer = builder.expectedIssuer;
+    this.expectedAudience = builder.expectedAudience;
+    this.leewayMillis = builder.leeway.toMillis();
+    this.clock = builder.clock;
+    this.maxTokenLength = builder.maxTokenLength;
+    this.listener = builder.listener;
+    if (builder.trustDirectory != null) {
+      this.directory = new TrustDirectory(builder.trustDirectory);
+      loadInitial();
+      this.watcher =
+          builder.watch
+              ? new TrustDirectoryWatcher(
+                  builder.trustDirectory, builder.pollInterval, this::reloadIfChanged)
+              : null;
+    } else {
+      this.directory = null;
+      this.trust = TrustState.parse(builder.jwksJson, builder.statusListJson);
+      this.lastReloadStatus = ReloadStatus.ok(clock.instant(), "loaded " + trust.describe());
+      this.watcher = null;
+    }
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Verifies {@code token} (a JWS compact serialization) and reports the verdict to the listener.
+   * Never throws for any input, null included, and never accepts on error.
+   */
+  public Verdict verify(String token) {
+    Verdict verdict;
+    try {
+      verdict = check(token);
+    } catch (Exception | StackOverflowError e) {
+      LOG.log(Level.DEBUG, "token verification failed unexpectedly", e);
+      verdict = new Verdict.Rejected(Rejection.MALFORMED, null, null, null);
+    }
+    notifyListener(verdict);
+    return verdict;
+  }
+
+  /** The outcome of the latest load of the trust documents; never null. */
+  public ReloadStatus lastReloadStatus() {
+    return lastReloadStatus;
+  }
+
+  /** How many reloads failed since this verifier was built; the previous trust stayed in use. */
+  public long failedReloads() {
+    return failedReloads.get();
+  }
+
+  /**
+   * Reads the trust directory now, even when it looks unchanged, and uses it if it is well formed.
+   * For a verifier built from in-memory trust this does nothing.
+   *
+   * @return the outcome, also available as {@link #lastReloadStatus()}
+   */
+  public ReloadStatus reload() {
+    if (directory == null) {
+      return lastReloadStatus;
+    }
+    synchronized (reloadLock) {
+      return load();
+    }
+  }
+
+  /** Stops following the trust directory. Verification keeps working with the last trust. */
+  @Override
+  public void close() {
+    if (watcher != null) {
+      watcher.close();
+    }
+  }
+
+  private Verdict check(String token) throws IOException {
+    if (token == null) {
+      return rejected(Rejection.MALFORMED, null, null);
+    }
+    if (token.length() > maxTokenLength) {
+      return rejected(Rejection.TOO_LARGE, null, null);
+    }
+    // Any character beyond Latin-1 becomes '?', which base64url decoding then refuses.
+    byte[] bytes = token.getBytes(StandardCharsets.ISO_8859_1);
+    int firstDot = indexOfDot(bytes, 0);
+    int secondDot = firstDot < 0 ? -1 : indexOfDot(bytes, firstDot + 1);
+    if (firstDot <= 0
+        || secondDot < 0
+        || secondDot == firstDot + 1
+        || secondDot == bytes.length - 1) {
+      return rejected(Rejection.MALFORMED, null, null);
+    }
+    // A third dot lands in the signature part, which then is not base64url.
+    byte[] headerJson = Base64Url.decode(bytes, 0, firstDot);
+    byte[] payloadJson = Base64Url.decode(bytes, firstDot + 1, secondDot);
+    byte[] signature = Base64Url.decode(bytes, secondDot + 1, bytes.length);
+    if (headerJson == null || payloadJson == null || signature == null) {
+      return rejected(Rejection.MALFORMED, null, null);
+    }
+
+    JwtJson.Header header;
+    try {
+      header = JwtJson.header(headerJson);
+    } catch (JwtJson.MalformedException | IOException e) {
+      return rejected(Rejection.MALFORMED, null, null);
+    }
+    TrustState state = trust;
+    TrustedKey key = state.key(header.kid());
+    if (key == null) {
+      return rejected(Rejection.UNKNOWN_KEY, header.kid(), null);
+    }
+    // The key decides the algorithm; the header only has to agree with it.
+    if (!key.alg().equals(header.alg()) || !key.verify(signature, bytes, secondDot)) {
+      return rejected(Rejection.BAD_SIGNATURE, key.kid(), null);
+    }
+
+    // Only an authenticated payload is parsed, so claims in verdicts can be trusted for audits.
+    JwtJson.Payload claims = new JwtJson.Payload();
+    try {
+      JwtJson.payload(payloadJson, claims);
+    } catch (JwtJson.MalformedException | IOException e) {
+      return rejected(Rejection.MALFORMED, key.kid(), claims);
+    }
+    if (claims.issuer == null
+        || claims.subject == null
+        || claims.jti == null
+        || claims.issuedAt < 0
+        || claims.notBefore < 0
+        || claims.expiresAt < 0) {
+      return rejected(Rejection.MALFORMED, key.kid(), claims);
+    }
+    if (expectedIssuer != null && !expectedIssuer.equals(claims.issuer)) {
+      return rejected(Rejection.WRONG_ISSUER, key.kid(), claims);
+    }
+    if (expectedAudience != null && !claims.audience.contains(expectedAudience)) {
+      return rejected(Rejection.WRONG_AUDIENCE, key.kid(), claims);
+    }
+    long now = clock.millis();
+    if (now >= claims.expiresAt * 1000 + leewayMillis) {
+      return rejected(Rejection.EXPIRED, key.kid(), claims);
+    }
+    if (now < claims.notBefore * 1000 - leewayMillis) {
+      return rejected(Rejection.NOT_YET_VALID, key.kid(), claims);
+    }
+    StatusList statusList = state.statusList();
+    if (!claims.hasStatus
+        || statusList == null
+        || !state.statusUri().equals(claims.statusUri)
+        || claims.statusIndex >= statusList.size()) {
+      return rejected(Rejection.STATUS_UNKNOWN, key.kid(), claims);
+    }
+    if (statusList.get(claims.statusIndex) != StatusList.VALID) {
+      return rejected(Rejection.REVOKED, key.kid(), claims);
+    }
+    return new Verdict.Accepted(
+        new VerifiedClaims(
+            claims.issuer,
+            claims.subject,
+            claims.audience,
+            claims.scopes,
+            Instant.ofEpochSecond(claims.issuedAt),
+            Instant.ofEpochSecond(claims.notBefore),
+            Instant.ofEpochSecond(claims.expiresAt),
+            claims.jti,
+            claims.statusIndex,
+            claims.statusUri),
+        key.kid());
+  }
+
+  private static Verdict rejected(Rejection reason, String kid, JwtJson.Payload claims) {
+    return claims == null
+        ? new Verdict.Rejected(reason, kid, null, null)
+        : new Verdict.Rejected(reason, kid, claims.jti, claims.subject);
+  }
+
+  private static int indexOfDot(byte[] bytes, int from) {
+    for (int i = from; i < bytes.length; i++) {
+      if (bytes[i] == '.') {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  private void notifyListener(Verdict verdict) {
+    if (listener == null) {
+      return;
+    }
+    try {
+      listener.onVerdict(verdict);
+    } catch (Throwable t) {
+      if (t instanceof VirtualMachineError fatal) {
+        throw fatal;
+      }
+      LOG.log(Level.WARNING, "verdict listener failed; the verdict stands", t);
+    }
+  }
+
+  private void loadInitial() {
+    Path path = directory.path();
+    if (!Files.isDirectory(path)) {
+      throw new TrustLoadException("trust directory " + path + " is not a directory");
+    }
+    TrustDirectory.Contents contents;
+    try {
+      contents = directory.read();
+    } catch (IOException e) {
+      throw new TrustLoadException("cannot read trust directory " + path + ": " + e, e);
+    }
+    if (contents.jwksJson() == null) {
+      throw new TrustLoadException(
+          "trust directory " + path + " has no " + TrustDirectory.JWKS_FILE);
+    }
+    try {
+      trust = TrustState.parse(contents.jwksJson(), contents.statusListJson());
+    } catch (TrustLoadException e) {
+      throw new TrustLoadException("trust directory " + path + ": " + e.getMessage(), e);
+    }
+    lastSeenFingerprint = contents.fingerprint();
+    lastReloadStatus = ReloadStatus.ok(clock.instant(), "loaded " + trust.describe());
+    LOG.log(Level.INFO, "trust from {0}: {1}", path, trust.describe());
+  }
+
+  /** Called by the watcher: reloads when the directory's fingerprint moved since the last try. */
+  private void reloadIfChanged() {
+    synchronized (reloadLock) {
+      if (!fingerprintOrUnreadable().equals(lastSeenFingerprint)) {
+        load();
+      }
+    }
+  }
+
+  // Holds reloadLock.
+  private ReloadStatus load() {
+    Path path = directory.path();
+    ReloadStatus status;
+    String seen = null;
+    try {
+      TrustDirectory.Contents contents = directory.read();
+      seen = contents.fingerprint();
+      TrustState next = TrustState.parse(contents.jwksJson(), contents.statusListJson());
+      trust = next;
+      status = ReloadStatus.ok(clock.instant(), "loaded " + next.describe());
+      LOG.log(Level.INFO, "reloaded trust from {0}: {1}", path, next.describe());
+    } catch (IOException | RuntimeException e) {
+      failedReloads.incrementAndGet();
+      String message = e instanceof TrustLoadException ? e.getMessage() : e.toString();
+      status = ReloadStatus.failed(clock.instant(), message);
+      LOG.log(
+          Level.WARNING, "keeping the previous trust; reloading {0} failed: {1}", path, message);
+    } finally {
+      // A failed version is not retried until the directory changes again.
+      lastSeenFingerprint = seen != null ? seen : fingerprintOrUnreadable();
+    }
+    lastReloadStatus = status;
+    return status;
+  }
+
+  private String fingerprintOrUnreadable() {
+    try {
+      return directory.fingerprint();
+    } catch (IOException e) {
+      return "unreadable: " + e;
+    }
+  }
+
+  /** Configures a {@link TokenVerifier}. */
+  public static final class Builder {
+    private Path trustDirectory;
+    private String jwksJson;
+    private String statusListJson;
+    private String expectedIssuer;
+    private boolean anyIssuer;
+    private String expectedAudience;
+    private Duration leeway = DEFAULT_LEEWAY;
+    private Clock clock = Clock.systemUTC();
+    private int maxTokenLength = DEFAULT_MAX_TOKEN_LENGTH;
+    private VerdictListener listener;
+    private boolean watch = true;
+    private Duration pollInterval = DEFAULT_POLL_INTERVAL;
+
+    private Builder() {}
+
+    /**
+     * Trusts the {@code jwks.json} and {@code status-list.json} of a mounted trust ConfigMap, and
+     * follows their updates (see {@link #watch(boolean)}). {@code status-list.json} may be absent:
+     * every token is then {@link Rejection#STATUS_UNKNOWN}.
+     */
+    public Builder trustDirectory(Path directory) {
+      this.trustDirectory = Objects.requireNonNull(directory, "directory");
+      return this;
+    }
+
+    /**
+     * Trusts the given documents, fixed for the life of the verifier.
+     *
+     * @param jwksJson the {@code jwks.json} content
+     * @param statusListJson the {@code status-list.json} content, or null for none
+     */
+    public Builder trust(String jwksJson, String statusListJson) {
+      this.jwksJson = Objects.requireNonNull(jwksJson, "jwksJson");
+      this.statusListJson = statusListJson;
+      return this;
+    }
+
+    /** The only {@code iss} accepted. Required unless {@link #acceptAnyIssuer()} is called. */
+    public Builder expectedIssuer(String issuer) {
+      this.expectedIssuer = Objects.requireNonNull(issuer, "issuer");
+      return this;
+    }
+
+    /** Accepts any {@code iss}; for diagnostics such as the CLI, not for services. */
+    public Builder acceptAnyIssuer() {
+      this.anyIssuer = true;
+      return this;
+    }
+
+    /** An audience {@code aud} must contain; when not set, {@code aud} is not checked. */
+    public Builder expectedAudience(String audience) {
+      this.expectedAudience = audience;
+      return this;
+    }
+
+    /** Clock skew tolerated on {@code exp} and {@code nbf}, 0 to 1 hour; 30 seconds by default. */
+    public Builder leeway(Duration leeway) {
+      if (leeway.isNegative() || leeway.compareTo(Duration.ofHours(1)) > 0) {
+        throw new IllegalArgumentException("leeway must be between 0 and 1 hour, got " + leeway);
+      }
+      this.leeway = leeway;
+      return this;
+    }
+
+    /** The clock for {@code exp} and {@code nbf}; the system UTC clock by default. */
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /** Longer tokens are {@link Rejection#TOO_LARGE} before any parsing; 8 KiB by default. */
+    public Builder maxTokenLength(int maxTokenLength) {
+      if (maxTokenLength < 16) {
+        throw new IllegalArgumentException("maxTokenLength must be at least 16");
+      }
+      this.maxTokenLength = maxTokenLength;
+      return this;
+    }
+
+    /** Receives every verdict; see {@link VerdictListener}. */
+    public Builder listener(VerdictListener listener) {
+      this.listener = listener;
+      return this;
+    }
+
+    /**
+     * Whether to follow updates of the trust directory on a daemon thread; true by default. Without
+     * it, {@link TokenVerifier#reload()} still rereads the directory on demand.
+     */
+    public Builder watch(boolean watch) {
+      this.watch = watch;
+      return this;
+    }
+
+    /** How often the trust directory is checked besides file events; 250 ms by default. */
+    public Builder pollInterval(Duration pollInterval) {
+      if (pollInterval.compareTo(Duration.ofMillis(10)) < 0) {
+        throw new IllegalArgumentException("pollInterval must be at least 10 ms");
+      }
+      this.pollInterval = pollInterval;
+      return this;
+    }
+
+    /**
+     * Builds the verifier and loads its trust.
+     *
+     * @throws IllegalStateException when the configuration is incomplete
+     * @throws TrustLoadException when the trust documents cannot be read or are malformed
+     */
+    public TokenVerifier build() {
+      if ((trustDirectory == null) == (jwksJson == null)) {
+        throw new IllegalStateException("set exactly one of trustDirectory(...) and trust(...)");
+      }
+      if (expectedIssuer == null && !anyIssuer) {
+        throw new IllegalStateException("set expectedIssuer(...), or acceptAnyIssuer() on purpose");
+      }
+      return new TokenVerifier(this);
+    }
+  }
+}

@@ -1,0 +1,113 @@
+package dev.apitoken.verifier;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotLinkException;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+
+/**
+ * A mounted trust ConfigMap: {@code jwks.json} and {@code status-list.json}, usually symlinks into
+ * {@code ..data/}, which the kubelet repoints atomically on every update.
+ */
+final class TrustDirectory {
+  static final String JWKS_FILE = "jwks.json";
+  static final String STATUS_LIST_FILE = "status-list.json";
+  static final String DATA_LINK = "..data";
+
+  /** ConfigMaps hold at most 1 MiB; anything far beyond that is not ours. */
+  private static final long MAX_FILE_BYTES = 16L * 1024 * 1024;
+
+  private static final int READ_ATTEMPTS = 3;
+
+  /**
+   * The two documents as read together from one version of the directory.
+   *
+   * @param fingerprint identifies that version (see {@link #fingerprint()})
+   * @param jwksJson {@code jwks.json}, or null when absent
+   * @param statusListJson {@code status-list.json}, or null when absent
+   */
+  record Contents(String fingerprint, String jwksJson, String statusListJson) {}
+
+  private final Path directory;
+
+  TrustDirectory(Path directory) {
+    this.directory = directory;
+  }
+
+  Path path() {
+    return directory;
+  }
+
+  /**
+   * A cheap identity of the directory's current version: the {@code ..data} link target plus the
+   * resolved path, modification time, size and file key of each document. Any kubelet update or
+   * in-place edit changes it.
+   */
+  String fingerprint() throws IOException {
+    StringBuilder fingerprint = new StringBuilder(256);
+    try {
+      fingerprint.append(Files.readSymbolicLink(directory.resolve(DATA_LINK)));
+    } catch (NoSuchFileException | NotLinkException | UnsupportedOperationException e) {
+      fingerprint.append('-');
+    }
+    for (String name : new String[] {JWKS_FILE, STATUS_LIST_FILE}) {
+      fingerprint.append('|');
+      try {
+        Path real = directory.resolve(name).toRealPath();
+        BasicFileAttributes attributes = Files.readAttributes(real, BasicFileAttributes.class);
+        fingerprint
+            .append(real)
+            .append('@')
+            .append(attributes.lastModifiedTime())
+            .append('#')
+            .append(attributes.size())
+            .append('#')
+            .append(attributes.fileKey());
+      } catch (NoSuchFileException e) {
+        fingerprint.append('-');
+      }
+    }
+    return fingerprint.toString();
+  }
+
+  /**
+   * Reads both documents from one version of the directory: when the fingerprint changed while
+   * reading (a swap happened in between), reads again.
+   */
+  Contents read() throws IOException {
+    for (int attempt = 1; ; attempt++) {
+      String before = fingerprint();
+      try {
+        String jwks = readIfPresent(JWKS_FILE);
+        String statusList = readIfPresent(STATUS_LIST_FILE);
+        if (before.equals(fingerprint())) {
+          return new Contents(before, jwks, statusList);
+        }
+      } catch (IOException e) {
+        // The kubelet deletes the previous version right after the swap; a read that raced it
+        // fails, and the next attempt sees the new version.
+        if (attempt >= READ_ATTEMPTS || before.equals(fingerprint())) {
+          throw e;
+        }
+      }
+      if (attempt >= READ_ATTEMPTS) {
+        throw new IOException("the trust directory kept changing while it was read");
+      }
+    }
+  }
+
+  private String readIfPresent(String name) throws IOException {
+    Path file = directory.resolve(name);
+    try {
+      long size = Files.size(file);
+      if (size > MAX_FILE_BYTES) {
+        throw new IOException(name + " has " + size + " bytes, more than " + MAX_FILE_BYTES);
+      }
+      return Files.readString(file);
+    } catch (NoSuchFileException e) {
+      return null;
+    }
+  }
+}

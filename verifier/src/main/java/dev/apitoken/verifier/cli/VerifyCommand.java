@@ -1,0 +1,211 @@
+package dev.apitoken.verifier.cli;
+
+import dev.apitoken.verifier.TokenVerifier;
+import dev.apitoken.verifier.TrustLoadException;
+import dev.apitoken.verifier.Verdict;
+import dev.apitoken.verifier.VerifiedClaims;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * {@code verify --trust-dir DIR [--issuer ISS] [--audience AUD] [--leeway 30s]}: verifies the token
+ * read from standard input against a trust directory and prints the verdict and claims. The token
+ * itself is never printed.
+ *
+ * <p>Exit codes: 0 valid, 1 rejected, 2 usage or trust directory error.
+ */
+public final class VerifyCommand {
+  public static final int VALID = 0;
+  public static final int REJECTED = 1;
+  public static final int USAGE = 2;
+
+  static final String USAGE_TEXT =
+      """
+      usage: verify --trust-dir DIR [--issuer ISS] [--audience AUD] [--leeway 30s]
+
+      Reads one token from standard input and verifies it against DIR, which holds
+      jwks.json and status-list.json as the apitoken-trust ConfigMap mounts them.
+        --trust-dir DIR   the mounted trust ConfigMap (required)
+        --issuer ISS      the expected iss; not checked when absent
+        --audience AUD    an audience aud must contain; not checked when absent
+        --leeway D        clock skew tolerated on exp and nbf: 30s, 500ms, 2m or PT30S (default 30s)
+      Exit codes: 0 valid, 1 rejected, 2 usage or trust directory error.
+      """;
+
+  /** Reads no more than this from standard input; anything longer is too large anyway. */
+  private static final int MAX_INPUT_BYTES = 1024 * 1024;
+
+  private static final Pattern SIMPLE_DURATION = Pattern.compile("(\\d{1,9})(ms|s|m|h)?");
+
+  private VerifyCommand() {}
+
+  public static void main(String[] args) {
+    System.exit(run(args, System.in, System.out, System.err));
+  }
+
+  /**
+   * Runs the command with the given streams.
+   *
+   * @return the exit code: {@link #VALID}, {@link #REJECTED} or {@link #USAGE}
+   */
+  public static int run(String[] args, InputStream in, PrintStream out, PrintStream err) {
+    Map<String, String> options;
+    try {
+      options = parseArguments(args);
+    } catch (IllegalArgumentException e) {
+      err.println("error: " + e.getMessage());
+      err.print(USAGE_TEXT);
+      return USAGE;
+    }
+    if (options.containsKey("--help")) {
+      out.print(USAGE_TEXT);
+      return VALID;
+    }
+
+    TokenVerifier.Builder builder =
+        TokenVerifier.builder().trustDirectory(Path.of(options.get("--trust-dir"))).watch(false);
+    if (options.containsKey("--issuer")) {
+      builder.expectedIssuer(options.get("--issuer"));
+    } else {
+      builder.acceptAnyIssuer();
+      err.println("note: no --issuer given, so the issuer is not checked");
+    }
+    builder.expectedAudience(options.get("--audience"));
+    if (options.containsKey("--leeway")) {
+      try {
+        builder.leeway(parseDuration(options.get("--leeway")));
+      } catch (IllegalArgumentException e) {
+        err.println("error: --leeway: " + e.getMessage());
+        return USAGE;
+      }
+    }
+
+    String token;
+    try {
+      token = readToken(in);
+    } catch (IOException e) {
+      err.println("error: cannot read the token from standard input: " + e.getMessage());
+      return USAGE;
+    }
+    if (token.isEmpty()) {
+      err.println("error: no token on standard input");
+      return USAGE;
+    }
+
+    Verdict verdict;
+    try (TokenVerifier verifier = builder.build()) {
+      verdict = verifier.verify(token);
+    } catch (TrustLoadException e) {
+      err.println("error: " + e.getMessage());
+      return USAGE;
+    }
+    print(verdict, out);
+    return verdict.isAccepted() ? VALID : REJECTED;
+  }
+
+  private static Map<String, String> parseArguments(String[] args) {
+    Map<String, String> options = new LinkedHashMap<>();
+    if (args.length > 0 && (args[0].equals("--help") || args[0].equals("-h"))) {
+      options.put("--help", "");
+      return options;
+    }
+    if (args.length == 0 || !args[0].equals("verify")) {
+      throw new IllegalArgumentException("the command is verify");
+    }
+    for (int i = 1; i < args.length; i++) {
+      String arg = args[i];
+      String name = arg;
+      String value = null;
+      int equals = arg.indexOf('=');
+      if (arg.startsWith("--") && equals > 0) {
+        name = arg.substring(0, equals);
+        value = arg.substring(equals + 1);
+      }
+      switch (name) {
+        case "--help", "-h" -> {
+          options.put("--help", "");
+          return options;
+        }
+        case "--trust-dir", "--issuer", "--audience", "--leeway" -> {
+          if (value == null) {
+            if (i + 1 >= args.length) {
+              throw new IllegalArgumentException(name + " needs a value");
+            }
+            value = args[++i];
+          }
+          if (options.put(name, value) != null) {
+            throw new IllegalArgumentException(name + " is given twice");
+          }
+        }
+        default -> throw new IllegalArgumentException("unknown argument " + arg);
+      }
+    }
+    if (!options.containsKey("--trust-dir")) {
+      throw new IllegalArgumentException("--trust-dir is required");
+    }
+    return options;
+  }
+
+  static Duration parseDuration(String text) {
+    Matcher simple = SIMPLE_DURATION.matcher(text);
+    if (simple.matches()) {
+      long amount = Long.parseLong(simple.group(1));
+      String unit = simple.group(2) == null ? "s" : simple.group(2);
+      return switch (unit) {
+        case "ms" -> Duration.ofMillis(amount);
+        case "m" -> Duration.ofMinutes(amount);
+        case "h" -> Duration.ofHours(amount);
+        default -> Duration.ofSeconds(amount);
+      };
+    }
+    try {
+      return Duration.parse(text);
+    } catch (DateTimeParseException e) {
+      throw new IllegalArgumentException("not a duration: " + text, e);
+    }
+  }
+
+  private static String readToken(InputStream in) throws IOException {
+    byte[] bytes = in.readNBytes(MAX_INPUT_BYTES);
+    return new String(bytes, StandardCharsets.UTF_8).strip();
+  }
+
+  private static void print(Verdict verdict, PrintStream out) {
+    Map<String, Object> lines = new LinkedHashMap<>();
+    if (verdict instanceof Verdict.Accepted accepted) {
+      VerifiedClaims claims = accepted.claims();
+      lines.put("verdict", "VALID");
+      lines.put("kid", accepted.kid());
+      lines.put("issuer", claims.issuer());
+      lines.put("subject", claims.subject());
+      lines.put("audience", String.join(" ", claims.audience()));
+      lines.put("scopes", String.join(" ", claims.scopes()));
+      lines.put("issued-at", claims.issuedAt());
+      lines.put("not-before", claims.notBefore());
+      lines.put("expires-at", claims.expiresAt());
+      lines.put("jti", claims.jti());
+      lines.put("status", "idx " + claims.statusIndex() + " in " + claims.statusUri());
+    } else if (verdict instanceof Verdict.Rejected rejected) {
+      lines.put("verdict", "REJECTED");
+      lines.put("reason", rejected.reason());
+      lines.put("kid", rejected.kid());
+      lines.put("jti", rejected.jti());
+      lines.put("subject", rejected.subject());
+    }
+    lines.forEach(
+        (name, value) -> {
+          if (value != null) {
+            out.printf("%-11s %s%n", name, value);
+          }
+        });
+  }
+}
