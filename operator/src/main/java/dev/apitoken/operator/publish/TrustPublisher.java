@@ -1,38 +1,253 @@
 package dev.apitoken.operator.publish;
 
+import dev.apitoken.operator.denylist.RevocationLedger;
+import dev.apitoken.operator.denylist.TrustDocument;
+import dev.apitoken.operator.store.Labels;
 import dev.apitoken.operator.token.Jwks;
 import dev.apitoken.operator.token.KeyRing;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Publishes what verifying workloads need, public keys ({@code jwks.json}), into the trust
- * ConfigMap in the operator's namespace.
+ * Publishes the trust ConfigMap (public keys and status list) into the operator's namespace and
+ * every namespace the selector picks, including namespaces created later, and puts back copies
+ * that someone edits or deletes. Requests coalesce: while one round of writes runs, any number
+ * of new requests lead to one more round, so a burst of revocations costs a handful of writes
+ * per namespace. The document is always computed from the authoritative state (key ring and
+ * revocation ledger), never from a previous copy.
  */
-public final class TrustPublisher {
-  public static final String JWKS_KEY = "jwks.json";
+public final class TrustPublisher implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(TrustPublisher.class);
+  private static final long RETRY_MILLIS = 1000;
 
+  /** What the last complete round wrote everywhere. */
+  public record Published(RevocationLedger ledger, Set<String> namespaces, Instant at) {}
+
+  private final KubernetesClient client;
   private final TrustConfigMapWriter writer;
   private final String operatorNamespace;
+  private final String namespaceSelector;
+  private final String statusListUri;
+  private final Supplier<RevocationLedger> ledger;
+  private final LongSupplier reservedUpTo;
+  private final Clock clock;
+  private final ExecutorService fanOut;
+  private final Thread worker;
+  private final Object signal = new Object();
+  private boolean dirty;
+  private volatile boolean running;
   private volatile String jwksJson;
+  private volatile Published lastPublished;
+  private volatile Map<String, String> lastDocument;
+  private SharedIndexInformer<Namespace> namespaces;
+  private SharedIndexInformer<ConfigMap> copies;
 
-  public TrustPublisher(TrustConfigMapWriter writer, String operatorNamespace) {
-    this.writer = writer;
+  public TrustPublisher(
+      KubernetesClient client,
+      String configMapName,
+      String operatorNamespace,
+      String namespaceSelector,
+      String statusListUri,
+      Supplier<RevocationLedger> ledger,
+      LongSupplier reservedUpTo,
+      Clock clock) {
+    this.client = client;
+    this.writer = new TrustConfigMapWriter(client, configMapName);
     this.operatorNamespace = operatorNamespace;
+    this.namespaceSelector = namespaceSelector;
+    this.statusListUri = statusListUri;
+    this.ledger = ledger;
+    this.reservedUpTo = reservedUpTo;
+    this.clock = clock;
+    this.fanOut =
+        Executors.newFixedThreadPool(
+            4,
+            r -> {
+              Thread t = new Thread(r, "trust-fan-out");
+              t.setDaemon(true);
+              return t;
+            });
+    this.worker = new Thread(this::publishLoop, "trust-publisher");
+    this.worker.setDaemon(true);
   }
 
-  /** New public keys are published before the caller goes on to sign with them. */
-  public synchronized void publishKeys(KeyRing ring) {
+  /** Starts watching target namespaces and copies, publishes once, then follows changes. */
+  public void start() {
+    var namespaceQuery = client.namespaces();
+    namespaces =
+        (namespaceSelector.isBlank() ? namespaceQuery : namespaceQuery.withLabelSelector(namespaceSelector))
+            .inform(new RepublishOn<>(false));
+    copies =
+        client
+            .configMaps()
+            .inAnyNamespace()
+            .withLabels(Map.of(Labels.MANAGED_BY, Labels.MANAGED_BY_VALUE, Labels.COMPONENT, TrustConfigMapWriter.COMPONENT))
+            .inform(new RepublishOn<>(true));
+    running = true;
+    publishNow();
+    worker.start();
+  }
+
+  /** Called with every new key ring: keys are published before anything is signed with them. */
+  public void publishKeys(KeyRing ring) {
     jwksJson = Jwks.publicJson(ring);
-    writer.write(operatorNamespace, document());
+    if (running) {
+      publishNow();
+    }
   }
 
-  /** The ConfigMap's data; same state, same bytes. */
-  public Map<String, String> document() {
-    Map<String, String> data = new TreeMap<>();
-    if (jwksJson != null) {
-      data.put(JWKS_KEY, jwksJson);
+  /** Asks for a publish soon; many requests during one round make one more round. */
+  public void requestPublish() {
+    synchronized (signal) {
+      dirty = true;
+      signal.notifyAll();
     }
-    return data;
+  }
+
+  /** True when every given index is revoked in the copy written to every target namespace. */
+  public boolean isPublished(Collection<Long> indices) {
+    Published published = lastPublished;
+    return published != null && indices.stream().allMatch(published.ledger()::isRevoked);
+  }
+
+  public Published lastPublished() {
+    return lastPublished;
+  }
+
+  public long configMapWrites() {
+    return writer.writes();
+  }
+
+  /** The namespaces that receive a copy: the selected ones and the operator's own. */
+  public Set<String> targetNamespaces() {
+    Set<String> targets = new TreeSet<>();
+    targets.add(operatorNamespace);
+    namespaces.getStore().list().stream()
+        .filter(ns -> ns.getMetadata().getDeletionTimestamp() == null)
+        .forEach(ns -> targets.add(ns.getMetadata().getName()));
+    return targets;
+  }
+
+  /** One round: compute the document from the authoritative state and write it everywhere. */
+  public synchronized void publishNow() {
+    RevocationLedger snapshot = ledger.get();
+    Map<String, String> document =
+        TrustDocument.compose(jwksJson, snapshot, reservedUpTo.getAsLong(), statusListUri);
+    lastDocument = document;
+    Set<String> targets = targetNamespaces();
+    List<CompletableFuture<Boolean>> writes =
+        targets.stream()
+            .map(
+                ns ->
+                    CompletableFuture.supplyAsync(
+                        () -> writer.write(ns, document, copies.getStore().getByKey(ns + "/" + writer.name())),
+                        fanOut))
+            .toList();
+    CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).join();
+    long written = writes.stream().filter(CompletableFuture::join).count();
+    lastPublished = new Published(snapshot, Set.copyOf(targets), clock.instant());
+    if (written > 0) {
+      LOG.info(
+          "event=trust_published configmap={} namespaces={} written={} revoked={} status_list_bytes={}",
+          writer.name(),
+          targets.size(),
+          written,
+          snapshot.size(),
+          document.get(TrustDocument.STATUS_LIST_KEY).length());
+    }
+  }
+
+  private void publishLoop() {
+    while (running) {
+      try {
+        synchronized (signal) {
+          while (!dirty && running) {
+            signal.wait();
+          }
+          dirty = false;
+        }
+        publishNow();
+      } catch (InterruptedException e) {
+        return;
+      } catch (RuntimeException e) {
+        LOG.warn("event=trust_publish_failed error={} action=retrying", e.toString());
+        synchronized (signal) {
+          dirty = true;
+          try {
+            signal.wait(RETRY_MILLIS);
+          } catch (InterruptedException interrupted) {
+            return;
+          }
+        }
+      }
+    }
+  }
+
+  /** Republishes when a namespace appears or a copy is changed or deleted by someone else. */
+  private final class RepublishOn<T extends io.fabric8.kubernetes.api.model.HasMetadata>
+      implements ResourceEventHandler<T> {
+    private final boolean onlyIfChanged;
+
+    RepublishOn(boolean onlyIfChanged) {
+      this.onlyIfChanged = onlyIfChanged;
+    }
+
+    @Override
+    public void onAdd(T resource) {
+      if (!onlyIfChanged || differs(resource)) {
+        requestPublish();
+      }
+    }
+
+    @Override
+    public void onUpdate(T before, T after) {
+      if (onlyIfChanged && differs(after)) {
+        requestPublish();
+      }
+    }
+
+    @Override
+    public void onDelete(T resource, boolean finalStateUnknown) {
+      if (onlyIfChanged && running) {
+        requestPublish();
+      }
+    }
+
+    private boolean differs(T resource) {
+      return running
+          && resource instanceof ConfigMap map
+          && !Objects.equals(map.getData(), lastDocument);
+    }
+  }
+
+  @Override
+  public void close() {
+    running = false;
+    worker.interrupt();
+    fanOut.shutdownNow();
+    if (namespaces != null) {
+      namespaces.close();
+    }
+    if (copies != null) {
+      copies.close();
+    }
   }
 }
