@@ -1,13 +1,14 @@
 package dev.apitoken.operator;
 
 import dev.apitoken.operator.config.OperatorConfig;
-import dev.apitoken.operator.publish.TrustConfigMapWriter;
 import dev.apitoken.operator.publish.TrustPublisher;
 import dev.apitoken.operator.reconcile.ApiTokenReconciler;
 import dev.apitoken.operator.reconcile.EventRecorder;
+import dev.apitoken.operator.reconcile.PublishedRevocations;
 import dev.apitoken.operator.reconcile.SpecResolver;
 import dev.apitoken.operator.store.ConfigMapIndexBlockStore;
 import dev.apitoken.operator.store.KeyRingSecretStore;
+import dev.apitoken.operator.store.RevocationLedgerStore;
 import dev.apitoken.operator.token.IndexAllocator;
 import dev.apitoken.operator.token.TokenIssuer;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -46,6 +47,8 @@ public final class ApiTokenOperator implements AutoCloseable {
           });
   private EventRecorder events;
   private KeyRingSecretStore keyRing;
+  private volatile TrustPublisher trust;
+  private RevocationLedgerStore ledger;
   private Operator operator;
 
   /** Knobs that are not user configuration: tests shorten them. */
@@ -69,23 +72,43 @@ public final class ApiTokenOperator implements AutoCloseable {
   }
 
   public synchronized void start() {
-    TrustPublisher trust =
+    String namespace = config.operatorNamespace();
+    ConfigMapIndexBlockStore indexStore =
+        new ConfigMapIndexBlockStore(
+            client, namespace, config.stateConfigMapName(), this::requestPublish);
+    ledger =
+        new RevocationLedgerStore(
+            client, namespace, config.revocationsConfigMapName(), clock, this::requestPublish);
+    trust =
         new TrustPublisher(
-            new TrustConfigMapWriter(client, config.trustConfigMapName()),
-            config.operatorNamespace());
+            client,
+            config.trustConfigMapName(),
+            namespace,
+            config.targetNamespaceSelector(),
+            config.statusListUri(),
+            ledger::current,
+            indexStore::highWater,
+            clock);
     keyRing = new KeyRingSecretStore(client, config, clock, random, trust::publishKeys);
+
+    indexStore.start();
+    ledger.start();
     keyRing.start();
-    IndexAllocator indices =
-        new IndexAllocator(
-            new ConfigMapIndexBlockStore(
-                client, config.operatorNamespace(), config.stateConfigMapName()),
-            INDEX_BLOCK_SIZE);
+    trust.start();
+
+    IndexAllocator indices = new IndexAllocator(indexStore, INDEX_BLOCK_SIZE);
     TokenIssuer issuer =
         new TokenIssuer(config.statusListUri(), keyRing::activeKey, indices, random, clock);
     events = new EventRecorder(client, clock);
     ApiTokenReconciler reconciler =
         new ApiTokenReconciler(
-            new SpecResolver(config), issuer, keyRing::current, events, clock, tuning.maxResync());
+            new SpecResolver(config),
+            issuer,
+            keyRing::current,
+            events,
+            new PublishedRevocations(ledger, trust),
+            clock,
+            tuning.maxResync());
 
     operator =
         new Operator(
@@ -100,7 +123,7 @@ public final class ApiTokenOperator implements AutoCloseable {
                 overrider.withLeaderElectionConfiguration(
                     LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration(
                             config.leaseName())
-                        .withLeaseNamespace(config.operatorNamespace())
+                        .withLeaseNamespace(namespace)
                         .withExitOnStopLeading(tuning.exitOnStopLeading())
                         .build());
               }
@@ -114,13 +137,39 @@ public final class ApiTokenOperator implements AutoCloseable {
         });
     operator.start();
     long period = tuning.maintenancePeriod().toMillis();
-    maintenance.scheduleWithFixedDelay(this::maintainKeys, period, period, TimeUnit.MILLISECONDS);
+    maintenance.scheduleWithFixedDelay(this::maintain, period, period, TimeUnit.MILLISECONDS);
     LOG.info(
-        "event=started issuer={} namespace={} watch={} active_kid={}",
+        "event=started issuer={} namespace={} watch={} active_kid={} revoked={}",
         config.issuer(),
-        config.operatorNamespace(),
+        namespace,
         config.watchesAllNamespaces() ? "all" : config.watchNamespaces(),
-        keyRing.current().activeKey().kid());
+        keyRing.current().activeKey().kid(),
+        ledger.current().size());
+  }
+
+  private void requestPublish() {
+    TrustPublisher publisher = trust;
+    if (publisher != null) {
+      publisher.requestPublish();
+    }
+  }
+
+  /** Key rotation and pruning, and forgetting long-expired revocations, on schedule. */
+  public void maintain() {
+    maintainKeys();
+    try {
+      ledger.prune();
+    } catch (RuntimeException e) {
+      LOG.warn("event=ledger_prune_failed error={}", e.toString());
+    }
+  }
+
+  public TrustPublisher trustPublisher() {
+    return trust;
+  }
+
+  public RevocationLedgerStore revocationLedger() {
+    return ledger;
   }
 
   /** Rotates and prunes signing keys on schedule, so rotation does not wait for an issuance. */
@@ -144,6 +193,12 @@ public final class ApiTokenOperator implements AutoCloseable {
     }
     if (events != null) {
       events.close();
+    }
+    if (trust != null) {
+      trust.close();
+    }
+    if (ledger != null) {
+      ledger.close();
     }
   }
 }

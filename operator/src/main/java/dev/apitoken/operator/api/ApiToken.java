@@ -23,8 +23,8 @@ import io.fabric8.kubernetes.model.annotation.Version;
     jsonPath = ".status.conditions[?(@.type==\"Ready\")].status")
 @AdditionalPrinterColumn(
     name = "Revoked",
-    type = AdditionalPrinterColumn.Type.BOOLEAN,
-    jsonPath = ".spec.revoked")
+    type = AdditionalPrinterColumn.Type.STRING,
+    jsonPath = ".status.conditions[?(@.type==\"Revoked\")].status")
 @AdditionalPrinterColumn(
     name = "Subject",
     type = AdditionalPrinterColumn.Type.STRING,

@@ -43,6 +43,10 @@ public class ApiTokenSpec {
   /** An OAuth 2.0 scope token (RFC 6749 section 3.3): printable ASCII without space, " or \. */
   public static final String SCOPE_PATTERN = "^[\\x21\\x23-\\x5B\\x5D-\\x7E]+$";
 
+  /** An RFC 3339 timestamp such as 2026-03-01T00:00:00Z. */
+  public static final String RFC3339_PATTERN =
+      "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$";
+
   /** A non-empty string without leading or trailing whitespace. */
   public static final String TRIMMED_PATTERN = "^\\S(.*\\S)?$";
 
@@ -93,9 +97,21 @@ public class ApiTokenSpec {
   private SecretTemplate secretTemplate;
 
   @JsonPropertyDescription(
-      "Set to true to revoke every token issued for this ApiToken. Final: it cannot be set"
-          + " back to false.")
+      "Set to true to revoke every unexpired token issued for this ApiToken, the current one and"
+          + " any previous ones: they are added to the published status list and the Secret is"
+          + " deleted. Final: it cannot be set back to false.")
   private Boolean revoked;
+
+  @Pattern(RFC3339_PATTERN)
+  @JsonPropertyDescription(
+      "Revoke the token at this time (RFC 3339, e.g. '2026-03-01T00:00:00Z'): it stays valid"
+          + " until then and is revoked exactly as by 'revoked: true' when the time comes.")
+  private String revokeAt;
+
+  @Size(max = 256)
+  @JsonPropertyDescription(
+      "Why the token was revoked, for people and the audit log (e.g. 'key leaked in CI logs').")
+  private String revocationReason;
 
   public String getSubject() {
     return subject;
@@ -161,7 +177,23 @@ public class ApiTokenSpec {
     this.revoked = revoked;
   }
 
-  public boolean isRevoked() {
+  public String getRevokeAt() {
+    return revokeAt;
+  }
+
+  public void setRevokeAt(String revokeAt) {
+    this.revokeAt = revokeAt;
+  }
+
+  public String getRevocationReason() {
+    return revocationReason;
+  }
+
+  public void setRevocationReason(String revocationReason) {
+    this.revocationReason = revocationReason;
+  }
+
+  public boolean revocationRequested() {
     return Boolean.TRUE.equals(revoked);
   }
 
@@ -175,12 +207,23 @@ public class ApiTokenSpec {
         && Objects.equals(renewBefore, that.renewBefore)
         && Objects.equals(secretName, that.secretName)
         && Objects.equals(secretTemplate, that.secretTemplate)
-        && Objects.equals(revoked, that.revoked);
+        && Objects.equals(revoked, that.revoked)
+        && Objects.equals(revokeAt, that.revokeAt)
+        && Objects.equals(revocationReason, that.revocationReason);
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(
-        subject, audiences, scopes, ttl, renewBefore, secretName, secretTemplate, revoked);
+        subject,
+        audiences,
+        scopes,
+        ttl,
+        renewBefore,
+        secretName,
+        secretTemplate,
+        revoked,
+        revokeAt,
+        revocationReason);
   }
 }

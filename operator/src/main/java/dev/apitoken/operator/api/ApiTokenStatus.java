@@ -51,6 +51,32 @@ public class ApiTokenStatus {
           + " unless revoked.")
   private List<IssuedToken> tokens = new ArrayList<>();
 
+  @JsonPropertyDescription("When the tokens were revoked (RFC 3339); set once, never cleared.")
+  private String revokedAt;
+
+  @JsonPropertyDescription("Why they were revoked, from spec.revocationReason or the operator.")
+  private String revocationReason;
+
+  public String getRevokedAt() {
+    return revokedAt;
+  }
+
+  public void setRevokedAt(String revokedAt) {
+    this.revokedAt = revokedAt;
+  }
+
+  public String getRevocationReason() {
+    return revocationReason;
+  }
+
+  public void setRevocationReason(String revocationReason) {
+    this.revocationReason = revocationReason;
+  }
+
+  public boolean revocationRecorded() {
+    return revokedAt != null;
+  }
+
   public Long getObservedGeneration() {
     return observedGeneration;
   }
@@ -152,7 +178,9 @@ public class ApiTokenStatus {
         && Objects.equals(expiresAt, that.expiresAt)
         && Objects.equals(renewalTime, that.renewalTime)
         && Objects.equals(tokenHash, that.tokenHash)
-        && Objects.equals(tokens, that.tokens);
+        && Objects.equals(tokens, that.tokens)
+        && Objects.equals(revokedAt, that.revokedAt)
+        && Objects.equals(revocationReason, that.revocationReason);
   }
 
   @Override
@@ -168,6 +196,8 @@ public class ApiTokenStatus {
         expiresAt,
         renewalTime,
         tokenHash,
-        tokens);
+        tokens,
+        revokedAt,
+        revocationReason);
   }
 }

@@ -11,6 +11,19 @@ public final class Conditions {
    */
   public static final String READY = "Ready";
 
+  /**
+   * Revoked is True once every token of the ApiToken is on the revocation ledger (by spec.revoked,
+   * spec.revokeAt or deletion). It never goes back to False. False with reason Scheduled while a
+   * spec.revokeAt lies ahead.
+   */
+  public static final String REVOKED = "Revoked";
+
+  /**
+   * RevocationPublished is True when the revocation has been written to the trust ConfigMap in
+   * every target namespace; workloads see it once the kubelet refreshes their mounted copy.
+   */
+  public static final String REVOCATION_PUBLISHED = "RevocationPublished";
+
   public static final String TRUE = "True";
   public static final String FALSE = "False";
   public static final String UNKNOWN = "Unknown";
@@ -20,6 +33,24 @@ public final class Conditions {
 
   /** Ready=False: the spec cannot be issued as written; the message names the field to fix. */
   public static final String REASON_INVALID_SPEC = "InvalidSpec";
+
+  /** Revoked=True (and Ready=False): revoked through spec.revoked. */
+  public static final String REASON_REVOKED = "Revoked";
+
+  /** Revoked=True: revoked because spec.revokeAt was reached. */
+  public static final String REASON_REVOKED_ON_SCHEDULE = "RevokedOnSchedule";
+
+  /** Revoked=True: spec.revoked was set back to false, but revocation is final. */
+  public static final String REASON_REVOCATION_FINAL = "RevocationFinal";
+
+  /** Revoked=False: spec.revokeAt lies in the future. */
+  public static final String REASON_SCHEDULED = "Scheduled";
+
+  /** RevocationPublished=True: in the trust ConfigMap of every target namespace. */
+  public static final String REASON_PUBLISHED = "Published";
+
+  /** RevocationPublished=False: recorded, being written to the target namespaces. */
+  public static final String REASON_PUBLISHING = "Publishing";
 
   /** Ready=False: issuing failed (for example the API server refused the Secret); retried. */
   public static final String REASON_ISSUE_FAILED = "IssueFailed";

@@ -29,6 +29,11 @@ public record OperatorConfig(
     return trustConfigMapName + "-state";
   }
 
+  /** Name of the ConfigMap (operator namespace) that holds the authoritative revocation ledger. */
+  public String revocationsConfigMapName() {
+    return trustConfigMapName + "-revocations";
+  }
+
   public boolean watchesAllNamespaces() {
     return watchNamespaces.isEmpty();
   }

@@ -12,10 +12,10 @@ import java.util.TreeMap;
 
 /**
  * The authoritative record of revoked tokens: their indices, grouped by the UTC day their token
- * expires. Grouping by expiry makes forgetting cheap: once a whole day's tokens have expired
- * (plus the verifiers' clock-skew leeway) their expiry rejects them anyway, and the day is
- * dropped. Each day's indices are kept as a status-list bit array, the same compact encoding
- * the workloads read. Immutable: every change returns a new ledger.
+ * expires. Grouping by expiry makes forgetting cheap: once a whole day's tokens have expired (plus
+ * the verifiers' clock-skew leeway) their expiry rejects them anyway, and the day is dropped. Each
+ * day's indices are kept as a status-list bit array, the same compact encoding the workloads read.
+ * Immutable: every change returns a new ledger.
  */
 public final class RevocationLedger {
   private static final String DAY_KEY_PREFIX = "expires-";
@@ -49,7 +49,8 @@ public final class RevocationLedger {
       return this;
     }
     TreeMap<LocalDate, BitSet> copy = deepCopy();
-    other.byExpiryDay.forEach((day, indices) -> copy.computeIfAbsent(day, d -> new BitSet()).or(indices));
+    other.byExpiryDay.forEach(
+        (day, indices) -> copy.computeIfAbsent(day, d -> new BitSet()).or(indices));
     return new RevocationLedger(copy);
   }
 
@@ -100,7 +101,8 @@ public final class RevocationLedger {
     Map<String, String> encoded = new TreeMap<>();
     byExpiryDay.forEach(
         (day, indices) ->
-            encoded.put(DAY_KEY_PREFIX + day, StatusList.ofBytes(1, indices.toByteArray()).encodeLst()));
+            encoded.put(
+                DAY_KEY_PREFIX + day, StatusList.ofBytes(1, indices.toByteArray()).encodeLst()));
     return encoded;
   }
 

@@ -1,10 +1,10 @@
 package dev.apitoken.operator.denylist;
 
 /**
- * How long the published status list is. The draft tells verifiers to reject an index outside
- * the list, and workloads read a copy that may be minutes old, so the list must already cover
- * indices that are about to be issued: it always extends {@link #HEADROOM} indices beyond every
- * index reserved so far. Zeros compress to almost nothing, so the headroom is nearly free.
+ * How long the published status list is. The draft tells verifiers to reject an index outside the
+ * list, and workloads read a copy that may be minutes old, so the list must already cover indices
+ * that are about to be issued: it always extends {@link #HEADROOM} indices beyond every index
+ * reserved so far. Zeros compress to almost nothing, so the headroom is nearly free.
  */
 public final class StatusListSizing {
   /** Indices published ahead of allocation: far more than are issued between two publishes. */

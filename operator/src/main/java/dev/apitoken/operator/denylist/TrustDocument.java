@@ -5,8 +5,8 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The files of the trust ConfigMap a workload mounts: public keys and the status list. Same
- * state, same bytes.
+ * The files of the trust ConfigMap a workload mounts: public keys and the status list. Same state,
+ * same bytes.
  */
 public final class TrustDocument {
   public static final String JWKS_KEY = "jwks.json";

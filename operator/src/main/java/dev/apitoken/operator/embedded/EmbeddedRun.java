@@ -183,7 +183,7 @@ public final class EmbeddedRun {
           token.getMetadata().getNamespace(),
           token.getMetadata().getName(),
           ready,
-          token.getSpec().isRevoked(),
+          token.getSpec().revocationRequested(),
           token.getSpec().getSubject(),
           token.getStatus() == null || token.getStatus().getExpiresAt() == null
               ? ""

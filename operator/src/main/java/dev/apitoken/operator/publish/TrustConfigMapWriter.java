@@ -11,10 +11,10 @@ import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Writes the trust ConfigMap into one namespace. It writes only when the content differs from
- * what it believes is there (an informer's copy, so no read per write), and always against
- * that copy's resourceVersion: when someone else wrote in between, it reads again and decides
- * again, never overwriting blindly.
+ * Writes the trust ConfigMap into one namespace. It writes only when the content differs from what
+ * it believes is there (an informer's copy, so no read per write), and always against that copy's
+ * resourceVersion: when someone else wrote in between, it reads again and decides again, never
+ * overwriting blindly.
  */
 public final class TrustConfigMapWriter {
   private static final int MAX_ATTEMPTS = 10;
@@ -51,9 +51,17 @@ public final class TrustConfigMapWriter {
       }
       try {
         if (current == null) {
-          client.configMaps().inNamespace(namespace).resource(desired(namespace, data, null)).create();
+          client
+              .configMaps()
+              .inNamespace(namespace)
+              .resource(desired(namespace, data, null))
+              .create();
         } else {
-          client.configMaps().inNamespace(namespace).resource(desired(namespace, data, current)).update();
+          client
+              .configMaps()
+              .inNamespace(namespace)
+              .resource(desired(namespace, data, current))
+              .update();
         }
         writes.incrementAndGet();
         return true;
@@ -77,7 +85,8 @@ public final class TrustConfigMapWriter {
   }
 
   private ConfigMap desired(String namespace, Map<String, String> data, ConfigMap current) {
-    ConfigMapBuilder builder = current == null ? new ConfigMapBuilder() : new ConfigMapBuilder(current);
+    ConfigMapBuilder builder =
+        current == null ? new ConfigMapBuilder() : new ConfigMapBuilder(current);
     return builder
         .editOrNewMetadata()
         .withName(name)

@@ -28,11 +28,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Publishes the trust ConfigMap (public keys and status list) into the operator's namespace and
- * every namespace the selector picks, including namespaces created later, and puts back copies
- * that someone edits or deletes. Requests coalesce: while one round of writes runs, any number
- * of new requests lead to one more round, so a burst of revocations costs a handful of writes
- * per namespace. The document is always computed from the authoritative state (key ring and
- * revocation ledger), never from a previous copy.
+ * every namespace the selector picks, including namespaces created later, and puts back copies that
+ * someone edits or deletes. Requests coalesce: while one round of writes runs, any number of new
+ * requests lead to one more round, so a burst of revocations costs a handful of writes per
+ * namespace. The document is always computed from the authoritative state (key ring and revocation
+ * ledger), never from a previous copy.
  */
 public final class TrustPublisher implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(TrustPublisher.class);
@@ -93,13 +93,20 @@ public final class TrustPublisher implements AutoCloseable {
   public void start() {
     var namespaceQuery = client.namespaces();
     namespaces =
-        (namespaceSelector.isBlank() ? namespaceQuery : namespaceQuery.withLabelSelector(namespaceSelector))
+        (namespaceSelector.isBlank()
+                ? namespaceQuery
+                : namespaceQuery.withLabelSelector(namespaceSelector))
             .inform(new RepublishOn<>(false));
     copies =
         client
             .configMaps()
             .inAnyNamespace()
-            .withLabels(Map.of(Labels.MANAGED_BY, Labels.MANAGED_BY_VALUE, Labels.COMPONENT, TrustConfigMapWriter.COMPONENT))
+            .withLabels(
+                Map.of(
+                    Labels.MANAGED_BY,
+                    Labels.MANAGED_BY_VALUE,
+                    Labels.COMPONENT,
+                    TrustConfigMapWriter.COMPONENT))
             .inform(new RepublishOn<>(true));
     running = true;
     publishNow();
@@ -158,7 +165,9 @@ public final class TrustPublisher implements AutoCloseable {
             .map(
                 ns ->
                     CompletableFuture.supplyAsync(
-                        () -> writer.write(ns, document, copies.getStore().getByKey(ns + "/" + writer.name())),
+                        () ->
+                            writer.write(
+                                ns, document, copies.getStore().getByKey(ns + "/" + writer.name())),
                         fanOut))
             .toList();
     CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).join();

@@ -4,6 +4,8 @@ import dev.apitoken.operator.api.ApiToken;
 import dev.apitoken.operator.api.ApiTokenStatus;
 import dev.apitoken.operator.api.Conditions;
 import dev.apitoken.operator.api.IssuedToken;
+import dev.apitoken.operator.denylist.RevocationPolicy;
+import dev.apitoken.operator.denylist.RevokedToken;
 import dev.apitoken.operator.token.IssueDecision;
 import dev.apitoken.operator.token.IssuedRecord;
 import dev.apitoken.operator.token.KeyRing;
@@ -15,8 +17,10 @@ import dev.apitoken.operator.token.TokenIssuer;
 import dev.apitoken.operator.token.TokenReader;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceUtils;
@@ -38,16 +42,20 @@ import java.util.function.Supplier;
  * gathers their inputs, asks, and applies the answer.
  */
 @ControllerConfiguration(name = ApiTokenReconciler.NAME)
-public class ApiTokenReconciler implements Reconciler<ApiToken> {
+public class ApiTokenReconciler implements Reconciler<ApiToken>, Cleaner<ApiToken> {
   public static final String NAME = "apitoken";
   private static final Duration CONFLICT_RETRY = Duration.ofMinutes(1);
   private static final Duration MINIMUM_DELAY = Duration.ofSeconds(1);
+
+  /** How often to look again while a revocation is being written to the target namespaces. */
+  private static final Duration PUBLISH_POLL = Duration.ofMillis(200);
 
   private final TokenSecretDependent secret = new TokenSecretDependent();
   private final SpecResolver specResolver;
   private final TokenIssuer issuer;
   private final Supplier<KeyRing> keyRing;
   private final EventRecorder events;
+  private final Revocations revocations;
   private final Clock clock;
   private final Duration maxResync;
 
@@ -56,12 +64,14 @@ public class ApiTokenReconciler implements Reconciler<ApiToken> {
       TokenIssuer issuer,
       Supplier<KeyRing> keyRing,
       EventRecorder events,
+      Revocations revocations,
       Clock clock,
       Duration maxResync) {
     this.specResolver = specResolver;
     this.issuer = issuer;
     this.keyRing = keyRing;
     this.events = events;
+    this.revocations = revocations;
     this.clock = clock;
     this.maxResync = maxResync;
   }
@@ -75,10 +85,20 @@ public class ApiTokenReconciler implements Reconciler<ApiToken> {
   public UpdateControl<ApiToken> reconcile(ApiToken apiToken, Context<ApiToken> context) {
     Instant now = clock.instant();
     StatusAggregator status = new StatusAggregator(apiToken, now);
+    RevocationPolicy.Decision revocation = revocationDecision(apiToken, now);
+    if (revocation.kind() == RevocationPolicy.Kind.REVOKE) {
+      return revoke(apiToken, context, status, revocation, now);
+    }
+    if (revocation.kind() == RevocationPolicy.Kind.SCHEDULED) {
+      status.condition(
+          Conditions.REVOKED, Conditions.FALSE, revocation.reason(), revocation.message());
+    } else {
+      status.withoutCondition(Conditions.REVOKED);
+    }
     SpecResolver.Resolution resolution = specResolver.resolve(apiToken.getSpec());
     if (!resolution.valid()) {
       status.ready(Conditions.FALSE, Conditions.REASON_INVALID_SPEC, resolution.problem());
-      return finish(apiToken, status.build(), now);
+      return finish(apiToken, status.build(), now, revocation.at());
     }
     var desired = resolution.desired();
     Optional<Secret> actual = secret.getSecondaryResource(apiToken, context);
@@ -130,7 +150,139 @@ public class ApiTokenReconciler implements Reconciler<ApiToken> {
     if (decision.requiresIssue()) {
       announce(apiToken, decision, token);
     }
-    return finish(apiToken, status.build(), now);
+    return finish(apiToken, status.build(), now, revocation.at());
+  }
+
+  /**
+   * Puts every outstanding token of the ApiToken on the ledger, and only then takes the token out
+   * of the Secret: if anything fails in between, the next attempt starts over, and nothing revoked
+   * is ever forgotten.
+   */
+  private UpdateControl<ApiToken> revoke(
+      ApiToken apiToken,
+      Context<ApiToken> context,
+      StatusAggregator status,
+      RevocationPolicy.Decision decision,
+      Instant now) {
+    boolean first = apiToken.getStatus() == null || !apiToken.getStatus().revocationRecorded();
+    List<IssuedToken> tokens = outstanding(apiToken, context, status);
+    revocations.record(revokedTokens(tokens)).join();
+    secret.getSecondaryResource(apiToken, context).ifPresent(s -> secret.delete(apiToken, context));
+
+    String reason = reasonText(apiToken, decision);
+    status.revoked(decision.at(), reason);
+    status.condition(Conditions.REVOKED, Conditions.TRUE, decision.reason(), decision.message());
+    status.ready(
+        Conditions.FALSE, Conditions.REASON_REVOKED, "revoked at " + decision.at() + ": " + reason);
+    boolean published =
+        revocations.isPublished(tokens.stream().map(IssuedToken::getIndex).toList());
+    reportPublication(status, published, tokens.size());
+    if (first) {
+      events.record(
+          apiToken,
+          EventRecorder.NORMAL,
+          Conditions.REASON_REVOKED,
+          "Revoked " + tokens.size() + " token(s): " + reason + "; the Secret was deleted");
+      tokens.forEach(t -> audit("revoke", apiToken, t, reason));
+    }
+    UpdateControl<ApiToken> control = finish(apiToken, status.build(), now);
+    return published ? control : control.rescheduleAfter(PUBLISH_POLL);
+  }
+
+  /**
+   * Deleting an ApiToken revokes its tokens: the finalizer stays until they are on the ledger and
+   * published to every target namespace; the ledger entry outlives the ApiToken until the token's
+   * own expiry.
+   */
+  @Override
+  public DeleteControl cleanup(ApiToken apiToken, Context<ApiToken> context) {
+    Instant now = clock.instant();
+    List<IssuedToken> tokens = outstanding(apiToken, context, new StatusAggregator(apiToken, now));
+    revocations.record(revokedTokens(tokens)).join();
+    if (!revocations.isPublished(tokens.stream().map(IssuedToken::getIndex).toList())) {
+      return DeleteControl.noFinalizerRemoval().rescheduleAfter(PUBLISH_POLL);
+    }
+    secret.getSecondaryResource(apiToken, context).ifPresent(s -> secret.delete(apiToken, context));
+    boolean alreadyRevoked =
+        apiToken.getStatus() != null && apiToken.getStatus().revocationRecorded();
+    if (!alreadyRevoked) {
+      tokens.forEach(t -> audit("revoke", apiToken, t, "ApiToken deleted"));
+    }
+    AuditLog.deleted(
+        apiToken.getMetadata().getNamespace(), apiToken.getMetadata().getName(), tokens.size());
+    return DeleteControl.defaultDelete();
+  }
+
+  private void reportPublication(StatusAggregator status, boolean published, int tokens) {
+    int namespaces = revocations.targetNamespaceCount();
+    if (published) {
+      status.condition(
+          Conditions.REVOCATION_PUBLISHED,
+          Conditions.TRUE,
+          Conditions.REASON_PUBLISHED,
+          tokens
+              + " token(s) revoked in the status list of all "
+              + namespaces
+              + " target namespace(s)");
+    } else {
+      status.condition(
+          Conditions.REVOCATION_PUBLISHED,
+          Conditions.FALSE,
+          Conditions.REASON_PUBLISHING,
+          "recorded; being written to " + namespaces + " target namespace(s)");
+    }
+  }
+
+  /** Outstanding tokens from status, plus a valid token of ours found in the Secret. */
+  private List<IssuedToken> outstanding(
+      ApiToken apiToken, Context<ApiToken> context, StatusAggregator status) {
+    secret
+        .getSecondaryResource(apiToken, context)
+        .flatMap(TokenSecretDependent::tokenValue)
+        .flatMap(v -> TokenReader.verify(v, keyRing.get()))
+        .filter(
+            claims ->
+                apiToken.getSpec() == null
+                    || claims.subject().equals(apiToken.getSpec().getSubject()))
+        .ifPresent(status::outstanding);
+    return status.tokens();
+  }
+
+  private static List<RevokedToken> revokedTokens(List<IssuedToken> tokens) {
+    return tokens.stream()
+        .map(t -> new RevokedToken(t.getIndex(), Instant.parse(t.getExpiresAt())))
+        .toList();
+  }
+
+  private static String reasonText(ApiToken apiToken, RevocationPolicy.Decision decision) {
+    if (apiToken.getStatus() != null && apiToken.getStatus().getRevocationReason() != null) {
+      return apiToken.getStatus().getRevocationReason();
+    }
+    String given = apiToken.getSpec() == null ? null : apiToken.getSpec().getRevocationReason();
+    return given != null && !given.isBlank() ? given : decision.message();
+  }
+
+  private void audit(String action, ApiToken apiToken, IssuedToken token, String reason) {
+    AuditLog.revoked(
+        action,
+        apiToken.getMetadata().getNamespace(),
+        apiToken.getMetadata().getName(),
+        token.getJti(),
+        token.getIndex(),
+        token.getExpiresAt(),
+        reason);
+  }
+
+  private static RevocationPolicy.Decision revocationDecision(ApiToken apiToken, Instant now) {
+    var spec = apiToken.getSpec();
+    var status = apiToken.getStatus();
+    return RevocationPolicy.decide(
+        spec != null && spec.revocationRequested(),
+        spec == null ? Optional.empty() : SpecResolver.revokeAt(spec),
+        status == null || status.getRevokedAt() == null
+            ? Optional.empty()
+            : Optional.of(Instant.parse(status.getRevokedAt())),
+        now);
   }
 
   @Override
@@ -198,6 +350,11 @@ public class ApiTokenReconciler implements Reconciler<ApiToken> {
 
   /** Writes status only when it changed, and wakes up for the next renewal or expiry. */
   private UpdateControl<ApiToken> finish(ApiToken apiToken, ApiTokenStatus next, Instant now) {
+    return finish(apiToken, next, now, null);
+  }
+
+  private UpdateControl<ApiToken> finish(
+      ApiToken apiToken, ApiTokenStatus next, Instant now, Instant scheduledRevocation) {
     UpdateControl<ApiToken> control;
     if (Objects.equals(apiToken.getStatus(), next)) {
       control = UpdateControl.noUpdate();
@@ -205,13 +362,16 @@ public class ApiTokenReconciler implements Reconciler<ApiToken> {
       apiToken.setStatus(next);
       control = UpdateControl.patchStatus(apiToken);
     }
-    return control.rescheduleAfter(nextWakeUp(next, now));
+    return control.rescheduleAfter(nextWakeUp(next, now, scheduledRevocation));
   }
 
-  private Duration nextWakeUp(ApiTokenStatus status, Instant now) {
+  private Duration nextWakeUp(ApiTokenStatus status, Instant now, Instant scheduledRevocation) {
     Instant next = now.plus(maxResync);
     if (status.getRenewalTime() != null) {
       next = min(next, Instant.parse(status.getRenewalTime()));
+    }
+    if (!status.revocationRecorded() && scheduledRevocation != null) {
+      next = min(next, scheduledRevocation);
     }
     for (IssuedToken token : status.getTokens()) {
       next = min(next, Instant.parse(token.getExpiresAt()));

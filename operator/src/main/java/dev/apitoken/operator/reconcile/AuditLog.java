@@ -13,6 +13,30 @@ public final class AuditLog {
 
   private AuditLog() {}
 
+  public static void revoked(
+      String action,
+      String namespace,
+      String name,
+      String jti,
+      long index,
+      String expires,
+      String reason) {
+    AUDIT.info(
+        "audit action={} namespace={} name={} jti={} index={} expires={} reason=\"{}\"",
+        action,
+        namespace,
+        name,
+        jti,
+        index,
+        expires,
+        reason == null ? "" : reason.replace("\"", "'"));
+  }
+
+  public static void deleted(String namespace, String name, int tokens) {
+    AUDIT.info(
+        "audit action=delete namespace={} name={} revoked_tokens={}", namespace, name, tokens);
+  }
+
   public static void issued(
       String action, String namespace, String name, TokenClaims claims, String kid, String reason) {
     AUDIT.info(

@@ -5,7 +5,11 @@ import dev.apitoken.operator.config.OperatorConfig;
 import dev.apitoken.operator.token.DesiredToken;
 import dev.apitoken.operator.token.Durations;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
 import java.util.List;
+import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
@@ -61,6 +65,12 @@ public final class SpecResolver {
               + spec.getSecretName()
               + "\" is not a valid Secret name: use lowercase letters, digits, '-' and '.'");
     }
+    if (spec.getRevokeAt() != null && revokeAt(spec).isEmpty()) {
+      return invalid(
+          "spec.revokeAt \""
+              + spec.getRevokeAt()
+              + "\" is not an RFC 3339 time: use e.g. 2026-03-01T00:00:00Z");
+    }
     Duration ttl;
     try {
       ttl = spec.getTtl() == null ? config.defaultTtl() : parse(spec.getTtl());
@@ -101,6 +111,20 @@ public final class SpecResolver {
             ttl,
             renewBefore),
         null);
+  }
+
+  /**
+   * spec.revokeAt as an instant; empty when absent or unreadable (then {@link #resolve} says so).
+   */
+  public static Optional<Instant> revokeAt(ApiTokenSpec spec) {
+    if (spec.getRevokeAt() == null) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(OffsetDateTime.parse(spec.getRevokeAt()).toInstant());
+    } catch (DateTimeParseException e) {
+      return Optional.empty();
+    }
   }
 
   private static Duration parse(String text) {

@@ -60,16 +60,34 @@ final class StatusAggregator {
   }
 
   StatusAggregator ready(String status, String reason, String message) {
+    return condition(Conditions.READY, status, reason, message);
+  }
+
+  StatusAggregator condition(String type, String status, String reason, String message) {
     this.status.setConditions(
         ConditionSetter.set(
-            this.status.getConditions(),
-            Conditions.READY,
-            status,
-            reason,
-            message,
-            generation,
-            now));
+            this.status.getConditions(), type, status, reason, message, generation, now));
     return this;
+  }
+
+  StatusAggregator withoutCondition(String type) {
+    this.status.getConditions().removeIf(c -> type.equals(c.getType()));
+    return this;
+  }
+
+  /** Marks the ApiToken revoked; the first revocation time and reason are kept for good. */
+  StatusAggregator revoked(Instant at, String reason) {
+    if (status.getRevokedAt() == null) {
+      status.setRevokedAt(at.toString());
+      status.setRevocationReason(reason);
+    }
+    status.setRenewalTime(null);
+    return this;
+  }
+
+  /** The tokens still outstanding (unexpired), by reference. */
+  List<IssuedToken> tokens() {
+    return List.copyOf(status.getTokens());
   }
 
   ApiTokenStatus build() {

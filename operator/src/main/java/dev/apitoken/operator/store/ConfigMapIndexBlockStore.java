@@ -19,11 +19,29 @@ public final class ConfigMapIndexBlockStore implements IndexBlockStore {
   private final KubernetesClient client;
   private final String namespace;
   private final String name;
+  private final Runnable onReserved;
+  private volatile long highWater;
 
-  public ConfigMapIndexBlockStore(KubernetesClient client, String namespace, String name) {
+  /**
+   * @param onReserved told after each new block, so the published status list can grow ahead
+   */
+  public ConfigMapIndexBlockStore(
+      KubernetesClient client, String namespace, String name, Runnable onReserved) {
     this.client = client;
     this.namespace = namespace;
     this.name = name;
+    this.onReserved = onReserved;
+  }
+
+  /** Reads how far indices have been reserved, by any replica, before this one started. */
+  public void start() {
+    ConfigMap current = client.configMaps().inNamespace(namespace).withName(name).get();
+    highWater = current == null ? 0 : parseNext(current);
+  }
+
+  /** One past the highest index reserved so far (by this process, or before it started). */
+  public long highWater() {
+    return highWater;
   }
 
   @Override
@@ -31,16 +49,20 @@ public final class ConfigMapIndexBlockStore implements IndexBlockStore {
     for (int attempt = 1; ; attempt++) {
       try {
         ConfigMap current = client.configMaps().inNamespace(namespace).withName(name).get();
+        long from;
         if (current == null) {
+          from = 0;
           client.configMaps().inNamespace(namespace).resource(stateMap(size, null)).create();
-          return 0;
+        } else {
+          from = parseNext(current);
+          client
+              .configMaps()
+              .inNamespace(namespace)
+              .resource(stateMap(from + size, current))
+              .update();
         }
-        long from = parseNext(current);
-        client
-            .configMaps()
-            .inNamespace(namespace)
-            .resource(stateMap(from + size, current))
-            .update();
+        highWater = Math.max(highWater, from + size);
+        onReserved.run();
         return from;
       } catch (KubernetesClientException e) {
         if (!KubernetesWrites.isConflict(e) || attempt >= KubernetesWrites.MAX_ATTEMPTS) {

@@ -23,12 +23,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps the authoritative {@link RevocationLedger} in a ConfigMap in the operator's namespace.
- * A revocation counts only once it is written there: callers get a future that completes after
- * the write. Concurrent revocations are written together in one batch, and every write is made
- * against the resourceVersion last seen, merging with whatever another writer stored, so a
- * revocation is never overwritten. If someone deletes or edits the ConfigMap, the ledger held
- * in memory is merged back.
+ * Keeps the authoritative {@link RevocationLedger} in a ConfigMap in the operator's namespace. A
+ * revocation counts only once it is written there: callers get a future that completes after the
+ * write. Concurrent revocations are written together in one batch, and every write is made against
+ * the resourceVersion last seen, merging with whatever another writer stored, so a revocation is
+ * never overwritten. If someone deletes or edits the ConfigMap, the ledger held in memory is merged
+ * back.
  */
 public final class RevocationLedgerStore implements AutoCloseable {
   /** Verifiers' clock-skew leeway is far below this: a pruned token is rejected by its expiry. */
@@ -43,6 +43,7 @@ public final class RevocationLedgerStore implements AutoCloseable {
   private final Runnable onChange;
   private final BlockingQueue<Request> queue = new LinkedBlockingQueue<>();
   private final Thread writer;
+
   /** The ledger as last written or read; what revocations are checked against. */
   private volatile RevocationLedger ledger = RevocationLedger.empty();
 
@@ -52,7 +53,9 @@ public final class RevocationLedgerStore implements AutoCloseable {
   private volatile String resourceVersion;
   private SharedIndexInformer<ConfigMap> informer;
 
-  /** Tokens to add; {@code refresh} re-reads the stored ConfigMap first (after a foreign change). */
+  /**
+   * Tokens to add; {@code refresh} re-reads the stored ConfigMap first (after a foreign change).
+   */
   private record Request(
       Collection<RevokedToken> tokens, boolean refresh, CompletableFuture<Void> written) {}
 
@@ -111,7 +114,8 @@ public final class RevocationLedgerStore implements AutoCloseable {
         writeBatch(batch);
         batch.forEach(r -> r.written().complete(null));
       } catch (RuntimeException e) {
-        LOG.warn("event=ledger_write_failed configmap={}/{} error={}", namespace, name, e.toString());
+        LOG.warn(
+            "event=ledger_write_failed configmap={}/{} error={}", namespace, name, e.toString());
         batch.forEach(r -> r.written().completeExceptionally(e));
       }
     }
@@ -123,7 +127,8 @@ public final class RevocationLedgerStore implements AutoCloseable {
     if (batch.stream().anyMatch(Request::refresh)) {
       fetchStored();
     }
-    RevocationLedger wanted = stored.union(ledger).with(tokens).prune(clock.instant(), PRUNE_LEEWAY);
+    RevocationLedger wanted =
+        stored.union(ledger).with(tokens).prune(clock.instant(), PRUNE_LEEWAY);
     for (int attempt = 1; ; attempt++) {
       if (resourceVersion != null && wanted.equals(stored)) {
         adopt(wanted);
@@ -132,8 +137,16 @@ public final class RevocationLedgerStore implements AutoCloseable {
       try {
         ConfigMap written =
             resourceVersion == null
-                ? configMap().resource(toConfigMap(wanted, null)).create()
-                : configMap().resource(toConfigMap(wanted, resourceVersion)).update();
+                ? client
+                    .configMaps()
+                    .inNamespace(namespace)
+                    .resource(toConfigMap(wanted, null))
+                    .create()
+                : client
+                    .configMaps()
+                    .inNamespace(namespace)
+                    .resource(toConfigMap(wanted, resourceVersion))
+                    .update();
         resourceVersion = written.getMetadata().getResourceVersion();
         stored = wanted;
         adopt(wanted);

@@ -12,7 +12,7 @@ import com.nimbusds.jwt.SignedJWT;
 import dev.apitoken.operator.api.ApiToken;
 import dev.apitoken.operator.api.Conditions;
 import dev.apitoken.operator.api.IssuedToken;
-import dev.apitoken.operator.publish.TrustPublisher;
+import dev.apitoken.operator.denylist.TrustDocument;
 import dev.apitoken.operator.store.Labels;
 import dev.apitoken.operator.testing.ApiTokens;
 import dev.apitoken.operator.testing.CapturedLogs;
@@ -54,8 +54,8 @@ class ApiTokenReconcilerTest {
   @AfterEach
   void stop() {
     TOKENS_SEEN.addAll(operator.tokenValuesSeen());
+    operator.deleteAllApiTokens();
     operator.close();
-    client.resources(ApiToken.class).inAnyNamespace().delete();
   }
 
   @AfterAll
@@ -367,9 +367,9 @@ class ApiTokenReconcilerTest {
   }
 
   private Ed25519Verifier verifierFromPublishedJwks(String kid) throws Exception {
-    String jwks = operator.trustConfigMap().getData().get(TrustPublisher.JWKS_KEY);
+    String jwks = operator.trustConfigMap().getData().get(TrustDocument.JWKS_KEY);
     OctetKeyPair key = (OctetKeyPair) JWKSet.parse(jwks).getKeyByKeyId(kid);
-    assertThat(key).as("kid %s published in %s", kid, TrustPublisher.JWKS_KEY).isNotNull();
+    assertThat(key).as("kid %s published in %s", kid, TrustDocument.JWKS_KEY).isNotNull();
     assertThat(key.isPrivate()).isFalse();
     return new Ed25519Verifier(key);
   }

@@ -139,6 +139,18 @@ public final class RunningOperator implements AutoCloseable {
         .get();
   }
 
+  /** Deletes every ApiToken and waits until the finalizers are done. */
+  public void deleteAllApiTokens() {
+    client.resources(ApiToken.class).inAnyNamespace().delete();
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> client.resources(ApiToken.class).inAnyNamespace().list().getItems().isEmpty());
+  }
+
+  public ApiTokenOperator operator() {
+    return operator;
+  }
+
   public KubernetesClient client() {
     return client;
   }
