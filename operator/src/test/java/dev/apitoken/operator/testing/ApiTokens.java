@@ -63,6 +63,16 @@ public final class ApiTokens {
     return this;
   }
 
+  public ApiTokens revoked() {
+    token.getSpec().setRevoked(true);
+    return this;
+  }
+
+  public ApiTokens revokeAt(String revokeAt) {
+    token.getSpec().setRevokeAt(revokeAt);
+    return this;
+  }
+
   public ApiToken build() {
     return token;
   }

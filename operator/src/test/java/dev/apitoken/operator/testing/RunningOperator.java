@@ -7,8 +7,13 @@ import dev.apitoken.operator.api.ApiToken;
 import dev.apitoken.operator.api.Conditions;
 import dev.apitoken.operator.config.ConfigLoader;
 import dev.apitoken.operator.config.OperatorConfig;
+import dev.apitoken.operator.denylist.TrustDocument;
 import dev.apitoken.operator.reconcile.TokenSecretDependent;
+import dev.apitoken.verifier.TokenVerifier;
+import dev.apitoken.verifier.status.StatusList;
+import dev.apitoken.verifier.status.StatusListDocument;
 import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.security.SecureRandom;
@@ -132,11 +137,54 @@ public final class RunningOperator implements AutoCloseable {
   }
 
   public ConfigMap trustConfigMap() {
-    return client
-        .configMaps()
-        .inNamespace(OPERATOR_NAMESPACE)
-        .withName(config.trustConfigMapName())
-        .get();
+    return trustConfigMap(OPERATOR_NAMESPACE);
+  }
+
+  public ConfigMap trustConfigMap(String namespace) {
+    return client.configMaps().inNamespace(namespace).withName(config.trustConfigMapName()).get();
+  }
+
+  /** The status a workload in {@code namespace} would read for {@code index}; -1 if it has none. */
+  public int publishedStatus(String namespace, long index) {
+    ConfigMap map = trustConfigMap(namespace);
+    if (map == null
+        || map.getData() == null
+        || map.getData().get(TrustDocument.STATUS_LIST_KEY) == null) {
+      return -1;
+    }
+    try {
+      StatusList list =
+          StatusListDocument.parse(map.getData().get(TrustDocument.STATUS_LIST_KEY)).statusList();
+      return index < list.size() ? list.get(index) : -1;
+    } catch (RuntimeException unreadable) {
+      return -1;
+    }
+  }
+
+  /** A verifier that reads exactly what a workload mounting {@code namespace}'s copy reads. */
+  public TokenVerifier verifierFor(String namespace) {
+    ConfigMap map = trustConfigMap(namespace);
+    return TokenVerifier.builder()
+        .trust(
+            map.getData().get(TrustDocument.JWKS_KEY),
+            map.getData().get(TrustDocument.STATUS_LIST_KEY))
+        .expectedIssuer(config.issuer())
+        .clock(clock)
+        .watch(false)
+        .build();
+  }
+
+  public void createNamespace(String name, Map<String, String> labels) {
+    client
+        .namespaces()
+        .resource(
+            new NamespaceBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .withLabels(labels)
+                .endMetadata()
+                .build())
+        .create();
   }
 
   /** Deletes every ApiToken and waits until the finalizers are done. */
