@@ -19,12 +19,16 @@ import java.util.Objects;
     message = "renewBefore must be shorter than ttl, e.g. ttl: 720h with renewBefore: 168h",
     reason = "FieldValueInvalid")
 @ValidationRule(
+    value = "!has(self.ttl) || duration(self.ttl) >= duration('60s')",
+    message = "ttl must be at least 1m, e.g. 720h",
+    reason = "FieldValueInvalid")
+@ValidationRule(
     value =
         "has(oldSelf.secretName) == has(self.secretName) && (!has(self.secretName) ||"
             + " self.secretName == oldSelf.secretName)",
     message =
-        "secretName is immutable: create a new ApiToken to store a token under another Secret"
-            + " name",
+        "secretName cannot be added, changed or removed after creation: create a new ApiToken"
+            + " to store a token under another Secret name",
     reason = "FieldValueForbidden")
 @ValidationRule(
     value = "!has(oldSelf.revoked) || !oldSelf.revoked || (has(self.revoked) && self.revoked)",
@@ -62,14 +66,16 @@ public class ApiTokenSpec {
   @JsonPropertyDescription(
       "Who the token is for: the JWT `aud` claim. Verifiers accept the token only if it names"
           + " them. Up to 32 entries.")
-  private List<String> audiences = new ArrayList<>();
+  private List<@Size(min = 1, max = 256) @Pattern(TRIMMED_PATTERN) String> audiences =
+      new ArrayList<>();
 
   @Size(max = 64)
   @JsonPropertyDescription(
       "What the token allows: the OAuth `scope` claim, written space-separated in the token."
           + " Each entry is one scope without spaces, e.g. 'orders:read'. Up to 64 entries.")
-  private List<String> scopes = new ArrayList<>();
+  private List<@Size(min = 1, max = 128) @Pattern(SCOPE_PATTERN) String> scopes = new ArrayList<>();
 
+  @Size(max = 32)
   @Pattern(DURATION_PATTERN)
   @JsonPropertyDescription(
       "How long each issued token is valid, as a duration in hours, minutes and seconds such"
@@ -77,6 +83,7 @@ public class ApiTokenSpec {
           + " the operator's maximum TTL. Every token expires.")
   private String ttl;
 
+  @Size(max = 32)
   @Pattern(DURATION_PATTERN)
   @JsonPropertyDescription(
       "Reissue the token this long before it expires, e.g. '168h'. Must be shorter than ttl."
@@ -102,6 +109,7 @@ public class ApiTokenSpec {
           + " deleted. Final: it cannot be set back to false.")
   private Boolean revoked;
 
+  @Size(max = 64)
   @Pattern(RFC3339_PATTERN)
   @JsonPropertyDescription(
       "Revoke the token at this time (RFC 3339, e.g. '2026-03-01T00:00:00Z'): it stays valid"

@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The one step the CRD generator cannot do: it sorts printer columns by JSON path, while {@code
@@ -27,6 +28,16 @@ final class CrdFinisher {
               .enable(YAMLGenerator.Feature.INDENT_ARRAYS_WITH_INDICATOR)
               .build());
 
+  private static final Map<String, String> CONDITION_FIELDS =
+      Map.of(
+          "type", "The kind of condition: Ready, Revoked or RevocationPublished.",
+          "status", "True, False or Unknown.",
+          "reason", "A CamelCase word saying why the condition has this status.",
+          "message", "What happened, and what to do about it when status is not the desired one.",
+          "observedGeneration",
+              "The metadata.generation of the ApiToken this condition was computed from.",
+          "lastTransitionTime", "When status last changed (RFC 3339).");
+
   private CrdFinisher() {}
 
   static String finish(String generatedYaml) throws IOException {
@@ -39,6 +50,25 @@ final class CrdFinisher {
       columns.removeAll();
       sorted.forEach(columns::add);
       ((ObjectNode) version).set("additionalPrinterColumns", columns);
+      ObjectNode properties =
+          (ObjectNode) version.path("schema").path("openAPIV3Schema").path("properties");
+      ((ObjectNode) properties.get("spec"))
+          .put(
+              "description",
+              "What the token says, how long it lives, where it is stored, and whether it is revoked.");
+      ((ObjectNode) properties.get("status"))
+          .put(
+              "description",
+              "What the operator issued and published for this ApiToken. Never contains a token.");
+      JsonNode conditionFields =
+          properties
+              .path("status")
+              .path("properties")
+              .path("conditions")
+              .path("items")
+              .path("properties");
+      CONDITION_FIELDS.forEach(
+          (field, text) -> ((ObjectNode) conditionFields.get(field)).put("description", text));
     }
     return "# Generated from operator/src/main/java/dev/apitoken/operator/api by the build; do not edit.\n"
         + YAML.writeValueAsString(crd);
