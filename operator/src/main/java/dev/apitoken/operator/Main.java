@@ -3,10 +3,18 @@ package dev.apitoken.operator;
 import dev.apitoken.operator.config.ConfigLoader;
 import dev.apitoken.operator.config.InvalidConfigException;
 import dev.apitoken.operator.config.OperatorConfig;
+import dev.apitoken.operator.runtime.HttpEndpoints;
+import dev.apitoken.operator.runtime.LogSetup;
+import dev.apitoken.operator.runtime.OperatorMetrics;
+import dev.apitoken.operator.runtime.OperatorReadiness;
+import dev.apitoken.operator.runtime.OperatorStatus;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.security.SecureRandom;
 import java.time.Clock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** Runs the operator against the cluster the environment points at (in-cluster or kubeconfig). */
 public final class Main {
@@ -21,22 +29,50 @@ public final class Main {
       System.exit(2);
       return;
     }
+    LogSetup.configure(config.logFormat(), config.logLevel());
+    Logger log = LoggerFactory.getLogger(Main.class);
+
+    Clock clock = Clock.systemUTC();
+    PrometheusMeterRegistry registry = OperatorMetrics.prometheusRegistry();
+    // Created here, where the registry is; ApiTokenOperator takes it once it records metrics.
+    OperatorMetrics metrics = new OperatorMetrics(registry, clock);
     KubernetesClient client = new KubernetesClientBuilder().build();
     ApiTokenOperator operator =
         new ApiTokenOperator(
-            client,
-            config,
-            ApiTokenOperator.Tuning.production(),
-            Clock.systemUTC(),
-            new SecureRandom());
+            client, config, ApiTokenOperator.Tuning.production(), clock, new SecureRandom());
+    OperatorReadiness readiness =
+        new OperatorReadiness(OperatorStatus.inferred(operator::operator));
+    // Up before start-up so the startup probe sees a live process while informers sync.
+    HttpEndpoints http = HttpEndpoints.start(config.httpPort(), readiness, registry);
+
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
                 () -> {
-                  operator.close();
-                  client.close();
+                  log.info("event=stopping");
+                  readiness.markStopping();
+                  try {
+                    // Stops informers, then waits for in-flight reconciliations, then releases
+                    // the Lease.
+                    operator.close();
+                    client.close();
+                  } catch (RuntimeException e) {
+                    log.warn("event=stop_failed error={}", e.toString());
+                  } finally {
+                    // Last, so probes keep answering (ready=false, live=true) while stopping.
+                    http.close();
+                    registry.close();
+                    log.info("event=stopped");
+                  }
                 },
                 "shutdown"));
-    operator.start();
+    try {
+      operator.start();
+    } catch (RuntimeException e) {
+      log.error("event=start_failed error={}", e.toString(), e);
+      System.exit(1);
+      return;
+    }
+    readiness.markStarted();
   }
 }

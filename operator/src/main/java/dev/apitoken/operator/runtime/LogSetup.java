@@ -1,0 +1,88 @@
+package dev.apitoken.operator.runtime;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.Layout;
+import ch.qos.logback.core.OutputStreamAppender;
+import ch.qos.logback.core.encoder.LayoutWrappingEncoder;
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Configures logback in code from the operator's settings, replacing logback.xml: one appender to
+ * standard output, writing one line per event as readable text ({@link TextLineLayout}) or as a
+ * JSON object ({@link JsonLineLayout}).
+ */
+public final class LogSetup {
+  /** The audit trail's logger: kept at INFO whatever the level, so audit lines are never lost. */
+  public static final String AUDIT_LOGGER = "audit";
+
+  private LogSetup() {}
+
+  /**
+   * @param format {@code text} (default) or {@code json}
+   * @param level {@code error}, {@code warn}, {@code info}, {@code debug} or {@code trace}
+   */
+  public static void configure(String format, String level) {
+    configure((LoggerContext) LoggerFactory.getILoggerFactory(), format, level, System.out);
+  }
+
+  static void configure(LoggerContext context, String format, String level, OutputStream out) {
+    context.reset();
+    Layout<ILoggingEvent> layout = layout(context, format);
+    LayoutWrappingEncoder<ILoggingEvent> encoder = new LayoutWrappingEncoder<>();
+    encoder.setContext(context);
+    encoder.setCharset(StandardCharsets.UTF_8);
+    encoder.setLayout(layout);
+    encoder.start();
+
+    OutputStreamAppender<ILoggingEvent> appender = new OutputStreamAppender<>();
+    appender.setContext(context);
+    appender.setName("STDOUT");
+    appender.setEncoder(encoder);
+    // A later reset stops the appender, which closes its stream: never let that close stdout.
+    appender.setOutputStream(new UnclosableStream(out));
+    appender.start();
+
+    Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    root.setLevel(Level.toLevel(level == null ? "info" : level.trim(), Level.INFO));
+    root.addAppender(appender);
+    context.getLogger(AUDIT_LOGGER).setLevel(Level.INFO);
+    context.start();
+  }
+
+  private static Layout<ILoggingEvent> layout(LoggerContext context, String format) {
+    String chosen = format == null ? "text" : format.trim().toLowerCase(Locale.ROOT);
+    Layout<ILoggingEvent> layout;
+    if (chosen.equals("json")) {
+      layout = new JsonLineLayout();
+    } else {
+      layout = new TextLineLayout();
+    }
+    layout.setContext(context);
+    layout.start();
+    return layout;
+  }
+
+  private static final class UnclosableStream extends FilterOutputStream {
+    UnclosableStream(OutputStream out) {
+      super(out);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      out.write(b, off, len);
+    }
+
+    @Override
+    public void close() throws IOException {
+      flush();
+    }
+  }
+}

@@ -1,0 +1,275 @@
+package dev.apitoken.operator.runtime;
+
+import io.javaoperatorsdk.operator.api.monitoring.Metrics;
+import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
+
+/**
+ * The operator's own metrics, all named {@code apitoken_*} in Prometheus. Labels carry only
+ * bounded, non-secret values: reasons, states, namespaces and outcomes, never a token or its id.
+ *
+ * <p>Gauges that describe "now" (key age, tokens by state) are computed when scraped, so they are
+ * right even if nothing happened since the last event. Gauges appear on the first event that sets
+ * them; until then the series is absent rather than a misleading zero.
+ */
+public final class OperatorMetrics {
+  static final String TOKENS_ISSUED = "apitoken.tokens.issued";
+  static final String ISSUE_FAILURES = "apitoken.token.issue.failures";
+  static final String REVOKED_TOKENS = "apitoken.revoked.tokens";
+  static final String DENYLIST_PUBLISHES = "apitoken.denylist.publishes";
+  static final String DENYLIST_ENTRIES = "apitoken.denylist.entries";
+  static final String DENYLIST_BYTES = "apitoken.denylist.size";
+  static final String DENYLIST_NAMESPACES = "apitoken.denylist.namespaces";
+  static final String PROPAGATION = "apitoken.revocation.propagation";
+  static final String TRUST_WRITES = "apitoken.trust.configmap.writes";
+  static final String KEY_AGE = "apitoken.signing.key.age";
+  static final String SIGNING_KEYS = "apitoken.signing.keys";
+  static final String TOKENS = "apitoken.tokens";
+
+  /**
+   * States that always have a series once {@link #tokensByState} is registered, at 0 when no token
+   * is in them, so a dashboard or alert never sees a gap. Other states appear when first counted.
+   */
+  static final List<String> BASE_TOKEN_STATES = List.of("ready", "invalid", "revoked");
+
+  private final MeterRegistry registry;
+  private final Clock clock;
+
+  private final AtomicLong denylistEntries = new AtomicLong();
+  private final AtomicLong denylistBytes = new AtomicLong();
+  private final AtomicInteger denylistNamespaces = new AtomicInteger();
+  private final AtomicReference<Instant> activeKeyCreatedAt = new AtomicReference<>();
+  private final AtomicInteger signingKeys = new AtomicInteger();
+  private final Object registration = new Object();
+  private boolean denylistGaugesRegistered;
+  private boolean keyGaugesRegistered;
+  private final Set<String> tokenStates = ConcurrentHashMap.newKeySet();
+  private volatile Supplier<Map<String, Long>> tokenCounts;
+
+  private final Counter revokedTokens;
+  private final Counter publishes;
+  private final Timer propagation;
+
+  /**
+   * @param clock the clock key age is measured against, at scrape time
+   */
+  public OperatorMetrics(MeterRegistry registry, Clock clock) {
+    this.registry = Objects.requireNonNull(registry, "registry");
+    this.clock = Objects.requireNonNull(clock, "clock");
+    this.revokedTokens =
+        Counter.builder(REVOKED_TOKENS)
+            .description("Tokens recorded as revoked")
+            .register(registry);
+    this.publishes =
+        Counter.builder(DENYLIST_PUBLISHES)
+            .description("Completed publications of the denylist to every target namespace")
+            .register(registry);
+    this.propagation =
+        Timer.builder(PROPAGATION)
+            .description(
+                "Time from a revocation being recorded to the denylist carrying it in every"
+                    + " target namespace")
+            // Quantiles, not buckets: Micrometer's Prometheus output drops the quantiles of a
+            // timer that also has buckets. Revocations are rare, so the quantile window is long
+            // enough for a scrape to see them.
+            .publishPercentiles(0.5, 0.99)
+            .distributionStatisticExpiry(Duration.ofMinutes(30))
+            .register(registry);
+  }
+
+  /**
+   * A Prometheus registry with the JVM and process metrics bound: heap and non-heap memory, GC
+   * pauses, CPU and uptime.
+   */
+  public static PrometheusMeterRegistry prometheusRegistry() {
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    new JvmMemoryMetrics().bindTo(registry);
+    // Lives as long as the process: its GC listeners are only worth removing with the JVM.
+    new JvmGcMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    new UptimeMetrics().bindTo(registry);
+    return registry;
+  }
+
+  /**
+   * JOSDK's own reconciliation metrics ({@code operator_sdk_*}) recorded into {@code registry};
+   * pass the result to {@code ConfigurationServiceOverrider.withMetrics}. Per-resource metrics are
+   * off: they would add a series per ApiToken name.
+   */
+  public static Metrics josdk(MeterRegistry registry) {
+    return MicrometerMetrics.withoutPerResourceMetrics(registry);
+  }
+
+  public MeterRegistry registry() {
+    return registry;
+  }
+
+  /** A token was signed and written; {@code reason} is the issue reason, e.g. FirstIssue. */
+  public void tokenIssued(String reason) {
+    Counter.builder(TOKENS_ISSUED)
+        .description("Tokens signed and written to their Secret, by issue reason")
+        .tag("reason", label(reason))
+        .register(registry)
+        .increment();
+  }
+
+  /** Issuing a token failed; {@code reason} is the failure's condition reason. */
+  public void issueFailed(String reason) {
+    Counter.builder(ISSUE_FAILURES)
+        .description("Attempts to issue a token that failed, by reason")
+        .tag("reason", label(reason))
+        .register(registry)
+        .increment();
+  }
+
+  /** {@code tokens} tokens were recorded as revoked. */
+  public void revocationRecorded(int tokens) {
+    if (tokens > 0) {
+      revokedTokens.increment(tokens);
+    }
+  }
+
+  /**
+   * The denylist reached every target namespace.
+   *
+   * @param namespaces how many namespaces now hold this denylist
+   * @param bytes encoded size of the denylist
+   * @param revokedEntries entries in the denylist
+   * @param lagFromRevocationToAllNamespaces time from the oldest revocation this publication
+   *     carries for the first time to the last namespace written; {@code null} when the publication
+   *     carried no new revocation (a key change, a new namespace)
+   */
+  public void publishCompleted(
+      int namespaces, long bytes, int revokedEntries, Duration lagFromRevocationToAllNamespaces) {
+    registerDenylistGauges();
+    denylistNamespaces.set(namespaces);
+    denylistBytes.set(bytes);
+    denylistEntries.set(revokedEntries);
+    publishes.increment();
+    if (lagFromRevocationToAllNamespaces != null
+        && !lagFromRevocationToAllNamespaces.isNegative()) {
+      propagation.record(lagFromRevocationToAllNamespaces);
+    }
+  }
+
+  /** One write of the trust ConfigMap in {@code namespace}; {@code changed} false for a no-op. */
+  public void trustWrite(String namespace, boolean changed) {
+    Counter.builder(TRUST_WRITES)
+        .description("Writes of the trust ConfigMap, by namespace and whether content changed")
+        .tag("namespace", label(namespace))
+        .tag("result", changed ? "changed" : "unchanged")
+        .register(registry)
+        .increment();
+  }
+
+  /** The key ring changed: a new active key, or keys added or pruned. */
+  public void keyRingChanged(Instant activeKeyCreatedAt, int keys) {
+    this.activeKeyCreatedAt.set(Objects.requireNonNull(activeKeyCreatedAt, "activeKeyCreatedAt"));
+    signingKeys.set(keys);
+    registerKeyGauges();
+  }
+
+  /**
+   * Registers {@code apitoken_tokens{state=...}}, read from {@code counts} at every scrape. The
+   * supplier must answer from memory (an informer cache), never by calling the API server.
+   */
+  public void tokensByState(Supplier<Map<String, Long>> counts) {
+    this.tokenCounts = Objects.requireNonNull(counts, "counts");
+    BASE_TOKEN_STATES.forEach(this::registerTokenState);
+  }
+
+  private double tokensIn(String state) {
+    Map<String, Long> counts = tokenCounts.get();
+    if (counts == null) {
+      return 0;
+    }
+    // A state first seen now gets its own series from the next scrape on.
+    counts.keySet().stream()
+        .filter(s -> s != null && !tokenStates.contains(s))
+        .forEach(this::registerTokenState);
+    Long count = counts.get(state);
+    return count == null ? 0 : count;
+  }
+
+  private void registerTokenState(String state) {
+    if (tokenStates.add(state)) {
+      Gauge.builder(TOKENS, () -> tokensIn(state))
+          .description("ApiTokens by state, counted when scraped")
+          .tag("state", state)
+          .register(registry);
+    }
+  }
+
+  private void registerDenylistGauges() {
+    synchronized (registration) {
+      if (denylistGaugesRegistered) {
+        return;
+      }
+      Gauge.builder(DENYLIST_ENTRIES, denylistEntries, AtomicLong::get)
+          .description("Revoked tokens listed in the last published denylist")
+          .strongReference(true)
+          .register(registry);
+      Gauge.builder(DENYLIST_BYTES, denylistBytes, AtomicLong::get)
+          .description("Encoded size of the last published denylist")
+          .baseUnit("bytes")
+          .strongReference(true)
+          .register(registry);
+      Gauge.builder(DENYLIST_NAMESPACES, denylistNamespaces, AtomicInteger::get)
+          .description("Namespaces the last denylist was published to")
+          .strongReference(true)
+          .register(registry);
+      denylistGaugesRegistered = true;
+    }
+  }
+
+  private void registerKeyGauges() {
+    synchronized (registration) {
+      if (keyGaugesRegistered) {
+        return;
+      }
+      Gauge.builder(KEY_AGE, this, OperatorMetrics::activeKeyAgeSeconds)
+          .description("Age of the active signing key, measured when scraped")
+          .baseUnit("seconds")
+          .strongReference(true)
+          .register(registry);
+      Gauge.builder(SIGNING_KEYS, signingKeys, AtomicInteger::get)
+          .description("Signing keys published in the trust ConfigMap (active and retired)")
+          .strongReference(true)
+          .register(registry);
+      keyGaugesRegistered = true;
+    }
+  }
+
+  private double activeKeyAgeSeconds() {
+    Instant created = activeKeyCreatedAt.get();
+    if (created == null) {
+      return Double.NaN;
+    }
+    return Duration.between(created, clock.instant()).toMillis() / 1000.0;
+  }
+
+  private static String label(String value) {
+    return value == null || value.isBlank() ? "unknown" : value;
+  }
+}

@@ -1,0 +1,119 @@
+package dev.apitoken.operator.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.util.LogbackMDCAdapter;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.slf4j.Logger;
+
+/**
+ * Each test configures its own logger context, so the shared one (and the log capture other tests
+ * rely on) is left alone.
+ */
+class LogSetupTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final LoggerContext context = new LoggerContext();
+  private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+
+  @BeforeEach
+  void mdc() {
+    // A context of our own lacks the MDC adapter SLF4J's binding gives the shared one.
+    context.setMDCAdapter(new LogbackMDCAdapter());
+  }
+
+  @AfterEach
+  void stop() {
+    context.stop();
+  }
+
+  @Test
+  void jsonModeWritesOneParseableObjectPerEvent() throws IOException {
+    LogSetup.configure(context, "json", "info", out);
+    Logger log = context.getLogger("dev.apitoken.operator.Example");
+
+    log.info("event=issued namespace={} note=\"{}\"", "team-a", "line one\nline two");
+    log.warn(
+        "event=publish_failed", new IllegalStateException("boom", new RuntimeException("root")));
+    log.debug("not at info");
+
+    List<String> lines = lines();
+    assertThat(lines).hasSize(2);
+    JsonNode first = JSON.readTree(lines.get(0));
+    assertThat(first.get("level").asText()).isEqualTo("INFO");
+    assertThat(first.get("logger").asText()).isEqualTo("dev.apitoken.operator.Example");
+    assertThat(first.get("thread").asText()).isEqualTo(Thread.currentThread().getName());
+    assertThat(first.get("message").asText())
+        .isEqualTo("event=issued namespace=team-a note=\"line one\nline two\"");
+    assertThat(Instant.parse(first.get("timestamp").asText())).isBeforeOrEqualTo(Instant.now());
+    assertThat(first.has("exception")).isFalse();
+
+    JsonNode second = JSON.readTree(lines.get(1));
+    assertThat(second.get("level").asText()).isEqualTo("WARN");
+    assertThat(second.at("/exception/class").asText())
+        .isEqualTo(IllegalStateException.class.getName());
+    assertThat(second.at("/exception/message").asText()).isEqualTo("boom");
+    assertThat(second.at("/exception/stack").asText())
+        .contains("Caused by: java.lang.RuntimeException: root");
+  }
+
+  @Test
+  void textModeWritesOneLinePerEventEvenWithNewlinesAndStackTraces() {
+    LogSetup.configure(context, "text", "debug", out);
+    Logger log = context.getLogger("dev.apitoken.operator.Example");
+
+    log.info("event=started port={}", 8080);
+    log.debug("first\nsecond\r\nthird");
+    log.error("event=start_failed", new IllegalStateException("no key ring"));
+
+    List<String> lines = lines();
+    assertThat(lines).hasSize(3);
+    assertThat(lines.get(0))
+        .matches(
+            "\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z INFO  \\[.+] .*Example - event=started port=8080");
+    assertThat(lines.get(1)).endsWith("- first\\nsecond\\nthird");
+    assertThat(lines.get(2))
+        .contains("event=start_failed | java.lang.IllegalStateException: no key ring | at ");
+  }
+
+  @Test
+  void levelAppliesToEverythingButTheAuditLogger() {
+    LogSetup.configure(context, "text", "error", out);
+
+    context.getLogger("dev.apitoken.operator.Example").info("hidden");
+    context.getLogger(LogSetup.AUDIT_LOGGER).info("audit action=issued jti=abc");
+    context.getLogger("dev.apitoken.operator.Example").error("shown");
+
+    assertThat(lines()).hasSize(2);
+    assertThat(lines().get(0)).contains("audit action=issued jti=abc");
+    assertThat(lines().get(1)).contains("shown");
+  }
+
+  @Test
+  void reconfiguringDoesNotCloseTheStream() {
+    LogSetup.configure(context, "json", "info", out);
+    LogSetup.configure(context, "text", "info", out);
+
+    context.getLogger("x").info("still writing");
+
+    assertThat(lines()).singleElement().asString().contains("still writing");
+  }
+
+  private List<String> lines() {
+    String text = out.toString(StandardCharsets.UTF_8);
+    List<String> lines = new ArrayList<>(List.of(text.split("\n", -1)));
+    assertThat(lines.remove(lines.size() - 1)).as("every event ends with a newline").isEmpty();
+    return lines;
+  }
+}
