@@ -6,12 +6,16 @@ import dev.apitoken.operator.reconcile.ApiTokenReconciler;
 import dev.apitoken.operator.reconcile.EventRecorder;
 import dev.apitoken.operator.reconcile.PublishedRevocations;
 import dev.apitoken.operator.reconcile.SpecResolver;
+import dev.apitoken.operator.reconcile.TokenStates;
+import dev.apitoken.operator.runtime.OperatorMetrics;
+import dev.apitoken.operator.runtime.OperatorStatus;
 import dev.apitoken.operator.store.ConfigMapIndexBlockStore;
 import dev.apitoken.operator.store.KeyRingSecretStore;
 import dev.apitoken.operator.store.RevocationLedgerStore;
 import dev.apitoken.operator.token.IndexAllocator;
 import dev.apitoken.operator.token.TokenIssuer;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
 import java.security.SecureRandom;
@@ -27,17 +31,23 @@ import org.slf4j.LoggerFactory;
  * The whole operator, wired once: production ({@link Main}) and the embedded run use this same
  * class and differ only in the client and configuration they pass in.
  */
-public final class ApiTokenOperator implements AutoCloseable {
+public final class ApiTokenOperator implements AutoCloseable, OperatorStatus {
   private static final Logger LOG = LoggerFactory.getLogger(ApiTokenOperator.class);
 
   /** Indices reserved per write of the index counter: one API write per this many tokens. */
   static final int INDEX_BLOCK_SIZE = 1024;
+
+  /** Within the chart's 30 s termination grace period, leaving time to release the Lease. */
+  static final Duration RECONCILIATION_TERMINATION_TIMEOUT = Duration.ofSeconds(20);
 
   private final KubernetesClient client;
   private final OperatorConfig config;
   private final Tuning tuning;
   private final Clock clock;
   private final SecureRandom random;
+  private final OperatorMetrics metrics;
+  private final TokenStates states = new TokenStates();
+  private volatile boolean leading;
   private final ScheduledExecutorService maintenance =
       Executors.newSingleThreadScheduledExecutor(
           r -> {
@@ -46,10 +56,10 @@ public final class ApiTokenOperator implements AutoCloseable {
             return t;
           });
   private EventRecorder events;
-  private KeyRingSecretStore keyRing;
+  private volatile KeyRingSecretStore keyRing;
   private volatile TrustPublisher trust;
   private RevocationLedgerStore ledger;
-  private Operator operator;
+  private volatile Operator operator;
 
   /** Knobs that are not user configuration: tests shorten them. */
   public record Tuning(Duration maxResync, Duration maintenancePeriod, boolean exitOnStopLeading) {
@@ -63,12 +73,14 @@ public final class ApiTokenOperator implements AutoCloseable {
       OperatorConfig config,
       Tuning tuning,
       Clock clock,
-      SecureRandom random) {
+      SecureRandom random,
+      OperatorMetrics metrics) {
     this.client = client;
     this.config = config;
     this.tuning = tuning;
     this.clock = clock;
     this.random = random;
+    this.metrics = metrics;
   }
 
   public synchronized void start() {
@@ -88,8 +100,19 @@ public final class ApiTokenOperator implements AutoCloseable {
             config.statusListUri(),
             ledger::current,
             indexStore::highWater,
-            clock);
-    keyRing = new KeyRingSecretStore(client, config, clock, random, trust::publishKeys);
+            clock,
+            metrics);
+    keyRing =
+        new KeyRingSecretStore(
+            client,
+            config,
+            clock,
+            random,
+            ring -> {
+              metrics.keyRingChanged(ring.activeKey().createdAt(), ring.keys().size());
+              trust.publishKeys(ring);
+            });
+    metrics.tokensByState(states::counts);
 
     indexStore.start();
     ledger.start();
@@ -107,6 +130,8 @@ public final class ApiTokenOperator implements AutoCloseable {
             keyRing::current,
             events,
             new PublishedRevocations(ledger, trust),
+            metrics,
+            states,
             clock,
             tuning.maxResync());
 
@@ -118,13 +143,20 @@ public final class ApiTokenOperator implements AutoCloseable {
                   .withCloseClientOnStop(false)
                   // One code path for tests and production: the mock API has no server-side apply.
                   .withUseSSAToPatchPrimaryResource(false)
-                  .withSSABasedCreateUpdateMatchForDependentResources(false);
+                  .withSSABasedCreateUpdateMatchForDependentResources(false)
+                  .withMetrics(OperatorMetrics.josdk(metrics.registry()))
+                  // Let an in-flight reconciliation (a revocation being recorded) finish on stop.
+                  .withReconciliationTerminationTimeout(RECONCILIATION_TERMINATION_TIMEOUT);
+              leading = !config.leaderElection();
               if (config.leaderElection()) {
                 overrider.withLeaderElectionConfiguration(
                     LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration(
                             config.leaseName())
                         .withLeaseNamespace(namespace)
                         .withExitOnStopLeading(tuning.exitOnStopLeading())
+                        .withLeaderCallbacks(
+                            new LeaderCallbacks(
+                                () -> leading = true, () -> leading = false, id -> {}))
                         .build());
               }
             });
@@ -181,8 +213,20 @@ public final class ApiTokenOperator implements AutoCloseable {
     }
   }
 
+  @Override
   public Operator operator() {
     return operator;
+  }
+
+  @Override
+  public boolean keyRingLoaded() {
+    KeyRingSecretStore store = keyRing;
+    return store != null && store.current() != null;
+  }
+
+  @Override
+  public boolean leading() {
+    return leading;
   }
 
   @Override

@@ -7,7 +7,6 @@ import dev.apitoken.operator.runtime.HttpEndpoints;
 import dev.apitoken.operator.runtime.LogSetup;
 import dev.apitoken.operator.runtime.OperatorMetrics;
 import dev.apitoken.operator.runtime.OperatorReadiness;
-import dev.apitoken.operator.runtime.OperatorStatus;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -34,14 +33,17 @@ public final class Main {
 
     Clock clock = Clock.systemUTC();
     PrometheusMeterRegistry registry = OperatorMetrics.prometheusRegistry();
-    // Created here, where the registry is; ApiTokenOperator takes it once it records metrics.
     OperatorMetrics metrics = new OperatorMetrics(registry, clock);
     KubernetesClient client = new KubernetesClientBuilder().build();
     ApiTokenOperator operator =
         new ApiTokenOperator(
-            client, config, ApiTokenOperator.Tuning.production(), clock, new SecureRandom());
-    OperatorReadiness readiness =
-        new OperatorReadiness(OperatorStatus.inferred(operator::operator));
+            client,
+            config,
+            ApiTokenOperator.Tuning.production(),
+            clock,
+            new SecureRandom(),
+            metrics);
+    OperatorReadiness readiness = new OperatorReadiness(operator);
     // Up before start-up so the startup probe sees a live process while informers sync.
     HttpEndpoints http = HttpEndpoints.start(config.httpPort(), readiness, registry);
 

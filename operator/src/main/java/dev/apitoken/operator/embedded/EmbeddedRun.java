@@ -8,10 +8,12 @@ import dev.apitoken.operator.api.Conditions;
 import dev.apitoken.operator.config.ConfigLoader;
 import dev.apitoken.operator.config.OperatorConfig;
 import dev.apitoken.operator.reconcile.TokenSecretDependent;
+import dev.apitoken.operator.runtime.OperatorMetrics;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -67,7 +69,8 @@ public final class EmbeddedRun {
                 config,
                 ApiTokenOperator.Tuning.production(),
                 Clock.systemUTC(),
-                new SecureRandom())) {
+                new SecureRandom(),
+                new OperatorMetrics(new SimpleMeterRegistry(), Clock.systemUTC()))) {
       KubernetesClient client = kubernetes.client();
       out.println("== Starting the operator against an in-process Kubernetes API");
       operator.start();

@@ -2,6 +2,7 @@ package dev.apitoken.operator.publish;
 
 import dev.apitoken.operator.denylist.RevocationLedger;
 import dev.apitoken.operator.denylist.TrustDocument;
+import dev.apitoken.operator.runtime.OperatorMetrics;
 import dev.apitoken.operator.store.Labels;
 import dev.apitoken.operator.token.Jwks;
 import dev.apitoken.operator.token.KeyRing;
@@ -11,6 +12,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
@@ -21,6 +23,7 @@ import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -49,7 +52,12 @@ public final class TrustPublisher implements AutoCloseable {
   private final Supplier<RevocationLedger> ledger;
   private final LongSupplier reservedUpTo;
   private final Clock clock;
+  private final OperatorMetrics metrics;
   private final ExecutorService fanOut;
+
+  /** Monotonic time of the oldest request not yet covered by a publish (0: none pending). */
+  private final AtomicLong pendingSinceNanos = new AtomicLong();
+
   private final Thread worker;
   private final Object signal = new Object();
   private boolean dirty;
@@ -68,7 +76,8 @@ public final class TrustPublisher implements AutoCloseable {
       String statusListUri,
       Supplier<RevocationLedger> ledger,
       LongSupplier reservedUpTo,
-      Clock clock) {
+      Clock clock,
+      OperatorMetrics metrics) {
     this.client = client;
     this.writer = new TrustConfigMapWriter(client, configMapName);
     this.operatorNamespace = operatorNamespace;
@@ -77,6 +86,7 @@ public final class TrustPublisher implements AutoCloseable {
     this.ledger = ledger;
     this.reservedUpTo = reservedUpTo;
     this.clock = clock;
+    this.metrics = metrics;
     this.fanOut =
         Executors.newFixedThreadPool(
             4,
@@ -123,6 +133,7 @@ public final class TrustPublisher implements AutoCloseable {
 
   /** Asks for a publish soon; many requests during one round make one more round. */
   public void requestPublish() {
+    pendingSinceNanos.compareAndSet(0, System.nanoTime());
     synchronized (signal) {
       dirty = true;
       signal.notifyAll();
@@ -155,6 +166,7 @@ public final class TrustPublisher implements AutoCloseable {
 
   /** One round: compute the document from the authoritative state and write it everywhere. */
   public synchronized void publishNow() {
+    long requestedAt = pendingSinceNanos.getAndSet(0);
     RevocationLedger snapshot = ledger.get();
     Map<String, String> document =
         TrustDocument.compose(jwksJson, snapshot, reservedUpTo.getAsLong(), statusListUri);
@@ -173,6 +185,11 @@ public final class TrustPublisher implements AutoCloseable {
     CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).join();
     long written = writes.stream().filter(CompletableFuture::join).count();
     lastPublished = new Published(snapshot, Set.copyOf(targets), clock.instant());
+    metrics.publishCompleted(
+        targets.size(),
+        document.get(TrustDocument.STATUS_LIST_KEY).length(),
+        snapshot.size(),
+        requestedAt == 0 ? null : Duration.ofNanos(System.nanoTime() - requestedAt));
     if (written > 0) {
       LOG.info(
           "event=trust_published configmap={} namespaces={} written={} revoked={} status_list_bytes={}",

@@ -6,6 +6,7 @@ import dev.apitoken.operator.api.Conditions;
 import dev.apitoken.operator.api.IssuedToken;
 import dev.apitoken.operator.denylist.RevocationPolicy;
 import dev.apitoken.operator.denylist.RevokedToken;
+import dev.apitoken.operator.runtime.OperatorMetrics;
 import dev.apitoken.operator.token.IssueDecision;
 import dev.apitoken.operator.token.IssuedRecord;
 import dev.apitoken.operator.token.KeyRing;
@@ -56,6 +57,8 @@ public class ApiTokenReconciler implements Reconciler<ApiToken>, Cleaner<ApiToke
   private final Supplier<KeyRing> keyRing;
   private final EventRecorder events;
   private final Revocations revocations;
+  private final OperatorMetrics metrics;
+  private final TokenStates states;
   private final Clock clock;
   private final Duration maxResync;
 
@@ -65,6 +68,8 @@ public class ApiTokenReconciler implements Reconciler<ApiToken>, Cleaner<ApiToke
       Supplier<KeyRing> keyRing,
       EventRecorder events,
       Revocations revocations,
+      OperatorMetrics metrics,
+      TokenStates states,
       Clock clock,
       Duration maxResync) {
     this.specResolver = specResolver;
@@ -72,6 +77,8 @@ public class ApiTokenReconciler implements Reconciler<ApiToken>, Cleaner<ApiToke
     this.keyRing = keyRing;
     this.events = events;
     this.revocations = revocations;
+    this.metrics = metrics;
+    this.states = states;
     this.clock = clock;
     this.maxResync = maxResync;
   }
@@ -98,6 +105,7 @@ public class ApiTokenReconciler implements Reconciler<ApiToken>, Cleaner<ApiToke
     SpecResolver.Resolution resolution = specResolver.resolve(apiToken.getSpec());
     if (!resolution.valid()) {
       status.ready(Conditions.FALSE, Conditions.REASON_INVALID_SPEC, resolution.problem());
+      states.set(apiToken, TokenStates.INVALID);
       return finish(apiToken, status.build(), now, revocation.at());
     }
     var desired = resolution.desired();
@@ -133,6 +141,7 @@ public class ApiTokenReconciler implements Reconciler<ApiToken>, Cleaner<ApiToke
               + " another name, or delete that Secret";
       events.record(apiToken, EventRecorder.WARNING, "SecretConflict", message);
       status.ready(Conditions.FALSE, "SecretConflict", message);
+      states.set(apiToken, TokenStates.FAILED);
       return finish(apiToken, status.build(), now).rescheduleAfter(CONFLICT_RETRY);
     }
 
@@ -147,6 +156,7 @@ public class ApiTokenReconciler implements Reconciler<ApiToken>, Cleaner<ApiToke
             + token.claims().expiresAt()
             + "; it is renewed at "
             + renewalTime);
+    states.set(apiToken, TokenStates.READY);
     if (decision.requiresIssue()) {
       announce(apiToken, decision, token);
     }
@@ -177,7 +187,9 @@ public class ApiTokenReconciler implements Reconciler<ApiToken>, Cleaner<ApiToke
     boolean published =
         revocations.isPublished(tokens.stream().map(IssuedToken::getIndex).toList());
     reportPublication(status, published, tokens.size());
+    states.set(apiToken, TokenStates.REVOKED);
     if (first) {
+      metrics.revocationRecorded(tokens.size());
       events.record(
           apiToken,
           EventRecorder.NORMAL,
@@ -206,8 +218,10 @@ public class ApiTokenReconciler implements Reconciler<ApiToken>, Cleaner<ApiToke
     boolean alreadyRevoked =
         apiToken.getStatus() != null && apiToken.getStatus().revocationRecorded();
     if (!alreadyRevoked) {
+      metrics.revocationRecorded(tokens.size());
       tokens.forEach(t -> audit("revoke", apiToken, t, "ApiToken deleted"));
     }
+    states.remove(apiToken);
     AuditLog.deleted(
         apiToken.getMetadata().getNamespace(), apiToken.getMetadata().getName(), tokens.size());
     return DeleteControl.defaultDelete();
@@ -290,6 +304,8 @@ public class ApiTokenReconciler implements Reconciler<ApiToken>, Cleaner<ApiToke
       ApiToken apiToken, Context<ApiToken> context, Exception e) {
     Instant now = clock.instant();
     String message = "issuing failed, retrying: " + describe(e);
+    metrics.issueFailed(Conditions.REASON_ISSUE_FAILED);
+    states.set(apiToken, TokenStates.FAILED);
     events.record(apiToken, EventRecorder.WARNING, Conditions.REASON_ISSUE_FAILED, message);
     ApiTokenStatus next =
         new StatusAggregator(apiToken, now)
@@ -339,6 +355,7 @@ public class ApiTokenReconciler implements Reconciler<ApiToken>, Cleaner<ApiToke
             + ")"
             + (first ? "" : ": " + decision.message());
     events.record(apiToken, EventRecorder.NORMAL, action, message);
+    metrics.tokenIssued(decision.reason().conditionReason());
     AuditLog.issued(
         first ? "issue" : "reissue",
         apiToken.getMetadata().getNamespace(),

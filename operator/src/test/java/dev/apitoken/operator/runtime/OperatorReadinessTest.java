@@ -12,6 +12,7 @@ import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.ZonedDateTime;
@@ -37,8 +38,7 @@ class OperatorReadinessTest {
   @Test
   void leaderIsReadyOnlyOnceStartedAndNotWhileStopping() {
     operator = operator("--leader-election=false");
-    OperatorReadiness readiness =
-        new OperatorReadiness(OperatorStatus.inferred(operator::operator));
+    OperatorReadiness readiness = new OperatorReadiness(operator);
 
     assertThat(readiness.readiness().ok()).isFalse();
     assertThat(readiness.readiness().message()).startsWith("starting");
@@ -100,8 +100,7 @@ class OperatorReadinessTest {
                 .build())
         .create();
     operator = operator("--leader-election=true");
-    OperatorReadiness readiness =
-        new OperatorReadiness(OperatorStatus.inferred(operator::operator));
+    OperatorReadiness readiness = new OperatorReadiness(operator);
 
     operator.start();
     readiness.markStarted();
@@ -173,6 +172,7 @@ class OperatorReadinessTest {
             Map.of()),
         new ApiTokenOperator.Tuning(Duration.ofMinutes(10), Duration.ofHours(1), false),
         new MutableClock(RunningOperator.START),
-        new SecureRandom());
+        new SecureRandom(),
+        new OperatorMetrics(new SimpleMeterRegistry(), new MutableClock(RunningOperator.START)));
   }
 }

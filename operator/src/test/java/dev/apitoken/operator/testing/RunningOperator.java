@@ -9,6 +9,7 @@ import dev.apitoken.operator.config.ConfigLoader;
 import dev.apitoken.operator.config.OperatorConfig;
 import dev.apitoken.operator.denylist.TrustDocument;
 import dev.apitoken.operator.reconcile.TokenSecretDependent;
+import dev.apitoken.operator.runtime.OperatorMetrics;
 import dev.apitoken.verifier.TokenVerifier;
 import dev.apitoken.verifier.status.StatusList;
 import dev.apitoken.verifier.status.StatusListDocument;
@@ -16,6 +17,7 @@ import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
@@ -57,7 +59,8 @@ public final class RunningOperator implements AutoCloseable {
             config,
             new ApiTokenOperator.Tuning(Duration.ofMillis(500), Duration.ofHours(1), false),
             clock,
-            new SecureRandom());
+            new SecureRandom(),
+            new OperatorMetrics(new SimpleMeterRegistry(), clock));
     operator.start();
     return this;
   }
