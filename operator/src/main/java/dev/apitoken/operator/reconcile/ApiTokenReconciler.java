@@ -403,10 +403,16 @@ public class ApiTokenReconciler implements Reconciler<ApiToken>, Cleaner<ApiToke
 
   /** Describes a failure without anything that could echo a request body (and so a token). */
   static String describe(Exception e) {
-    if (e instanceof KubernetesClientException k) {
+    Throwable cause = e;
+    while ((cause instanceof java.util.concurrent.CompletionException
+            || cause instanceof java.util.concurrent.ExecutionException)
+        && cause.getCause() != null) {
+      cause = cause.getCause();
+    }
+    if (cause instanceof KubernetesClientException k) {
       String reason = k.getStatus() == null ? null : k.getStatus().getReason();
       return "the Kubernetes API answered " + k.getCode() + (reason == null ? "" : " " + reason);
     }
-    return e.getClass().getSimpleName();
+    return cause.getClass().getSimpleName();
   }
 }

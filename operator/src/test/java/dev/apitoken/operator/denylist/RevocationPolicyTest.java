@@ -1,0 +1,45 @@
+package dev.apitoken.operator.denylist;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.params.provider.Arguments.arguments;
+
+import dev.apitoken.operator.denylist.RevocationPolicy.Kind;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class RevocationPolicyTest {
+  private static final Instant NOW = Instant.parse("2026-01-01T12:00:00Z");
+  private static final Instant EARLIER = NOW.minusSeconds(3600);
+  private static final Instant LATER = NOW.plusSeconds(3600);
+
+  static Stream<Arguments> cases() {
+    return Stream.of(
+        // revoked flag, revokeAt, already revoked at, expected kind, reason, at
+        arguments(false, null, null, Kind.NONE, "NotRevoked", null),
+        arguments(true, null, null, Kind.REVOKE, "Revoked", NOW),
+        arguments(true, null, EARLIER, Kind.REVOKE, "Revoked", EARLIER),
+        arguments(false, LATER, null, Kind.SCHEDULED, "Scheduled", LATER),
+        arguments(false, NOW, null, Kind.REVOKE, "RevokedOnSchedule", NOW),
+        arguments(false, EARLIER, null, Kind.REVOKE, "RevokedOnSchedule", NOW),
+        arguments(false, EARLIER, EARLIER, Kind.REVOKE, "RevokedOnSchedule", EARLIER),
+        arguments(false, null, EARLIER, Kind.REVOKE, "RevocationFinal", EARLIER),
+        arguments(false, LATER, EARLIER, Kind.REVOKE, "RevocationFinal", EARLIER),
+        arguments(true, LATER, null, Kind.REVOKE, "Revoked", NOW));
+  }
+
+  @ParameterizedTest
+  @MethodSource("cases")
+  void decidesWhetherToRevoke(
+      boolean flag, Instant revokeAt, Instant revokedAt, Kind kind, String reason, Instant at) {
+    var decision =
+        RevocationPolicy.decide(
+            flag, Optional.ofNullable(revokeAt), Optional.ofNullable(revokedAt), NOW);
+    assertThat(decision.kind()).isEqualTo(kind);
+    assertThat(decision.reason()).isEqualTo(reason);
+    assertThat(decision.at()).isEqualTo(at);
+  }
+}
