@@ -48,6 +48,8 @@ public final class ApiTokenOperator implements AutoCloseable, OperatorStatus {
   private final OperatorMetrics metrics;
   private final TokenStates states = new TokenStates();
   private volatile boolean leading;
+  private final Object leadershipLock = new Object();
+  private boolean revocationPathStarted;
   private final ScheduledExecutorService maintenance =
       Executors.newSingleThreadScheduledExecutor(
           r -> {
@@ -115,9 +117,7 @@ public final class ApiTokenOperator implements AutoCloseable, OperatorStatus {
     metrics.tokensByState(states::counts);
 
     indexStore.start();
-    ledger.start();
     keyRing.start();
-    trust.start();
 
     IndexAllocator indices = new IndexAllocator(indexStore, INDEX_BLOCK_SIZE);
     TokenIssuer issuer =
@@ -147,7 +147,6 @@ public final class ApiTokenOperator implements AutoCloseable, OperatorStatus {
                   .withMetrics(OperatorMetrics.josdk(metrics.registry()))
                   // Let an in-flight reconciliation (a revocation being recorded) finish on stop.
                   .withReconciliationTerminationTimeout(RECONCILIATION_TERMINATION_TIMEOUT);
-              leading = !config.leaderElection();
               if (config.leaderElection()) {
                 overrider.withLeaderElectionConfiguration(
                     LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration(
@@ -156,7 +155,7 @@ public final class ApiTokenOperator implements AutoCloseable, OperatorStatus {
                         .withExitOnStopLeading(tuning.exitOnStopLeading())
                         .withLeaderCallbacks(
                             new LeaderCallbacks(
-                                () -> leading = true, () -> leading = false, id -> {}))
+                                this::startLeading, () -> leading = false, id -> {}))
                         .build());
               }
             });
@@ -167,6 +166,9 @@ public final class ApiTokenOperator implements AutoCloseable, OperatorStatus {
             overrider.settingNamespaces(config.watchNamespaces());
           }
         });
+    if (!config.leaderElection()) {
+      startLeading();
+    }
     operator.start();
     long period = tuning.maintenancePeriod().toMillis();
     maintenance.scheduleWithFixedDelay(this::maintain, period, period, TimeUnit.MILLISECONDS);
@@ -179,6 +181,22 @@ public final class ApiTokenOperator implements AutoCloseable, OperatorStatus {
         ledger.current().size());
   }
 
+  /**
+   * Only the leader writes the ledger and the trust ConfigMaps: a standby's view could be stale,
+   * and two publishers would undo each other's writes. JOSDK runs this before it starts the
+   * controllers, so reconciliation always finds the revocation path running.
+   */
+  private void startLeading() {
+    synchronized (leadershipLock) {
+      if (!revocationPathStarted) {
+        ledger.start();
+        trust.start();
+        revocationPathStarted = true;
+      }
+      leading = true;
+    }
+  }
+
   private void requestPublish() {
     TrustPublisher publisher = trust;
     if (publisher != null) {
@@ -188,6 +206,9 @@ public final class ApiTokenOperator implements AutoCloseable, OperatorStatus {
 
   /** Key rotation and pruning, and forgetting long-expired revocations, on schedule. */
   public void maintain() {
+    if (!leading) {
+      return;
+    }
     maintainKeys();
     try {
       ledger.prune();
