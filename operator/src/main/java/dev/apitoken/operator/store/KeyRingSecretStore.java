@@ -26,6 +26,7 @@ import org.slf4j.LoggerFactory;
 public final class KeyRingSecretStore {
   public static final String KEY = "keyring.json";
   private static final Logger LOG = LoggerFactory.getLogger(KeyRingSecretStore.class);
+  private static final Logger AUDIT = LoggerFactory.getLogger("audit");
 
   private final KubernetesClient client;
   private final OperatorConfig config;
@@ -58,8 +59,8 @@ public final class KeyRingSecretStore {
         KeyRing created = KeyRing.create(clock.instant(), random);
         try {
           adopt(secrets().resource(toSecret(created, null)).create());
-          LOG.info(
-              "event=keyring_created secret={}/{} kid={}",
+          AUDIT.info(
+              "audit action=keyring_create secret={}/{} kid={}",
               config.operatorNamespace(),
               config.keyRingSecretName(),
               created.activeKey().kid());
@@ -101,8 +102,8 @@ public final class KeyRingSecretStore {
       }
       try {
         adopt(secrets().resource(toSecret(next, resourceVersion)).update());
-        LOG.info(
-            "event=keyring_updated secret={}/{} active_kid={} keys={}",
+        AUDIT.info(
+            "audit action=keyring_update secret={}/{} active_kid={} keys={}",
             config.operatorNamespace(),
             config.keyRingSecretName(),
             next.activeKey().kid(),

@@ -34,6 +34,9 @@ public final class RevocationLedgerStore implements AutoCloseable {
   /** Verifiers' clock-skew leeway is far below this: a pruned token is rejected by its expiry. */
   public static final Duration PRUNE_LEEWAY = Duration.ofHours(1);
 
+  /** Conflicts are transient (another writer got there first); give up only on a livelock. */
+  private static final int MAX_CONFLICT_ATTEMPTS = 100;
+
   private static final Logger LOG = LoggerFactory.getLogger(RevocationLedgerStore.class);
 
   private final KubernetesClient client;
@@ -155,12 +158,24 @@ public final class RevocationLedgerStore implements AutoCloseable {
         boolean lostRace =
             e.getCode() == HttpURLConnection.HTTP_CONFLICT
                 || e.getCode() == HttpURLConnection.HTTP_NOT_FOUND;
-        if (!lostRace || attempt >= KubernetesWrites.MAX_ATTEMPTS) {
+        if (!lostRace || attempt >= MAX_CONFLICT_ATTEMPTS) {
           throw e;
         }
         // Someone else wrote (or deleted) it: merge what is stored with what we want.
+        backOff(attempt);
         fetchStored();
         wanted = stored.union(wanted).prune(clock.instant(), PRUNE_LEEWAY);
+      }
+    }
+  }
+
+  /** After a few quick retries, spread competing writers apart. */
+  private static void backOff(int attempt) {
+    if (attempt > 3) {
+      try {
+        Thread.sleep(java.util.concurrent.ThreadLocalRandom.current().nextLong(5, 50));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
       }
     }
   }
