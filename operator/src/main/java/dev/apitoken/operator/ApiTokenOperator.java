@@ -7,6 +7,7 @@ import dev.apitoken.operator.reconcile.EventRecorder;
 import dev.apitoken.operator.reconcile.PublishedRevocations;
 import dev.apitoken.operator.reconcile.SpecResolver;
 import dev.apitoken.operator.reconcile.TokenStates;
+import dev.apitoken.operator.runtime.DaemonThreads;
 import dev.apitoken.operator.runtime.OperatorMetrics;
 import dev.apitoken.operator.runtime.OperatorStatus;
 import dev.apitoken.operator.store.ConfigMapIndexBlockStore;
@@ -51,12 +52,7 @@ public final class ApiTokenOperator implements AutoCloseable, OperatorStatus {
   private final Object leadershipLock = new Object();
   private boolean revocationPathStarted;
   private final ScheduledExecutorService maintenance =
-      Executors.newSingleThreadScheduledExecutor(
-          r -> {
-            Thread t = new Thread(r, "keyring-maintenance");
-            t.setDaemon(true);
-            return t;
-          });
+      Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("keyring-maintenance"));
   private EventRecorder events;
   private volatile KeyRingSecretStore keyRing;
   private volatile TrustPublisher trust;

@@ -2,6 +2,7 @@ package dev.apitoken.operator.publish;
 
 import dev.apitoken.operator.denylist.RevocationLedger;
 import dev.apitoken.operator.denylist.TrustDocument;
+import dev.apitoken.operator.runtime.DaemonThreads;
 import dev.apitoken.operator.runtime.OperatorMetrics;
 import dev.apitoken.operator.store.Labels;
 import dev.apitoken.operator.token.Jwks;
@@ -87,14 +88,7 @@ public final class TrustPublisher implements AutoCloseable {
     this.reservedUpTo = reservedUpTo;
     this.clock = clock;
     this.metrics = metrics;
-    this.fanOut =
-        Executors.newFixedThreadPool(
-            4,
-            r -> {
-              Thread t = new Thread(r, "trust-fan-out");
-              t.setDaemon(true);
-              return t;
-            });
+    this.fanOut = Executors.newFixedThreadPool(4, DaemonThreads.named("trust-fan-out"));
     this.worker = new Thread(this::publishLoop, "trust-publisher");
     this.worker.setDaemon(true);
   }

@@ -1,5 +1,6 @@
 package dev.apitoken.operator.reconcile;
 
+import dev.apitoken.operator.runtime.DaemonThreads;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
@@ -24,12 +25,7 @@ public final class EventRecorder implements AutoCloseable {
   private final KubernetesClient client;
   private final Clock clock;
   private final ExecutorService executor =
-      Executors.newSingleThreadExecutor(
-          r -> {
-            Thread t = new Thread(r, "event-recorder");
-            t.setDaemon(true);
-            return t;
-          });
+      Executors.newSingleThreadExecutor(DaemonThreads.named("event-recorder"));
 
   public EventRecorder(KubernetesClient client, Clock clock) {
     this.client = client;

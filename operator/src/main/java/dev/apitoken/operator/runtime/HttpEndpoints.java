@@ -15,11 +15,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -83,7 +81,7 @@ public final class HttpEndpoints implements AutoCloseable {
             0,
             TimeUnit.MILLISECONDS,
             new ArrayBlockingQueue<>(REQUEST_QUEUE),
-            daemonThreads("http"),
+            DaemonThreads.named("http"),
             new ThreadPoolExecutor.CallerRunsPolicy());
     ThreadPoolExecutor liveness = singleCheckThread("probe-liveness");
     ThreadPoolExecutor ready = singleCheckThread("probe-readiness");
@@ -215,16 +213,7 @@ public final class HttpEndpoints implements AutoCloseable {
         0,
         TimeUnit.MILLISECONDS,
         new ArrayBlockingQueue<>(CHECK_QUEUE),
-        daemonThreads(name),
+        DaemonThreads.named(name),
         new ThreadPoolExecutor.AbortPolicy());
-  }
-
-  private static ThreadFactory daemonThreads(String prefix) {
-    AtomicInteger count = new AtomicInteger();
-    return runnable -> {
-      Thread thread = new Thread(runnable, prefix + "-" + count.incrementAndGet());
-      thread.setDaemon(true);
-      return thread;
-    };
   }
 }

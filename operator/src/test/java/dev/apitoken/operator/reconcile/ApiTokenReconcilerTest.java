@@ -60,15 +60,7 @@ class ApiTokenReconcilerTest {
 
   @AfterAll
   static void noTokenValueInAnyLogLine() {
-    assertThat(TOKENS_SEEN).isNotEmpty();
-    List<String> lines = CapturedLogs.lines();
-    assertThat(lines).isNotEmpty();
-    for (String token : TOKENS_SEEN) {
-      String signature = token.substring(token.lastIndexOf('.') + 1);
-      String base64 = Base64.getEncoder().encodeToString(token.getBytes(StandardCharsets.US_ASCII));
-      assertThat(lines)
-          .noneMatch(line -> line.contains(signature) || line.contains(base64.substring(0, 40)));
-    }
+    CapturedLogs.assertNoTokenIn(TOKENS_SEEN);
   }
 
   @Test

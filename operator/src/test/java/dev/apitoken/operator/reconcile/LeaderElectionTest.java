@@ -5,15 +5,13 @@ import static org.awaitility.Awaitility.await;
 
 import dev.apitoken.operator.api.ApiToken;
 import dev.apitoken.operator.testing.ApiTokens;
+import dev.apitoken.operator.testing.Leases;
 import dev.apitoken.operator.testing.MutableClock;
 import dev.apitoken.operator.testing.RunningOperator;
-import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectRulesReviewBuilder;
-import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import java.time.Duration;
-import java.time.ZonedDateTime;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -31,44 +29,8 @@ class LeaderElectionTest {
 
   @Test
   void aStandbyWritesNothingUntilItTakesOverTheLease() {
-    // JOSDK checks it may use Leases before electing; the CRUD mock cannot answer that review.
-    server
-        .expect()
-        .post()
-        .withPath("/apis/authorization.k8s.io/v1/selfsubjectrulesreviews")
-        .andReturn(
-            201,
-            new SelfSubjectRulesReviewBuilder()
-                .withNewMetadata()
-                .endMetadata()
-                .withNewStatus()
-                .addNewResourceRule()
-                .withApiGroups("coordination.k8s.io")
-                .withResources("leases")
-                .withVerbs("get", "create", "update")
-                .endResourceRule()
-                .withIncomplete(false)
-                .endStatus()
-                .build())
-        .always();
-    ZonedDateTime now = ZonedDateTime.now();
-    client
-        .leases()
-        .inNamespace(RunningOperator.OPERATOR_NAMESPACE)
-        .resource(
-            new LeaseBuilder()
-                .withNewMetadata()
-                .withName("apitoken-operator-leader")
-                .withNamespace(RunningOperator.OPERATOR_NAMESPACE)
-                .endMetadata()
-                .withNewSpec()
-                .withHolderIdentity("the-other-replica")
-                .withLeaseDurationSeconds(4)
-                .withAcquireTime(now)
-                .withRenewTime(now)
-                .endSpec()
-                .build())
-        .create();
+    Leases.allowLeaseUse(server);
+    Leases.heldByAnotherReplica(client, 4);
     standby =
         new RunningOperator(
                 client, new MutableClock(RunningOperator.START), "--leader-election=true")
