@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.function.Consumer;
@@ -25,6 +26,13 @@ import org.slf4j.LoggerFactory;
  */
 public final class KeyRingSecretStore {
   public static final String KEY = "keyring.json";
+
+  /**
+   * The next signing key is published this long before it signs (at most half the rotation period),
+   * so workloads whose mounted copy of the keys is minutes old already know it.
+   */
+  public static final Duration PUBLISH_AHEAD = Duration.ofHours(1);
+
   private static final Logger LOG = LoggerFactory.getLogger(KeyRingSecretStore.class);
   private static final Logger AUDIT = LoggerFactory.getLogger("audit");
 
@@ -84,7 +92,7 @@ public final class KeyRingSecretStore {
   public SigningKey activeKey() {
     KeyRing current = ring;
     Instant now = clock.instant();
-    if (current.rotateIfDue(now, config.keyRotationPeriod(), random) != current) {
+    if (current.rotationDue(now, config.keyRotationPeriod(), PUBLISH_AHEAD)) {
       maintain();
     }
     return ring.activeKey();
@@ -95,7 +103,7 @@ public final class KeyRingSecretStore {
     for (int attempt = 1; ; attempt++) {
       Instant now = clock.instant();
       KeyRing next =
-          ring.rotateIfDue(now, config.keyRotationPeriod(), random)
+          ring.rotateIfDue(now, config.keyRotationPeriod(), PUBLISH_AHEAD, random)
               .pruneRetired(now, config.maxTtl());
       if (next == ring) {
         return;

@@ -11,9 +11,12 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * The operator's signing keys: exactly one active key that signs new tokens, plus retired keys kept
- * only as long as tokens they signed can still be valid. Immutable; every change returns a new
- * ring, or {@code this} when nothing changes so callers can skip writing it back.
+ * The operator's signing keys: exactly one active key that signs new tokens, at most one next key
+ * that is already published but signs only from its {@code createdAt} on, and retired keys kept
+ * only as long as tokens they signed can still be valid. Publishing the next key ahead matters
+ * because workloads read a mounted copy of the public keys that can be minutes old: a token signed
+ * by a key they have never seen would be rejected. Immutable; every change returns a new ring, or
+ * {@code this} when nothing changes so callers can skip writing it back.
  *
  * <p>Keys are held in the order they were created (the active key last after a rotation), and the
  * key ring JSON keeps that order.
@@ -22,9 +25,11 @@ public final class KeyRing {
 
   private final List<SigningKey> keys;
   private final SigningKey activeKey;
+  private final Optional<SigningKey> nextKey;
 
   /**
-   * @throws IllegalArgumentException unless there is exactly one active key and kids are unique
+   * @throws IllegalArgumentException unless there is one active key (the first key not retired), at
+   *     most one next key after it, and kids are unique
    */
   public KeyRing(List<SigningKey> keys) {
     this.keys = List.copyOf(keys);
@@ -38,11 +43,18 @@ public final class KeyRing {
         active.add(key);
       }
     }
-    if (active.size() != 1) {
+    if (active.isEmpty() || active.size() > 2) {
       throw new IllegalArgumentException(
-          "a key ring needs exactly one active key, this one has " + active.size());
+          "a key ring needs one active key and at most one next key, this one has "
+              + active.size()
+              + " keys that are not retired");
     }
     this.activeKey = active.get(0);
+    this.nextKey = active.size() == 2 ? Optional.of(active.get(1)) : Optional.empty();
+    if (nextKey.isPresent() && !nextKey.get().createdAt().isAfter(activeKey.createdAt())) {
+      throw new IllegalArgumentException(
+          "the next key " + nextKey.get().kid() + " must start signing after the active key");
+    }
   }
 
   /** A ring with one freshly generated key. */
@@ -59,28 +71,72 @@ public final class KeyRing {
     return activeKey;
   }
 
+  /** The key published ahead of its turn, which signs from its {@code createdAt} on. */
+  public Optional<SigningKey> nextKey() {
+    return nextKey;
+  }
+
   public Optional<SigningKey> byKid(String kid) {
     return keys.stream().filter(key -> key.kid().equals(kid)).findFirst();
   }
 
-  /**
-   * Replaces the active key once it is {@code rotationPeriod} old: the old key is retired at {@code
-   * now} and a new key created at {@code now} becomes active. A zero or negative period disables
-   * rotation.
-   *
-   * @return {@code this} when no rotation is due
-   */
+  /** {@link #rotateIfDue(Instant, Duration, Duration, SecureRandom)} without publishing ahead. */
   public KeyRing rotateIfDue(Instant now, Duration rotationPeriod, SecureRandom random) {
+    return rotateIfDue(now, rotationPeriod, Duration.ZERO, random);
+  }
+
+  /**
+   * Rotates in two steps. From {@code publishAhead} before the active key is {@code rotationPeriod}
+   * old, a next key exists (published with the ring) that will sign from the rotation time on; once
+   * that time has come, the next key becomes active and the old one is retired at that time. If the
+   * ring was not looked at in time, the new key signs at once. The lead is at most half the period.
+   * A zero or negative period disables rotation.
+   *
+   * @return {@code this} when nothing is due
+   */
+  public KeyRing rotateIfDue(
+      Instant now, Duration rotationPeriod, Duration publishAhead, SecureRandom random) {
     Optional<Instant> rotationAt = nextRotationAt(rotationPeriod);
-    if (rotationAt.isEmpty() || now.isBefore(rotationAt.get())) {
+    if (rotationAt.isEmpty()) {
       return this;
     }
-    List<SigningKey> rotated = new ArrayList<>(keys.size() + 1);
-    for (SigningKey key : keys) {
-      rotated.add(key.isActive() ? key.retire(now) : key);
+    KeyRing ring = this;
+    Duration lead =
+        publishAhead.compareTo(rotationPeriod.dividedBy(2)) > 0
+            ? rotationPeriod.dividedBy(2)
+            : publishAhead;
+    if (nextKey.isEmpty() && !now.isBefore(rotationAt.get().minus(lead))) {
+      Instant startsSigning = rotationAt.get().isAfter(now) ? rotationAt.get() : now;
+      List<SigningKey> withNext = new ArrayList<>(keys);
+      withNext.add(SigningKey.generate(startsSigning, random));
+      ring = new KeyRing(withNext);
     }
-    rotated.add(SigningKey.generate(now, random));
-    return new KeyRing(rotated);
+    Optional<SigningKey> next = ring.nextKey;
+    if (next.isPresent() && !now.isBefore(next.get().createdAt())) {
+      Instant handover = next.get().createdAt();
+      SigningKey outgoing = ring.activeKey;
+      ring =
+          new KeyRing(
+              ring.keys.stream().map(key -> key == outgoing ? key.retire(handover) : key).toList());
+    }
+    return ring;
+  }
+
+  /**
+   * Whether {@link #rotateIfDue(Instant, Duration, Duration, SecureRandom)} would change the ring.
+   */
+  public boolean rotationDue(Instant now, Duration rotationPeriod, Duration publishAhead) {
+    Optional<Instant> rotationAt = nextRotationAt(rotationPeriod);
+    if (rotationAt.isEmpty()) {
+      return false;
+    }
+    Duration lead =
+        publishAhead.compareTo(rotationPeriod.dividedBy(2)) > 0
+            ? rotationPeriod.dividedBy(2)
+            : publishAhead;
+    return nextKey.isPresent()
+        ? !now.isBefore(nextKey.get().createdAt())
+        : !now.isBefore(rotationAt.get().minus(lead));
   }
 
   /**
@@ -122,6 +178,7 @@ public final class KeyRing {
   public String toString() {
     return "KeyRing[active="
         + activeKey.kid()
+        + nextKey.map(key -> ", next=" + key.kid()).orElse("")
         + ", kids="
         + keys.stream().map(SigningKey::kid).toList()
         + "]";

@@ -49,7 +49,8 @@ public final class KeyRingCodec {
   /**
    * Reads and fully validates a stored key ring: each key is an Ed25519 OKP key with 32-byte {@code
    * x} and {@code d}, {@code x} is the public key of {@code d}, {@code kid} is the thumbprint of
-   * {@code x}, kids are unique, and exactly one key is active. Unknown members are ignored.
+   * {@code x}, kids are unique, and there is one active key and at most one next key. Unknown
+   * members are ignored.
    *
    * @throws InvalidKeyRingException saying what is wrong, without key material
    */

@@ -47,7 +47,12 @@ class ApiTokenReconcilerTest {
   void start() {
     ns = "test-" + NAMESPACES.incrementAndGet();
     operator =
-        new RunningOperator(client, new MutableClock(RunningOperator.START), "--max-ttl=2160h")
+        new RunningOperator(
+                client,
+                new MutableClock(RunningOperator.START),
+                "--max-ttl=2160h",
+                // Each test starts with a key ring of its own, created at START.
+                "--key-ring-secret=keys-" + ns)
             .start();
   }
 
@@ -233,6 +238,33 @@ class ApiTokenReconcilerTest {
     assertThat(fresh.getHeader().getKeyID()).isNotEqualTo(old.getHeader().getKeyID());
     assertThat(old.verify(verifierFromPublishedJwks(old.getHeader().getKeyID()))).isTrue();
     assertThat(fresh.verify(verifierFromPublishedJwks(fresh.getHeader().getKeyID()))).isTrue();
+  }
+
+  @Test
+  void theNextSigningKeyIsPublishedBeforeItSigns() throws Exception {
+    Duration period = operator.config().keyRotationPeriod();
+    operator.clock().advance(period.minus(Duration.ofMinutes(30)));
+    operator.maintainKeys();
+    // What a workload mounted now: the JWKS already holds the next key.
+    String staleJwks = operator.trustConfigMap().getData().get(TrustDocument.JWKS_KEY);
+    assertThat(JWKSet.parse(staleJwks).getKeys()).hasSize(2);
+    operator.create(ApiTokens.named("still-old-key").in(ns).build());
+    operator.awaitReady(ns, "still-old-key");
+    String oldKid =
+        SignedJWT.parse(operator.tokenValue(ns, "still-old-key-token")).getHeader().getKeyID();
+
+    operator.clock().advance(Duration.ofMinutes(31));
+    operator.create(ApiTokens.named("new-key").in(ns).build());
+    operator.awaitReady(ns, "new-key");
+    SignedJWT fresh = SignedJWT.parse(operator.tokenValue(ns, "new-key-token"));
+
+    assertThat(fresh.getHeader().getKeyID()).isNotEqualTo(oldKid);
+    OctetKeyPair known =
+        (OctetKeyPair) JWKSet.parse(staleJwks).getKeyByKeyId(fresh.getHeader().getKeyID());
+    assertThat(known)
+        .as("the new signing key was in the JWKS published 31 minutes earlier")
+        .isNotNull();
+    assertThat(fresh.verify(new Ed25519Verifier(known))).isTrue();
   }
 
   @Test

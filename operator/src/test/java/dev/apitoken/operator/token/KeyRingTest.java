@@ -108,19 +108,64 @@ class KeyRingTest {
   }
 
   @Test
-  void requiresExactlyOneActiveKey() {
+  void requiresOneActiveKeyAndAtMostOneNextKey() {
     SigningKey active = SigningKey.generate(T0, random);
-    SigningKey otherActive = SigningKey.generate(T0, random);
+    SigningKey next = SigningKey.generate(T0.plusSeconds(60), random);
+    SigningKey third = SigningKey.generate(T0.plusSeconds(120), random);
 
     assertThatThrownBy(() -> new KeyRing(List.of()))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("exactly one active key");
-    assertThatThrownBy(() -> new KeyRing(List.of(active, otherActive)))
+        .hasMessageContaining("has 0");
+    assertThatThrownBy(() -> new KeyRing(List.of(active, next, third)))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("has 2");
+        .hasMessageContaining("has 3");
     assertThatThrownBy(() -> new KeyRing(List.of(active.retire(T0))))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("has 0");
+    assertThatThrownBy(() -> new KeyRing(List.of(next, active)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("must start signing after the active key");
+    KeyRing ring = new KeyRing(List.of(active, next));
+    assertThat(ring.activeKey()).isEqualTo(active);
+    assertThat(ring.nextKey()).contains(next);
+  }
+
+  @Test
+  void publishesTheNextKeyAheadAndHandsOverAtTheRotationTime() {
+    Duration period = Duration.ofDays(30);
+    Duration ahead = Duration.ofHours(1);
+    KeyRing ring = KeyRing.create(T0, random);
+    SigningKey first = ring.activeKey();
+    Instant rotation = T0.plus(period);
+
+    assertThat(ring.rotationDue(rotation.minus(ahead).minusSeconds(1), period, ahead)).isFalse();
+    assertThat(ring.rotateIfDue(rotation.minus(ahead).minusSeconds(1), period, ahead, random))
+        .isSameAs(ring);
+
+    KeyRing published = ring.rotateIfDue(rotation.minus(ahead), period, ahead, random);
+    assertThat(published.activeKey()).isEqualTo(first);
+    SigningKey next = published.nextKey().orElseThrow();
+    assertThat(next.createdAt()).isEqualTo(rotation);
+    assertThat(published.rotateIfDue(rotation.minusSeconds(1), period, ahead, random))
+        .isSameAs(published);
+
+    KeyRing rotated = published.rotateIfDue(rotation, period, ahead, random);
+    assertThat(rotated.activeKey()).isEqualTo(next);
+    assertThat(rotated.nextKey()).isEmpty();
+    assertThat(rotated.byKid(first.kid()).orElseThrow().retiredAt()).isEqualTo(rotation);
+  }
+
+  @Test
+  void aRingLookedAtTooLateRotatesAtOnce() {
+    Duration period = Duration.ofDays(30);
+    KeyRing ring = KeyRing.create(T0, random);
+    Instant late = T0.plus(period).plus(Duration.ofDays(2));
+
+    KeyRing rotated = ring.rotateIfDue(late, period, Duration.ofHours(1), random);
+
+    assertThat(rotated.activeKey().createdAt()).isEqualTo(late);
+    assertThat(rotated.nextKey()).isEmpty();
+    assertThat(rotated.byKid(ring.activeKey().kid()).orElseThrow().retiredAt()).isEqualTo(late);
   }
 
   @Test
