@@ -85,7 +85,11 @@ public final class ApiTokenOperator implements AutoCloseable, OperatorStatus {
     String namespace = config.operatorNamespace();
     ConfigMapIndexBlockStore indexStore =
         new ConfigMapIndexBlockStore(
-            client, namespace, config.stateConfigMapName(), this::requestPublish);
+            client,
+            namespace,
+            config.stateConfigMapName(),
+            () -> TrustPublisher.publishedCoverage(client, namespace, config.trustConfigMapName()),
+            this::requestPublish);
     ledger =
         new RevocationLedgerStore(
             client, namespace, config.revocationsConfigMapName(), clock, this::requestPublish);

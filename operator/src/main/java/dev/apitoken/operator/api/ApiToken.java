@@ -31,7 +31,8 @@ import io.fabric8.kubernetes.model.annotation.Version;
     jsonPath = ".spec.subject")
 @AdditionalPrinterColumn(
     name = "Expires",
-    type = AdditionalPrinterColumn.Type.DATE,
+    // A date column prints as an age, and a future time as "<invalid>": show the timestamp.
+    type = AdditionalPrinterColumn.Type.STRING,
     jsonPath = ".status.expiresAt")
 @AdditionalPrinterColumn(
     name = "Secret",

@@ -156,15 +156,17 @@ public final class EmbeddedRun {
     return tokens;
   }
 
-  /** Ready, or refused with a reason the user can act on. */
+  /** Ready, refused with a reason the user can act on, or revoked and published. */
   private static boolean isSettled(ApiToken token) {
     return token.getStatus() != null
         && token.getStatus().getConditions().stream()
             .anyMatch(
                 c ->
-                    Conditions.READY.equals(c.getType())
-                        && (Conditions.TRUE.equals(c.getStatus())
-                            || Conditions.REASON_INVALID_SPEC.equals(c.getReason())));
+                    (Conditions.READY.equals(c.getType())
+                            && (Conditions.TRUE.equals(c.getStatus())
+                                || Conditions.REASON_INVALID_SPEC.equals(c.getReason())))
+                        || (Conditions.REVOCATION_PUBLISHED.equals(c.getType())
+                            && Conditions.TRUE.equals(c.getStatus())));
   }
 
   private void printTable(List<ApiToken> tokens) {

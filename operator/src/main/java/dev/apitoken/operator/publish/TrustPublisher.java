@@ -7,6 +7,7 @@ import dev.apitoken.operator.runtime.OperatorMetrics;
 import dev.apitoken.operator.store.Labels;
 import dev.apitoken.operator.token.Jwks;
 import dev.apitoken.operator.token.KeyRing;
+import dev.apitoken.verifier.status.StatusListDocument;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -91,6 +92,23 @@ public final class TrustPublisher implements AutoCloseable {
     this.fanOut = Executors.newFixedThreadPool(4, DaemonThreads.named("trust-fan-out"));
     this.worker = new Thread(this::publishLoop, "trust-publisher");
     this.worker.setDaemon(true);
+  }
+
+  /**
+   * How many indices the status list published in {@code namespace} covers (0 when there is none):
+   * every index below it may belong to a token that was handed out.
+   */
+  public static long publishedCoverage(KubernetesClient client, String namespace, String name) {
+    ConfigMap published = client.configMaps().inNamespace(namespace).withName(name).get();
+    String document =
+        published == null || published.getData() == null
+            ? null
+            : published.getData().get(TrustDocument.STATUS_LIST_KEY);
+    try {
+      return document == null ? 0 : StatusListDocument.parse(document).statusList().size();
+    } catch (RuntimeException unreadable) {
+      return 0;
+    }
   }
 
   /** Starts watching target namespaces and copies, publishes once, then follows changes. */

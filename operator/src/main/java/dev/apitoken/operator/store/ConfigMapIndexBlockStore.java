@@ -6,6 +6,9 @@ import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.util.Map;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Reserves blocks of status-list indices in a ConfigMap in the operator's namespace. The counter
@@ -15,28 +18,46 @@ import java.util.Map;
  */
 public final class ConfigMapIndexBlockStore implements IndexBlockStore {
   public static final String NEXT_INDEX_KEY = "next-index";
+  private static final Logger LOG = LoggerFactory.getLogger(ConfigMapIndexBlockStore.class);
 
   private final KubernetesClient client;
   private final String namespace;
   private final String name;
   private final Runnable onReserved;
+  private final LongSupplier publishedCoverage;
   private volatile long highWater;
 
   /**
    * @param onReserved told after each new block, so the published status list can grow ahead
    */
+  /**
+   * @param publishedCoverage how many indices the published status list covers: the floor to resume
+   *     from if the state ConfigMap was deleted
+   */
   public ConfigMapIndexBlockStore(
-      KubernetesClient client, String namespace, String name, Runnable onReserved) {
+      KubernetesClient client,
+      String namespace,
+      String name,
+      LongSupplier publishedCoverage,
+      Runnable onReserved) {
     this.client = client;
     this.namespace = namespace;
     this.name = name;
     this.onReserved = onReserved;
+    this.publishedCoverage = publishedCoverage;
   }
 
   /** Reads how far indices have been reserved, by any replica, before this one started. */
   public void start() {
     ConfigMap current = client.configMaps().inNamespace(namespace).withName(name).get();
-    highWater = current == null ? 0 : parseNext(current);
+    highWater = current == null ? publishedCoverage.getAsLong() : parseNext(current);
+    if (current == null && highWater > 0) {
+      LOG.warn(
+          "event=index_state_missing configmap={}/{} action=resuming_after_published_list next_index={}",
+          namespace,
+          name,
+          highWater);
+    }
   }
 
   /** One past the highest index reserved so far (by this process, or before it started). */
@@ -51,10 +72,11 @@ public final class ConfigMapIndexBlockStore implements IndexBlockStore {
         ConfigMap current = client.configMaps().inNamespace(namespace).withName(name).get();
         long from;
         if (current == null) {
-          from = 0;
-          client.configMaps().inNamespace(namespace).resource(stateMap(size, null)).create();
+          // Never restart at 0: indices below what was reserved or published may be in use.
+          from = highWater;
+          client.configMaps().inNamespace(namespace).resource(stateMap(from + size, null)).create();
         } else {
-          from = parseNext(current);
+          from = Math.max(parseNext(current), highWater);
           client
               .configMaps()
               .inNamespace(namespace)

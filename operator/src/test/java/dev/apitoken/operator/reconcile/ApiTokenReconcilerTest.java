@@ -12,6 +12,7 @@ import com.nimbusds.jwt.SignedJWT;
 import dev.apitoken.operator.api.ApiToken;
 import dev.apitoken.operator.api.Conditions;
 import dev.apitoken.operator.api.IssuedToken;
+import dev.apitoken.operator.denylist.StatusListSizing;
 import dev.apitoken.operator.denylist.TrustDocument;
 import dev.apitoken.operator.store.Labels;
 import dev.apitoken.operator.testing.ApiTokens;
@@ -388,6 +389,25 @@ class ApiTokenReconcilerTest {
     assertThat(three.getStatus().getStatusListIndex())
         .isGreaterThan(
             Math.max(one.getStatus().getStatusListIndex(), two.getStatus().getStatusListIndex()));
+  }
+
+  @Test
+  void aDeletedIndexCounterNeverLeadsToAReusedIndex() {
+    operator.create(ApiTokens.named("before-loss").in(ns).build());
+    long before = operator.awaitReady(ns, "before-loss").getStatus().getStatusListIndex();
+
+    operator.close();
+    client
+        .configMaps()
+        .inNamespace(RunningOperator.OPERATOR_NAMESPACE)
+        .withName(operator.config().stateConfigMapName())
+        .delete();
+    operator.start();
+    operator.create(ApiTokens.named("after-loss").in(ns).build());
+    long after = operator.awaitReady(ns, "after-loss").getStatus().getStatusListIndex();
+
+    // Resumes beyond everything the published status list covered, where no token can be.
+    assertThat(after).isGreaterThan(before).isGreaterThanOrEqualTo(StatusListSizing.HEADROOM);
   }
 
   private Ed25519Verifier verifierFromPublishedJwks(String kid) throws Exception {
