@@ -17,6 +17,7 @@ import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceUtils;
+import io.javaoperatorsdk.operator.api.reconciler.PrimaryUpdateAndCacheUtils;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
@@ -87,7 +88,7 @@ public class ApiTokenReconciler implements Reconciler<ApiToken>, Cleaner<ApiToke
     if (revocationDecision.kind() == RevocationPolicy.Kind.REVOKE) {
       boolean published = revocation.revoke(apiToken, context, status, revocationDecision);
       states.set(apiToken, TokenStates.REVOKED);
-      UpdateControl<ApiToken> control = finish(apiToken, status.build(), now, null);
+      UpdateControl<ApiToken> control = finish(apiToken, context, status.build(), now, null);
       return published ? control : control.rescheduleAfter(PUBLISH_POLL);
     }
     if (revocationDecision.kind() == RevocationPolicy.Kind.SCHEDULED) {
@@ -104,14 +105,14 @@ public class ApiTokenReconciler implements Reconciler<ApiToken>, Cleaner<ApiToke
     if (!resolution.valid()) {
       status.ready(Conditions.FALSE, Conditions.REASON_INVALID_SPEC, resolution.problem());
       states.set(apiToken, TokenStates.INVALID);
-      return finish(apiToken, status.build(), now, revocationDecision.at());
+      return finish(apiToken, context, status.build(), now, revocationDecision.at());
     }
     if (!issuance.ensureToken(apiToken, context, resolution.desired(), status, now)) {
       states.set(apiToken, TokenStates.FAILED);
-      return finish(apiToken, status.build(), now, null).rescheduleAfter(CONFLICT_RETRY);
+      return finish(apiToken, context, status.build(), now, null).rescheduleAfter(CONFLICT_RETRY);
     }
     states.set(apiToken, TokenStates.READY);
-    return finish(apiToken, status.build(), now, revocationDecision.at());
+    return finish(apiToken, context, status.build(), now, revocationDecision.at());
   }
 
   @Override
@@ -130,26 +131,47 @@ public class ApiTokenReconciler implements Reconciler<ApiToken>, Cleaner<ApiToke
     metrics.issueFailed(Conditions.REASON_ISSUE_FAILED);
     states.set(apiToken, TokenStates.FAILED);
     events.record(apiToken, EventRecorder.WARNING, Conditions.REASON_ISSUE_FAILED, message);
-    apiToken.setStatus(
-        new StatusAggregator(apiToken, clock.instant())
-            .ready(Conditions.FALSE, Conditions.REASON_ISSUE_FAILED, message)
-            .build());
-    return ErrorStatusUpdateControl.patchStatus(apiToken);
+    try {
+      writeStatus(
+          apiToken,
+          context,
+          new StatusAggregator(apiToken, clock.instant())
+              .ready(Conditions.FALSE, Conditions.REASON_ISSUE_FAILED, message)
+              .build());
+    } catch (RuntimeException statusWriteFailed) {
+      // The retry that follows writes status again; the original failure is what counts.
+    }
+    return ErrorStatusUpdateControl.noStatusUpdate();
   }
 
   /**
    * Writes status only when it changed, and wakes up for the next renewal, expiry or revocation.
+   * The write replaces the whole status under optimistic locking, and the next reconciliation is
+   * guaranteed to see it: a patch computed from a stale cached copy could otherwise duplicate list
+   * entries such as conditions.
    */
   private UpdateControl<ApiToken> finish(
-      ApiToken apiToken, ApiTokenStatus next, Instant now, Instant scheduledRevocation) {
-    UpdateControl<ApiToken> control;
-    if (Objects.equals(apiToken.getStatus(), next)) {
-      control = UpdateControl.noUpdate();
-    } else {
-      apiToken.setStatus(next);
-      control = UpdateControl.patchStatus(apiToken);
+      ApiToken apiToken,
+      Context<ApiToken> context,
+      ApiTokenStatus next,
+      Instant now,
+      Instant scheduledRevocation) {
+    writeStatus(apiToken, context, next);
+    return UpdateControl.<ApiToken>noUpdate()
+        .rescheduleAfter(nextWakeUp(next, now, scheduledRevocation));
+  }
+
+  private static void writeStatus(
+      ApiToken apiToken, Context<ApiToken> context, ApiTokenStatus next) {
+    if (!Objects.equals(apiToken.getStatus(), next)) {
+      PrimaryUpdateAndCacheUtils.updateStatusAndCacheResource(
+          apiToken,
+          context,
+          fresh -> {
+            fresh.setStatus(next);
+            return fresh;
+          });
     }
-    return control.rescheduleAfter(nextWakeUp(next, now, scheduledRevocation));
   }
 
   private Duration nextWakeUp(ApiTokenStatus status, Instant now, Instant scheduledRevocation) {

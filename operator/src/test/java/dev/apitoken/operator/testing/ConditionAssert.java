@@ -25,6 +25,10 @@ public final class ConditionAssert {
 
   public static Condition assertCondition(
       ApiToken token, String type, String status, String reason) {
+    assertThat(token.getStatus().getConditions())
+        .as("condition types on %s are unique", token.getMetadata().getName())
+        .extracting(Condition::getType)
+        .doesNotHaveDuplicates();
     Condition condition = condition(token, type).orElse(null);
     assertThat(condition).as("condition %s on %s", type, token.getMetadata().getName()).isNotNull();
     assertThat(condition.getStatus()).as("%s status", type).isEqualTo(status);
