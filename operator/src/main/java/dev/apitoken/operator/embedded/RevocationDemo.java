@@ -31,6 +31,7 @@ import java.util.function.BooleanSupplier;
  */
 final class RevocationDemo {
   private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(5);
+  private static final String REVOCATION_REASON = "shown in the embedded run";
 
   /**
    * The verifier reports each trust load through System.Logger (java.util.logging here) on standard
@@ -104,8 +105,9 @@ final class RevocationDemo {
 
       out.println();
       out.printf(
-          "$ kubectl patch apitoken %s -n %s --type=merge -p '{\"spec\":{\"revoked\":true}}'%n",
-          name, namespace);
+          "$ kubectl patch apitoken %s -n %s --type=merge -p '{\"spec\":{\"revoked\":true,"
+              + "\"revocationReason\":\"%s\"}}'%n",
+          name, namespace, REVOCATION_REASON);
       Instant revokedAt = Instant.now();
       client
           .resources(ApiToken.class)
@@ -114,7 +116,7 @@ final class RevocationDemo {
           .edit(
               t -> {
                 t.getSpec().setRevoked(true);
-                t.getSpec().setRevocationReason("embedded run demo");
+                t.getSpec().setRevocationReason(REVOCATION_REASON);
                 return t;
               });
       if (!waitFor(() -> isTrue(namespace, name, Conditions.REVOCATION_PUBLISHED))) {

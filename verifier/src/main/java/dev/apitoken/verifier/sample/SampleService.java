@@ -189,7 +189,8 @@ public final class SampleService implements AutoCloseable {
       } catch (TrustLoadException e) {
         // Until the ConfigMap is mounted with a jwks.json: not ready, try again shortly.
         if (!e.getMessage().equals(lastProblem)) {
-          out.println("not ready: " + e.getMessage() + "; retrying every " + TRUST_RETRY);
+          out.println(
+              "not ready: " + e.getMessage() + "; retrying every " + TRUST_RETRY.toSeconds() + "s");
           lastProblem = e.getMessage();
         }
         if (stopped.await(TRUST_RETRY.toMillis(), TimeUnit.MILLISECONDS)) {
