@@ -29,13 +29,16 @@ import java.util.Base64;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeSet;
 import java.util.stream.Stream;
 
 /**
  * The README's first command: runs the real operator wiring against an in-process Kubernetes API,
- * applies the YAML in {@code examples/}, waits for the tokens and shows what a user would see. No
- * cluster needed. Exits 0 when every ApiToken that can be issued became Ready.
+ * applies the YAML in {@code examples/}, waits for the tokens and shows what a user would see; then
+ * shows a workload accepting one token and refusing it once revoked ({@link RevocationDemo}). No
+ * cluster needed. Exits 0 when every ApiToken that can be issued became Ready and the workload saw
+ * the revocation.
  */
 public final class EmbeddedRun {
   private static final String OPERATOR_NAMESPACE = "apitoken-system";
@@ -84,16 +87,34 @@ public final class EmbeddedRun {
       printTable(tokens);
       printTokens(client, tokens);
       long notReady = tokens.stream().filter(t -> !isSettled(t)).count();
+      if (notReady > 0) {
+        out.println();
+        out.println(
+            "== " + notReady + " ApiToken(s) did not settle within " + TIMEOUT.toSeconds() + "s");
+        return 1;
+      }
+      Optional<ApiToken> demoToken = tokens.stream().filter(EmbeddedRun::isReady).findFirst();
+      if (demoToken.isEmpty()) {
+        out.println();
+        out.println("== No ApiToken became Ready, so there is no token to show a workload.");
+        return 1;
+      }
+      boolean loopShown =
+          new RevocationDemo(
+                  client,
+                  OPERATOR_NAMESPACE,
+                  config.trustConfigMapName(),
+                  config.issuer(),
+                  TIMEOUT,
+                  out)
+              .run(demoToken.get());
       out.println();
       out.println(
-          notReady == 0
-              ? "== Done: every ApiToken was reconciled."
-              : "== "
-                  + notReady
-                  + " ApiToken(s) did not settle within "
-                  + TIMEOUT.toSeconds()
-                  + "s");
-      return notReady == 0 ? 0 : 1;
+          loopShown
+              ? "== Done: every ApiToken was reconciled; the workload accepted the token, then"
+                  + " refused it once revoked."
+              : "== Every ApiToken was reconciled, but the workload did not see the revocation.");
+      return loopShown ? 0 : 1;
     }
   }
 
@@ -156,6 +177,14 @@ public final class EmbeddedRun {
     return tokens;
   }
 
+  private static boolean isReady(ApiToken token) {
+    return token.getStatus() != null
+        && token.getStatus().getSecretName() != null
+        && token.getStatus().getConditions().stream()
+            .anyMatch(
+                c -> Conditions.READY.equals(c.getType()) && Conditions.TRUE.equals(c.getStatus()));
+  }
+
   /** Ready, refused with a reason the user can act on, or revoked and published. */
   private static boolean isSettled(ApiToken token) {
     return token.getStatus() != null
@@ -169,26 +198,29 @@ public final class EmbeddedRun {
                             && Conditions.TRUE.equals(c.getStatus())));
   }
 
+  /** What the printer column of that condition shows: its status, or nothing. */
+  private static String conditionStatus(ApiToken token, String type) {
+    return token.getStatus() == null
+        ? ""
+        : token.getStatus().getConditions().stream()
+            .filter(c -> type.equals(c.getType()))
+            .map(c -> c.getStatus())
+            .findFirst()
+            .orElse("");
+  }
+
   private void printTable(List<ApiToken> tokens) {
     out.println();
     out.println("$ kubectl get apitokens -A");
     String format = "%-12s %-22s %-6s %-8s %-22s %-21s %-24s%n";
     out.printf(format, "NAMESPACE", "NAME", "READY", "REVOKED", "SUBJECT", "EXPIRES", "SECRET");
     for (ApiToken token : tokens) {
-      String ready =
-          token.getStatus() == null
-              ? ""
-              : token.getStatus().getConditions().stream()
-                  .filter(c -> Conditions.READY.equals(c.getType()))
-                  .map(c -> c.getStatus())
-                  .findFirst()
-                  .orElse("");
       out.printf(
           format,
           token.getMetadata().getNamespace(),
           token.getMetadata().getName(),
-          ready,
-          token.getSpec().revocationRequested(),
+          conditionStatus(token, Conditions.READY),
+          conditionStatus(token, Conditions.REVOKED),
           token.getSpec().getSubject(),
           token.getStatus() == null || token.getStatus().getExpiresAt() == null
               ? ""
