@@ -23,6 +23,7 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
@@ -65,8 +66,16 @@ class ApiTokenReconcilerTest {
   }
 
   @AfterAll
-  static void noTokenValueInAnyLogLine() {
+  static void noTokenValueInAnyLogLineEventOrStatus() {
     CapturedLogs.assertNoTokenIn(TOKENS_SEEN);
+    String everythingButSecrets =
+        Serialization.asJson(client.v1().events().inAnyNamespace().list())
+            + Serialization.asJson(client.resources(ApiToken.class).inAnyNamespace().list())
+            + Serialization.asJson(client.configMaps().inAnyNamespace().list());
+    for (String token : TOKENS_SEEN) {
+      assertThat(everythingButSecrets).doesNotContain(token.substring(token.lastIndexOf('.') + 1));
+    }
+    assertThat(client.v1().events().inAnyNamespace().list().getItems()).isNotEmpty();
   }
 
   @Test
