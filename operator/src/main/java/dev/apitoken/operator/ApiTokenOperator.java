@@ -190,6 +190,7 @@ public final class ApiTokenOperator implements AutoCloseable, OperatorStatus {
     synchronized (leadershipLock) {
       if (!revocationPathStarted) {
         ledger.start();
+        maintainKeys();
         trust.start();
         revocationPathStarted = true;
       }

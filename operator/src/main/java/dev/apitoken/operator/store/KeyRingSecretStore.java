@@ -57,7 +57,10 @@ public final class KeyRingSecretStore {
     this.onChange = onChange;
   }
 
-  /** Loads the key ring, creating it when absent, and brings it up to date. */
+  /**
+   * Loads the key ring, creating it when absent. Rotation and pruning ({@link #maintain()}) are
+   * left to the leader, so a standby never writes the ring.
+   */
   public synchronized KeyRing start() {
     for (int attempt = 1; ring == null; attempt++) {
       Secret existing = secrets().withName(config.keyRingSecretName()).get();
@@ -79,7 +82,6 @@ public final class KeyRingSecretStore {
         }
       }
     }
-    maintain();
     onChange.accept(ring);
     return ring;
   }
