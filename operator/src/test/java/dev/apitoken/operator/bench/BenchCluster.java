@@ -1,0 +1,221 @@
+package dev.apitoken.operator.bench;
+
+import dev.apitoken.operator.ApiTokenOperator;
+import dev.apitoken.operator.api.ApiToken;
+import dev.apitoken.operator.config.ConfigLoader;
+import dev.apitoken.operator.config.OperatorConfig;
+import dev.apitoken.operator.embedded.EmbeddedKubernetes;
+import dev.apitoken.operator.runtime.LogSetup;
+import dev.apitoken.operator.runtime.OperatorMetrics;
+import dev.apitoken.operator.testing.ApiTokens;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.BufferedOutputStream;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The operator wired as in production ({@link ApiTokenOperator.Tuning#production()}, system clock,
+ * INFO logs) against the in-process mock API ({@link EmbeddedKubernetes}). The operator gets its
+ * own client, instrumented with a {@link RequestCounter}; the benchmark drives and observes through
+ * a second, uninstrumented client (threads named bench-*), so its own creates, patches and watches
+ * are never counted.
+ */
+final class BenchCluster implements AutoCloseable {
+  static final String OPERATOR_NAMESPACE = "apitoken-system";
+
+  /**
+   * Held strongly: java.util.logging keeps loggers weakly, so the WARNING level that {@link
+   * EmbeddedKubernetes} sets is lost at the first GC, and the mock server then logs every request.
+   */
+  private static final java.util.logging.Logger MOCK_SERVER_LOG =
+      java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
+
+  private final EmbeddedKubernetes kubernetes;
+  private final KubernetesClient operatorClient;
+  private final KubernetesClient driverClient;
+  private final RequestCounter requests = new RequestCounter();
+  private final OperatorConfig config;
+  private final PrintStream log;
+  private ApiTokenOperator operator;
+
+  BenchCluster(String benchmark) {
+    log = quietLogs(benchmark);
+    MOCK_SERVER_LOG.setLevel(java.util.logging.Level.WARNING);
+    kubernetes = new EmbeddedKubernetes();
+    operatorClient =
+        new KubernetesClientBuilder()
+            .withConfig(kubernetes.client().getConfiguration())
+            .withHttpClientBuilderConsumer(b -> b.addOrReplaceInterceptor("bench-count", requests))
+            .build();
+    driverClient =
+        new KubernetesClientBuilder()
+            .withConfig(kubernetes.client().getConfiguration())
+            .withHttpClientFactory(new DriverHttpClientFactory())
+            .withTaskExecutor(Executors.newCachedThreadPool(named("bench-watch")))
+            .build();
+    config =
+        ConfigLoader.load(
+            new String[] {"--operator-namespace=" + OPERATOR_NAMESPACE, "--leader-election=false"},
+            Map.of());
+  }
+
+  /**
+   * Production log level (INFO, audit lines included), written to {@code target/bench-logs/} so the
+   * console shows only the numbers. The cost of formatting and writing each line is still paid.
+   */
+  private static PrintStream quietLogs(String benchmark) {
+    try {
+      Path dir = Path.of("target", "bench-logs");
+      Files.createDirectories(dir);
+      Path file = dir.resolve(benchmark + ".log");
+      PrintStream logFile =
+          new PrintStream(
+              new BufferedOutputStream(new FileOutputStream(file.toFile()), 1 << 16),
+              false,
+              StandardCharsets.UTF_8);
+      PrintStream console = System.out;
+      System.setOut(logFile);
+      try {
+        LogSetup.configure("text", "info");
+      } finally {
+        System.setOut(console);
+      }
+      return logFile;
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Drives and observes; not counted, and its threads are named bench-* for {@link CpuAccount}. */
+  KubernetesClient client() {
+    return driverClient;
+  }
+
+  /** Same JDK client as the operator's; only its threads' names differ. */
+  static final class DriverHttpClientFactory extends JdkHttpClientFactory {
+    @Override
+    protected void additionalConfig(java.net.http.HttpClient.Builder builder) {
+      builder.executor(Executors.newCachedThreadPool(named("bench-http")));
+    }
+  }
+
+  static ThreadFactory named(String prefix) {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+  RequestCounter requests() {
+    return requests;
+  }
+
+  OperatorConfig config() {
+    return config;
+  }
+
+  ApiTokenOperator operator() {
+    return operator;
+  }
+
+  void createNamespaces(List<String> names) {
+    for (String name : names) {
+      client()
+          .namespaces()
+          .resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build())
+          .create();
+    }
+  }
+
+  void startOperator() {
+    operator =
+        new ApiTokenOperator(
+            operatorClient,
+            config,
+            ApiTokenOperator.Tuning.production(),
+            Clock.systemUTC(),
+            new SecureRandom(),
+            new OperatorMetrics(new SimpleMeterRegistry(), Clock.systemUTC()));
+    operator.start();
+  }
+
+  void stopOperator() {
+    if (operator != null) {
+      operator.close();
+      operatorClient.close();
+      operator = null;
+    }
+  }
+
+  /** {@code count} ApiTokens named {@code bench-<i>}, round-robin over {@code namespaces}. */
+  static List<ApiToken> tokens(int count, List<String> namespaces) {
+    List<ApiToken> tokens = new ArrayList<>(count);
+    for (int i = 0; i < count; i++) {
+      tokens.add(
+          ApiTokens.named(String.format("bench-%04d", i))
+              .in(namespaces.get(i % namespaces.size()))
+              .build());
+    }
+    return tokens;
+  }
+
+  /** Creates all of them from {@code threads} client threads at once; returns when all are in. */
+  void createAll(List<ApiToken> tokens, int threads) {
+    ExecutorService pool = Executors.newFixedThreadPool(threads, named("bench-create"));
+    try {
+      CompletableFuture.allOf(
+              tokens.stream()
+                  .map(t -> CompletableFuture.runAsync(() -> client().resource(t).create(), pool))
+                  .toArray(CompletableFuture[]::new))
+          .join();
+    } finally {
+      pool.shutdown();
+    }
+  }
+
+  /** Heap in use after a full collection, in MiB: this JVM holds operator and mock API alike. */
+  static double heapUsedMiB() {
+    for (int i = 0; i < 3; i++) {
+      System.gc();
+    }
+    return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() / (1024.0 * 1024);
+  }
+
+  static List<String> namespaces(String prefix, int count) {
+    List<String> names = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      names.add(String.format("%s-%02d", prefix, i));
+    }
+    return names;
+  }
+
+  @Override
+  public void close() {
+    stopOperator();
+    operatorClient.close();
+    driverClient.close();
+    kubernetes.close();
+    log.flush();
+  }
+}
