@@ -19,7 +19,20 @@ import org.slf4j.LoggerFactory;
 public final class Main {
   private Main() {}
 
+  /**
+   * On one or two CPUs the JDK's common pool has parallelism 1, and then every async HTTP
+   * completion of the Kubernetes client runs on a new thread (thousands per burst). Two threads are
+   * enough; an explicit setting wins. Must run before anything touches the common pool.
+   */
+  public static void sizeCommonPool() {
+    String property = "java.util.concurrent.ForkJoinPool.common.parallelism";
+    if (System.getProperty(property) == null && Runtime.getRuntime().availableProcessors() <= 2) {
+      System.setProperty(property, "2");
+    }
+  }
+
   public static void main(String[] args) {
+    sizeCommonPool();
     OperatorConfig config;
     try {
       config = ConfigLoader.load(args, System.getenv());

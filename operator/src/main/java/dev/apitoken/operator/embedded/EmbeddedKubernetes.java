@@ -14,13 +14,18 @@ import java.util.List;
  * a real API server: no admission validation, no garbage collection, no server-side apply.
  */
 public final class EmbeddedKubernetes implements AutoCloseable {
+  /**
+   * The mock server logs every request at INFO through java.util.logging. Held here because
+   * java.util.logging keeps loggers weakly: a setting on an unreferenced logger is lost at GC.
+   */
+  private static final java.util.logging.Logger MOCK_SERVER_LOG =
+      java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
+
   private final KubernetesMockServer server;
   private final KubernetesClient client;
 
   public EmbeddedKubernetes() {
-    // The mock server logs every request at INFO through java.util.logging: keep the run readable.
-    java.util.logging.Logger.getLogger("io.fabric8.mockwebserver")
-        .setLevel(java.util.logging.Level.WARNING);
+    MOCK_SERVER_LOG.setLevel(java.util.logging.Level.WARNING);
     server =
         new KubernetesMockServer(
             new Context(),

@@ -52,6 +52,7 @@ public final class EmbeddedRun {
   }
 
   public static void main(String[] args) throws Exception {
+    dev.apitoken.operator.Main.sizeCommonPool();
     Path examples = Path.of(args.length > 0 ? args[0] : "examples");
     if (!Files.isDirectory(examples)) {
       examples = Path.of("..").resolve(examples);

@@ -203,7 +203,21 @@ public final class RevocationLedgerStore implements AutoCloseable {
     }
   }
 
+  /** A ConfigMap holds at most 1 MiB; say so well before a write would be refused. */
+  private static final int WARN_BYTES = 800 * 1024;
+
   private ConfigMap toConfigMap(RevocationLedger value, String version) {
+    Map<String, String> data = value.encode();
+    long bytes =
+        data.entrySet().stream().mapToLong(e -> e.getKey().length() + e.getValue().length()).sum();
+    if (bytes > WARN_BYTES) {
+      LOG.warn(
+          "event=ledger_near_size_limit configmap={}/{} bytes={} revoked={} limit=1048576",
+          namespace,
+          name,
+          bytes,
+          value.size());
+    }
     return new ConfigMapBuilder()
         .withNewMetadata()
         .withName(name)
@@ -214,7 +228,7 @@ public final class RevocationLedgerStore implements AutoCloseable {
             "apitoken.dev/description",
             "Authoritative list of revoked ApiTokens. Do not edit: the operator restores it.")
         .endMetadata()
-        .withData(value.encode())
+        .withData(data)
         .build();
   }
 
@@ -245,7 +259,8 @@ public final class RevocationLedgerStore implements AutoCloseable {
     }
 
     private void check(ConfigMap map) {
-      if (Objects.equals(map.getMetadata().getResourceVersion(), resourceVersion)) {
+      if (Objects.equals(map.getMetadata().getResourceVersion(), resourceVersion)
+          || Objects.equals(dataOf(map), ledger.encode())) {
         return;
       }
       boolean losesRevocations;
