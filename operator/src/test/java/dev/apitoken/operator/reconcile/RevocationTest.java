@@ -21,6 +21,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -39,6 +40,7 @@ class RevocationTest {
   private static final AtomicInteger COUNTER = new AtomicInteger();
   private static final List<String> TOKENS_SEEN = new CopyOnWriteArrayList<>();
   static KubernetesClient client;
+  static KubernetesMockServer server;
 
   private RunningOperator operator;
   private String ns;
@@ -268,6 +270,36 @@ class RevocationTest {
             () ->
                 operator.publishedStatus(RunningOperator.OPERATOR_NAMESPACE, index)
                     == StatusList.INVALID);
+  }
+
+  @Test
+  void aFailedWriteToATargetNamespaceIsRetriedUntilPublished() {
+    operator.create(ApiTokens.named("retried").in(ns).build());
+    ApiToken ready = operator.awaitReady(ns, "retried");
+    long index = ready.getStatus().getStatusListIndex();
+    String target = targets.get(2);
+    // The API server refuses the next three writes of that namespace's copy. The Kubernetes
+    // client retries server errors itself; the publisher's own loop retries whatever outlasts it.
+    server
+        .expect()
+        .put()
+        .withPath(
+            "/api/v1/namespaces/"
+                + target
+                + "/configmaps/"
+                + operator.config().trustConfigMapName())
+        .andReturn(500, "{\"kind\":\"Status\",\"code\":500,\"reason\":\"InternalError\"}")
+        .times(3);
+
+    ready.getSpec().setRevoked(true);
+    client.resource(ready).update();
+
+    ApiToken published =
+        operator.awaitCondition(ns, "retried", Conditions.REVOCATION_PUBLISHED, Conditions.TRUE);
+    assertCondition(
+        published, Conditions.REVOCATION_PUBLISHED, Conditions.TRUE, Conditions.REASON_PUBLISHED);
+    targets.forEach(
+        t -> assertThat(operator.publishedStatus(t, index)).as(t).isEqualTo(StatusList.INVALID));
   }
 
   @Test
