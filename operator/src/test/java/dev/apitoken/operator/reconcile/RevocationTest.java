@@ -97,6 +97,17 @@ class RevocationTest {
           .contains(Rejection.REVOKED);
     }
     await().atMost(Duration.ofSeconds(10)).until(() -> operator.secret(ns, "leaked-token") == null);
+    assertThat(operator.metrics().get("apitoken.revoked.tokens").counter().count()).isEqualTo(1.0);
+    assertThat(
+            operator
+                .metrics()
+                .get("apitoken.tokens.issued")
+                .tag("reason", "FirstIssue")
+                .counter()
+                .count())
+        .isEqualTo(1.0);
+    assertThat(operator.metrics().get("apitoken.denylist.entries").gauge().value())
+        .isGreaterThanOrEqualTo(1.0);
     assertThat(CapturedLogs.lines())
         .anyMatch(
             l ->

@@ -40,6 +40,7 @@ public final class RunningOperator implements AutoCloseable {
   private final OperatorConfig config;
   private final List<String> issuedTokenValues = new ArrayList<>();
   private ApiTokenOperator operator;
+  private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
 
   public RunningOperator(KubernetesClient client, MutableClock clock, String... settings) {
     this.client = client;
@@ -60,7 +61,7 @@ public final class RunningOperator implements AutoCloseable {
             new ApiTokenOperator.Tuning(Duration.ofMillis(500), Duration.ofHours(1), false),
             clock,
             new SecureRandom(),
-            new OperatorMetrics(new SimpleMeterRegistry(), clock));
+            new OperatorMetrics(registry, clock));
     operator.start();
     return this;
   }
@@ -72,6 +73,11 @@ public final class RunningOperator implements AutoCloseable {
 
   public void maintainKeys() {
     operator.maintainKeys();
+  }
+
+  /** What the operator's /metrics endpoint would serve, across restarts of this instance. */
+  public SimpleMeterRegistry metrics() {
+    return registry;
   }
 
   public OperatorConfig config() {
