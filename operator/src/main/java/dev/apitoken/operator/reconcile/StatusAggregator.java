@@ -8,6 +8,7 @@ import dev.apitoken.operator.token.SignedToken;
 import dev.apitoken.operator.token.TokenClaims;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -27,7 +28,8 @@ final class StatusAggregator {
     this.status = Serialization.clone(current);
     this.generation =
         apiToken.getMetadata().getGeneration() == null ? 0 : apiToken.getMetadata().getGeneration();
-    this.now = now;
+    // Kubernetes timestamps have whole seconds; so does everything this status says.
+    this.now = now.truncatedTo(ChronoUnit.SECONDS);
     pruneExpired();
   }
 
@@ -78,7 +80,7 @@ final class StatusAggregator {
   /** Marks the ApiToken revoked; the first revocation time and reason are kept for good. */
   StatusAggregator revoked(Instant at, String reason) {
     if (status.getRevokedAt() == null) {
-      status.setRevokedAt(at.toString());
+      status.setRevokedAt(at.truncatedTo(ChronoUnit.SECONDS).toString());
       status.setRevocationReason(reason);
     }
     status.setRenewalTime(null);

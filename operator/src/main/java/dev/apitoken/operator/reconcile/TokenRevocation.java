@@ -10,6 +10,7 @@ import dev.apitoken.operator.token.KeyRing;
 import dev.apitoken.operator.token.TokenReader;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
@@ -67,7 +68,9 @@ final class TokenRevocation {
     status.revoked(decision.at(), reason);
     status.condition(Conditions.REVOKED, Conditions.TRUE, decision.reason(), decision.message());
     status.ready(
-        Conditions.FALSE, Conditions.REASON_REVOKED, "revoked at " + decision.at() + ": " + reason);
+        Conditions.FALSE,
+        Conditions.REASON_REVOKED,
+        "revoked at " + decision.at().truncatedTo(ChronoUnit.SECONDS) + ": " + reason);
     boolean published = isPublished(tokens);
     reportPublication(status, published, tokens.size());
     if (first) {
