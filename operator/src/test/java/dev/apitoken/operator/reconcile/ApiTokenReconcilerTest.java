@@ -401,6 +401,33 @@ class ApiTokenReconcilerTest {
   }
 
   @Test
+  void aLostStatusIsRebuiltFromTheSecretWithoutReissuing() {
+    operator.create(ApiTokens.named("restored").in(ns).build());
+    ApiToken ready = operator.awaitReady(ns, "restored");
+    String token = operator.tokenValue(ns, "restored-token");
+
+    // As after a restore from a backup that has no status.
+    ApiToken withoutStatus = operator.get(ns, "restored");
+    withoutStatus.setStatus(new dev.apitoken.operator.api.ApiTokenStatus());
+    client.resource(withoutStatus).updateStatus();
+
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                ready
+                    .getStatus()
+                    .getJti()
+                    .equals(operator.get(ns, "restored").getStatus().getJti()));
+    ApiToken rebuilt = operator.awaitReady(ns, "restored");
+    assertThat(rebuilt.getStatus().getTokenHash()).isEqualTo(ready.getStatus().getTokenHash());
+    assertThat(rebuilt.getStatus().getTokens())
+        .extracting(IssuedToken::getJti)
+        .containsExactly(ready.getStatus().getJti());
+    assertThat(operator.tokenValue(ns, "restored-token")).isEqualTo(token);
+  }
+
+  @Test
   void aDeletedIndexCounterNeverLeadsToAReusedIndex() {
     operator.create(ApiTokens.named("before-loss").in(ns).build());
     long before = operator.awaitReady(ns, "before-loss").getStatus().getStatusListIndex();
