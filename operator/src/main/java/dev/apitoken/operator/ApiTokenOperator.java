@@ -102,7 +102,6 @@ public final class ApiTokenOperator implements AutoCloseable, OperatorStatus {
             config.statusListUri(),
             ledger::current,
             indexStore::highWater,
-            clock,
             metrics);
     keyRing =
         new KeyRingSecretStore(

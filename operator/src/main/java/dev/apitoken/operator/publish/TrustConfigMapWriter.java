@@ -1,11 +1,11 @@
 package dev.apitoken.operator.publish;
 
+import dev.apitoken.operator.store.KubernetesWrites;
 import dev.apitoken.operator.store.Labels;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import java.net.HttpURLConnection;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
@@ -17,7 +17,6 @@ import java.util.concurrent.atomic.AtomicLong;
  * overwriting blindly.
  */
 public final class TrustConfigMapWriter {
-  private static final int MAX_ATTEMPTS = 10;
   public static final String COMPONENT = "trust";
 
   private final KubernetesClient client;
@@ -66,10 +65,7 @@ public final class TrustConfigMapWriter {
         writes.incrementAndGet();
         return true;
       } catch (KubernetesClientException e) {
-        boolean stale =
-            e.getCode() == HttpURLConnection.HTTP_CONFLICT
-                || e.getCode() == HttpURLConnection.HTTP_NOT_FOUND;
-        if (!stale || attempt >= MAX_ATTEMPTS) {
+        if (!KubernetesWrites.isStale(e) || attempt >= KubernetesWrites.MAX_ATTEMPTS) {
           throw e;
         }
         current = client.configMaps().inNamespace(namespace).withName(name).get();

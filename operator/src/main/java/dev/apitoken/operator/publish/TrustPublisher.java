@@ -13,9 +13,7 @@ import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -43,9 +41,6 @@ public final class TrustPublisher implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(TrustPublisher.class);
   private static final long RETRY_MILLIS = 1000;
 
-  /** What the last complete round wrote everywhere. */
-  public record Published(RevocationLedger ledger, Set<String> namespaces, Instant at) {}
-
   private final KubernetesClient client;
   private final TrustConfigMapWriter writer;
   private final String operatorNamespace;
@@ -53,7 +48,6 @@ public final class TrustPublisher implements AutoCloseable {
   private final String statusListUri;
   private final Supplier<RevocationLedger> ledger;
   private final LongSupplier reservedUpTo;
-  private final Clock clock;
   private final OperatorMetrics metrics;
   private final ExecutorService fanOut;
 
@@ -65,7 +59,10 @@ public final class TrustPublisher implements AutoCloseable {
   private boolean dirty;
   private volatile boolean running;
   private volatile String jwksJson;
-  private volatile Published lastPublished;
+
+  /** The ledger the last complete round wrote to every target namespace. */
+  private volatile RevocationLedger publishedLedger;
+
   private volatile Map<String, String> lastDocument;
   private SharedIndexInformer<Namespace> namespaces;
   private SharedIndexInformer<ConfigMap> copies;
@@ -78,7 +75,6 @@ public final class TrustPublisher implements AutoCloseable {
       String statusListUri,
       Supplier<RevocationLedger> ledger,
       LongSupplier reservedUpTo,
-      Clock clock,
       OperatorMetrics metrics) {
     this.client = client;
     this.writer = new TrustConfigMapWriter(client, configMapName);
@@ -87,7 +83,6 @@ public final class TrustPublisher implements AutoCloseable {
     this.statusListUri = statusListUri;
     this.ledger = ledger;
     this.reservedUpTo = reservedUpTo;
-    this.clock = clock;
     this.metrics = metrics;
     this.fanOut = Executors.newFixedThreadPool(4, DaemonThreads.named("trust-fan-out"));
     this.worker = new Thread(this::publishLoop, "trust-publisher");
@@ -154,12 +149,8 @@ public final class TrustPublisher implements AutoCloseable {
 
   /** True when every given index is revoked in the copy written to every target namespace. */
   public boolean isPublished(Collection<Long> indices) {
-    Published published = lastPublished;
-    return published != null && indices.stream().allMatch(published.ledger()::isRevoked);
-  }
-
-  public Published lastPublished() {
-    return lastPublished;
+    RevocationLedger published = publishedLedger;
+    return published != null && indices.stream().allMatch(published::isRevoked);
   }
 
   public long configMapWrites() {
@@ -196,7 +187,7 @@ public final class TrustPublisher implements AutoCloseable {
             .toList();
     CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).join();
     long written = writes.stream().filter(CompletableFuture::join).count();
-    lastPublished = new Published(snapshot, Set.copyOf(targets), clock.instant());
+    publishedLedger = snapshot;
     metrics.publishCompleted(
         targets.size(),
         document.get(TrustDocument.STATUS_LIST_KEY).length(),

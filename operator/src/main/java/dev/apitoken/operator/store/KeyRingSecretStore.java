@@ -33,7 +33,6 @@ public final class KeyRingSecretStore {
    */
   public static final Duration PUBLISH_AHEAD = Duration.ofHours(1);
 
-  private static final Logger LOG = LoggerFactory.getLogger(KeyRingSecretStore.class);
   private static final Logger AUDIT = LoggerFactory.getLogger("audit");
 
   private final KubernetesClient client;

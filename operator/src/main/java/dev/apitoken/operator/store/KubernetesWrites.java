@@ -3,13 +3,21 @@ package dev.apitoken.operator.store;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.net.HttpURLConnection;
 
-/** How the stores tell an optimistic-concurrency loss from a real failure. */
-final class KubernetesWrites {
+/** How the stores and writers tell an optimistic-concurrency loss from a real failure. */
+public final class KubernetesWrites {
   private KubernetesWrites() {}
 
-  static final int MAX_ATTEMPTS = 10;
+  public static final int MAX_ATTEMPTS = 10;
 
-  static boolean isConflict(KubernetesClientException e) {
+  public static boolean isConflict(KubernetesClientException e) {
     return e.getCode() == HttpURLConnection.HTTP_CONFLICT;
+  }
+
+  /**
+   * The write was made against a copy that is no longer current: someone else updated (409) or
+   * deleted (404) the object. Read it again and decide again.
+   */
+  public static boolean isStale(KubernetesClientException e) {
+    return isConflict(e) || e.getCode() == HttpURLConnection.HTTP_NOT_FOUND;
   }
 }

@@ -8,7 +8,6 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
-import java.net.HttpURLConnection;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -155,10 +154,7 @@ public final class RevocationLedgerStore implements AutoCloseable {
         adopt(wanted);
         return;
       } catch (KubernetesClientException e) {
-        boolean lostRace =
-            e.getCode() == HttpURLConnection.HTTP_CONFLICT
-                || e.getCode() == HttpURLConnection.HTTP_NOT_FOUND;
-        if (!lostRace || attempt >= MAX_CONFLICT_ATTEMPTS) {
+        if (!KubernetesWrites.isStale(e) || attempt >= MAX_CONFLICT_ATTEMPTS) {
           throw e;
         }
         // Someone else wrote (or deleted) it: merge what is stored with what we want.
