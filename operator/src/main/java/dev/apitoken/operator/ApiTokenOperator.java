@@ -1,18 +1,28 @@
 package dev.apitoken.operator;
 
+import dev.apitoken.operator.api.ApiToken;
 import dev.apitoken.operator.config.OperatorConfig;
+import dev.apitoken.operator.denylist.IssueRecord;
+import dev.apitoken.operator.publish.SelectedNamespaces;
 import dev.apitoken.operator.publish.TrustPublisher;
 import dev.apitoken.operator.reconcile.ApiTokenReconciler;
 import dev.apitoken.operator.reconcile.EventRecorder;
+import dev.apitoken.operator.reconcile.OrphanedTokens;
 import dev.apitoken.operator.reconcile.PublishedRevocations;
 import dev.apitoken.operator.reconcile.SpecResolver;
 import dev.apitoken.operator.reconcile.TokenStates;
 import dev.apitoken.operator.runtime.DaemonThreads;
 import dev.apitoken.operator.runtime.OperatorMetrics;
 import dev.apitoken.operator.runtime.OperatorStatus;
+import dev.apitoken.operator.store.ConfigMapApi;
 import dev.apitoken.operator.store.ConfigMapIndexBlockStore;
+import dev.apitoken.operator.store.Fabric8ConfigMaps;
+import dev.apitoken.operator.store.Fence;
+import dev.apitoken.operator.store.IssueRecordStore;
 import dev.apitoken.operator.store.KeyRingSecretStore;
+import dev.apitoken.operator.store.LeaseFence;
 import dev.apitoken.operator.store.RevocationLedgerStore;
+import dev.apitoken.operator.store.ShardedStore;
 import dev.apitoken.operator.token.IndexAllocator;
 import dev.apitoken.operator.token.TokenIssuer;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -22,6 +32,13 @@ import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -57,6 +74,14 @@ public final class ApiTokenOperator implements AutoCloseable, OperatorStatus {
   private volatile KeyRingSecretStore keyRing;
   private volatile TrustPublisher trust;
   private RevocationLedgerStore ledger;
+  private IssueRecordStore records;
+  private ConfigMapIndexBlockStore indexStore;
+  private PublishedRevocations revocations;
+  private OrphanedTokens orphans;
+  private final String identity =
+      System.getenv().getOrDefault("HOSTNAME", "apitoken-operator")
+          + "-"
+          + java.util.UUID.randomUUID();
   private volatile Operator operator;
 
   /** Knobs that are not user configuration: tests shorten them. */
@@ -83,25 +108,62 @@ public final class ApiTokenOperator implements AutoCloseable, OperatorStatus {
 
   public synchronized void start() {
     String namespace = config.operatorNamespace();
-    ConfigMapIndexBlockStore indexStore =
-        new ConfigMapIndexBlockStore(
-            client,
-            namespace,
-            config.stateConfigMapName(),
-            () -> TrustPublisher.publishedCoverage(client, namespace, config.trustConfigMapName()),
-            this::requestPublish);
+    ConfigMapApi configMaps = new Fabric8ConfigMaps(client);
+    Fence fence =
+        config.leaderElection()
+            ? new LeaseFence(
+                client, namespace, config.leaseName(), identity, () -> leading, Clock.systemUTC())
+            : () -> leading;
+    ShardedStore.Listener stateEvents =
+        new ShardedStore.Listener() {
+          @Override
+          public void refused(String configMap, int code, String reason) {
+            metrics.stateWriteRefused(configMap, code);
+          }
+
+          @Override
+          public void restoring(String configMap, String why) {
+            metrics.stateRestored(why);
+          }
+
+          @Override
+          public void merged(String configMap) {
+            metrics.revocationSourceDisagreed("ledger-or-records");
+          }
+        };
     ledger =
         new RevocationLedgerStore(
-            client, namespace, config.revocationsConfigMapName(), clock, this::requestPublish);
+            configMaps,
+            namespace,
+            config.revocationsConfigMapName(),
+            clock,
+            fence,
+            stateEvents,
+            this::requestPublish);
+    records =
+        new IssueRecordStore(
+            configMaps, namespace, config.issueRecordsConfigMapPrefix(), clock, fence, stateEvents);
+    indexStore =
+        new ConfigMapIndexBlockStore(
+            configMaps,
+            namespace,
+            config.stateConfigMapName(),
+            this::indexFloor,
+            this::requestPublish,
+            fence,
+            metrics::indexSpaceUsed);
     trust =
         new TrustPublisher(
-            client,
+            configMaps,
             config.trustConfigMapName(),
             namespace,
-            config.targetNamespaceSelector(),
+            new SelectedNamespaces(client, config.targetNamespaceSelector()),
             config.statusListUri(),
-            ledger::current,
+            ledger,
             indexStore::highWater,
+            index -> records.expiryOf(index),
+            () -> clock.instant().plus(config.maxTtl()),
+            fence,
             metrics);
     keyRing =
         new KeyRingSecretStore(
@@ -122,13 +184,15 @@ public final class ApiTokenOperator implements AutoCloseable, OperatorStatus {
     TokenIssuer issuer =
         new TokenIssuer(config.statusListUri(), keyRing::activeKey, indices, random, clock);
     events = new EventRecorder(client, clock);
+    revocations = new PublishedRevocations(() -> ledger, () -> records, () -> trust);
+    orphans = new OrphanedTokens(() -> records.all(), this::liveApiTokenUids, revocations, clock);
     ApiTokenReconciler reconciler =
         new ApiTokenReconciler(
             new SpecResolver(config),
             issuer,
             keyRing::current,
             events,
-            new PublishedRevocations(ledger, trust),
+            revocations,
             metrics,
             states,
             clock,
@@ -151,6 +215,7 @@ public final class ApiTokenOperator implements AutoCloseable, OperatorStatus {
                     LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration(
                             config.leaseName())
                         .withLeaseNamespace(namespace)
+                        .withIdentity(identity)
                         .withExitOnStopLeading(tuning.exitOnStopLeading())
                         .withLeaderCallbacks(
                             new LeaderCallbacks(
@@ -172,28 +237,85 @@ public final class ApiTokenOperator implements AutoCloseable, OperatorStatus {
     long period = tuning.maintenancePeriod().toMillis();
     maintenance.scheduleWithFixedDelay(this::maintain, period, period, TimeUnit.MILLISECONDS);
     LOG.info(
-        "event=started issuer={} namespace={} watch={} active_kid={} revoked={}",
+        "event=started issuer={} namespace={} watch={} active_kid={} revoked={} identity={}",
         config.issuer(),
         namespace,
         config.watchesAllNamespaces() ? "all" : config.watchNamespaces(),
         keyRing.current().activeKey().kid(),
-        ledger.current().size());
+        ledger.current().size(),
+        identity);
+  }
+
+  /** One past the highest index any source knows was handed out. */
+  private long indexFloor() {
+    return Math.max(
+        Math.max(ledger.current().indexBound(), records.indexBound()), trust.reservedByCopies());
+  }
+
+  /** Uids of every ApiToken that exists now, read from the API server. */
+  private Set<String> liveApiTokenUids() {
+    var apiTokens = client.resources(ApiToken.class);
+    List<ApiToken> all =
+        config.watchesAllNamespaces()
+            ? apiTokens.inAnyNamespace().list().getItems()
+            : config.watchNamespaces().stream()
+                .flatMap(ns -> apiTokens.inNamespace(ns).list().getItems().stream())
+                .toList();
+    Set<String> uids = new HashSet<>();
+    for (ApiToken t : all) {
+      uids.add(ApiTokenReconciler.ownerUid(t));
+    }
+    return uids;
   }
 
   /**
-   * Only the leader writes the ledger and the trust ConfigMaps: a standby's view could be stale,
-   * and two publishers would undo each other's writes. JOSDK runs this before it starts the
-   * controllers, so reconciliation always finds the revocation path running.
+   * Only the leader writes operator state and the trust ConfigMaps: a standby's view could be
+   * stale, and two publishers would undo each other's writes. JOSDK runs this before it starts the
+   * controllers, so reconciliation always finds the revocation path running. Every copy of the
+   * revocation state is read and merged before anything is published.
    */
   private void startLeading() {
     synchronized (leadershipLock) {
+      leading = true;
       if (!revocationPathStarted) {
         ledger.start();
+        records.start();
+        absorbRecordedRevocations();
         maintainKeys();
         trust.start();
+        sweepOrphans();
         revocationPathStarted = true;
       }
-      leading = true;
+    }
+  }
+
+  /**
+   * Revocations marked on issue records that the ledger lacks (the ledger was lost or rolled back).
+   */
+  private void absorbRecordedRevocations() {
+    BitSet revoked = new BitSet();
+    Map<Long, Instant> expiry = new HashMap<>();
+    for (IssueRecord r : records.all()) {
+      if (r.revoked()) {
+        revoked.set(Math.toIntExact(r.index()));
+        expiry.put(r.index(), r.expiresAt());
+      }
+    }
+    if (!revoked.isEmpty()) {
+      int added =
+          ledger.absorb(
+              revoked, "issue records", clock.instant().plus(config.maxTtl()), expiry::get);
+      if (added > 0) {
+        metrics.revocationSourceDisagreed("issue-records");
+      }
+    }
+  }
+
+  private void sweepOrphans() {
+    try {
+      orphans.sweep();
+    } catch (RuntimeException e) {
+      LOG.warn("event=orphan_sweep_failed error={}", e.getClass().getSimpleName());
     }
   }
 
@@ -204,16 +326,25 @@ public final class ApiTokenOperator implements AutoCloseable, OperatorStatus {
     }
   }
 
-  /** Key rotation and pruning, and forgetting long-expired revocations, on schedule. */
+  /**
+   * On schedule: key rotation and pruning, forgetting long-expired revocations and records, and a
+   * resync of every copy of the revocation state (re-read, merged, orphans revoked).
+   */
   public void maintain() {
     if (!leading) {
       return;
     }
     maintainKeys();
     try {
+      ledger.resync();
+      records.resync();
+      absorbRecordedRevocations();
+      sweepOrphans();
       ledger.prune();
+      records.prune();
+      trust.requestPublish();
     } catch (RuntimeException e) {
-      LOG.warn("event=ledger_prune_failed error={}", e.toString());
+      LOG.warn("event=state_maintenance_failed error={}", e.getClass().getSimpleName());
     }
   }
 
@@ -264,6 +395,9 @@ public final class ApiTokenOperator implements AutoCloseable, OperatorStatus {
     }
     if (ledger != null) {
       ledger.close();
+    }
+    if (records != null) {
+      records.close();
     }
   }
 }

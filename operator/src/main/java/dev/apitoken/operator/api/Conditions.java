@@ -52,6 +52,15 @@ public final class Conditions {
   /** RevocationPublished=False: recorded, being written to the target namespaces. */
   public static final String REASON_PUBLISHING = "Publishing";
 
+  /** Revoked=False: the revocation is being stored (a write is pending or failed); retried. */
+  public static final String REASON_RECORDING = "Recording";
+
+  /**
+   * Revoked=False: the API server refuses to store the revocation state (object too large, quota);
+   * retried with backoff. The message names the object and the answer.
+   */
+  public static final String REASON_REVOCATION_STORE_REFUSED = "RevocationStoreRefused";
+
   /** Ready=False: issuing failed (for example the API server refused the Secret); retried. */
   public static final String REASON_ISSUE_FAILED = "IssueFailed";
 }

@@ -34,6 +34,11 @@ public record OperatorConfig(
     return trustConfigMapName + "-revocations";
   }
 
+  /** Name prefix of the issue-record shards (operator namespace): {@code <prefix>-<n>}. */
+  public String issueRecordsConfigMapPrefix() {
+    return trustConfigMapName + "-issued";
+  }
+
   public boolean watchesAllNamespaces() {
     return watchNamespaces.isEmpty();
   }

@@ -3,183 +3,246 @@ package dev.apitoken.operator.denylist;
 import dev.apitoken.verifier.status.StatusList;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.LocalDate;
-import java.time.ZoneOffset;
 import java.util.BitSet;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.TreeMap;
+import java.util.function.LongFunction;
 
 /**
- * The authoritative record of revoked tokens: their indices, grouped by the UTC day their token
- * expires. Grouping by expiry makes forgetting cheap: once a whole day's tokens have expired (plus
- * the verifiers' clock-skew leeway) their expiry rejects them anyway, and the day is dropped. Each
- * day's indices are kept as a status-list bit array, the same compact encoding the workloads read.
- * Immutable: every change returns a new ledger that shares the days it did not touch, encoded form
- * included, so recording one revocation re-encodes one day, not all.
+ * The authoritative record of revoked tokens: for each revoked status-list index, the day its token
+ * expires, sharded by index block ({@link LedgerShard}). A revocation is forgotten only once its
+ * token has provably expired ({@link IndexSpace#RETENTION_AFTER_EXPIRY}), never because a source
+ * lacks it. Immutable: a change returns a new ledger sharing the shards it did not touch.
  */
 public final class RevocationLedger {
-  private static final String DAY_KEY_PREFIX = "expires-";
+  private final TreeMap<Long, LedgerShard> shards;
 
-  /** One expiry day's revoked indices; never modified once in a ledger. */
-  private static final class Day {
-    private final BitSet indices;
-    private volatile String encoded;
-
-    Day(BitSet indices) {
-      this.indices = indices;
-    }
-
-    Day with(BitSet more) {
-      BitSet union = (BitSet) indices.clone();
-      union.or(more);
-      return union.equals(indices) ? this : new Day(union);
-    }
-
-    /** base64url(zlib(bit array)), computed once per day. */
-    String encoded() {
-      String value = encoded;
-      if (value == null) {
-        value = StatusList.ofBytes(1, indices.toByteArray()).encodeLst();
-        encoded = value;
-      }
-      return value;
-    }
-  }
-
-  private final TreeMap<LocalDate, Day> byExpiryDay;
-
-  private RevocationLedger(TreeMap<LocalDate, Day> byExpiryDay) {
-    this.byExpiryDay = byExpiryDay;
+  private RevocationLedger(TreeMap<Long, LedgerShard> shards) {
+    this.shards = shards;
   }
 
   public static RevocationLedger empty() {
     return new RevocationLedger(new TreeMap<>());
   }
 
+  /** A ledger of the given shards (by shard number), as read from storage. */
+  public static RevocationLedger ofShards(Map<Long, LedgerShard> shards) {
+    TreeMap<Long, LedgerShard> copy = new TreeMap<>(shards);
+    copy.values().removeIf(LedgerShard::isEmpty);
+    return new RevocationLedger(copy);
+  }
+
   /** The ledger with {@code tokens} added; {@code this} when all of them are already in it. */
   public RevocationLedger with(Collection<RevokedToken> tokens) {
-    if (tokens.stream().allMatch(this::contains)) {
-      return this;
-    }
-    TreeMap<LocalDate, BitSet> added = new TreeMap<>();
+    Map<Long, Map<Integer, Character>> byShard = new HashMap<>();
     for (RevokedToken token : tokens) {
-      added
-          .computeIfAbsent(dayOf(token.expiresAt()), day -> new BitSet())
-          .set(Math.toIntExact(token.index()));
+      checkIndex(token.index());
+      byShard
+          .computeIfAbsent(IndexSpace.ledgerShardOf(token.index()), k -> new HashMap<>())
+          .merge(
+              relative(token.index()),
+              LedgerShard.dayCode(token.expiresAt()),
+              (a, b) -> (char) Math.max(a, b));
     }
-    TreeMap<LocalDate, Day> days = new TreeMap<>(byExpiryDay);
-    added.forEach(
-        (day, indices) ->
-            days.merge(day, new Day(indices), (old, fresh) -> old.with(fresh.indices)));
-    return new RevocationLedger(days);
+    TreeMap<Long, LedgerShard> next = null;
+    for (var e : byShard.entrySet()) {
+      LedgerShard before = shards.getOrDefault(e.getKey(), LedgerShard.EMPTY);
+      LedgerShard after = before.with(e.getValue());
+      if (after != before) {
+        if (next == null) {
+          next = new TreeMap<>(shards);
+        }
+        next.put(e.getKey(), after);
+      }
+    }
+    return next == null ? this : new RevocationLedger(next);
   }
 
-  /** Every revocation in either ledger. */
+  /** Every revocation (and every forgotten index) in either ledger. */
   public RevocationLedger union(RevocationLedger other) {
-    if (other.byExpiryDay.isEmpty() || other.equals(this)) {
+    if (other == this || other.shards.isEmpty()) {
       return this;
     }
-    TreeMap<LocalDate, Day> days = new TreeMap<>(byExpiryDay);
-    other.byExpiryDay.forEach(
-        (day, theirs) -> days.merge(day, theirs, (ours, t) -> ours.with(t.indices)));
-    return new RevocationLedger(days);
-  }
-
-  public boolean contains(RevokedToken token) {
-    Day day = byExpiryDay.get(dayOf(token.expiresAt()));
-    return day != null && day.indices.get(Math.toIntExact(token.index()));
-  }
-
-  /** Whether {@code index} is revoked, whatever its expiry. */
-  public boolean isRevoked(long index) {
-    int i = Math.toIntExact(index);
-    return byExpiryDay.values().stream().anyMatch(day -> day.indices.get(i));
+    TreeMap<Long, LedgerShard> next = new TreeMap<>(shards);
+    other.shards.forEach((k, theirs) -> next.merge(k, theirs, LedgerShard::union));
+    return new RevocationLedger(next);
   }
 
   /**
-   * Drops the days whose tokens have all expired more than {@code leeway} ago; {@code this} when
+   * Adds the indices in {@code bits} that this ledger neither revokes nor has forgotten by expiry:
+   * bits another copy of the revocation state still shows. Their expiry comes from {@code
+   * knownExpiry} (null when unknown), else {@code conservativeExpiry}, a time no token issued so
+   * far can outlive.
+   */
+  public RevocationLedger absorb(
+      BitSet bits, Instant conservativeExpiry, LongFunction<Instant> knownExpiry) {
+    java.util.List<RevokedToken> missing = new java.util.ArrayList<>();
+    bits.stream()
+        .forEach(
+            i -> {
+              if (!covers(i)) {
+                Instant known = knownExpiry.apply(i);
+                missing.add(new RevokedToken(i, known != null ? known : conservativeExpiry));
+              }
+            });
+    return with(missing);
+  }
+
+  /** Recorded as revoked, or revoked and since forgotten because the token expired. */
+  public boolean covers(long index) {
+    LedgerShard shard = shards.get(IndexSpace.ledgerShardOf(index));
+    return shard != null && shard.covers(relative(index));
+  }
+
+  public boolean contains(RevokedToken token) {
+    return covers(token.index());
+  }
+
+  /** Whether {@code index} is currently published as revoked. */
+  public boolean isRevoked(long index) {
+    LedgerShard shard = shards.get(IndexSpace.ledgerShardOf(index));
+    return shard != null && shard.isRevoked(relative(index));
+  }
+
+  /**
+   * Forgets revocations of tokens that expired more than {@code retention} ago; {@code this} when
    * nothing is due.
    */
-  public RevocationLedger prune(Instant now, Duration leeway) {
-    TreeMap<LocalDate, Day> kept = new TreeMap<>(byExpiryDay);
-    kept.keySet().removeIf(day -> !endOf(day).plus(leeway).isAfter(now));
-    return kept.size() == byExpiryDay.size() ? this : new RevocationLedger(kept);
+  public RevocationLedger prune(Instant now, Duration retention) {
+    TreeMap<Long, LedgerShard> next = null;
+    for (var e : shards.entrySet()) {
+      LedgerShard pruned = e.getValue().prune(now, retention);
+      if (pruned != e.getValue()) {
+        if (next == null) {
+          next = new TreeMap<>(shards);
+        }
+        next.put(e.getKey(), pruned);
+      }
+    }
+    return next == null ? this : new RevocationLedger(next);
   }
 
-  /** Number of revoked tokens recorded. */
+  /** Number of revoked tokens recorded (not counting forgotten ones). */
   public int size() {
-    return byExpiryDay.values().stream().mapToInt(day -> day.indices.cardinality()).sum();
+    return shards.values().stream().mapToInt(LedgerShard::size).sum();
   }
 
-  /** One past the highest revoked index (0 when empty). */
+  /** One past the highest index revoked or forgotten (0 when empty): no index below is free. */
   public long indexBound() {
-    return byExpiryDay.values().stream().mapToLong(day -> day.indices.length()).max().orElse(0);
+    if (shards.isEmpty()) {
+      return 0;
+    }
+    var last = shards.lastEntry();
+    return last.getKey() * IndexSpace.LEDGER_SHARD_SIZE + last.getValue().bound();
   }
 
-  /** The status list workloads check: every recorded index INVALID, in a list of {@code size}. */
+  public NavigableMap<Long, LedgerShard> shards() {
+    return java.util.Collections.unmodifiableNavigableMap(shards);
+  }
+
+  public LedgerShard shard(long number) {
+    return shards.getOrDefault(number, LedgerShard.EMPTY);
+  }
+
+  /**
+   * Published shard {@code copyShard} of the status list covering {@code [0, size)}: every revoked
+   * index in that shard's range INVALID, everything else VALID (indices below the range are zero
+   * and mean nothing; verifiers look an index up in its own shard).
+   */
+  public StatusList toStatusList(int copyShard, long size) {
+    long from = copyShard * IndexSpace.COPY_SHARD_SIZE;
+    long to = Math.min(size, from + IndexSpace.COPY_SHARD_SIZE);
+    long bytes = (Math.max(to, from) + 7) / 8;
+    byte[] list = new byte[Math.toIntExact(bytes)];
+    long firstLedger = IndexSpace.ledgerShardOf(from);
+    long lastLedger = IndexSpace.ledgerShardOf(Math.max(from, to - 1));
+    for (var e : shards.subMap(firstLedger, true, lastLedger, true).entrySet()) {
+      long base = e.getKey() * IndexSpace.LEDGER_SHARD_SIZE;
+      BitSet revoked = e.getValue().revoked();
+      for (int i = revoked.nextSetBit(0); i >= 0; i = revoked.nextSetBit(i + 1)) {
+        long index = base + i;
+        if (index >= from && index < to) {
+          list[(int) (index >>> 3)] |= (byte) (1 << (index & 7));
+        }
+      }
+    }
+    return StatusList.ofBytes(1, list);
+  }
+
+  /** Whole-ledger status list for {@code [0, size)}, for tests and small lists. */
   public StatusList toStatusList(long size) {
-    BitSet all = new BitSet();
-    byExpiryDay.values().forEach(day -> all.or(day.indices));
-    // A 1-bit status list and BitSet share one layout: bit i is bit (i % 8) of byte i / 8.
-    byte[] bytes = new byte[Math.toIntExact((Math.max(size, all.length()) + 7) / 8)];
-    byte[] revoked = all.toByteArray();
-    System.arraycopy(revoked, 0, bytes, 0, revoked.length);
-    return StatusList.ofBytes(1, bytes);
+    return toStatusList(0, Math.min(size, IndexSpace.COPY_SHARD_SIZE));
   }
 
-  /** Storage form: one entry per expiry day, each a compressed bit array. Deterministic. */
-  public Map<String, String> encode() {
-    Map<String, String> encoded = new TreeMap<>();
-    byExpiryDay.forEach((day, indices) -> encoded.put(DAY_KEY_PREFIX + day, indices.encoded()));
+  /**
+   * Reads the single-ConfigMap ledger of earlier versions ({@code expires-<day>} keys, each a
+   * status-list bit array of the indices whose tokens expire that UTC day), to migrate it.
+   */
+  public static RevocationLedger decodeLegacy(Map<String, String> encoded) {
+    java.util.List<RevokedToken> tokens = new java.util.ArrayList<>();
+    encoded.forEach(
+        (key, lst) -> {
+          if (key.startsWith("expires-")) {
+            Instant expiry =
+                java.time.LocalDate.parse(key.substring("expires-".length()))
+                    .plusDays(1)
+                    .atStartOfDay()
+                    .toInstant(java.time.ZoneOffset.UTC)
+                    .minusSeconds(1);
+            BitSet indices = BitSet.valueOf(StatusList.decode(1, lst).toBytes());
+            indices.stream().forEach(i -> tokens.add(new RevokedToken(i, expiry)));
+          }
+        });
+    return empty().with(tokens);
+  }
+
+  /** Storage form: each shard's ConfigMap data by shard number. Deterministic. */
+  public Map<Long, Map<String, String>> encodeShards() {
+    Map<Long, Map<String, String>> encoded = new TreeMap<>();
+    shards.forEach((k, shard) -> encoded.put(k, shard.encode()));
     return encoded;
   }
 
-  /** Reads {@link #encode()}'s form; entries with other keys are ignored. */
-  public static RevocationLedger decode(Map<String, String> encoded) {
-    TreeMap<LocalDate, Day> days = new TreeMap<>();
-    encoded.forEach(
-        (key, lst) -> {
-          if (key.startsWith(DAY_KEY_PREFIX)) {
-            BitSet indices = BitSet.valueOf(StatusList.decode(1, lst).toBytes());
-            if (!indices.isEmpty()) {
-              days.put(LocalDate.parse(key.substring(DAY_KEY_PREFIX.length())), new Day(indices));
-            }
-          }
-        });
-    return new RevocationLedger(days);
+  /** Reads {@link #encodeShards()}'s form. */
+  public static RevocationLedger decodeShards(Map<Long, Map<String, String>> encoded) {
+    Map<Long, LedgerShard> shards = new TreeMap<>();
+    encoded.forEach((k, data) -> shards.put(k, LedgerShard.decode(data)));
+    return ofShards(shards);
+  }
+
+  private static int relative(long index) {
+    return (int) (index % IndexSpace.LEDGER_SHARD_SIZE);
+  }
+
+  private static void checkIndex(long index) {
+    if (index < 0 || index >= IndexSpace.CAPACITY) {
+      throw new IllegalArgumentException("status-list index out of range: " + index);
+    }
   }
 
   @Override
   public boolean equals(Object o) {
-    if (!(o instanceof RevocationLedger that)
-        || !byExpiryDay.keySet().equals(that.byExpiryDay.keySet())) {
+    if (!(o instanceof RevocationLedger that)) {
       return false;
     }
-    return byExpiryDay.entrySet().stream()
-        .allMatch(
-            e ->
-                e.getValue() == that.byExpiryDay.get(e.getKey())
-                    || e.getValue().indices.equals(that.byExpiryDay.get(e.getKey()).indices));
+    java.util.Set<Long> keys = new java.util.TreeSet<>(shards.keySet());
+    keys.addAll(that.shards.keySet());
+    return keys.stream().allMatch(k -> shard(k).equals(that.shard(k)));
   }
 
   @Override
   public int hashCode() {
-    return byExpiryDay.entrySet().stream()
-        .mapToInt(e -> e.getKey().hashCode() ^ e.getValue().indices.hashCode())
+    return shards.entrySet().stream()
+        .filter(e -> !e.getValue().isEmpty())
+        .mapToInt(e -> e.getKey().hashCode() ^ e.getValue().hashCode())
         .sum();
   }
 
   @Override
   public String toString() {
-    return "RevocationLedger[" + size() + " tokens over " + byExpiryDay.size() + " expiry days]";
-  }
-
-  private static LocalDate dayOf(Instant instant) {
-    return LocalDate.ofInstant(instant, ZoneOffset.UTC);
-  }
-
-  private static Instant endOf(LocalDate day) {
-    return day.plusDays(1).atStartOfDay().toInstant(ZoneOffset.UTC);
+    return "RevocationLedger[" + size() + " tokens over " + shards.size() + " shards]";
   }
 }

@@ -1,35 +1,37 @@
 package dev.apitoken.operator.publish;
 
+import dev.apitoken.operator.store.ConfigMapApi;
 import dev.apitoken.operator.store.KubernetesWrites;
 import dev.apitoken.operator.store.Labels;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
 
 /**
- * Writes the trust ConfigMap into one namespace. It writes only when the content differs from what
- * it believes is there (an informer's copy, so no read per write), and always against that copy's
- * resourceVersion: when someone else wrote in between, it reads again and decides again, never
- * overwriting blindly.
+ * Writes one published ConfigMap into one namespace. It writes only when the content differs from
+ * what it believes is there (an informer's copy, so no read per write), and always against that
+ * copy's resourceVersion: when someone else wrote in between, it reads again and asks again whether
+ * that version may be replaced, never overwriting blindly.
  */
 public final class TrustConfigMapWriter {
   public static final String COMPONENT = "trust";
 
-  private final KubernetesClient client;
-  private final String name;
-  private final AtomicLong writes = new AtomicLong();
-
-  public TrustConfigMapWriter(KubernetesClient client, String name) {
-    this.client = client;
-    this.name = name;
+  /** The copy there holds something the document lacks: recompute, then write. */
+  public static final class CopyAhead extends RuntimeException {
+    CopyAhead(String where) {
+      super("the copy in " + where + " holds revocations the ledger lacked", null, false, false);
+    }
   }
 
-  public String name() {
-    return name;
+  private final ConfigMapApi api;
+  private final AtomicLong writes = new AtomicLong();
+
+  public TrustConfigMapWriter(ConfigMapApi api) {
+    this.api = api;
   }
 
   /** ConfigMap writes made so far (creates and updates). */
@@ -38,49 +40,67 @@ public final class TrustConfigMapWriter {
   }
 
   /**
-   * Makes the ConfigMap in {@code namespace} hold exactly {@code data}; true if it wrote.
+   * Makes the ConfigMap {@code namespace/name} hold exactly {@code data}.
    *
    * @param believed what is there as far as the caller knows (null: unknown or absent)
+   * @param mayReplace asked about every version before it is replaced; false when that version
+   *     carries revocations {@code data} lacks
+   * @return the ConfigMap as stored now
+   * @throws CopyAhead when {@code mayReplace} refused
    */
-  public boolean write(String namespace, Map<String, String> data, ConfigMap believed) {
+  public ConfigMap write(
+      String namespace,
+      String name,
+      Map<String, String> data,
+      Map<String, String> annotations,
+      ConfigMap believed,
+      Predicate<ConfigMap> mayReplace) {
     ConfigMap current = believed;
     for (int attempt = 1; ; attempt++) {
-      if (current != null && Objects.equals(current.getData(), data) && isOurs(current)) {
-        return false;
+      if (current != null
+          && Objects.equals(current.getData(), data)
+          && isOurs(current)
+          && hasAnnotations(current, annotations)) {
+        return current;
+      }
+      if (current != null && !mayReplace.test(current)) {
+        throw new CopyAhead(namespace + "/" + name);
       }
       try {
-        if (current == null) {
-          client
-              .configMaps()
-              .inNamespace(namespace)
-              .resource(desired(namespace, data, null))
-              .create();
-        } else {
-          client
-              .configMaps()
-              .inNamespace(namespace)
-              .resource(desired(namespace, data, current))
-              .update();
-        }
+        ConfigMap written =
+            current == null
+                ? api.create(desired(namespace, name, data, annotations, null))
+                : api.update(desired(namespace, name, data, annotations, current));
         writes.incrementAndGet();
-        return true;
+        return written;
       } catch (KubernetesClientException e) {
         if (!KubernetesWrites.isStale(e) || attempt >= KubernetesWrites.MAX_ATTEMPTS) {
           throw e;
         }
-        current = client.configMaps().inNamespace(namespace).withName(name).get();
+        current = api.get(namespace, name);
       }
     }
   }
 
-  private static boolean isOurs(ConfigMap current) {
+  static boolean isOurs(ConfigMap current) {
     Map<String, String> labels = current.getMetadata().getLabels();
     return labels != null
         && Labels.MANAGED_BY_VALUE.equals(labels.get(Labels.MANAGED_BY))
         && COMPONENT.equals(labels.get(Labels.COMPONENT));
   }
 
-  private ConfigMap desired(String namespace, Map<String, String> data, ConfigMap current) {
+  private static boolean hasAnnotations(ConfigMap map, Map<String, String> annotations) {
+    Map<String, String> present = map.getMetadata().getAnnotations();
+    return annotations.entrySet().stream()
+        .allMatch(e -> present != null && e.getValue().equals(present.get(e.getKey())));
+  }
+
+  private static ConfigMap desired(
+      String namespace,
+      String name,
+      Map<String, String> data,
+      Map<String, String> annotations,
+      ConfigMap current) {
     ConfigMapBuilder builder =
         current == null ? new ConfigMapBuilder() : new ConfigMapBuilder(current);
     return builder
@@ -90,8 +110,9 @@ public final class TrustConfigMapWriter {
         .addToLabels(Labels.managed(COMPONENT))
         .addToAnnotations(
             "apitoken.dev/description",
-            "Public keys (jwks.json) and revocation status list (status-list.json) for verifying"
+            "Public keys (jwks.json) and revocation status list (status-list*.json) for verifying"
                 + " ApiTokens. Mount as a directory, never with subPath. Managed by the operator.")
+        .addToAnnotations(annotations)
         .endMetadata()
         .withData(Map.copyOf(data))
         .build();

@@ -1,55 +1,76 @@
 package dev.apitoken.operator.publish;
 
+import dev.apitoken.operator.denylist.IndexSpace;
 import dev.apitoken.operator.denylist.RevocationLedger;
 import dev.apitoken.operator.denylist.TrustDocument;
 import dev.apitoken.operator.runtime.DaemonThreads;
 import dev.apitoken.operator.runtime.OperatorMetrics;
+import dev.apitoken.operator.store.ConfigMapApi;
+import dev.apitoken.operator.store.Fence;
 import dev.apitoken.operator.store.Labels;
+import dev.apitoken.operator.store.RevocationLedgerStore;
 import dev.apitoken.operator.token.Jwks;
 import dev.apitoken.operator.token.KeyRing;
 import dev.apitoken.verifier.status.StatusListDocument;
 import io.fabric8.kubernetes.api.model.ConfigMap;
-import io.fabric8.kubernetes.api.model.Namespace;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
-import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongFunction;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Publishes the trust ConfigMap (public keys and status list) into the operator's namespace and
- * every namespace the selector picks, including namespaces created later, and puts back copies that
- * someone edits or deletes. Requests coalesce: while one round of writes runs, any number of new
- * requests lead to one more round, so a burst of revocations costs a handful of writes per
- * namespace. The document is always computed from the authoritative state (key ring and revocation
- * ledger), never from a previous copy.
+ * Publishes the trust ConfigMaps (public keys and the sharded status list) into the operator's
+ * namespace, every namespace the selector picks, and every namespace that already holds a copy, and
+ * puts back copies that someone edits or deletes. Requests coalesce: while one round of writes
+ * runs, any number of new requests lead to one more round.
+ *
+ * <p>Copies are replicas of the revocation state. Before any copy is replaced, its bits are read: a
+ * bit it shows that the ledger neither revokes nor has forgotten by expiry goes into the ledger
+ * first, so no write ever clears a revocation (not after the ledger was lost or rolled back, not in
+ * a namespace that left the selector: such copies are kept up to date, never left frozen).
  */
 public final class TrustPublisher implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(TrustPublisher.class);
   private static final long RETRY_MILLIS = 1000;
 
-  private final KubernetesClient client;
+  private final ConfigMapApi api;
   private final TrustConfigMapWriter writer;
+  private final String trustName;
   private final String operatorNamespace;
-  private final String namespaceSelector;
+  private final NamespaceSource namespaces;
   private final String statusListUri;
-  private final Supplier<RevocationLedger> ledger;
+  private final RevocationLedgerStore ledger;
   private final LongSupplier reservedUpTo;
+  private final LongFunction<Instant> knownExpiry;
+  private final Supplier<Instant> conservativeExpiry;
+  private final Fence fence;
   private final OperatorMetrics metrics;
   private final ExecutorService fanOut;
+
+  /** Every ConfigMap of ours in any namespace, as last seen ("ns/name" → map). */
+  private final Map<String, ConfigMap> copies = new ConcurrentHashMap<>();
+
+  /** Versions known to carry no revocation the ledger lacks ("ns/name" → resourceVersion). */
+  private final Map<String, String> checked = new ConcurrentHashMap<>();
+
+  private final Set<String> warnedOutsideSelector = ConcurrentHashMap.newKeySet();
 
   /** Monotonic time of the oldest request not yet covered by a publish (0: none pending). */
   private final AtomicLong pendingSinceNanos = new AtomicLong();
@@ -59,79 +80,142 @@ public final class TrustPublisher implements AutoCloseable {
   private boolean dirty;
   private volatile boolean running;
   private volatile String jwksJson;
+  private volatile Set<String> jwksKids = Set.of();
+  private volatile Set<String> publishedJwksKids = Set.of();
 
-  /** The ledger the last complete round wrote to every target namespace. */
+  /** The ledger the last complete round wrote to every target namespace, and its targets. */
   private volatile RevocationLedger publishedLedger;
 
-  private volatile Map<String, String> lastDocument;
-  private SharedIndexInformer<Namespace> namespaces;
-  private SharedIndexInformer<ConfigMap> copies;
+  private volatile Set<String> publishedTargets = Set.of();
+  private AutoCloseable watch;
 
   public TrustPublisher(
-      KubernetesClient client,
-      String configMapName,
+      ConfigMapApi api,
+      String trustName,
       String operatorNamespace,
-      String namespaceSelector,
+      NamespaceSource namespaces,
       String statusListUri,
-      Supplier<RevocationLedger> ledger,
+      RevocationLedgerStore ledger,
       LongSupplier reservedUpTo,
+      LongFunction<Instant> knownExpiry,
+      Supplier<Instant> conservativeExpiry,
+      Fence fence,
       OperatorMetrics metrics) {
-    this.client = client;
-    this.writer = new TrustConfigMapWriter(client, configMapName);
+    this.api = api;
+    this.writer = new TrustConfigMapWriter(api);
+    this.trustName = trustName;
     this.operatorNamespace = operatorNamespace;
-    this.namespaceSelector = namespaceSelector;
+    this.namespaces = namespaces;
     this.statusListUri = statusListUri;
     this.ledger = ledger;
     this.reservedUpTo = reservedUpTo;
+    this.knownExpiry = knownExpiry;
+    this.conservativeExpiry = conservativeExpiry;
+    this.fence = fence;
     this.metrics = metrics;
     this.fanOut = Executors.newFixedThreadPool(4, DaemonThreads.named("trust-fan-out"));
     this.worker = new Thread(this::publishLoop, "trust-publisher");
     this.worker.setDaemon(true);
   }
 
+  private static Map<String, String> copyLabels() {
+    return Labels.managed(TrustConfigMapWriter.COMPONENT);
+  }
+
   /**
-   * How many indices the status list published in {@code namespace} covers (0 when there is none):
-   * every index below it may belong to a token that was handed out.
+   * Reads every published copy (so their revocations are absorbed before anything is written), then
+   * watches namespaces and copies, and publishes.
    */
-  public static long publishedCoverage(KubernetesClient client, String namespace, String name) {
-    ConfigMap published = client.configMaps().inNamespace(namespace).withName(name).get();
-    String document =
-        published == null || published.getData() == null
-            ? null
-            : published.getData().get(TrustDocument.STATUS_LIST_KEY);
+  public void start() {
+    for (ConfigMap map : api.list(null, copyLabels())) {
+      copies.put(key(map), map);
+    }
+    absorbUnchecked();
+    watch =
+        api.watch(
+            null,
+            copyLabels(),
+            (ns, name, after) -> {
+              String key = ns + "/" + name;
+              if (after == null) {
+                copies.remove(key);
+                checked.remove(key);
+              } else {
+                copies.merge(key, after, (old, fresh) -> newer(old, fresh));
+              }
+              if (running && (after == null || !isChecked(after))) {
+                requestPublish();
+              }
+            });
+    namespaces.start(this::requestPublish);
+    running = true;
+    requestPublish();
+    worker.start();
+  }
+
+  /** The newest of two versions of one copy (resourceVersions are numbers on our API servers). */
+  private static ConfigMap newer(ConfigMap a, ConfigMap b) {
     try {
-      return document == null ? 0 : StatusListDocument.parse(document).statusList().size();
-    } catch (RuntimeException unreadable) {
-      return 0;
+      return Long.parseLong(b.getMetadata().getResourceVersion())
+              >= Long.parseLong(a.getMetadata().getResourceVersion())
+          ? b
+          : a;
+    } catch (RuntimeException opaque) {
+      return b;
     }
   }
 
-  /** Starts watching target namespaces and copies, publishes once, then follows changes. */
-  public void start() {
-    var namespaceQuery = client.namespaces();
-    namespaces =
-        (namespaceSelector.isBlank()
-                ? namespaceQuery
-                : namespaceQuery.withLabelSelector(namespaceSelector))
-            .inform(new RepublishOn<>(false));
-    copies =
-        client
-            .configMaps()
-            .inAnyNamespace()
-            .withLabels(
-                Map.of(
-                    Labels.MANAGED_BY,
-                    Labels.MANAGED_BY_VALUE,
-                    Labels.COMPONENT,
-                    TrustConfigMapWriter.COMPONENT))
-            .inform(new RepublishOn<>(true));
-    running = true;
-    publishNow();
-    worker.start();
+  /** Annotation on every copy: indices reserved when it was written (none below is free). */
+  public static final String RESERVED_ANNOTATION = "apitoken.dev/indices-reserved";
+
+  /**
+   * One past the highest index the published copies say was reserved: no index below may ever be
+   * handed out again. A copy written before this annotation existed counts with its whole coverage.
+   */
+  public long reservedByCopies() {
+    long reserved = 0;
+    for (ConfigMap map : copies.values()) {
+      Map<String, String> annotations = map.getMetadata().getAnnotations();
+      String value = annotations == null ? null : annotations.get(RESERVED_ANNOTATION);
+      if (value != null) {
+        try {
+          reserved = Math.max(reserved, Long.parseLong(value));
+          continue;
+        } catch (NumberFormatException unreadable) {
+          // fall back to the coverage below
+        }
+      }
+      reserved = Math.max(reserved, coverageOf(map));
+    }
+    return reserved;
+  }
+
+  private long coverageOf(ConfigMap map) {
+    long covered = 0;
+    {
+      int shard = TrustDocument.shardOf(trustName, map.getMetadata().getName());
+      String json =
+          shard < 0 || map.getData() == null
+              ? null
+              : map.getData().get(TrustDocument.statusListKey(shard));
+      if (json == null) {
+        return 0;
+      }
+      try {
+        covered = Math.max(covered, StatusListDocument.parse(json).statusList().size());
+      } catch (RuntimeException unreadable) {
+        // a corrupt copy says nothing about coverage
+      }
+    }
+    return covered;
   }
 
   /** Called with every new key ring: keys are published before anything is signed with them. */
   public void publishKeys(KeyRing ring) {
+    jwksKids =
+        ring.keys().stream()
+            .map(k -> k.kid())
+            .collect(java.util.stream.Collectors.toUnmodifiableSet());
     jwksJson = Jwks.publicJson(ring);
     if (running) {
       publishNow();
@@ -147,61 +231,183 @@ public final class TrustPublisher implements AutoCloseable {
     }
   }
 
-  /** True when every given index is revoked in the copy written to every target namespace. */
+  /** True when every given index is revoked in the copies written to every target namespace. */
   public boolean isPublished(Collection<Long> indices) {
     RevocationLedger published = publishedLedger;
-    return published != null && indices.stream().allMatch(published::isRevoked);
+    return published != null
+        && publishedTargets.containsAll(targetNamespaces())
+        && indices.stream().allMatch(published::covers);
   }
 
   public long configMapWrites() {
     return writer.writes();
   }
 
-  /** The namespaces that receive a copy: the selected ones and the operator's own. */
+  /**
+   * The namespaces that receive copies: the operator's own, the selected ones, and any namespace
+   * that holds a copy already (a copy left behind must not freeze with revocations missing).
+   */
   public Set<String> targetNamespaces() {
-    Set<String> targets = new TreeSet<>();
+    Set<String> targets = new TreeSet<>(namespaces.selected());
     targets.add(operatorNamespace);
-    namespaces.getStore().list().stream()
-        .filter(ns -> ns.getMetadata().getDeletionTimestamp() == null)
-        .forEach(ns -> targets.add(ns.getMetadata().getName()));
+    for (ConfigMap map : copies.values()) {
+      if (TrustDocument.shardOf(trustName, map.getMetadata().getName()) >= 0) {
+        targets.add(map.getMetadata().getNamespace());
+      }
+    }
     return targets;
   }
 
-  /** One round: compute the document from the authoritative state and write it everywhere. */
+  /** One round: read unchecked copies into the ledger, compute every shard, write it everywhere. */
   public synchronized void publishNow() {
+    if (jwksJson == null) {
+      return;
+    }
     long requestedAt = pendingSinceNanos.getAndSet(0);
-    RevocationLedger snapshot = ledger.get();
-    Map<String, String> document =
-        TrustDocument.compose(jwksJson, snapshot, reservedUpTo.getAsLong(), statusListUri);
-    lastDocument = document;
+    Set<String> kids = jwksKids;
+    absorbUnchecked();
+    RevocationLedger snapshot = ledger.current();
+    long reserved = reservedUpTo.getAsLong();
+    long coverage = TrustDocument.coverage(reserved);
+    Map<String, String> annotations = Map.of(RESERVED_ANNOTATION, Long.toString(reserved));
+    int shards = Math.max(TrustDocument.shards(coverage), highestShardPublished() + 1);
+    List<Map<String, String>> documents = new ArrayList<>();
+    for (int k = 0; k < shards; k++) {
+      documents.add(TrustDocument.shard(k, jwksJson, snapshot, coverage, statusListUri));
+    }
+    Set<String> selected = namespaces.selected();
     Set<String> targets = targetNamespaces();
-    List<CompletableFuture<Boolean>> writes =
-        targets.stream()
-            .map(
-                ns ->
-                    CompletableFuture.supplyAsync(
-                        () ->
-                            writer.write(
-                                ns, document, copies.getStore().getByKey(ns + "/" + writer.name())),
-                        fanOut))
-            .toList();
+    warnOutsideSelector(targets, selected);
+    if (!fence.mayWrite()) {
+      throw new IllegalStateException("not the leader: publishing nothing");
+    }
+    List<CompletableFuture<Boolean>> writes = new ArrayList<>();
+    for (String ns : targets) {
+      for (int k = 0; k < shards; k++) {
+        int shard = k;
+        writes.add(
+            CompletableFuture.supplyAsync(
+                () -> writeCopy(ns, shard, documents.get(shard), annotations), fanOut));
+      }
+    }
     CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).join();
     long written = writes.stream().filter(CompletableFuture::join).count();
     publishedLedger = snapshot;
+    publishedTargets = targets;
+    publishedJwksKids = kids;
+    int statusListBytes =
+        documents.stream().mapToInt(d -> d.values().stream().mapToInt(String::length).sum()).sum();
     metrics.publishCompleted(
         targets.size(),
-        document.get(TrustDocument.STATUS_LIST_KEY).length(),
+        statusListBytes,
         snapshot.size(),
         requestedAt == 0 ? null : Duration.ofNanos(System.nanoTime() - requestedAt));
     if (written > 0) {
       LOG.info(
-          "event=trust_published configmap={} namespaces={} written={} revoked={} status_list_bytes={}",
-          writer.name(),
+          "event=trust_published configmap={} namespaces={} shards={} written={} revoked={} bytes={}",
+          trustName,
           targets.size(),
+          shards,
           written,
           snapshot.size(),
-          document.get(TrustDocument.STATUS_LIST_KEY).length());
+          statusListBytes);
     }
+  }
+
+  /** Kids in the JWKS that the last complete round wrote to every target namespace. */
+  public Set<String> publishedKids() {
+    return publishedJwksKids;
+  }
+
+  private int highestShardPublished() {
+    int highest = 0;
+    for (ConfigMap map : copies.values()) {
+      highest = Math.max(highest, TrustDocument.shardOf(trustName, map.getMetadata().getName()));
+    }
+    return highest;
+  }
+
+  private boolean writeCopy(
+      String namespace, int shard, Map<String, String> data, Map<String, String> annotations) {
+    String name = TrustDocument.configMapName(trustName, shard);
+    ConfigMap believed = copies.get(namespace + "/" + name);
+    ConfigMap stored =
+        writer.write(namespace, name, data, annotations, believed, current -> !absorb(current));
+    boolean changed = believed == null || stored != believed;
+    copies.merge(namespace + "/" + name, stored, TrustPublisher::newer);
+    checked.put(namespace + "/" + name, stored.getMetadata().getResourceVersion());
+    metrics.trustWrite(namespace, changed);
+    return changed;
+  }
+
+  private void absorbUnchecked() {
+    for (ConfigMap map : List.copyOf(copies.values())) {
+      if (!isChecked(map)) {
+        absorb(map);
+      }
+    }
+  }
+
+  private boolean isChecked(ConfigMap map) {
+    return Objects.equals(checked.get(key(map)), map.getMetadata().getResourceVersion());
+  }
+
+  /**
+   * Puts the revocations a copy shows into the ledger.
+   *
+   * @return true when the ledger lacked some (the document being written is then out of date)
+   */
+  private boolean absorb(ConfigMap map) {
+    int shard = TrustDocument.shardOf(trustName, map.getMetadata().getName());
+    if (shard < 0) {
+      return false;
+    }
+    String json =
+        map.getData() == null ? null : map.getData().get(TrustDocument.statusListKey(shard));
+    BitSet bits = new BitSet();
+    if (json != null) {
+      try {
+        byte[] bytes = StatusListDocument.parse(json).statusList().toBytes();
+        if (StatusListDocument.parse(json).bits() == 1) {
+          bits = BitSet.valueOf(bytes);
+          long from = shard * IndexSpace.COPY_SHARD_SIZE;
+          bits.clear(0, (int) Math.min(Integer.MAX_VALUE, from));
+          int to = (int) Math.min(Integer.MAX_VALUE, from + IndexSpace.COPY_SHARD_SIZE);
+          if (bits.length() > to) {
+            bits.clear(to, bits.length());
+          }
+        }
+      } catch (RuntimeException unreadable) {
+        LOG.warn("event=trust_copy_unreadable configmap={} action=replacing", key(map));
+      }
+    }
+    int added =
+        bits.isEmpty()
+            ? 0
+            : ledger.absorb(bits, "copy " + key(map), conservativeExpiry.get(), knownExpiry);
+    if (added == 0) {
+      checked.put(key(map), map.getMetadata().getResourceVersion());
+    } else {
+      metrics.revocationSourceDisagreed("copy");
+    }
+    return added > 0;
+  }
+
+  private void warnOutsideSelector(Set<String> targets, Set<String> selected) {
+    for (String ns : targets) {
+      if (!ns.equals(operatorNamespace)
+          && !selected.contains(ns)
+          && warnedOutsideSelector.add(ns)) {
+        LOG.warn(
+            "event=trust_copy_outside_selector namespace={} action=kept_up_to_date hint=delete_the_copy_if_no_workload_mounts_it",
+            ns);
+      }
+    }
+    warnedOutsideSelector.retainAll(targets);
+  }
+
+  private static String key(ConfigMap map) {
+    return map.getMetadata().getNamespace() + "/" + map.getMetadata().getName();
   }
 
   private void publishLoop() {
@@ -217,11 +423,13 @@ public final class TrustPublisher implements AutoCloseable {
       } catch (InterruptedException e) {
         return;
       } catch (RuntimeException e) {
-        LOG.warn("event=trust_publish_failed error={} action=retrying", e.toString());
+        if (!(rootCause(e) instanceof TrustConfigMapWriter.CopyAhead)) {
+          LOG.warn("event=trust_publish_failed error={} action=retrying", describe(e));
+        }
         synchronized (signal) {
           dirty = true;
           try {
-            signal.wait(RETRY_MILLIS);
+            signal.wait(rootCause(e) instanceof TrustConfigMapWriter.CopyAhead ? 1 : RETRY_MILLIS);
           } catch (InterruptedException interrupted) {
             return;
           }
@@ -230,41 +438,20 @@ public final class TrustPublisher implements AutoCloseable {
     }
   }
 
-  /** Republishes when a namespace appears or a copy is changed or deleted by someone else. */
-  private final class RepublishOn<T extends io.fabric8.kubernetes.api.model.HasMetadata>
-      implements ResourceEventHandler<T> {
-    private final boolean onlyIfChanged;
-
-    RepublishOn(boolean onlyIfChanged) {
-      this.onlyIfChanged = onlyIfChanged;
+  private static Throwable rootCause(Throwable e) {
+    Throwable cause = e;
+    while (cause.getCause() != null && cause.getCause() != cause) {
+      cause = cause.getCause();
     }
+    return cause;
+  }
 
-    @Override
-    public void onAdd(T resource) {
-      if (!onlyIfChanged || differs(resource)) {
-        requestPublish();
-      }
+  private static String describe(Throwable e) {
+    Throwable cause = rootCause(e);
+    if (cause instanceof io.fabric8.kubernetes.client.KubernetesClientException k) {
+      return "KubernetesClientException code=" + k.getCode();
     }
-
-    @Override
-    public void onUpdate(T before, T after) {
-      if (onlyIfChanged && differs(after)) {
-        requestPublish();
-      }
-    }
-
-    @Override
-    public void onDelete(T resource, boolean finalStateUnknown) {
-      if (onlyIfChanged && running) {
-        requestPublish();
-      }
-    }
-
-    private boolean differs(T resource) {
-      return running
-          && resource instanceof ConfigMap map
-          && !Objects.equals(map.getData(), lastDocument);
-    }
+    return cause.getClass().getSimpleName();
   }
 
   @Override
@@ -272,11 +459,18 @@ public final class TrustPublisher implements AutoCloseable {
     running = false;
     worker.interrupt();
     fanOut.shutdownNow();
-    if (namespaces != null) {
-      namespaces.close();
+    namespaces.close();
+    if (watch != null) {
+      try {
+        watch.close();
+      } catch (Exception ignored) {
+        // nothing to do on close
+      }
     }
-    if (copies != null) {
-      copies.close();
-    }
+  }
+
+  /** For tests: every copy as last seen. */
+  Map<String, ConfigMap> copies() {
+    return new TreeMap<>(copies);
   }
 }

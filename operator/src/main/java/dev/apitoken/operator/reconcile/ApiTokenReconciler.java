@@ -4,6 +4,7 @@ import dev.apitoken.operator.api.ApiToken;
 import dev.apitoken.operator.api.ApiTokenStatus;
 import dev.apitoken.operator.api.Conditions;
 import dev.apitoken.operator.api.IssuedToken;
+import dev.apitoken.operator.denylist.IndexSpace;
 import dev.apitoken.operator.denylist.RevocationPolicy;
 import dev.apitoken.operator.runtime.OperatorMetrics;
 import dev.apitoken.operator.token.KeyRing;
@@ -66,7 +67,7 @@ public class ApiTokenReconciler implements Reconciler<ApiToken>, Cleaner<ApiToke
       Clock clock,
       Duration maxResync) {
     this.specResolver = specResolver;
-    this.issuance = new TokenIssuance(secret, issuer, keyRing, events, metrics);
+    this.issuance = new TokenIssuance(secret, issuer, keyRing, events, metrics, revocations);
     this.revocation = new TokenRevocation(secret, keyRing, revocations, events, metrics);
     this.events = events;
     this.metrics = metrics;
@@ -86,10 +87,15 @@ public class ApiTokenReconciler implements Reconciler<ApiToken>, Cleaner<ApiToke
     StatusAggregator status = new StatusAggregator(apiToken, now);
     RevocationPolicy.Decision revocationDecision = TokenRevocation.decide(apiToken, now);
     if (revocationDecision.kind() == RevocationPolicy.Kind.REVOKE) {
-      boolean published = revocation.revoke(apiToken, context, status, revocationDecision);
+      TokenRevocation.Outcome outcome =
+          revocation.revoke(apiToken, context, status, revocationDecision, now);
       states.set(apiToken, TokenStates.REVOKED);
       UpdateControl<ApiToken> control = finish(apiToken, context, status.build(), now, null);
-      return published ? control : control.rescheduleAfter(PUBLISH_POLL);
+      return switch (outcome.stage()) {
+        case PUBLISHED -> control;
+        case PUBLISHING -> control.rescheduleAfter(PUBLISH_POLL);
+        case RECORDING -> control.rescheduleAfter(MINIMUM_DELAY);
+      };
     }
     if (revocationDecision.kind() == RevocationPolicy.Kind.SCHEDULED) {
       status.condition(
@@ -113,6 +119,11 @@ public class ApiTokenReconciler implements Reconciler<ApiToken>, Cleaner<ApiToke
     }
     states.set(apiToken, TokenStates.READY);
     return finish(apiToken, context, status.build(), now, revocationDecision.at());
+  }
+
+  /** The uid tokens are recorded under: the ApiToken's metadata.uid. */
+  public static String ownerUid(ApiToken apiToken) {
+    return TokenRevocation.ownerUid(apiToken);
   }
 
   @Override
@@ -183,7 +194,8 @@ public class ApiTokenReconciler implements Reconciler<ApiToken>, Cleaner<ApiToke
       next = min(next, scheduledRevocation);
     }
     for (IssuedToken token : status.getTokens()) {
-      next = min(next, Instant.parse(token.getExpiresAt()));
+      // A listed token stays revocable a while past its expiry; look again when it is dropped.
+      next = min(next, Instant.parse(token.getExpiresAt()).plus(IndexSpace.RETENTION_AFTER_EXPIRY));
     }
     Duration delay = Duration.between(now, next);
     return delay.compareTo(MINIMUM_DELAY) < 0 ? MINIMUM_DELAY : delay;

@@ -32,6 +32,10 @@ public final class AuditLog {
         reason == null ? "" : reason.replace("\"", "'"));
   }
 
+  public static void orphansRevoked(int tokens) {
+    AUDIT.info("audit action=revoke-orphans revoked_tokens={}", tokens);
+  }
+
   public static void deleted(String namespace, String name, int tokens) {
     AUDIT.info(
         "audit action=delete namespace={} name={} revoked_tokens={}", namespace, name, tokens);

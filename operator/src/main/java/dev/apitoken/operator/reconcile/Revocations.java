@@ -1,15 +1,32 @@
 package dev.apitoken.operator.reconcile;
 
-import dev.apitoken.operator.denylist.RevokedToken;
+import dev.apitoken.operator.denylist.IssueRecord;
+import dev.apitoken.operator.store.ShardedStore;
 import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
-/** Where the reconciler records revocations and learns whether workloads can see them. */
+/** Where the reconciler records issued and revoked tokens, and learns what workloads can see. */
 public interface Revocations {
-  /** Completes once the tokens are in the authoritative ledger. */
-  CompletableFuture<Void> record(Collection<RevokedToken> tokens);
+  /**
+   * Completes once the tokens are revoked in the ledger and marked revoked in the issue records.
+   */
+  CompletableFuture<Void> record(Collection<IssueRecord> tokens);
 
-  /** True once every index is revoked in the trust ConfigMap of every target namespace. */
+  /** Completes once the issue record is stored: only then may the token reach its Secret. */
+  CompletableFuture<Void> recordIssued(IssueRecord token);
+
+  /** Whether an issue record exists for this index. */
+  boolean isRecorded(long index);
+
+  /** Every token recorded as issued for the ApiToken with this uid. */
+  List<IssueRecord> issuedTo(String ownerUid);
+
+  /** Why storing state for these indices is failing, if it is. */
+  Optional<ShardedStore.Failure> failure(Collection<Long> indices);
+
+  /** True once every index is revoked in the trust ConfigMaps of every target namespace. */
   boolean isPublished(Collection<Long> indices);
 
   /** How many namespaces receive the trust ConfigMap, for messages. */

@@ -4,6 +4,7 @@ import dev.apitoken.operator.api.ApiToken;
 import dev.apitoken.operator.api.ApiTokenStatus;
 import dev.apitoken.operator.api.Conditions;
 import dev.apitoken.operator.api.IssuedToken;
+import dev.apitoken.operator.denylist.IndexSpace;
 import dev.apitoken.operator.token.SignedToken;
 import dev.apitoken.operator.token.TokenClaims;
 import io.fabric8.kubernetes.client.utils.Serialization;
@@ -51,7 +52,7 @@ final class StatusAggregator {
   /** Adds a token to the outstanding list unless it is already there. */
   StatusAggregator outstanding(TokenClaims claims) {
     boolean known = status.getTokens().stream().anyMatch(t -> claims.jti().equals(t.getJti()));
-    if (!known && claims.expiresAt().isAfter(now)) {
+    if (!known && claims.expiresAt().plus(IndexSpace.RETENTION_AFTER_EXPIRY).isAfter(now)) {
       List<IssuedToken> tokens = new ArrayList<>(status.getTokens());
       tokens.add(
           new IssuedToken(claims.jti(), claims.statusIndex(), claims.expiresAt().toString()));
@@ -87,7 +88,7 @@ final class StatusAggregator {
     return this;
   }
 
-  /** The tokens still outstanding (unexpired), by reference. */
+  /** The tokens still outstanding (unexpired, or expired within the retention), by reference. */
   List<IssuedToken> tokens() {
     return List.copyOf(status.getTokens());
   }
@@ -100,6 +101,11 @@ final class StatusAggregator {
   private void pruneExpired() {
     status
         .getTokens()
-        .removeIf(t -> t.getExpiresAt() == null || !Instant.parse(t.getExpiresAt()).isAfter(now));
+        .removeIf(
+            t ->
+                t.getExpiresAt() == null
+                    || !Instant.parse(t.getExpiresAt())
+                        .plus(IndexSpace.RETENTION_AFTER_EXPIRY)
+                        .isAfter(now));
   }
 }

@@ -4,7 +4,9 @@ import dev.apitoken.operator.api.ApiToken;
 import dev.apitoken.operator.api.ApiTokenStatus;
 import dev.apitoken.operator.api.Conditions;
 import dev.apitoken.operator.api.IssuedToken;
+import dev.apitoken.operator.denylist.IssueRecord;
 import dev.apitoken.operator.runtime.OperatorMetrics;
+import dev.apitoken.operator.store.ShardedStore;
 import dev.apitoken.operator.token.DesiredToken;
 import dev.apitoken.operator.token.IssueDecision;
 import dev.apitoken.operator.token.IssuedRecord;
@@ -20,7 +22,11 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import java.net.HttpURLConnection;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 
 /**
@@ -35,13 +41,19 @@ final class TokenIssuance {
   private final Supplier<KeyRing> keyRing;
   private final EventRecorder events;
   private final OperatorMetrics metrics;
+  private final Revocations revocations;
+
+  /** How long a reconcile waits for the issue record before failing and retrying later. */
+  private static final long RECORD_WAIT_MILLIS = 5_000;
 
   TokenIssuance(
       TokenSecretDependent secret,
       TokenIssuer issuer,
       Supplier<KeyRing> keyRing,
       EventRecorder events,
-      OperatorMetrics metrics) {
+      OperatorMetrics metrics,
+      Revocations revocations) {
+    this.revocations = revocations;
     this.secret = secret;
     this.issuer = issuer;
     this.keyRing = keyRing;
@@ -79,6 +91,7 @@ final class TokenIssuance {
       return conflict(apiToken, status);
     }
     SignedToken token = decision.requiresIssue() ? issuer.issue(desired) : inSecret.orElseThrow();
+    recordBeforeRelease(apiToken, token);
     new SecretPlan(token).attachTo(context);
     try {
       secret.reconcile(apiToken, context);
@@ -104,6 +117,45 @@ final class TokenIssuance {
       announce(apiToken, decision, token);
     }
     return true;
+  }
+
+  /**
+   * Write-ahead: the token's issue record (index, expiry, owner uid) is stored before the token can
+   * reach its Secret, so revoking the ApiToken finds it whatever happens to its status.
+   */
+  private void recordBeforeRelease(ApiToken apiToken, SignedToken token) {
+    TokenClaims claims = token.claims();
+    if (revocations.isRecorded(claims.statusIndex())) {
+      return;
+    }
+    IssueRecord record =
+        new IssueRecord(
+            claims.statusIndex(),
+            claims.expiresAt(),
+            TokenRevocation.ownerUid(apiToken),
+            apiToken.getMetadata().getNamespace(),
+            apiToken.getMetadata().getName(),
+            claims.jti(),
+            false);
+    try {
+      revocations.recordIssued(record).get(RECORD_WAIT_MILLIS, TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IssueRecordPending("interrupted");
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IssueRecordPending(
+          revocations
+              .failure(List.of(claims.statusIndex()))
+              .map(ShardedStore.Failure::describe)
+              .orElse("the write did not complete in time"));
+    }
+  }
+
+  /** The issue record could not be stored: the token is not released; retried. */
+  static final class IssueRecordPending extends IllegalStateException {
+    IssueRecordPending(String why) {
+      super("the issue record of the new token could not be stored: " + why);
+    }
   }
 
   /**

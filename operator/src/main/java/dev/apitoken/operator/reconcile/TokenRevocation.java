@@ -3,24 +3,49 @@ package dev.apitoken.operator.reconcile;
 import dev.apitoken.operator.api.ApiToken;
 import dev.apitoken.operator.api.Conditions;
 import dev.apitoken.operator.api.IssuedToken;
+import dev.apitoken.operator.denylist.IndexSpace;
+import dev.apitoken.operator.denylist.IssueRecord;
 import dev.apitoken.operator.denylist.RevocationPolicy;
-import dev.apitoken.operator.denylist.RevokedToken;
 import dev.apitoken.operator.runtime.OperatorMetrics;
+import dev.apitoken.operator.store.ShardedStore;
 import dev.apitoken.operator.token.KeyRing;
+import dev.apitoken.operator.token.TokenClaims;
 import dev.apitoken.operator.token.TokenReader;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 
 /**
- * Revokes an ApiToken's tokens: every outstanding one goes on the ledger first, and only then is
- * the token taken out of its Secret. If anything fails in between, the next attempt starts over, so
- * nothing revoked is ever forgotten.
+ * Revokes an ApiToken's tokens: every token ever issued for its uid (from the issue records), every
+ * token its status lists, and any token of ours in its Secret, whatever their subject. They go on
+ * the ledger and the issue records first, and only then is the token taken out of its Secret. If
+ * anything fails in between, the next attempt starts over, so nothing revoked is ever forgotten.
  */
 final class TokenRevocation {
+  /** How long a reconcile waits for the state write before reporting progress and looking later. */
+  private static final long RECORD_WAIT_MILLIS = 2_000;
+
+  /** Where a revocation stands. */
+  enum Stage {
+    /** Not yet stored; {@link Outcome#failure} says why when a write failed. */
+    RECORDING,
+    /** Stored; being written to the target namespaces. */
+    PUBLISHING,
+    /** In the trust ConfigMaps of every target namespace. */
+    PUBLISHED
+  }
+
+  record Outcome(Stage stage, int tokens, Optional<ShardedStore.Failure> failure) {}
+
   private final TokenSecretDependent secret;
   private final Supplier<KeyRing> keyRing;
   private final Revocations revocations;
@@ -52,27 +77,41 @@ final class TokenRevocation {
         now);
   }
 
-  /**
-   * @return true once the revocation is in the trust ConfigMap of every target namespace
-   */
-  boolean revoke(
+  Outcome revoke(
       ApiToken apiToken,
       Context<ApiToken> context,
       StatusAggregator status,
-      RevocationPolicy.Decision decision) {
+      RevocationPolicy.Decision decision,
+      Instant now) {
     boolean first = apiToken.getStatus() == null || !apiToken.getStatus().revocationRecorded();
-    List<IssuedToken> tokens = recordOutstanding(apiToken, context, status);
-    secret.getSecondaryResource(apiToken, context).ifPresent(s -> secret.delete(apiToken, context));
-
+    List<IssueRecord> tokens = outstanding(apiToken, context, now);
+    Outcome outcome = record(tokens);
     String reason = reasonText(apiToken, decision);
+    if (outcome.stage() == Stage.RECORDING) {
+      String why =
+          outcome.failure().map(ShardedStore.Failure::describe).orElse("waiting for the write");
+      status.condition(
+          Conditions.REVOKED,
+          Conditions.FALSE,
+          outcome.failure().filter(ShardedStore.Failure::refused).isPresent()
+              ? Conditions.REASON_REVOCATION_STORE_REFUSED
+              : Conditions.REASON_RECORDING,
+          "revocation of "
+              + tokens.size()
+              + " token(s) is being recorded, retrying: "
+              + why
+              + "; the Secret is deleted once it is recorded");
+      status.ready(Conditions.FALSE, Conditions.REASON_REVOKED, "being revoked: " + reason);
+      return outcome;
+    }
+    secret.getSecondaryResource(apiToken, context).ifPresent(s -> secret.delete(apiToken, context));
     status.revoked(decision.at(), reason);
     status.condition(Conditions.REVOKED, Conditions.TRUE, decision.reason(), decision.message());
     status.ready(
         Conditions.FALSE,
         Conditions.REASON_REVOKED,
         "revoked at " + decision.at().truncatedTo(ChronoUnit.SECONDS) + ": " + reason);
-    boolean published = isPublished(tokens);
-    reportPublication(status, published, tokens.size());
+    reportPublication(status, outcome);
     if (first) {
       metrics.revocationRecorded(tokens.size());
       events.record(
@@ -82,18 +121,17 @@ final class TokenRevocation {
           "Revoked " + tokens.size() + " token(s): " + reason + "; the Secret was deleted");
       tokens.forEach(t -> audit(apiToken, t, reason));
     }
-    return published;
+    return outcome;
   }
 
   /**
-   * Deleting an ApiToken revokes its tokens. @return true once they are on the ledger and published
-   * to every target namespace, and the Secret is gone: the finalizer may go. The ledger entry
-   * outlives the ApiToken until each token's own expiry.
+   * Deleting an ApiToken revokes its tokens. @return true once they are recorded and published to
+   * every target namespace, and the Secret is gone: the finalizer may go. The revocation outlives
+   * the ApiToken until each token's own expiry.
    */
   boolean cleanup(ApiToken apiToken, Context<ApiToken> context, Instant now) {
-    List<IssuedToken> tokens =
-        recordOutstanding(apiToken, context, new StatusAggregator(apiToken, now));
-    if (!isPublished(tokens)) {
+    List<IssueRecord> tokens = outstanding(apiToken, context, now);
+    if (record(tokens).stage() != Stage.PUBLISHED) {
       return false;
     }
     secret.getSecondaryResource(apiToken, context).ifPresent(s -> secret.delete(apiToken, context));
@@ -109,41 +147,79 @@ final class TokenRevocation {
   }
 
   /**
-   * Puts the outstanding tokens (status, plus a valid token of ours in the Secret) on the ledger.
+   * Every token of this ApiToken that a verifier could still accept: recorded for its uid, listed
+   * in its status, or found in its Secret (any subject: the spec may have changed in the same
+   * edit). Tokens within {@link IndexSpace#RETENTION_AFTER_EXPIRY} of their expiry count.
    */
-  private List<IssuedToken> recordOutstanding(
-      ApiToken apiToken, Context<ApiToken> context, StatusAggregator status) {
+  private List<IssueRecord> outstanding(ApiToken apiToken, Context<ApiToken> context, Instant now) {
+    String uid = ownerUid(apiToken);
+    String namespace = apiToken.getMetadata().getNamespace();
+    String name = apiToken.getMetadata().getName();
+    Map<Long, IssueRecord> byIndex = new TreeMap<>();
+    revocations.issuedTo(uid).forEach(r -> byIndex.put(r.index(), r));
+    if (apiToken.getStatus() != null) {
+      for (IssuedToken t : apiToken.getStatus().getTokens()) {
+        if (t.getIndex() != null && t.getExpiresAt() != null) {
+          byIndex.putIfAbsent(
+              t.getIndex(),
+              new IssueRecord(
+                  t.getIndex(),
+                  Instant.parse(t.getExpiresAt()),
+                  uid,
+                  namespace,
+                  name,
+                  t.getJti(),
+                  false));
+        }
+      }
+    }
     secret
         .getSecondaryResource(apiToken, context)
         .flatMap(TokenSecretDependent::tokenValue)
         .flatMap(v -> TokenReader.verify(v, keyRing.get()))
-        .filter(
-            claims ->
-                apiToken.getSpec() == null
-                    || claims.subject().equals(apiToken.getSpec().getSubject()))
-        .ifPresent(status::outstanding);
-    List<IssuedToken> tokens = status.tokens();
-    revocations
-        .record(
-            tokens.stream()
-                .map(t -> new RevokedToken(t.getIndex(), Instant.parse(t.getExpiresAt())))
-                .toList())
-        .join();
-    return tokens;
+        .ifPresent(
+            (TokenClaims c) ->
+                byIndex.putIfAbsent(
+                    c.statusIndex(),
+                    new IssueRecord(
+                        c.statusIndex(), c.expiresAt(), uid, namespace, name, c.jti(), false)));
+    return byIndex.values().stream()
+        .filter(r -> r.expiresAt().plus(IndexSpace.RETENTION_AFTER_EXPIRY).isAfter(now))
+        .toList();
   }
 
-  private boolean isPublished(List<IssuedToken> tokens) {
-    return revocations.isPublished(tokens.stream().map(IssuedToken::getIndex).toList());
+  static String ownerUid(ApiToken apiToken) {
+    String uid = apiToken.getMetadata().getUid();
+    return uid == null || uid.isBlank()
+        ? apiToken.getMetadata().getNamespace() + "/" + apiToken.getMetadata().getName()
+        : uid;
   }
 
-  private void reportPublication(StatusAggregator status, boolean published, int tokens) {
+  private Outcome record(List<IssueRecord> tokens) {
+    List<Long> indices = tokens.stream().map(IssueRecord::index).toList();
+    CompletableFuture<Void> written = revocations.record(tokens);
+    try {
+      written.get(RECORD_WAIT_MILLIS, TimeUnit.MILLISECONDS);
+    } catch (TimeoutException | ExecutionException e) {
+      return new Outcome(Stage.RECORDING, tokens.size(), revocations.failure(indices));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return new Outcome(Stage.RECORDING, tokens.size(), Optional.empty());
+    }
+    return new Outcome(
+        revocations.isPublished(indices) ? Stage.PUBLISHED : Stage.PUBLISHING,
+        tokens.size(),
+        Optional.empty());
+  }
+
+  private void reportPublication(StatusAggregator status, Outcome outcome) {
     int namespaces = revocations.targetNamespaceCount();
-    if (published) {
+    if (outcome.stage() == Stage.PUBLISHED) {
       status.condition(
           Conditions.REVOCATION_PUBLISHED,
           Conditions.TRUE,
           Conditions.REASON_PUBLISHED,
-          tokens
+          outcome.tokens()
               + " token(s) revoked in the status list of all "
               + namespaces
               + " target namespace(s)");
@@ -164,14 +240,14 @@ final class TokenRevocation {
     return given != null && !given.isBlank() ? given : decision.message();
   }
 
-  private static void audit(ApiToken apiToken, IssuedToken token, String reason) {
+  private static void audit(ApiToken apiToken, IssueRecord token, String reason) {
     AuditLog.revoked(
         "revoke",
         apiToken.getMetadata().getNamespace(),
         apiToken.getMetadata().getName(),
-        token.getJti(),
-        token.getIndex(),
-        token.getExpiresAt(),
+        token.jti(),
+        token.index(),
+        token.expiresAt().toString(),
         reason);
   }
 }

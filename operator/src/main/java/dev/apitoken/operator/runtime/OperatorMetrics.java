@@ -46,6 +46,10 @@ public final class OperatorMetrics {
   static final String KEY_AGE = "apitoken.signing.key.age";
   static final String SIGNING_KEYS = "apitoken.signing.keys";
   static final String TOKENS = "apitoken.tokens";
+  static final String SOURCE_DISAGREEMENTS = "apitoken.revocation.source.disagreements";
+  static final String STATE_WRITES_REFUSED = "apitoken.state.writes.refused";
+  static final String STATE_RESTORES = "apitoken.state.restores";
+  static final String INDEX_SPACE_USED = "apitoken.status.list.index.used.ratio";
 
   /**
    * States that always have a series once {@link #tokensByState} is registered, at 0 when no token
@@ -181,6 +185,54 @@ public final class OperatorMetrics {
         .tag("result", changed ? "changed" : "unchanged")
         .register(registry)
         .increment();
+  }
+
+  /**
+   * A copy of the revocation state (a published copy, the issue records, a ledger shard) held
+   * revocations the ledger lacked; they were put back.
+   */
+  public void revocationSourceDisagreed(String source) {
+    Counter.builder(SOURCE_DISAGREEMENTS)
+        .description("Times a copy of the revocation state held revocations the ledger lacked")
+        .tag("source", source)
+        .register(registry)
+        .increment();
+  }
+
+  /** The API server refused a write of operator state for good (size, quota): retried. */
+  public void stateWriteRefused(String object, int code) {
+    Counter.builder(STATE_WRITES_REFUSED)
+        .description("Writes of operator state the API server refused (413, 422, quota)")
+        .tag("object", label(object))
+        .tag("code", Integer.toString(code))
+        .register(registry)
+        .increment();
+  }
+
+  /** Stored operator state was deleted, edited or corrupt and is being restored from memory. */
+  public void stateRestored(String why) {
+    Counter.builder(STATE_RESTORES)
+        .description("Restores of operator state objects that were deleted, edited or corrupt")
+        .tag("why", why)
+        .register(registry)
+        .increment();
+  }
+
+  private final AtomicReference<Double> indexSpaceUsed = new AtomicReference<>(0.0);
+  private boolean indexGaugeRegistered;
+
+  /** Share of the status-list index space handed out (alert well before 1). */
+  public void indexSpaceUsed(double ratio) {
+    indexSpaceUsed.set(ratio);
+    synchronized (registration) {
+      if (!indexGaugeRegistered) {
+        io.micrometer.core.instrument.Gauge.builder(
+                INDEX_SPACE_USED, indexSpaceUsed, AtomicReference::get)
+            .description("Share of the status-list index space handed out; issuance stops at 1")
+            .register(registry);
+        indexGaugeRegistered = true;
+      }
+    }
   }
 
   /** The key ring changed: a new active key, or keys added or pruned. */

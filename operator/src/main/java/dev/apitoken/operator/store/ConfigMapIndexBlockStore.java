@@ -1,11 +1,12 @@
 package dev.apitoken.operator.store;
 
+import dev.apitoken.operator.denylist.IndexSpace;
 import dev.apitoken.operator.token.IndexBlockStore;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.util.Map;
+import java.util.function.DoubleConsumer;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -13,51 +14,62 @@ import org.slf4j.LoggerFactory;
 /**
  * Reserves blocks of status-list indices in a ConfigMap in the operator's namespace. The counter
  * only moves forward, under optimistic concurrency on resourceVersion, so an index is never handed
- * out twice, across restarts and between replicas. A restart forfeits the rest of the block in
- * hand; those indices are simply never used.
+ * out twice, across restarts and between replicas. A block never starts below the index floor: the
+ * highest index any other source knows of (ledger, issue records, what the published copies say was
+ * reserved), so a counter that was deleted or rolled back cannot hand out a used index.
  */
 public final class ConfigMapIndexBlockStore implements IndexBlockStore {
   public static final String NEXT_INDEX_KEY = "next-index";
   private static final Logger LOG = LoggerFactory.getLogger(ConfigMapIndexBlockStore.class);
 
-  private final KubernetesClient client;
+  /** Thrown when the index space is used up: no token can be issued until an admin acts. */
+  public static final class IndexSpaceExhausted extends IllegalStateException {
+    IndexSpaceExhausted(long next) {
+      super(
+          "the status list's index space is used up ("
+              + next
+              + " of "
+              + IndexSpace.CAPACITY
+              + " indices): no new token can be issued");
+    }
+  }
+
+  private final ConfigMapApi api;
   private final String namespace;
   private final String name;
+  private final LongSupplier floor;
   private final Runnable onReserved;
-  private final LongSupplier publishedCoverage;
+  private final Fence fence;
+  private final DoubleConsumer usage;
   private volatile long highWater;
+  private boolean warned;
 
   /**
+   * @param floor one past the highest index any other source knows was handed out
    * @param onReserved told after each new block, so the published status list can grow ahead
-   */
-  /**
-   * @param publishedCoverage how many indices the published status list covers: the floor to resume
-   *     from if the state ConfigMap was deleted
+   * @param usage told the share of the index space reserved after each block
    */
   public ConfigMapIndexBlockStore(
-      KubernetesClient client,
+      ConfigMapApi api,
       String namespace,
       String name,
-      LongSupplier publishedCoverage,
-      Runnable onReserved) {
-    this.client = client;
+      LongSupplier floor,
+      Runnable onReserved,
+      Fence fence,
+      DoubleConsumer usage) {
+    this.api = api;
     this.namespace = namespace;
     this.name = name;
+    this.floor = floor;
     this.onReserved = onReserved;
-    this.publishedCoverage = publishedCoverage;
+    this.fence = fence;
+    this.usage = usage;
   }
 
   /** Reads how far indices have been reserved, by any replica, before this one started. */
   public void start() {
-    ConfigMap current = client.configMaps().inNamespace(namespace).withName(name).get();
-    highWater = current == null ? publishedCoverage.getAsLong() : parseNext(current);
-    if (current == null && highWater > 0) {
-      LOG.warn(
-          "event=index_state_missing configmap={}/{} action=resuming_after_published_list next_index={}",
-          namespace,
-          name,
-          highWater);
-    }
+    ConfigMap current = api.get(namespace, name);
+    highWater = current == null ? 0 : parseNext(current);
   }
 
   /** One past the highest index reserved so far (by this process, or before it started). */
@@ -68,29 +80,52 @@ public final class ConfigMapIndexBlockStore implements IndexBlockStore {
   @Override
   public long reserveBlock(int size) {
     for (int attempt = 1; ; attempt++) {
+      if (!fence.mayWrite()) {
+        throw new IllegalStateException("not the leader: reserving no indices");
+      }
       try {
-        ConfigMap current = client.configMaps().inNamespace(namespace).withName(name).get();
-        long from;
+        ConfigMap current = api.get(namespace, name);
+        long stored = current == null ? 0 : parseNext(current);
+        long known = floor.getAsLong();
+        long from = Math.max(Math.max(stored, highWater), known);
+        if (known > Math.max(stored, highWater)) {
+          LOG.warn(
+              "event=index_state_behind configmap={}/{} stored_next={} floor={} action=resuming_at_floor",
+              namespace,
+              name,
+              stored,
+              known);
+        }
+        if (from + size > IndexSpace.CAPACITY) {
+          throw new IndexSpaceExhausted(from);
+        }
         if (current == null) {
-          // Never restart at 0: indices below what was reserved or published may be in use.
-          from = highWater;
-          client.configMaps().inNamespace(namespace).resource(stateMap(from + size, null)).create();
+          api.create(stateMap(from + size, null));
         } else {
-          from = Math.max(parseNext(current), highWater);
-          client
-              .configMaps()
-              .inNamespace(namespace)
-              .resource(stateMap(from + size, current))
-              .update();
+          api.update(stateMap(from + size, current));
         }
         highWater = Math.max(highWater, from + size);
+        reportUsage();
         onReserved.run();
         return from;
       } catch (KubernetesClientException e) {
-        if (!KubernetesWrites.isConflict(e) || attempt >= KubernetesWrites.MAX_ATTEMPTS) {
+        if (!KubernetesWrites.isStale(e) || attempt >= KubernetesWrites.MAX_ATTEMPTS) {
           throw e;
         }
       }
+    }
+  }
+
+  private void reportUsage() {
+    double ratio = (double) highWater / IndexSpace.CAPACITY;
+    usage.accept(ratio);
+    if (ratio >= IndexSpace.WARN_RATIO && !warned) {
+      warned = true;
+      LOG.warn(
+          "event=index_space_nearly_used reserved={} capacity={} ratio={}",
+          highWater,
+          IndexSpace.CAPACITY,
+          String.format("%.2f", ratio));
     }
   }
 
@@ -99,17 +134,10 @@ public final class ConfigMapIndexBlockStore implements IndexBlockStore {
     try {
       return Long.parseLong(value);
     } catch (NumberFormatException e) {
-      throw new IllegalStateException(
-          "ConfigMap "
-              + namespace
-              + "/"
-              + name
-              + " key '"
-              + NEXT_INDEX_KEY
-              + "' is '"
-              + value
-              + "', not a number; restore it from a backup: resetting it would reuse"
-              + " revocation indices");
+      // Unreadable: the floor from the other sources decides; never restart at an unknown point.
+      LOG.warn(
+          "event=index_state_unreadable configmap={}/{} action=resuming_at_floor", namespace, name);
+      return 0;
     }
   }
 

@@ -1,283 +1,224 @@
 package dev.apitoken.operator.store;
 
+import dev.apitoken.operator.denylist.IndexSpace;
+import dev.apitoken.operator.denylist.LedgerShard;
 import dev.apitoken.operator.denylist.RevocationLedger;
 import dev.apitoken.operator.denylist.RevokedToken;
 import io.fabric8.kubernetes.api.model.ConfigMap;
-import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
-import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.time.Clock;
-import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
-import java.util.concurrent.BlockingQueue;
+import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.function.LongFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps the authoritative {@link RevocationLedger} in a ConfigMap in the operator's namespace. A
- * revocation counts only once it is written there: callers get a future that completes after the
- * write. Concurrent revocations are written together in one batch, and every write is made against
- * the resourceVersion last seen, merging with whatever another writer stored, so a revocation is
- * never overwritten. If someone deletes or edits the ConfigMap, the ledger held in memory is merged
- * back.
+ * The authoritative {@link RevocationLedger}, stored as one ConfigMap per index block ({@code
+ * <trust>-revocations-<n>}) in the operator's namespace. A revocation counts once the shard holding
+ * it is written. Shards that are deleted or edited are merged back from memory; bits another source
+ * still shows are absorbed, never dropped.
  */
 public final class RevocationLedgerStore implements AutoCloseable {
-  /** Verifiers' clock-skew leeway is far below this: a pruned token is rejected by its expiry. */
-  public static final Duration PRUNE_LEEWAY = Duration.ofHours(1);
-
-  /** Conflicts are transient (another writer got there first); give up only on a livelock. */
-  private static final int MAX_CONFLICT_ATTEMPTS = 100;
-
   private static final Logger LOG = LoggerFactory.getLogger(RevocationLedgerStore.class);
+  static final String COMPONENT = "revocations";
 
-  private final KubernetesClient client;
+  private final ConfigMapApi api;
   private final String namespace;
-  private final String name;
+  private final String legacyName;
   private final Clock clock;
   private final Runnable onChange;
-  private final BlockingQueue<Request> queue = new LinkedBlockingQueue<>();
-  private final Thread writer;
-
-  /** The ledger as last written or read; what revocations are checked against. */
+  private final ShardedStore<LedgerShard> shards;
   private volatile RevocationLedger ledger = RevocationLedger.empty();
 
-  /** What the ConfigMap holds at {@link #resourceVersion}, as far as the writer knows. */
-  private RevocationLedger stored = RevocationLedger.empty();
-
-  private volatile String resourceVersion;
-  private SharedIndexInformer<ConfigMap> informer;
-
-  /**
-   * Tokens to add; {@code refresh} re-reads the stored ConfigMap first (after a foreign change).
-   */
-  private record Request(
-      Collection<RevokedToken> tokens, boolean refresh, CompletableFuture<Void> written) {}
-
   public RevocationLedgerStore(
-      KubernetesClient client, String namespace, String name, Clock clock, Runnable onChange) {
-    this.client = client;
+      ConfigMapApi api,
+      String namespace,
+      String name,
+      Clock clock,
+      Fence fence,
+      ShardedStore.Listener listener,
+      Runnable onChange) {
+    this.api = api;
     this.namespace = namespace;
-    this.name = name;
+    this.legacyName = name;
     this.clock = clock;
     this.onChange = onChange;
-    this.writer = new Thread(this::writeLoop, "revocation-ledger-writer");
-    this.writer.setDaemon(true);
+    this.shards =
+        new ShardedStore<>(
+            api,
+            namespace,
+            name,
+            COMPONENT,
+            "Revoked ApiToken indices for one index block. Do not edit: the operator restores it.",
+            new ShardedStore.Codec<>() {
+              @Override
+              public LedgerShard empty() {
+                return LedgerShard.EMPTY;
+              }
+
+              @Override
+              public LedgerShard decode(Map<String, String> data) {
+                return LedgerShard.decode(data);
+              }
+
+              @Override
+              public Map<String, String> encode(LedgerShard shard) {
+                return shard.encode();
+              }
+
+              @Override
+              public LedgerShard merge(LedgerShard a, LedgerShard b) {
+                return a.union(b);
+              }
+
+              @Override
+              public boolean isEmpty(LedgerShard shard) {
+                return shard.isEmpty();
+              }
+            },
+            fence,
+            listener,
+            this::refresh);
   }
 
+  /** Reads every shard (and a ledger in the single-ConfigMap form of earlier versions). */
   public RevocationLedger start() {
-    fetchStored();
-    ledger = stored;
-    writer.start();
-    informer = configMap().inform(new RepairOnForeignChange());
-    LOG.info("event=ledger_loaded configmap={}/{} revoked={}", namespace, name, ledger.size());
+    shards.start();
+    refresh();
+    ConfigMap legacy = api.get(namespace, legacyName);
+    if (legacy != null && legacy.getData() != null) {
+      try {
+        RevocationLedger old = RevocationLedger.decodeLegacy(legacy.getData());
+        List<RevokedToken> tokens = tokensOf(old);
+        // Once every migrated revocation is in its shard, the old form goes: it would otherwise
+        // bring back, at every start, revocations that have since expired and been forgotten.
+        revoke(tokens).thenRun(() -> api.delete(namespace, legacyName));
+        LOG.info(
+            "event=ledger_migrated from={}/{} revoked={}", namespace, legacyName, tokens.size());
+      } catch (RuntimeException unreadable) {
+        LOG.warn(
+            "event=legacy_ledger_unreadable configmap={}/{} error={}",
+            namespace,
+            legacyName,
+            unreadable.getClass().getSimpleName());
+      }
+    }
+    LOG.info(
+        "event=ledger_loaded namespace={} shards={} revoked={}",
+        namespace,
+        ledger.shards().size(),
+        ledger.size());
     return ledger;
+  }
+
+  private void refresh() {
+    ledger = RevocationLedger.ofShards(shards.wantedAll());
+    onChange.run();
   }
 
   public RevocationLedger current() {
     return ledger;
   }
 
-  /** Completes once every token is recorded in the stored ledger; at once if already there. */
+  /** Completes once every token is stored in its shard; at once if already there. */
   public CompletableFuture<Void> revoke(Collection<RevokedToken> tokens) {
-    RevocationLedger known = ledger;
-    if (tokens.stream().allMatch(known::contains)) {
-      return CompletableFuture.completedFuture(null);
+    Map<Long, List<RevokedToken>> byShard = new TreeMap<>();
+    tokens.forEach(
+        t ->
+            byShard
+                .computeIfAbsent(IndexSpace.ledgerShardOf(t.index()), k -> new ArrayList<>())
+                .add(t));
+    List<CompletableFuture<Void>> writes = new ArrayList<>();
+    byShard.forEach((k, list) -> writes.add(shards.update(k, s -> s.withTokens(list))));
+    return CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new));
+  }
+
+  /**
+   * Adds bits that another copy of the revocation state ({@code source}) shows and the ledger
+   * lacks. A bit is cleared only by provable expiry, never by its absence from one source.
+   *
+   * @return how many revocations were missing here
+   */
+  public int absorb(
+      BitSet bits, String source, Instant conservativeExpiry, LongFunction<Instant> knownExpiry) {
+    RevocationLedger before = ledger;
+    RevocationLedger after = before.absorb(bits, conservativeExpiry, knownExpiry);
+    if (after == before) {
+      return 0;
     }
-    CompletableFuture<Void> written = new CompletableFuture<>();
-    queue.add(new Request(List.copyOf(tokens), false, written));
-    return written;
+    List<RevokedToken> missing = new ArrayList<>();
+    bits.stream()
+        .filter(i -> !before.covers(i))
+        .forEach(
+            i -> {
+              Instant known = knownExpiry.apply(i);
+              missing.add(new RevokedToken(i, known != null ? known : conservativeExpiry));
+            });
+    LOG.warn(
+        "event=revocation_source_disagrees source={} missing_in_ledger={} action=restoring_revocations",
+        source,
+        missing.size());
+    revoke(missing);
+    return missing.size();
   }
 
-  /** Forgets revocations of tokens that have long expired (writes only if something goes). */
-  public CompletableFuture<Void> prune() {
-    CompletableFuture<Void> written = new CompletableFuture<>();
-    queue.add(new Request(List.of(), false, written));
-    return written;
-  }
-
-  private void writeLoop() {
-    while (!Thread.currentThread().isInterrupted()) {
-      List<Request> batch = new ArrayList<>();
-      try {
-        batch.add(queue.take());
-      } catch (InterruptedException e) {
-        return;
-      }
-      queue.drainTo(batch);
-      try {
-        writeBatch(batch);
-        batch.forEach(r -> r.written().complete(null));
-      } catch (RuntimeException e) {
-        LOG.warn(
-            "event=ledger_write_failed configmap={}/{} error={}", namespace, name, e.toString());
-        batch.forEach(r -> r.written().completeExceptionally(e));
-      }
+  /** Forgets revocations of tokens that expired longer ago than any verifier may still accept. */
+  public void prune() {
+    Instant now = clock.instant();
+    for (Long k : ledger.shards().keySet()) {
+      shards.update(k, s -> s.prune(now, IndexSpace.RETENTION_AFTER_EXPIRY));
     }
   }
 
-  private void writeBatch(List<Request> batch) {
+  /** Re-reads every shard and repairs what differs. */
+  public void resync() {
+    shards.resync();
+  }
+
+  /** Why the shards holding these indices are not yet written, if they failed. */
+  public Optional<ShardedStore.Failure> failure(Collection<Long> indices) {
+    return indices.stream()
+        .map(IndexSpace::ledgerShardOf)
+        .distinct()
+        .map(shards::failure)
+        .flatMap(Optional::stream)
+        .findFirst();
+  }
+
+  public int pendingShards() {
+    return shards.pendingShards();
+  }
+
+  public String shardName(long shard) {
+    return shards.name(shard);
+  }
+
+  private static List<RevokedToken> tokensOf(RevocationLedger ledger) {
     List<RevokedToken> tokens = new ArrayList<>();
-    batch.forEach(r -> tokens.addAll(r.tokens()));
-    if (batch.stream().anyMatch(Request::refresh)) {
-      fetchStored();
-    }
-    RevocationLedger wanted =
-        stored.union(ledger).with(tokens).prune(clock.instant(), PRUNE_LEEWAY);
-    for (int attempt = 1; ; attempt++) {
-      if (resourceVersion != null && wanted.equals(stored)) {
-        adopt(wanted);
-        return;
-      }
-      try {
-        ConfigMap written =
-            resourceVersion == null
-                ? client
-                    .configMaps()
-                    .inNamespace(namespace)
-                    .resource(toConfigMap(wanted, null))
-                    .create()
-                : client
-                    .configMaps()
-                    .inNamespace(namespace)
-                    .resource(toConfigMap(wanted, resourceVersion))
-                    .update();
-        resourceVersion = written.getMetadata().getResourceVersion();
-        stored = wanted;
-        adopt(wanted);
-        return;
-      } catch (KubernetesClientException e) {
-        if (!KubernetesWrites.isStale(e) || attempt >= MAX_CONFLICT_ATTEMPTS) {
-          throw e;
-        }
-        // Someone else wrote (or deleted) it: merge what is stored with what we want.
-        backOff(attempt);
-        fetchStored();
-        wanted = stored.union(wanted).prune(clock.instant(), PRUNE_LEEWAY);
-      }
-    }
-  }
-
-  /** After a few quick retries, spread competing writers apart. */
-  private static void backOff(int attempt) {
-    if (attempt > 3) {
-      try {
-        Thread.sleep(java.util.concurrent.ThreadLocalRandom.current().nextLong(5, 50));
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
-  }
-
-  private void adopt(RevocationLedger next) {
-    boolean changed = !next.equals(ledger);
-    ledger = next;
-    if (changed) {
-      onChange.run();
-    }
-  }
-
-  private void fetchStored() {
-    ConfigMap map = configMap().get();
-    resourceVersion = map == null ? null : map.getMetadata().getResourceVersion();
-    try {
-      stored = map == null ? RevocationLedger.empty() : RevocationLedger.decode(dataOf(map));
-    } catch (RuntimeException corrupt) {
-      LOG.error(
-          "event=ledger_corrupt configmap={}/{} action=rewriting_from_memory error={}",
-          namespace,
-          name,
-          corrupt.getMessage());
-      stored = RevocationLedger.empty();
-    }
-  }
-
-  /** A ConfigMap holds at most 1 MiB; say so well before a write would be refused. */
-  private static final int WARN_BYTES = 800 * 1024;
-
-  private ConfigMap toConfigMap(RevocationLedger value, String version) {
-    Map<String, String> data = value.encode();
-    long bytes =
-        data.entrySet().stream().mapToLong(e -> e.getKey().length() + e.getValue().length()).sum();
-    if (bytes > WARN_BYTES) {
-      LOG.warn(
-          "event=ledger_near_size_limit configmap={}/{} bytes={} revoked={} limit=1048576",
-          namespace,
-          name,
-          bytes,
-          value.size());
-    }
-    return new ConfigMapBuilder()
-        .withNewMetadata()
-        .withName(name)
-        .withNamespace(namespace)
-        .withResourceVersion(version)
-        .withLabels(Labels.managed("revocations"))
-        .addToAnnotations(
-            "apitoken.dev/description",
-            "Authoritative list of revoked ApiTokens. Do not edit: the operator restores it.")
-        .endMetadata()
-        .withData(data)
-        .build();
-  }
-
-  private static Map<String, String> dataOf(ConfigMap map) {
-    return map.getData() == null ? Map.of() : map.getData();
-  }
-
-  private io.fabric8.kubernetes.client.dsl.Resource<ConfigMap> configMap() {
-    return client.configMaps().inNamespace(namespace).withName(name);
-  }
-
-  /** Puts back revocations that a foreign edit or deletion removed from the stored ledger. */
-  private final class RepairOnForeignChange implements ResourceEventHandler<ConfigMap> {
-    @Override
-    public void onAdd(ConfigMap map) {
-      check(map);
-    }
-
-    @Override
-    public void onUpdate(ConfigMap before, ConfigMap after) {
-      check(after);
-    }
-
-    @Override
-    public void onDelete(ConfigMap map, boolean finalStateUnknown) {
-      LOG.warn("event=ledger_deleted configmap={}/{} action=restoring", namespace, name);
-      queue.add(new Request(List.of(), true, new CompletableFuture<>()));
-    }
-
-    private void check(ConfigMap map) {
-      if (Objects.equals(map.getMetadata().getResourceVersion(), resourceVersion)
-          || Objects.equals(dataOf(map), ledger.encode())) {
-        return;
-      }
-      boolean losesRevocations;
-      try {
-        RevocationLedger foreign = RevocationLedger.decode(dataOf(map));
-        losesRevocations = !foreign.union(ledger).equals(foreign);
-      } catch (RuntimeException corrupt) {
-        losesRevocations = true;
-      }
-      if (losesRevocations) {
-        LOG.warn("event=ledger_edited configmap={}/{} action=restoring", namespace, name);
-        queue.add(new Request(List.of(), true, new CompletableFuture<>()));
-      }
-    }
+    ledger
+        .shards()
+        .forEach(
+            (k, shard) -> {
+              BitSet revoked = shard.revoked();
+              revoked.stream()
+                  .forEach(
+                      i ->
+                          tokens.add(
+                              new RevokedToken(
+                                  k * IndexSpace.LEDGER_SHARD_SIZE + i, shard.expiryOf(i))));
+            });
+    return tokens;
   }
 
   @Override
   public void close() {
-    writer.interrupt();
-    if (informer != null) {
-      informer.close();
-    }
+    shards.close();
   }
 }

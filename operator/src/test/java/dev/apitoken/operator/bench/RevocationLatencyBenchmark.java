@@ -125,19 +125,23 @@ public final class RevocationLatencyBenchmark {
     var config = cluster.config();
     var ledger =
         StatusListSizeBenchmark.ledger(revoked, days, false, java.time.Instant.now(), issued);
-    cluster
-        .client()
-        .configMaps()
-        .inNamespace(BenchCluster.OPERATOR_NAMESPACE)
-        .resource(
-            new io.fabric8.kubernetes.api.model.ConfigMapBuilder()
-                .withNewMetadata()
-                .withName(config.revocationsConfigMapName())
-                .withLabels(dev.apitoken.operator.store.Labels.managed("revocations"))
-                .endMetadata()
-                .withData(ledger.encode())
-                .build())
-        .create();
+    ledger
+        .encodeShards()
+        .forEach(
+            (shard, data) ->
+                cluster
+                    .client()
+                    .configMaps()
+                    .inNamespace(BenchCluster.OPERATOR_NAMESPACE)
+                    .resource(
+                        new io.fabric8.kubernetes.api.model.ConfigMapBuilder()
+                            .withNewMetadata()
+                            .withName(config.revocationsConfigMapName() + "-" + shard)
+                            .withLabels(dev.apitoken.operator.store.Labels.managed("revocations"))
+                            .endMetadata()
+                            .withData(data)
+                            .build())
+                    .create());
     cluster
         .client()
         .configMaps()

@@ -1,5 +1,7 @@
 package dev.apitoken.operator.reconcile;
 
+import dev.apitoken.operator.publish.TrustPublisher;
+
 import static dev.apitoken.operator.testing.ConditionAssert.assertCondition;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -12,7 +14,6 @@ import com.nimbusds.jwt.SignedJWT;
 import dev.apitoken.operator.api.ApiToken;
 import dev.apitoken.operator.api.Conditions;
 import dev.apitoken.operator.api.IssuedToken;
-import dev.apitoken.operator.denylist.StatusListSizing;
 import dev.apitoken.operator.denylist.TrustDocument;
 import dev.apitoken.operator.store.Labels;
 import dev.apitoken.operator.testing.ApiTokens;
@@ -431,6 +432,22 @@ class ApiTokenReconcilerTest {
   void aDeletedIndexCounterNeverLeadsToAReusedIndex() {
     operator.create(ApiTokens.named("before-loss").in(ns).build());
     long before = operator.awaitReady(ns, "before-loss").getStatus().getStatusListIndex();
+    await()
+        .until(
+            () ->
+                operator
+                        .trustConfigMap()
+                        .getMetadata()
+                        .getAnnotations()
+                        .get(TrustPublisher.RESERVED_ANNOTATION)
+                    != null);
+    long reserved =
+        Long.parseLong(
+            operator
+                .trustConfigMap()
+                .getMetadata()
+                .getAnnotations()
+                .get(TrustPublisher.RESERVED_ANNOTATION));
 
     operator.close();
     client
@@ -442,8 +459,8 @@ class ApiTokenReconcilerTest {
     operator.create(ApiTokens.named("after-loss").in(ns).build());
     long after = operator.awaitReady(ns, "after-loss").getStatus().getStatusListIndex();
 
-    // Resumes beyond everything the published status list covered, where no token can be.
-    assertThat(after).isGreaterThan(before).isGreaterThanOrEqualTo(StatusListSizing.HEADROOM);
+    // Resumes beyond everything the published copies say was reserved, where no token can be.
+    assertThat(after).isGreaterThan(before).isGreaterThanOrEqualTo(reserved);
   }
 
   private Ed25519Verifier verifierFromPublishedJwks(String kid) throws Exception {

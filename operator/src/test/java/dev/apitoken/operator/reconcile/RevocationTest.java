@@ -7,8 +7,8 @@ import static org.awaitility.Awaitility.await;
 import dev.apitoken.operator.api.ApiToken;
 import dev.apitoken.operator.api.Conditions;
 import dev.apitoken.operator.api.IssuedToken;
-import dev.apitoken.operator.denylist.RevocationLedger;
 import dev.apitoken.operator.denylist.TrustDocument;
+import dev.apitoken.operator.store.StoredState;
 import dev.apitoken.operator.testing.ApiTokens;
 import dev.apitoken.operator.testing.CapturedLogs;
 import dev.apitoken.operator.testing.MutableClock;
@@ -371,21 +371,18 @@ class RevocationTest {
         operator.awaitCondition(ns, "ledger", Conditions.REVOCATION_PUBLISHED, Conditions.TRUE);
     String name = operator.config().revocationsConfigMapName();
 
-    client.configMaps().inNamespace(RunningOperator.OPERATOR_NAMESPACE).withName(name).delete();
+    client
+        .configMaps()
+        .inNamespace(RunningOperator.OPERATOR_NAMESPACE)
+        .withName(name + "-0")
+        .delete();
 
     await()
         .atMost(Duration.ofSeconds(10))
         .until(
             () -> {
-              ConfigMap restored =
-                  client
-                      .configMaps()
-                      .inNamespace(RunningOperator.OPERATOR_NAMESPACE)
-                      .withName(name)
-                      .get();
-              return restored != null
-                  && RevocationLedger.decode(restored.getData())
-                      .isRevoked(revoked.getStatus().getTokens().get(0).getIndex());
+              return StoredState.ledger(client, RunningOperator.OPERATOR_NAMESPACE, name)
+                  .isRevoked(revoked.getStatus().getTokens().get(0).getIndex());
             });
   }
 

@@ -29,8 +29,8 @@ class RevocationLedgerStoreTest {
   @Test
   void twoConcurrentWritersNeverLoseEachOthersRevocations() {
     String name = "ledger-" + NAMES.incrementAndGet();
-    try (var first = new RevocationLedgerStore(client, "ops", name, clock, () -> {});
-        var second = new RevocationLedgerStore(client, "ops", name, clock, () -> {})) {
+    try (var first = store(name);
+        var second = store(name)) {
       first.start();
       second.start();
       List<CompletableFuture<Void>> writes = new ArrayList<>();
@@ -50,12 +50,12 @@ class RevocationLedgerStoreTest {
   @Test
   void aRevocationCountsOnlyOnceWrittenAndSurvivesARestart() {
     String name = "ledger-" + NAMES.incrementAndGet();
-    try (var store = new RevocationLedgerStore(client, "ops", name, clock, () -> {})) {
+    try (var store = store(name)) {
       store.start();
       store.revoke(List.of(token(7))).join();
       assertThat(stored(name).isRevoked(7)).isTrue();
     }
-    try (var restarted = new RevocationLedgerStore(client, "ops", name, clock, () -> {})) {
+    try (var restarted = store(name)) {
       assertThat(restarted.start().isRevoked(7)).isTrue();
     }
   }
@@ -63,12 +63,12 @@ class RevocationLedgerStoreTest {
   @Test
   void aForeignEditThatDropsRevocationsIsUndone() {
     String name = "ledger-" + NAMES.incrementAndGet();
-    try (var store = new RevocationLedgerStore(client, "ops", name, clock, () -> {})) {
+    try (var store = store(name)) {
       store.start();
       store.revoke(List.of(token(1), token(2))).join();
 
-      ConfigMap edited = client.configMaps().inNamespace("ops").withName(name).get();
-      edited.setData(RevocationLedger.empty().with(List.of(token(1))).encode());
+      ConfigMap edited = client.configMaps().inNamespace("ops").withName(name + "-0").get();
+      edited.setData(RevocationLedger.empty().with(List.of(token(1))).encodeShards().get(0L));
       client.resource(edited).update();
 
       await().until(() -> stored(name).isRevoked(2));
@@ -76,9 +76,19 @@ class RevocationLedgerStoreTest {
     }
   }
 
+  private RevocationLedgerStore store(String name) {
+    return new RevocationLedgerStore(
+        new Fabric8ConfigMaps(client),
+        "ops",
+        name,
+        clock,
+        Fence.OPEN,
+        ShardedStore.Listener.NONE,
+        () -> {});
+  }
+
   private RevocationLedger stored(String name) {
-    ConfigMap map = client.configMaps().inNamespace("ops").withName(name).get();
-    return map == null ? RevocationLedger.empty() : RevocationLedger.decode(map.getData());
+    return StoredState.ledger(client, "ops", name);
   }
 
   private static RevokedToken token(long index) {

@@ -1,0 +1,532 @@
+package dev.apitoken.operator.store;
+
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.UnaryOperator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Operator state cut into shards, one ConfigMap per shard ({@code <prefix>-<number>}) in the
+ * operator's namespace. The wanted state of every shard is held in memory and written by one
+ * thread; a caller's future completes once a write containing its change has been stored. Writes
+ * are made against the resourceVersion last seen and merge with whatever is stored, so nothing is
+ * ever overwritten. Each shard is written on its own: a shard the API server refuses (too large,
+ * over quota) is retried with backoff and reported, and never holds up the others. A shard that
+ * someone deletes or edits is merged back from memory.
+ *
+ * @param <S> the immutable content of one shard
+ */
+public final class ShardedStore<S> implements AutoCloseable {
+  /** How a shard is stored and merged; merge must be commutative and keep everything of both. */
+  public interface Codec<S> {
+    S empty();
+
+    /**
+     * @throws RuntimeException when the data is not a shard of this kind
+     */
+    S decode(Map<String, String> data);
+
+    Map<String, String> encode(S shard);
+
+    S merge(S a, S b);
+
+    boolean isEmpty(S shard);
+  }
+
+  /** What happened to a shard, for logs, metrics and conditions. */
+  public interface Listener {
+    /**
+     * The API server refused the write for good (size, quota, validation): retried with backoff.
+     */
+    void refused(String configMap, int code, String reason);
+
+    /** Stored content lacked what memory holds (deleted, edited, corrupt): being restored. */
+    void restoring(String configMap, String why);
+
+    /** Stored content had more than memory held: merged in. */
+    void merged(String configMap);
+
+    Listener NONE =
+        new Listener() {
+          @Override
+          public void refused(String configMap, int code, String reason) {}
+
+          @Override
+          public void restoring(String configMap, String why) {}
+
+          @Override
+          public void merged(String configMap) {}
+        };
+  }
+
+  /** Why the last write of a shard failed; {@code refused} when the API server will not take it. */
+  public record Failure(String configMap, int code, String reason, boolean refused) {
+    public String describe() {
+      return "the Kubernetes API answered "
+          + code
+          + (reason == null || reason.isBlank() ? "" : " " + reason)
+          + " for ConfigMap "
+          + configMap;
+    }
+  }
+
+  private static final Logger LOG = LoggerFactory.getLogger(ShardedStore.class);
+  private static final long MAX_BACKOFF_MILLIS = 5_000;
+  private static final int MAX_STALE_RETRIES = 20;
+
+  private final ConfigMapApi api;
+  private final String namespace;
+  private final String prefix;
+  private final String component;
+  private final String description;
+  private final Codec<S> codec;
+  private final Fence fence;
+  private final Listener listener;
+  private final Runnable onChange;
+  private final Object lock = new Object();
+  private final TreeMap<Long, Slot> slots = new TreeMap<>();
+  private final Thread writer;
+  private volatile boolean running;
+  private AutoCloseable watch;
+
+  private final class Slot {
+    S wanted = codec.empty();
+    S stored = codec.empty();
+    String resourceVersion;
+    boolean dirty;
+    long version;
+    final List<Waiter> waiters = new ArrayList<>();
+    Failure failure;
+    int failures;
+    long nextAttemptMillis;
+  }
+
+  private record Waiter(long version, CompletableFuture<Void> written) {}
+
+  public ShardedStore(
+      ConfigMapApi api,
+      String namespace,
+      String prefix,
+      String component,
+      String description,
+      Codec<S> codec,
+      Fence fence,
+      Listener listener,
+      Runnable onChange) {
+    this.api = api;
+    this.namespace = namespace;
+    this.prefix = prefix;
+    this.component = component;
+    this.description = description;
+    this.codec = codec;
+    this.fence = fence;
+    this.listener = listener;
+    this.onChange = onChange;
+    this.writer = new Thread(this::writeLoop, prefix + "-writer");
+    this.writer.setDaemon(true);
+  }
+
+  public String name(long shard) {
+    return prefix + "-" + shard;
+  }
+
+  /** Reads every stored shard, then starts writing and watching. Returns what was stored. */
+  public Map<Long, S> start() {
+    Map<Long, S> loaded = new TreeMap<>();
+    for (ConfigMap map : api.list(namespace, Labels.managed(component))) {
+      Long shard = shardOf(map.getMetadata().getName());
+      if (shard == null) {
+        continue;
+      }
+      S content = decodeOrEmpty(map);
+      loaded.put(shard, content);
+      synchronized (lock) {
+        Slot slot = slot(shard);
+        slot.stored = content;
+        slot.wanted = codec.merge(slot.wanted, content);
+        slot.resourceVersion = map.getMetadata().getResourceVersion();
+      }
+    }
+    running = true;
+    writer.start();
+    watch =
+        api.watch(namespace, Labels.managed(component), (ns, name, after) -> observe(name, after));
+    return loaded;
+  }
+
+  /** The content memory holds for a shard (what is or will be stored). */
+  public S wanted(long shard) {
+    synchronized (lock) {
+      Slot slot = slots.get(shard);
+      return slot == null ? codec.empty() : slot.wanted;
+    }
+  }
+
+  public Map<Long, S> wantedAll() {
+    synchronized (lock) {
+      Map<Long, S> all = new TreeMap<>();
+      slots.forEach((k, slot) -> all.put(k, slot.wanted));
+      return all;
+    }
+  }
+
+  /**
+   * Changes a shard; the future completes once a write containing the change is stored (at once
+   * when the stored shard already has it).
+   */
+  public CompletableFuture<Void> update(long shard, UnaryOperator<S> change) {
+    CompletableFuture<Void> written = new CompletableFuture<>();
+    boolean changed;
+    synchronized (lock) {
+      Slot slot = slot(shard);
+      S next = change.apply(slot.wanted);
+      changed = !Objects.equals(next, slot.wanted);
+      if (changed) {
+        slot.wanted = next;
+        slot.version++;
+      }
+      if (!slot.dirty && slot.resourceVersion != null && Objects.equals(slot.wanted, slot.stored)) {
+        written.complete(null);
+      } else if (!slot.dirty && slot.resourceVersion == null && codec.isEmpty(slot.wanted)) {
+        written.complete(null);
+      } else {
+        slot.dirty = true;
+        slot.waiters.add(new Waiter(slot.version, written));
+        lock.notifyAll();
+      }
+    }
+    if (changed) {
+      onChange.run();
+    }
+    return written;
+  }
+
+  /** The last failure of a shard still waiting to be written, if any. */
+  public Optional<Failure> failure(long shard) {
+    synchronized (lock) {
+      Slot slot = slots.get(shard);
+      return slot == null || !slot.dirty ? Optional.empty() : Optional.ofNullable(slot.failure);
+    }
+  }
+
+  /** Shards with changes not yet stored. */
+  public int pendingShards() {
+    synchronized (lock) {
+      return (int) slots.values().stream().filter(s -> s.dirty).count();
+    }
+  }
+
+  /** Re-reads every shard from the API and repairs what differs: the periodic resync. */
+  public void resync() {
+    List<ConfigMap> stored = api.list(namespace, Labels.managed(component));
+    java.util.Set<Long> seen = new java.util.HashSet<>();
+    for (ConfigMap map : stored) {
+      Long shard = shardOf(map.getMetadata().getName());
+      if (shard != null) {
+        seen.add(shard);
+        observe(map.getMetadata().getName(), map);
+      }
+    }
+    List<Long> known;
+    synchronized (lock) {
+      known = new ArrayList<>(slots.keySet());
+    }
+    known.stream().filter(k -> !seen.contains(k)).forEach(k -> observe(name(k), null));
+  }
+
+  /** A shard as the API now holds it (null: deleted): merge it in, and restore what it lacks. */
+  private void observe(String name, ConfigMap after) {
+    Long shard = shardOf(name);
+    if (shard == null) {
+      return;
+    }
+    boolean changed = false;
+    synchronized (lock) {
+      Slot slot = slot(shard);
+      String version = after == null ? null : after.getMetadata().getResourceVersion();
+      if (version != null && version.equals(slot.resourceVersion)) {
+        return;
+      }
+      if (after == null) {
+        if (slot.resourceVersion == null) {
+          return;
+        }
+        slot.resourceVersion = null;
+        slot.stored = codec.empty();
+        if (!codec.isEmpty(slot.wanted)) {
+          listener.restoring(name, "deleted");
+          LOG.warn("event=state_shard_deleted configmap={}/{} action=restoring", namespace, name);
+          markDirty(slot);
+        }
+        return;
+      }
+      if (isOlderThanKnown(version, slot.resourceVersion)) {
+        return;
+      }
+      S content = decodeOrEmpty(after);
+      slot.stored = content;
+      slot.resourceVersion = version;
+      S merged = codec.merge(slot.wanted, content);
+      if (!Objects.equals(merged, slot.wanted)) {
+        listener.merged(name);
+        LOG.warn(
+            "event=state_source_disagrees configmap={}/{} detail=stored_has_more action=merged",
+            namespace,
+            name);
+        slot.wanted = merged;
+        slot.version++;
+        changed = true;
+      }
+      if (!Objects.equals(merged, content)) {
+        listener.restoring(name, "edited");
+        LOG.warn("event=state_shard_edited configmap={}/{} action=restoring", namespace, name);
+        markDirty(slot);
+      }
+    }
+    if (changed) {
+      onChange.run();
+    }
+  }
+
+  /**
+   * resourceVersions are opaque, but ours are numbers: skip an informer event older than a write.
+   */
+  private static boolean isOlderThanKnown(String version, String known) {
+    if (known == null) {
+      return false;
+    }
+    try {
+      return Long.parseLong(version) < Long.parseLong(known);
+    } catch (NumberFormatException opaque) {
+      return false;
+    }
+  }
+
+  private void markDirty(Slot slot) {
+    slot.dirty = true;
+    slot.nextAttemptMillis = 0;
+    lock.notifyAll();
+  }
+
+  private S decodeOrEmpty(ConfigMap map) {
+    try {
+      return codec.decode(map.getData() == null ? Map.of() : map.getData());
+    } catch (RuntimeException corrupt) {
+      LOG.error(
+          "event=state_shard_corrupt configmap={}/{} action=rewriting_from_memory error={}",
+          namespace,
+          map.getMetadata().getName(),
+          corrupt.getClass().getSimpleName());
+      listener.restoring(map.getMetadata().getName(), "corrupt");
+      return codec.empty();
+    }
+  }
+
+  private Long shardOf(String name) {
+    if (name == null || !name.startsWith(prefix + "-")) {
+      return null;
+    }
+    String number = name.substring(prefix.length() + 1);
+    if (number.isEmpty() || number.length() > 12 || !number.chars().allMatch(Character::isDigit)) {
+      return null;
+    }
+    return Long.parseLong(number);
+  }
+
+  private Slot slot(long shard) {
+    return slots.computeIfAbsent(shard, k -> new Slot());
+  }
+
+  private void writeLoop() {
+    while (running) {
+      Long due;
+      synchronized (lock) {
+        due = nextDue();
+        if (due == null) {
+          try {
+            lock.wait(waitMillis());
+          } catch (InterruptedException e) {
+            return;
+          }
+          continue;
+        }
+      }
+      writeShard(due);
+    }
+  }
+
+  private Long nextDue() {
+    long now = System.currentTimeMillis();
+    for (var e : slots.entrySet()) {
+      if (e.getValue().dirty && e.getValue().nextAttemptMillis <= now) {
+        return e.getKey();
+      }
+    }
+    return null;
+  }
+
+  private long waitMillis() {
+    long now = System.currentTimeMillis();
+    long soonest = Long.MAX_VALUE;
+    for (Slot slot : slots.values()) {
+      if (slot.dirty) {
+        soonest = Math.min(soonest, slot.nextAttemptMillis - now);
+      }
+    }
+    return soonest == Long.MAX_VALUE ? 0 : Math.max(1, soonest);
+  }
+
+  private void writeShard(long shard) {
+    String name = name(shard);
+    for (int attempt = 1; running; attempt++) {
+      S wanted;
+      String version;
+      long wantedVersion;
+      synchronized (lock) {
+        Slot slot = slots.get(shard);
+        wanted = slot.wanted;
+        version = slot.resourceVersion;
+        wantedVersion = slot.version;
+      }
+      try {
+        if (!fence.mayWrite()) {
+          fail(shard, new Failure(name, 0, "not the leader", false));
+          return;
+        }
+        String written = write(name, wanted, version);
+        List<CompletableFuture<Void>> done = new ArrayList<>();
+        synchronized (lock) {
+          Slot slot = slots.get(shard);
+          slot.stored = wanted;
+          slot.resourceVersion = written;
+          slot.failure = null;
+          slot.failures = 0;
+          slot.waiters.removeIf(
+              w -> {
+                if (w.version() <= wantedVersion) {
+                  done.add(w.written());
+                  return true;
+                }
+                return false;
+              });
+          slot.dirty = slot.version != wantedVersion;
+        }
+        done.forEach(f -> f.complete(null));
+        return;
+      } catch (KubernetesClientException e) {
+        if (KubernetesWrites.isStale(e) && attempt < MAX_STALE_RETRIES) {
+          reread(shard);
+          continue;
+        }
+        fail(shard, failureOf(name, e));
+        return;
+      } catch (RuntimeException e) {
+        fail(shard, new Failure(name, 0, e.getClass().getSimpleName(), false));
+        return;
+      }
+    }
+  }
+
+  /** Writes {@code wanted}; returns the new resourceVersion (null when it deleted the shard). */
+  private String write(String name, S wanted, String version) {
+    if (codec.isEmpty(wanted)) {
+      if (version != null) {
+        api.delete(namespace, name);
+      }
+      return null;
+    }
+    ConfigMap desired =
+        new ConfigMapBuilder()
+            .withNewMetadata()
+            .withName(name)
+            .withNamespace(namespace)
+            .withResourceVersion(version)
+            .withLabels(Labels.managed(component))
+            .addToAnnotations("apitoken.dev/description", description)
+            .endMetadata()
+            .withData(codec.encode(wanted))
+            .build();
+    ConfigMap written = version == null ? api.create(desired) : api.update(desired);
+    return written.getMetadata().getResourceVersion();
+  }
+
+  private void reread(long shard) {
+    ConfigMap map = api.get(namespace, name(shard));
+    synchronized (lock) {
+      Slot slot = slots.get(shard);
+      if (map == null) {
+        slot.resourceVersion = null;
+        slot.stored = codec.empty();
+      } else {
+        S content = decodeOrEmpty(map);
+        slot.stored = content;
+        slot.resourceVersion = map.getMetadata().getResourceVersion();
+        S merged = codec.merge(slot.wanted, content);
+        if (!Objects.equals(merged, slot.wanted)) {
+          slot.wanted = merged;
+          slot.version++;
+        }
+      }
+    }
+  }
+
+  private static Failure failureOf(String name, KubernetesClientException e) {
+    int code = e.getCode();
+    String reason = e.getStatus() == null ? null : e.getStatus().getReason();
+    boolean refused =
+        code == 413 || code == 422 || (code == 403 && reason != null && reason.contains("quota"));
+    return new Failure(name, code, reason, refused);
+  }
+
+  private void fail(long shard, Failure failure) {
+    synchronized (lock) {
+      Slot slot = slots.get(shard);
+      slot.failure = failure;
+      slot.failures++;
+      long backoff = Math.min(MAX_BACKOFF_MILLIS, 50L << Math.min(10, slot.failures));
+      slot.nextAttemptMillis =
+          System.currentTimeMillis()
+              + backoff / 2
+              + ThreadLocalRandom.current().nextLong(backoff / 2 + 1);
+    }
+    if (failure.refused()) {
+      listener.refused(failure.configMap(), failure.code(), failure.reason());
+      LOG.warn(
+          "event=state_write_refused configmap={}/{} code={} reason={} action=retrying_with_backoff",
+          namespace,
+          failure.configMap(),
+          failure.code(),
+          failure.reason());
+    } else if (failure.code() != 0) {
+      LOG.warn(
+          "event=state_write_failed configmap={}/{} code={} reason={} action=retrying",
+          namespace,
+          failure.configMap(),
+          failure.code(),
+          failure.reason());
+    }
+  }
+
+  @Override
+  public void close() {
+    running = false;
+    writer.interrupt();
+    if (watch != null) {
+      try {
+        watch.close();
+      } catch (Exception ignored) {
+        // closing an informer cannot fail in a way that matters here
+      }
+    }
+  }
+}
