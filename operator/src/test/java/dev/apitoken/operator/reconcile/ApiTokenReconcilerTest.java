@@ -1,7 +1,5 @@
 package dev.apitoken.operator.reconcile;
 
-import dev.apitoken.operator.publish.TrustPublisher;
-
 import static dev.apitoken.operator.testing.ConditionAssert.assertCondition;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -15,6 +13,7 @@ import dev.apitoken.operator.api.ApiToken;
 import dev.apitoken.operator.api.Conditions;
 import dev.apitoken.operator.api.IssuedToken;
 import dev.apitoken.operator.denylist.TrustDocument;
+import dev.apitoken.operator.publish.TrustPublisher;
 import dev.apitoken.operator.store.Labels;
 import dev.apitoken.operator.testing.ApiTokens;
 import dev.apitoken.operator.testing.CapturedLogs;
