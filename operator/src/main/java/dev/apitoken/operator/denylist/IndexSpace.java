@@ -22,8 +22,8 @@ public final class IndexSpace {
   /** Indices per revocation-ledger shard. */
   public static final int LEDGER_SHARD_SIZE = 1 << 17;
 
-  /** Indices per issued-token record shard (a record line is ~100 bytes). */
-  public static final int RECORD_SHARD_SIZE = 1 << 11;
+  /** Indices per issue-record shard: a line is at most ~400 bytes (253-character names). */
+  public static final int RECORD_SHARD_SIZE = 1 << 10;
 
   /** Warn (log, metric) once this share of the index space is allocated. */
   public static final double WARN_RATIO = 0.8;

@@ -267,7 +267,9 @@ public final class TrustPublisher implements AutoCloseable {
     Set<String> kids = jwksKids;
     absorbUnchecked();
     RevocationLedger snapshot = ledger.current();
-    long reserved = reservedUpTo.getAsLong();
+    // Never below what the copies already say: a process that lost the index counter must not
+    // lower the mark (or shrink the list) that the next index floor is read from.
+    long reserved = Math.max(reservedUpTo.getAsLong(), reservedByCopies());
     long coverage = TrustDocument.coverage(reserved);
     Map<String, String> annotations = Map.of(RESERVED_ANNOTATION, Long.toString(reserved));
     int shards = Math.max(TrustDocument.shards(coverage), highestShardPublished() + 1);
