@@ -68,11 +68,15 @@ The container image reference.
 {{- end }}
 
 {{/*
-Namespaces that get a Role for ApiTokens and Secrets when watchNamespaces is set: the watched
-namespaces plus the release namespace, which holds the signing key Secret.
+The ConfigMap names the operator may update outside its own namespace, as a JSON list: the trust
+copy <trustConfigMapName> and its shards <trustConfigMapName>-1 ... -15.
 */}}
-{{- define "apitoken-operator.roleNamespaces" -}}
-{{- append .Values.watchNamespaces .Release.Namespace | uniq | toJson }}
+{{- define "apitoken-operator.trustCopyNames" -}}
+{{- $names := list .Values.trustConfigMapName }}
+{{- range $shard := untilStep 1 16 1 }}
+{{- $names = append $names (printf "%s-%d" $.Values.trustConfigMapName $shard) }}
+{{- end }}
+{{- toJson $names }}
 {{- end }}
 
 {{/*

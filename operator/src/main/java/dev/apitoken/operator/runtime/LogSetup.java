@@ -17,11 +17,16 @@ import org.slf4j.LoggerFactory;
 /**
  * Configures logback in code from the operator's settings, replacing logback.xml: one appender to
  * standard output, writing one line per event as readable text ({@link TextLineLayout}) or as a
- * JSON object ({@link JsonLineLayout}).
+ * JSON object ({@link JsonLineLayout}). Whatever the level, the loggers that print HTTP headers and
+ * bodies stay at INFO ({@link SecretBearingLoggers}).
  */
 public final class LogSetup {
   /** The audit trail's logger: kept at INFO whatever the level, so audit lines are never lost. */
   public static final String AUDIT_LOGGER = "audit";
+
+  /** The JDK HTTP client's logger. Held: java.util.logging forgets the level of a collected one. */
+  static final java.util.logging.Logger JDK_HTTP_CLIENT_LOG =
+      java.util.logging.Logger.getLogger("jdk.httpclient.HttpClient");
 
   private LogSetup() {}
 
@@ -54,6 +59,14 @@ public final class LogSetup {
     root.setLevel(Level.toLevel(level == null ? "info" : level.trim(), Level.INFO));
     root.addAppender(appender);
     context.getLogger(AUDIT_LOGGER).setLevel(Level.INFO);
+    SecretBearingLoggers pin = new SecretBearingLoggers();
+    pin.setContext(context);
+    pin.setName("secret-bearing-loggers");
+    pin.start();
+    context.addTurboFilter(pin);
+    // The JDK HTTP client logs headers (the bearer token among them) through System.Logger, that
+    // is java.util.logging, once -Djdk.httpclient.HttpClient.log is set: never let it print.
+    JDK_HTTP_CLIENT_LOG.setLevel(java.util.logging.Level.OFF);
     context.start();
   }
 

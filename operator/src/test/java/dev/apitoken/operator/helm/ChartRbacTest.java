@@ -9,7 +9,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
+import java.util.stream.Collector;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import java.util.stream.Stream;
+import org.assertj.core.api.InstanceOfAssertFactories;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -18,8 +22,13 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /** Least-privilege RBAC, cluster-wide by default and per namespace with watchNamespaces. */
 class ChartRbacTest {
-  private static final List<String> ALL_WRITE_VERBS =
-      List.of("get", "list", "watch", "create", "update", "patch", "delete");
+  /** What JOSDK's token Secret dependent does: informer, create, PUT update, delete on revoke. */
+  private static final List<String> TOKEN_SECRET_VERBS =
+      List.of("get", "list", "watch", "create", "update", "delete");
+
+  private static final String FULLNAME = Helm.RELEASE + "-apitoken-operator";
+  private static final String STATE_ROLE = FULLNAME + "-state";
+  private static final String LEADER_ELECTION_ROLE = FULLNAME + "-leader-election";
 
   /** Values a namespaced installation would use; the release namespace is watched too. */
   private static final String NAMESPACED_VALUES =
@@ -121,7 +130,9 @@ class ChartRbacTest {
 
   @Test
   void clusterWideInstallationGrantsExactlyWhatTheOperatorUses() {
-    assertThat(clusterWide.ofKind("Role")).hasSize(1); // only leader election
+    assertThat(clusterWide.ofKind("Role"))
+        .extracting(r -> r.at("/metadata/name").asText())
+        .containsExactlyInAnyOrder(STATE_ROLE, LEADER_ELECTION_ROLE);
     List<Rule> rules = clusterWide.rules("ClusterRole");
 
     assertThat(verbs(rules, "apitoken.dev", "apitokens"))
@@ -129,12 +140,9 @@ class ChartRbacTest {
     assertThat(verbs(rules, "apitoken.dev", "apitokens/status"))
         .containsExactlyInAnyOrder("get", "update", "patch");
     assertThat(verbs(rules, "apitoken.dev", "apitokens/finalizers")).containsExactly("update");
-    assertThat(verbs(rules, "", "secrets")).containsExactlyInAnyOrderElementsOf(ALL_WRITE_VERBS);
-    assertThat(verbs(rules, "", "configmaps")).containsExactlyInAnyOrderElementsOf(ALL_WRITE_VERBS);
+    assertThat(verbs(rules, "", "secrets")).containsExactlyInAnyOrderElementsOf(TOKEN_SECRET_VERBS);
     assertThat(verbs(rules, "", "namespaces")).containsExactlyInAnyOrder("get", "list", "watch");
-    assertThat(verbs(rules, "", "events")).containsExactlyInAnyOrder("create", "patch");
-    assertThat(verbs(rules, "events.k8s.io", "events"))
-        .containsExactlyInAnyOrder("create", "patch");
+    assertThat(verbs(rules, "", "events")).containsExactly("create");
     assertThat(rules)
         .flatExtracting(Rule::resources)
         .containsOnly(
@@ -145,6 +153,98 @@ class ChartRbacTest {
             "configmaps",
             "namespaces",
             "events");
+    assertThat(rules).noneMatch(rule -> rule.apiGroups().contains("events.k8s.io"));
+  }
+
+  @ParameterizedTest
+  @MethodSource("renderings")
+  void clusterRoleNeverPatchesOrDeletesConfigMapsAndUpdatesOnlyTrustCopies(String name) {
+    List<Rule> configMapRules =
+        rendering(name).rules("ClusterRole").stream()
+            .filter(rule -> rule.grants("", "configmaps"))
+            .toList();
+
+    assertThat(configMapRules).flatExtracting(Rule::verbs).doesNotContain("patch", "delete");
+    assertThat(configMapRules)
+        .filteredOn(rule -> rule.resourceNames().isEmpty())
+        .singleElement()
+        .extracting(Rule::verbs)
+        .asInstanceOf(InstanceOfAssertFactories.LIST)
+        .containsExactlyInAnyOrder("get", "list", "watch", "create");
+    Rule update =
+        configMapRules.stream()
+            .filter(rule -> rule.verbs().contains("update"))
+            .collect(onlyOne("configmaps update rule"));
+    assertThat(update.verbs()).containsExactly("update");
+    assertThat(update.resourceNames()).containsExactlyElementsOf(trustCopyNames("apitoken-trust"));
+  }
+
+  @Test
+  void trustCopyNamesFollowTrustConfigMapName() {
+    Manifests rendered = helm.render("--set", "trustConfigMapName=team.tokens-trust");
+
+    Rule update =
+        rendered.rules("ClusterRole").stream()
+            .filter(rule -> rule.grants("", "configmaps") && rule.verbs().contains("update"))
+            .collect(onlyOne("configmaps update rule"));
+    assertThat(update.resourceNames())
+        .hasSize(16)
+        .containsExactlyElementsOf(trustCopyNames("team.tokens-trust"))
+        .contains("team.tokens-trust", "team.tokens-trust-1", "team.tokens-trust-15")
+        .noneMatch(n -> n.startsWith("apitoken-trust"));
+    assertThat(rendered.operatorEnv())
+        .containsEntry("APITOKEN_TRUST_CONFIGMAP", "team.tokens-trust");
+  }
+
+  @ParameterizedTest
+  @MethodSource("renderings")
+  void operatorStateIsWrittenOnlyThroughARoleInTheReleaseNamespace(String name) {
+    Manifests rendered = rendering(name);
+    List<Rule> state =
+        rendered.rules("Role").stream().filter(rule -> STATE_ROLE.equals(rule.roleName())).toList();
+
+    assertThat(state).isNotEmpty().allMatch(rule -> Helm.NAMESPACE.equals(rule.namespace()));
+    Rule configMaps =
+        state.stream().filter(r -> r.grants("", "configmaps")).collect(onlyOne("configmaps"));
+    // <trust>-state, -revocations, -revocations-<k>, -issued-<k>: named at run time
+    assertThat(configMaps.verbs())
+        .containsExactlyInAnyOrder("get", "list", "watch", "create", "update", "delete");
+    assertThat(configMaps.resourceNames()).isEmpty();
+    // configmaps delete exists nowhere else: not cluster-wide, not in a watched namespace
+    assertThat(rendered.allRules())
+        .filteredOn(rule -> rule.grants("", "configmaps") && rule.verbs().contains("delete"))
+        .containsExactly(configMaps);
+
+    List<Rule> secrets = state.stream().filter(r -> r.grants("", "secrets")).toList();
+    assertThat(secrets).hasSize(2);
+    Rule byName =
+        secrets.stream().filter(r -> !r.resourceNames().isEmpty()).collect(onlyOne("by name"));
+    assertThat(byName.resourceNames()).containsExactly("apitoken-signing-keys");
+    assertThat(byName.verbs()).containsExactlyInAnyOrder("get", "list", "watch", "update");
+    Rule create =
+        secrets.stream().filter(r -> r.resourceNames().isEmpty()).collect(onlyOne("create"));
+    assertThat(create.verbs()).containsExactly("create");
+  }
+
+  @Test
+  void keyRingRuleFollowsKeyRingSecretName() {
+    Manifests rendered = helm.render("--set", "keyRingSecretName=my-keys");
+
+    assertThat(rendered.rules("Role"))
+        .filteredOn(rule -> rule.grants("", "secrets") && !rule.resourceNames().isEmpty())
+        .singleElement()
+        .extracting(Rule::resourceNames)
+        .asInstanceOf(InstanceOfAssertFactories.LIST)
+        .containsExactly("my-keys");
+  }
+
+  @ParameterizedTest
+  @MethodSource("renderings")
+  void nothingPatchesSecretsOrConfigMaps(String name) {
+    assertThat(rendering(name).allRules())
+        .filteredOn(rule -> rule.grants("", "secrets") || rule.grants("", "configmaps"))
+        .isNotEmpty()
+        .allSatisfy(rule -> assertThat(rule.verbs()).as("%s", rule).doesNotContain("patch"));
   }
 
   @Test
@@ -161,7 +261,8 @@ class ChartRbacTest {
       List<Rule> rules =
           namespaced.rules("Role").stream()
               .filter(rule -> namespace.equals(rule.namespace()))
-              .filter(rule -> !rule.resources().contains("leases"))
+              .filter(rule -> !rule.roleName().endsWith("-leader-election"))
+              .filter(rule -> !STATE_ROLE.equals(rule.roleName()))
               .toList();
       assertThat(verbs(rules, "apitoken.dev", "apitokens"))
           .as("apitokens in %s", namespace)
@@ -169,7 +270,8 @@ class ChartRbacTest {
       assertThat(verbs(rules, "apitoken.dev", "apitokens/status"))
           .containsExactlyInAnyOrder("get", "update", "patch");
       assertThat(verbs(rules, "apitoken.dev", "apitokens/finalizers")).containsExactly("update");
-      assertThat(verbs(rules, "", "secrets")).containsExactlyInAnyOrderElementsOf(ALL_WRITE_VERBS);
+      assertThat(verbs(rules, "", "secrets"))
+          .containsExactlyInAnyOrderElementsOf(TOKEN_SECRET_VERBS);
     }
     assertThat(namespaced.ofKind("Role"))
         .extracting(r -> r.at("/metadata/namespace").asText())
@@ -181,15 +283,18 @@ class ChartRbacTest {
   }
 
   @Test
-  void unwatchedReleaseNamespaceStillGetsSecretsForTheSigningKeys() {
+  void unwatchedReleaseNamespaceGetsOnlyTheKeyRingSecret() {
     Manifests rendered = helm.render("--set", "watchNamespaces={team-a}");
 
-    List<Rule> releaseRules =
+    List<Rule> releaseSecretRules =
         rendered.rules("Role").stream()
             .filter(rule -> Helm.NAMESPACE.equals(rule.namespace()))
-            .filter(rule -> !rule.resources().contains("leases"))
+            .filter(rule -> rule.grants("", "secrets"))
             .toList();
-    assertThat(releaseRules).flatExtracting(Rule::resources).containsExactly("secrets");
+    // read, rotate and watch only the key ring; create is the one verb RBAC cannot name
+    assertThat(releaseSecretRules)
+        .allMatch(
+            rule -> !rule.resourceNames().isEmpty() || rule.verbs().equals(List.of("create")));
     assertThat(rendered.rules("Role"))
         .filteredOn(rule -> rule.resources().contains("apitokens"))
         .extracting(Rule::namespace)
@@ -202,7 +307,9 @@ class ChartRbacTest {
         helm.render("--set", "leaderElection.enabled=false", "--set", "replicaCount=1");
 
     assertThat(rendered.allRules()).noneMatch(rule -> rule.resources().contains("leases"));
-    assertThat(rendered.ofKind("RoleBinding")).isEmpty();
+    assertThat(rendered.ofKind("RoleBinding"))
+        .extracting(b -> b.at("/metadata/name").asText())
+        .containsExactly(STATE_ROLE);
     assertThat(rendered.operatorEnv()).containsEntry("APITOKEN_LEADER_ELECTION", "false");
   }
 
@@ -221,6 +328,22 @@ class ChartRbacTest {
                 assertThat(namespace.asText()).as("%s namespace", kind).isEqualTo(Helm.NAMESPACE);
               }
             });
+  }
+
+  /** The ConfigMaps the operator may update in a target namespace: the copy and 15 shards. */
+  private static List<String> trustCopyNames(String trust) {
+    return Stream.concat(
+            Stream.of(trust), IntStream.rangeClosed(1, 15).mapToObj(k -> trust + "-" + k))
+        .toList();
+  }
+
+  private static Collector<Rule, ?, Rule> onlyOne(String what) {
+    return Collectors.collectingAndThen(
+        Collectors.toList(),
+        found -> {
+          assertThat(found).as(what).hasSize(1);
+          return found.get(0);
+        });
   }
 
   private static List<String> verbs(List<Rule> rules, String apiGroup, String resource) {

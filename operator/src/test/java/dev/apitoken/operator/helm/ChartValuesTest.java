@@ -66,6 +66,11 @@ class ChartValuesTest {
         "trustConfigMapName=Not_A_Name  | trustConfigMapName",
         "watchNamespaces={Team_A}       | watchNamespaces",
         "image.pullPolicy=Sometimes     | pullPolicy",
+        "networkPolicy.enabled=yes      | enabled",
+        "networkPolicy.ingres.from=x    | ingres",
+        "networkPolicy.apiServer.cidrs={10.0.0.1} | cidrs",
+        "networkPolicy.apiServer.ports={0}        | ports",
+        "networkPolicy.dns.to[0].pods=x           | pods",
       })
   void schemaRejects(String setting, String mentioned) {
     Helm.Result result = helm.template("--set", setting);
@@ -87,6 +92,9 @@ class ChartValuesTest {
         "targetNamespaceSelector=env in (prod\\,staging)",
         "tolerations[0].key=dedicated",
         "resources.limits.cpu=1",
+        "networkPolicy.enabled=true",
+        "networkPolicy.apiServer.cidrs={10.0.0.1/32,fd00::1/128}",
+        "global.imageRegistry=registry.example.com",
       })
   void schemaAccepts(String setting) {
     Helm.Result result = helm.template("--set", setting);

@@ -3,11 +3,14 @@ package dev.apitoken.operator.runtime;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.joran.JoranConfigurator;
 import ch.qos.logback.classic.util.LogbackMDCAdapter;
+import ch.qos.logback.core.joran.spi.JoranException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -15,6 +18,9 @@ import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.slf4j.Logger;
 
 /**
@@ -108,6 +114,98 @@ class LogSetupTest {
     context.getLogger("x").info("still writing");
 
     assertThat(lines()).singleElement().asString().contains("still writing");
+  }
+
+  @ParameterizedTest(name = "--log-level={0}")
+  @ValueSource(strings = {"trace", "debug", "info", "warn", "error"})
+  void loggersThatPrintHttpContentNeverGoBelowInfo(String level) {
+    LogSetup.configure(context, "text", level, out);
+
+    for (String name :
+        List.of(
+            "io.fabric8.kubernetes.client.http.HttpLoggingInterceptor",
+            "io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher",
+            "io.fabric8.mockwebserver.internal.MockDispatcher",
+            "okhttp3.logging.HttpLoggingInterceptor")) {
+      Logger pinned = context.getLogger(name);
+      assertThat(pinned.isTraceEnabled()).as("%s trace", name).isFalse();
+      assertThat(pinned.isDebugEnabled()).as("%s debug", name).isFalse();
+      pinned.trace("> Authorization: Bearer secret");
+      pinned.debug("Secret data: secret");
+    }
+    Logger other = context.getLogger("io.fabric8.kubernetes.client.informers.Reflector");
+    assertThat(other.isTraceEnabled()).isEqualTo(level.equals("trace"));
+
+    assertThat(out.toString(StandardCharsets.UTF_8)).doesNotContain("secret");
+  }
+
+  @Test
+  void pinnedLoggersStillReportProblems() {
+    LogSetup.configure(context, "text", "trace", out);
+
+    context.getLogger("io.fabric8.kubernetes.client.http.StandardHttpClient").warn("retrying");
+
+    assertThat(lines()).singleElement().asString().contains("retrying");
+  }
+
+  @Test
+  void aLoggerLineInTheConfigurationCannotUnpinThem() {
+    LogSetup.configure(context, "text", "trace", out);
+
+    context
+        .getLogger("io.fabric8.kubernetes.client.http.HttpLoggingInterceptor")
+        .setLevel(ch.qos.logback.classic.Level.TRACE);
+
+    assertThat(
+            context
+                .getLogger("io.fabric8.kubernetes.client.http.HttpLoggingInterceptor")
+                .isTraceEnabled())
+        .isFalse();
+  }
+
+  @Test
+  void logbackXmlPinsThemWhenTheEnvironmentAsksForTrace() throws JoranException {
+    // What APITOKEN_LOG_LEVEL=trace does to a run that never calls LogSetup (the embedded one).
+    context.putProperty("APITOKEN_LOG_LEVEL", "TRACE");
+    JoranConfigurator configurator = new JoranConfigurator();
+    configurator.setContext(context);
+    URL productionConfig = getClass().getClassLoader().getResource("logback.xml");
+    assertThat(productionConfig.toString()).doesNotContain("test-classes");
+    configurator.doConfigure(productionConfig);
+
+    assertThat(context.getLogger("dev.apitoken.operator.Example").isTraceEnabled()).isTrue();
+    assertThat(
+            context
+                .getLogger("io.fabric8.kubernetes.client.http.HttpLoggingInterceptor")
+                .isTraceEnabled())
+        .isFalse();
+    assertThat(
+            context
+                .getLogger("io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher")
+                .isDebugEnabled())
+        .isFalse();
+  }
+
+  @Test
+  void jdkHttpClientHeaderLoggingIsOff() {
+    LogSetup.configure(context, "text", "trace", out);
+
+    assertThat(java.util.logging.Logger.getLogger("jdk.httpclient.HttpClient").getLevel())
+        .isEqualTo(java.util.logging.Level.OFF);
+  }
+
+  @ParameterizedTest
+  @CsvSource({
+    "io.fabric8.kubernetes.client.http, true",
+    "io.fabric8.kubernetes.client.http.HttpLoggingInterceptor, true",
+    "io.fabric8.kubernetes.client.http.HttpLoggingInterceptor$HttpLogger, true",
+    "io.fabric8.kubernetes.client.httpx, false",
+    "io.fabric8.kubernetes.client.informers, false",
+    "io.javaoperatorsdk.operator.processing.event.EventProcessor, false",
+    "dev.apitoken.operator.store.KeyRingSecretStore, false",
+  })
+  void pinnedNames(String loggerName, boolean pinned) {
+    assertThat(SecretBearingLoggers.isPinned(loggerName)).isEqualTo(pinned);
   }
 
   private List<String> lines() {
