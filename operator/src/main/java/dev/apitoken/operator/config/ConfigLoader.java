@@ -111,7 +111,11 @@ public final class ConfigLoader {
     Duration rotation = require("key-rotation-period", this::positiveDuration);
     String namespace =
         require("operator-namespace", v -> matching(v, DNS_LABEL, "a namespace name"));
-    String trust = require("trust-configmap", v -> matching(v, DNS_SUBDOMAIN, "a ConfigMap name"));
+    // Names derived from it (<trust>-revocations-<n>, <trust>-issued-<n>) must stay within 253.
+    String trust =
+        require(
+            "trust-configmap",
+            v -> atMost(matching(v, DNS_SUBDOMAIN, "a ConfigMap name"), MAX_TRUST_NAME_LENGTH));
     String keyRing = require("key-ring-secret", v -> matching(v, DNS_SUBDOMAIN, "a Secret name"));
     String statusListUri = values.get("status-list-uri");
     if (statusListUri.isBlank() && issuer != null) {
@@ -222,6 +226,21 @@ public final class ConfigLoader {
     if (!pattern.matcher(value).matches()) {
       throw new IllegalArgumentException(
           "not " + what + " (lowercase letters, digits and '-', starting and ending alphanumeric)");
+    }
+    return value;
+  }
+
+  /** Leaves room for the longest derived name, {@code <trust>-revocations-<n>}. */
+  static final int MAX_TRUST_NAME_LENGTH = 230;
+
+  private static String atMost(String value, int length) {
+    if (value.length() > length) {
+      throw new IllegalArgumentException(
+          "at most "
+              + length
+              + " characters, so the names derived from it stay within 253 (got "
+              + value.length()
+              + ")");
     }
     return value;
   }

@@ -47,6 +47,9 @@ class ConfigLoaderTest {
         "--trust-configmap=Bad_Name | trust-configmap (--trust-configmap or APITOKEN_TRUST_CONFIGMAP)",
         "--default-ttl=9000h | default-ttl (9000h) is longer than max-ttl (8760h)",
         "--no-such-thing=1 | unknown setting --no-such-thing",
+        "--trust-configmap="
+            + "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+            + " | at most 230 characters, so the names derived from it stay within 253",
       })
   void badValuesStopStartUpNamingTheSetting(String flag, String expected) {
     assertThatThrownBy(() -> ConfigLoader.load(new String[] {flag}, Map.of("POD_NAMESPACE", "ops")))
