@@ -5,6 +5,7 @@ import dev.apitoken.operator.publish.TrustPublisher;
 import dev.apitoken.operator.reconcile.ApiTokenReconciler;
 import dev.apitoken.operator.reconcile.EventRecorder;
 import dev.apitoken.operator.reconcile.PublishedRevocations;
+import dev.apitoken.operator.reconcile.SigningKeyGate;
 import dev.apitoken.operator.reconcile.SpecResolver;
 import dev.apitoken.operator.reconcile.TokenStates;
 import dev.apitoken.operator.runtime.DaemonThreads;
@@ -14,6 +15,7 @@ import dev.apitoken.operator.store.ConfigMapIndexBlockStore;
 import dev.apitoken.operator.store.KeyRingSecretStore;
 import dev.apitoken.operator.store.RevocationLedgerStore;
 import dev.apitoken.operator.token.IndexAllocator;
+import dev.apitoken.operator.token.ReissueBudget;
 import dev.apitoken.operator.token.TokenIssuer;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
@@ -103,6 +105,7 @@ public final class ApiTokenOperator implements AutoCloseable, OperatorStatus {
             ledger::current,
             indexStore::highWater,
             metrics);
+    events = new EventRecorder(client, clock);
     keyRing =
         new KeyRingSecretStore(
             client,
@@ -112,7 +115,11 @@ public final class ApiTokenOperator implements AutoCloseable, OperatorStatus {
             ring -> {
               metrics.keyRingChanged(ring.activeKey().createdAt(), ring.keys().size());
               trust.publishKeys(ring);
-            });
+            },
+            (secret, reason, message) ->
+                events.record(secret, EventRecorder.WARNING, reason, message));
+    SigningKeyGate signingKeyGate = new SigningKeyGate(trust::keyPublishedEverywhere);
+    trust.onPublished(signingKeyGate::published);
     metrics.tokensByState(states::counts);
 
     indexStore.start();
@@ -121,7 +128,6 @@ public final class ApiTokenOperator implements AutoCloseable, OperatorStatus {
     IndexAllocator indices = new IndexAllocator(indexStore, INDEX_BLOCK_SIZE);
     TokenIssuer issuer =
         new TokenIssuer(config.statusListUri(), keyRing::activeKey, indices, random, clock);
-    events = new EventRecorder(client, clock);
     ApiTokenReconciler reconciler =
         new ApiTokenReconciler(
             new SpecResolver(config),
@@ -132,7 +138,10 @@ public final class ApiTokenOperator implements AutoCloseable, OperatorStatus {
             metrics,
             states,
             clock,
-            tuning.maxResync());
+            tuning.maxResync(),
+            signingKeyGate,
+            new ReissueBudget(
+                config.keyLossReissueLimit(), config.keyLossReissueInterval(), clock));
 
     operator =
         new Operator(
@@ -189,6 +198,7 @@ public final class ApiTokenOperator implements AutoCloseable, OperatorStatus {
     synchronized (leadershipLock) {
       if (!revocationPathStarted) {
         ledger.start();
+        keyRing.startWriting();
         maintainKeys();
         trust.start();
         revocationPathStarted = true;
@@ -264,6 +274,9 @@ public final class ApiTokenOperator implements AutoCloseable, OperatorStatus {
     }
     if (ledger != null) {
       ledger.close();
+    }
+    if (keyRing != null) {
+      keyRing.close();
     }
   }
 }

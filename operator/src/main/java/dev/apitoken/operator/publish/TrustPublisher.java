@@ -7,6 +7,7 @@ import dev.apitoken.operator.runtime.OperatorMetrics;
 import dev.apitoken.operator.store.Labels;
 import dev.apitoken.operator.token.Jwks;
 import dev.apitoken.operator.token.KeyRing;
+import dev.apitoken.operator.token.SigningKey;
 import dev.apitoken.verifier.status.StatusListDocument;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Namespace;
@@ -26,6 +27,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,7 +60,14 @@ public final class TrustPublisher implements AutoCloseable {
   private final Object signal = new Object();
   private boolean dirty;
   private volatile boolean running;
-  private volatile String jwksJson;
+  private volatile PublicKeys keys = new PublicKeys(null, Set.of());
+
+  /** The kids of the JWKS the last complete round wrote to every target namespace. */
+  private volatile Set<String> publishedKids = Set.of();
+
+  private volatile Runnable onPublished = () -> {};
+
+  private record PublicKeys(String jwksJson, Set<String> kids) {}
 
   /** The ledger the last complete round wrote to every target namespace. */
   private volatile RevocationLedger publishedLedger;
@@ -132,7 +141,10 @@ public final class TrustPublisher implements AutoCloseable {
 
   /** Called with every new key ring: keys are published before anything is signed with them. */
   public void publishKeys(KeyRing ring) {
-    jwksJson = Jwks.publicJson(ring);
+    keys =
+        new PublicKeys(
+            Jwks.publicJson(ring),
+            ring.keys().stream().map(SigningKey::kid).collect(Collectors.toUnmodifiableSet()));
     if (running) {
       publishNow();
     }
@@ -153,6 +165,16 @@ public final class TrustPublisher implements AutoCloseable {
     return published != null && indices.stream().allMatch(published::isRevoked);
   }
 
+  /** True when {@code kid} is in the JWKS written to every target namespace. */
+  public boolean keyPublishedEverywhere(String kid) {
+    return publishedKids.contains(kid);
+  }
+
+  /** Runs after every complete round (for example to wake issuance waiting for a new key). */
+  public void onPublished(Runnable listener) {
+    onPublished = listener;
+  }
+
   public long configMapWrites() {
     return writer.writes();
   }
@@ -171,8 +193,10 @@ public final class TrustPublisher implements AutoCloseable {
   public synchronized void publishNow() {
     long requestedAt = pendingSinceNanos.getAndSet(0);
     RevocationLedger snapshot = ledger.get();
+    PublicKeys keySnapshot = keys;
     Map<String, String> document =
-        TrustDocument.compose(jwksJson, snapshot, reservedUpTo.getAsLong(), statusListUri);
+        TrustDocument.compose(
+            keySnapshot.jwksJson(), snapshot, reservedUpTo.getAsLong(), statusListUri);
     lastDocument = document;
     Set<String> targets = targetNamespaces();
     List<CompletableFuture<Boolean>> writes =
@@ -188,6 +212,8 @@ public final class TrustPublisher implements AutoCloseable {
     CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).join();
     long written = writes.stream().filter(CompletableFuture::join).count();
     publishedLedger = snapshot;
+    publishedKids = keySnapshot.kids();
+    onPublished.run();
     metrics.publishCompleted(
         targets.size(),
         document.get(TrustDocument.STATUS_LIST_KEY).length(),
