@@ -27,6 +27,7 @@ import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
@@ -38,6 +39,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
@@ -55,6 +57,7 @@ class KeyRingLossTest {
   private static final AtomicInteger COUNTER = new AtomicInteger();
   private static final List<String> TOKENS_SEEN = new CopyOnWriteArrayList<>();
   static KubernetesClient client;
+  static KubernetesMockServer server;
 
   private final List<Watch> watches = new ArrayList<>();
   private final List<String> targets = new ArrayList<>();
@@ -265,6 +268,47 @@ class KeyRingLossTest {
     }
     awaitKeyRingWarning(KeyRingSecretStore.REASON_RECREATED, lostKid);
     TOKENS_SEEN.addAll(oldTokens);
+  }
+
+  @Test
+  void aNewKeyThatIsNotYetWrittenEverywhereDoesNotSign() {
+    operator = operator().start();
+    operator.create(ApiTokens.named("before").in(ns).ttl("2000h").build());
+    operator.awaitReady(ns, "before");
+    String verifiers = targets.get(1);
+    // The API server refuses that namespace's copy for a while (the client's own retries back off
+    // over about 13 s before the write goes through).
+    server
+        .expect()
+        .put()
+        .withPath(
+            "/api/v1/namespaces/"
+                + verifiers
+                + "/configmaps/"
+                + operator.config().trustConfigMapName())
+        .andReturn(500, "{\"kind\":\"Status\",\"code\":500,\"reason\":\"InternalError\"}")
+        .times(7);
+
+    // Rotation overdue: the new key would sign at once, but one namespace does not list it yet.
+    operator.clock().advance(operator.config().keyRotationPeriod().plusMinutes(1));
+    CompletableFuture<Void> rotation = CompletableFuture.runAsync(operator::maintainKeys);
+    await().atMost(Duration.ofSeconds(10)).until(() -> storedKeyRing().keys().size() == 2);
+    String newKid = storedKeyRing().activeKey().kid();
+    operator.create(ApiTokens.named("during").in(ns).ttl("2000h").build());
+
+    ApiToken waiting = operator.awaitCondition(ns, "during", Conditions.READY, Conditions.FALSE);
+    assertCondition(
+        waiting, Conditions.READY, Conditions.FALSE, Conditions.REASON_SIGNING_KEY_NOT_PUBLISHED);
+    assertThat(ConditionAssert.condition(waiting, Conditions.READY).orElseThrow().getMessage())
+        .contains(newKid);
+    assertThat(operator.secret(ns, "during-token")).isNull();
+    assertThat(trustKids(operator.trustConfigMap(verifiers))).doesNotContain(newKid);
+
+    ApiToken issued = operator.awaitReady(ns, "during");
+    rotation.join();
+    assertThat(issued.getStatus().getKeyId()).isEqualTo(newKid);
+    String token = operator.tokenValue(ns, "during-token");
+    assertEveryTokenVerifiesEverywhere(List.of(token));
   }
 
   @Test
