@@ -9,6 +9,7 @@ import dev.apitoken.operator.reconcile.ApiTokenReconciler;
 import dev.apitoken.operator.reconcile.EventRecorder;
 import dev.apitoken.operator.reconcile.OrphanedTokens;
 import dev.apitoken.operator.reconcile.PublishedRevocations;
+import dev.apitoken.operator.reconcile.SigningKeyGate;
 import dev.apitoken.operator.reconcile.SpecResolver;
 import dev.apitoken.operator.reconcile.TokenStates;
 import dev.apitoken.operator.runtime.DaemonThreads;
@@ -24,6 +25,7 @@ import dev.apitoken.operator.store.LeaseFence;
 import dev.apitoken.operator.store.RevocationLedgerStore;
 import dev.apitoken.operator.store.ShardedStore;
 import dev.apitoken.operator.token.IndexAllocator;
+import dev.apitoken.operator.token.ReissueBudget;
 import dev.apitoken.operator.token.TokenIssuer;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
@@ -165,6 +167,7 @@ public final class ApiTokenOperator implements AutoCloseable, OperatorStatus {
             () -> clock.instant().plus(config.maxTtl()),
             fence,
             metrics);
+    events = new EventRecorder(client, clock);
     keyRing =
         new KeyRingSecretStore(
             client,
@@ -174,7 +177,12 @@ public final class ApiTokenOperator implements AutoCloseable, OperatorStatus {
             ring -> {
               metrics.keyRingChanged(ring.activeKey().createdAt(), ring.keys().size());
               trust.publishKeys(ring);
-            });
+            },
+            (secret, reason, message) ->
+                events.record(secret, EventRecorder.WARNING, reason, message));
+    keyRing.fence(fence);
+    SigningKeyGate signingKeyGate = new SigningKeyGate(trust::keyPublishedEverywhere);
+    trust.onPublished(signingKeyGate::published);
     metrics.tokensByState(states::counts);
 
     indexStore.start();
@@ -183,7 +191,6 @@ public final class ApiTokenOperator implements AutoCloseable, OperatorStatus {
     IndexAllocator indices = new IndexAllocator(indexStore, INDEX_BLOCK_SIZE);
     TokenIssuer issuer =
         new TokenIssuer(config.statusListUri(), keyRing::activeKey, indices, random, clock);
-    events = new EventRecorder(client, clock);
     revocations = new PublishedRevocations(() -> ledger, () -> records, () -> trust);
     orphans = new OrphanedTokens(() -> records.all(), this::liveApiTokenUids, revocations, clock);
     ApiTokenReconciler reconciler =
@@ -196,7 +203,10 @@ public final class ApiTokenOperator implements AutoCloseable, OperatorStatus {
             metrics,
             states,
             clock,
-            tuning.maxResync());
+            tuning.maxResync(),
+            signingKeyGate,
+            new ReissueBudget(
+                config.keyLossReissueLimit(), config.keyLossReissueInterval(), clock));
 
     operator =
         new Operator(
@@ -281,6 +291,7 @@ public final class ApiTokenOperator implements AutoCloseable, OperatorStatus {
         ledger.start();
         records.start();
         absorbRecordedRevocations();
+        keyRing.startWriting();
         maintainKeys();
         trust.start();
         sweepOrphans();
@@ -398,6 +409,9 @@ public final class ApiTokenOperator implements AutoCloseable, OperatorStatus {
     }
     if (records != null) {
       records.close();
+    }
+    if (keyRing != null) {
+      keyRing.close();
     }
   }
 }

@@ -61,6 +61,20 @@ public final class Conditions {
    */
   public static final String REASON_REVOCATION_STORE_REFUSED = "RevocationStoreRefused";
 
+  /**
+   * Ready=False: the token in the Secret was signed by a key that is no longer in the signing key
+   * ring (the key ring was lost), so verifiers reject it. A new token is issued shortly; such
+   * reissues are rate-limited ({@code --key-loss-reissue-limit} per {@code
+   * --key-loss-reissue-interval}), so with many ApiTokens some wait their turn.
+   */
+  public static final String REASON_SIGNING_KEY_GONE = "SigningKeyGone";
+
+  /**
+   * Ready=False: a token must be issued, but the signing key is not yet in the trust ConfigMap of
+   * every target namespace; issuing resumes as soon as it is, so no verifier meets an unknown key.
+   */
+  public static final String REASON_SIGNING_KEY_NOT_PUBLISHED = "SigningKeyNotPublished";
+
   /** Ready=False: issuing failed (for example the API server refused the Secret); retried. */
   public static final String REASON_ISSUE_FAILED = "IssueFailed";
 }

@@ -56,6 +56,8 @@ public final class ConfigLoader {
     d.put("http-port", "8080");
     d.put("log-format", "text");
     d.put("log-level", "info");
+    d.put("key-loss-reissue-limit", "50");
+    d.put("key-loss-reissue-interval", "10s");
     return Map.copyOf(d);
   }
 
@@ -133,6 +135,8 @@ public final class ConfigLoader {
     String logFormat = require("log-format", v -> oneOf(v, "text", "json"));
     String logLevel =
         require("log-level", v -> oneOf(v, "error", "warn", "info", "debug", "trace"));
+    Integer reissueLimit = require("key-loss-reissue-limit", this::positiveCount);
+    Duration reissueInterval = require("key-loss-reissue-interval", this::positiveDuration);
     if (defaultTtl != null && maxTtl != null && defaultTtl.compareTo(maxTtl) > 0) {
       errors.add(
           "default-ttl ("
@@ -159,7 +163,9 @@ public final class ConfigLoader {
         leaseName,
         port,
         logFormat,
-        logLevel);
+        logLevel,
+        reissueLimit,
+        reissueInterval);
   }
 
   private <T> T require(String setting, Function<String, T> parser) {
@@ -208,6 +214,18 @@ public final class ConfigLoader {
       case "false" -> false;
       default -> throw new IllegalArgumentException("use true or false");
     };
+  }
+
+  private Integer positiveCount(String value) {
+    try {
+      int count = Integer.parseInt(value);
+      if (count < 1) {
+        throw new IllegalArgumentException("use a whole number of at least 1");
+      }
+      return count;
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("use a whole number, e.g. 50");
+    }
   }
 
   private Integer port(String value) {

@@ -6,6 +6,9 @@ import java.util.Set;
 /**
  * Everything an installation tunes. Built by {@link ConfigLoader} from flags and environment
  * variables; every value is already validated.
+ *
+ * @param keyLossReissueLimit at most this many tokens signed by a lost key are reissued per {@code
+ *     keyLossReissueInterval}; the rest wait their turn
  */
 public record OperatorConfig(
     String issuer,
@@ -22,7 +25,9 @@ public record OperatorConfig(
     String leaseName,
     int httpPort,
     String logFormat,
-    String logLevel) {
+    String logLevel,
+    int keyLossReissueLimit,
+    Duration keyLossReissueInterval) {
 
   /** Name of the ConfigMap (operator namespace) that records reserved status-list indices. */
   public String stateConfigMapName() {

@@ -11,6 +11,7 @@ import dev.apitoken.operator.store.Labels;
 import dev.apitoken.operator.store.RevocationLedgerStore;
 import dev.apitoken.operator.token.Jwks;
 import dev.apitoken.operator.token.KeyRing;
+import dev.apitoken.operator.token.SigningKey;
 import dev.apitoken.verifier.status.StatusListDocument;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import java.time.Duration;
@@ -32,6 +33,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongFunction;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -79,9 +81,14 @@ public final class TrustPublisher implements AutoCloseable {
   private final Object signal = new Object();
   private boolean dirty;
   private volatile boolean running;
-  private volatile String jwksJson;
-  private volatile Set<String> jwksKids = Set.of();
-  private volatile Set<String> publishedJwksKids = Set.of();
+  private volatile PublicKeys keys = new PublicKeys(null, Set.of());
+
+  /** The kids of the JWKS the last complete round wrote to every target namespace. */
+  private volatile Set<String> publishedKids = Set.of();
+
+  private volatile Runnable onPublished = () -> {};
+
+  private record PublicKeys(String jwksJson, Set<String> kids) {}
 
   /** The ledger the last complete round wrote to every target namespace, and its targets. */
   private volatile RevocationLedger publishedLedger;
@@ -212,11 +219,10 @@ public final class TrustPublisher implements AutoCloseable {
 
   /** Called with every new key ring: keys are published before anything is signed with them. */
   public void publishKeys(KeyRing ring) {
-    jwksKids =
-        ring.keys().stream()
-            .map(k -> k.kid())
-            .collect(java.util.stream.Collectors.toUnmodifiableSet());
-    jwksJson = Jwks.publicJson(ring);
+    keys =
+        new PublicKeys(
+            Jwks.publicJson(ring),
+            ring.keys().stream().map(SigningKey::kid).collect(Collectors.toUnmodifiableSet()));
     if (running) {
       publishNow();
     }
@@ -237,6 +243,16 @@ public final class TrustPublisher implements AutoCloseable {
     return published != null
         && publishedTargets.containsAll(targetNamespaces())
         && indices.stream().allMatch(published::covers);
+  }
+
+  /** True when {@code kid} is in the JWKS written to every target namespace. */
+  public boolean keyPublishedEverywhere(String kid) {
+    return publishedKids.contains(kid);
+  }
+
+  /** Runs after every complete round (for example to wake issuance waiting for a new key). */
+  public void onPublished(Runnable listener) {
+    onPublished = listener;
   }
 
   public long configMapWrites() {
@@ -260,11 +276,11 @@ public final class TrustPublisher implements AutoCloseable {
 
   /** One round: read unchecked copies into the ledger, compute every shard, write it everywhere. */
   public synchronized void publishNow() {
-    if (jwksJson == null) {
+    if (keys.jwksJson() == null) {
       return;
     }
     long requestedAt = pendingSinceNanos.getAndSet(0);
-    Set<String> kids = jwksKids;
+    PublicKeys keySnapshot = keys;
     absorbUnchecked();
     RevocationLedger snapshot = ledger.current();
     // Never below what the copies already say: a process that lost the index counter must not
@@ -275,7 +291,8 @@ public final class TrustPublisher implements AutoCloseable {
     int shards = Math.max(TrustDocument.shards(coverage), highestShardPublished() + 1);
     List<Map<String, String>> documents = new ArrayList<>();
     for (int k = 0; k < shards; k++) {
-      documents.add(TrustDocument.shard(k, jwksJson, snapshot, coverage, statusListUri));
+      documents.add(
+          TrustDocument.shard(k, keySnapshot.jwksJson(), snapshot, coverage, statusListUri));
     }
     Set<String> selected = namespaces.selected();
     Set<String> targets = targetNamespaces();
@@ -296,7 +313,8 @@ public final class TrustPublisher implements AutoCloseable {
     long written = writes.stream().filter(CompletableFuture::join).count();
     publishedLedger = snapshot;
     publishedTargets = targets;
-    publishedJwksKids = kids;
+    publishedKids = keySnapshot.kids();
+    onPublished.run();
     int statusListBytes =
         documents.stream().mapToInt(d -> d.values().stream().mapToInt(String::length).sum()).sum();
     metrics.publishCompleted(
@@ -314,11 +332,6 @@ public final class TrustPublisher implements AutoCloseable {
           snapshot.size(),
           statusListBytes);
     }
-  }
-
-  /** Kids in the JWKS that the last complete round wrote to every target namespace. */
-  public Set<String> publishedKids() {
-    return publishedJwksKids;
   }
 
   private int highestShardPublished() {

@@ -8,6 +8,7 @@ import dev.apitoken.operator.denylist.IndexSpace;
 import dev.apitoken.operator.denylist.RevocationPolicy;
 import dev.apitoken.operator.runtime.OperatorMetrics;
 import dev.apitoken.operator.token.KeyRing;
+import dev.apitoken.operator.token.ReissueBudget;
 import dev.apitoken.operator.token.ReissuePolicy;
 import dev.apitoken.operator.token.TokenIssuer;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -25,6 +26,7 @@ import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletionException;
@@ -49,6 +51,7 @@ public class ApiTokenReconciler implements Reconciler<ApiToken>, Cleaner<ApiToke
   private final TokenSecretDependent secret = new TokenSecretDependent();
   private final SpecResolver specResolver;
   private final TokenIssuance issuance;
+  private final SigningKeyGate signingKeyGate;
   private final TokenRevocation revocation;
   private final EventRecorder events;
   private final OperatorMetrics metrics;
@@ -65,9 +68,14 @@ public class ApiTokenReconciler implements Reconciler<ApiToken>, Cleaner<ApiToke
       OperatorMetrics metrics,
       TokenStates states,
       Clock clock,
-      Duration maxResync) {
+      Duration maxResync,
+      SigningKeyGate signingKeyGate,
+      ReissueBudget keyLossReissues) {
     this.specResolver = specResolver;
-    this.issuance = new TokenIssuance(secret, issuer, keyRing, events, metrics, revocations);
+    this.signingKeyGate = signingKeyGate;
+    this.issuance =
+        new TokenIssuance(
+            secret, issuer, keyRing, events, metrics, signingKeyGate, keyLossReissues, revocations);
     this.revocation = new TokenRevocation(secret, keyRing, revocations, events, metrics);
     this.events = events;
     this.metrics = metrics;
@@ -78,7 +86,10 @@ public class ApiTokenReconciler implements Reconciler<ApiToken>, Cleaner<ApiToke
 
   @Override
   public List<EventSource<?, ApiToken>> prepareEventSources(EventSourceContext<ApiToken> context) {
-    return EventSourceUtils.dependentEventSources(context, secret);
+    List<EventSource<?, ApiToken>> sources =
+        new ArrayList<>(EventSourceUtils.dependentEventSources(context, secret));
+    sources.add(signingKeyGate.eventSource());
+    return sources;
   }
 
   @Override
@@ -113,9 +124,16 @@ public class ApiTokenReconciler implements Reconciler<ApiToken>, Cleaner<ApiToke
       states.set(apiToken, TokenStates.INVALID);
       return finish(apiToken, context, status.build(), now, revocationDecision.at());
     }
-    if (!issuance.ensureToken(apiToken, context, resolution.desired(), status, now)) {
+    TokenIssuance.Outcome issued =
+        issuance.ensureToken(apiToken, context, resolution.desired(), status, now);
+    if (issued.result() == TokenIssuance.Result.CONFLICT) {
       states.set(apiToken, TokenStates.FAILED);
       return finish(apiToken, context, status.build(), now, null).rescheduleAfter(CONFLICT_RETRY);
+    }
+    if (issued.result() == TokenIssuance.Result.WAITING) {
+      states.set(apiToken, TokenStates.PENDING);
+      return finish(apiToken, context, status.build(), now, null)
+          .rescheduleAfter(max(issued.retryAfter(), MINIMUM_DELAY));
     }
     states.set(apiToken, TokenStates.READY);
     return finish(apiToken, context, status.build(), now, revocationDecision.at());
@@ -199,6 +217,10 @@ public class ApiTokenReconciler implements Reconciler<ApiToken>, Cleaner<ApiToke
     }
     Duration delay = Duration.between(now, next);
     return delay.compareTo(MINIMUM_DELAY) < 0 ? MINIMUM_DELAY : delay;
+  }
+
+  private static Duration max(Duration a, Duration b) {
+    return a.compareTo(b) > 0 ? a : b;
   }
 
   private static Instant min(Instant a, Instant b) {

@@ -9,11 +9,14 @@ import dev.apitoken.operator.runtime.OperatorMetrics;
 import dev.apitoken.operator.store.ShardedStore;
 import dev.apitoken.operator.token.DesiredToken;
 import dev.apitoken.operator.token.IssueDecision;
+import dev.apitoken.operator.token.IssueReason;
 import dev.apitoken.operator.token.IssuedRecord;
 import dev.apitoken.operator.token.KeyRing;
 import dev.apitoken.operator.token.ObservedToken;
+import dev.apitoken.operator.token.ReissueBudget;
 import dev.apitoken.operator.token.ReissuePolicy;
 import dev.apitoken.operator.token.SignedToken;
+import dev.apitoken.operator.token.SigningKey;
 import dev.apitoken.operator.token.TokenClaims;
 import dev.apitoken.operator.token.TokenIssuer;
 import dev.apitoken.operator.token.TokenReader;
@@ -21,6 +24,7 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import java.net.HttpURLConnection;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -36,6 +40,25 @@ import java.util.function.Supplier;
 final class TokenIssuance {
   static final String REASON_SECRET_CONFLICT = "SecretConflict";
 
+  /** How {@link #ensureToken} ended; the reconciler turns it into state and timing. */
+  enum Result {
+    /** The Secret holds a current token. */
+    READY,
+    /** The Secret name is taken by a Secret this operator does not manage. */
+    CONFLICT,
+    /** A token is due but waits: for its key to be published, or for its turn to be reissued. */
+    WAITING
+  }
+
+  record Outcome(Result result, Duration retryAfter) {
+    static Outcome of(Result result) {
+      return new Outcome(result, null);
+    }
+  }
+
+  /** Publishing wakes a waiting ApiToken; this is only in case that wake-up is lost. */
+  private static final Duration KEY_PUBLICATION_FALLBACK = Duration.ofSeconds(30);
+
   private final TokenSecretDependent secret;
   private final TokenIssuer issuer;
   private final Supplier<KeyRing> keyRing;
@@ -46,12 +69,17 @@ final class TokenIssuance {
   /** How long a reconcile waits for the issue record before failing and retrying later. */
   private static final long RECORD_WAIT_MILLIS = 5_000;
 
+  private final SigningKeyGate signingKeyGate;
+  private final ReissueBudget keyLossReissues;
+
   TokenIssuance(
       TokenSecretDependent secret,
       TokenIssuer issuer,
       Supplier<KeyRing> keyRing,
       EventRecorder events,
       OperatorMetrics metrics,
+      SigningKeyGate signingKeyGate,
+      ReissueBudget keyLossReissues,
       Revocations revocations) {
     this.revocations = revocations;
     this.secret = secret;
@@ -59,12 +87,11 @@ final class TokenIssuance {
     this.keyRing = keyRing;
     this.events = events;
     this.metrics = metrics;
+    this.signingKeyGate = signingKeyGate;
+    this.keyLossReissues = keyLossReissues;
   }
 
-  /**
-   * @return false when the Secret name is taken by a Secret this operator does not manage
-   */
-  boolean ensureToken(
+  Outcome ensureToken(
       ApiToken apiToken,
       Context<ApiToken> context,
       DesiredToken desired,
@@ -72,8 +99,8 @@ final class TokenIssuance {
       Instant now) {
     Optional<Secret> actual = secret.getSecondaryResource(apiToken, context);
     Optional<String> value = actual.flatMap(TokenSecretDependent::tokenValue);
-    Optional<SignedToken> inSecret =
-        value.flatMap(v -> TokenReader.verifiedToken(v, keyRing.get()));
+    KeyRing ring = keyRing.get();
+    Optional<SignedToken> inSecret = value.flatMap(v -> TokenReader.verifiedToken(v, ring));
     Optional<TokenClaims> verified = inSecret.map(SignedToken::claims);
     IssuedRecord lastIssued = lastIssued(apiToken.getStatus(), value, verified, desired.subject());
     verified
@@ -85,12 +112,39 @@ final class TokenIssuance {
             desired,
             lastIssued,
             new ObservedToken(
-                actual.isPresent(), value.map(SignedToken::sha256Of).orElse(null), verified),
+                actual.isPresent(),
+                value.map(SignedToken::sha256Of).orElse(null),
+                verified,
+                value.flatMap(v -> ObservedToken.goneKid(v, ring))),
             now);
     if (actual.isEmpty() && stillConflicting(apiToken, context)) {
       return conflict(apiToken, status);
     }
-    SignedToken token = decision.requiresIssue() ? issuer.issue(desired) : inSecret.orElseThrow();
+    if (decision.reason() == IssueReason.SIGNING_KEY_GONE) {
+      Optional<Duration> turn = awaitReissueTurn(apiToken, decision, status, now);
+      if (turn.isPresent()) {
+        return new Outcome(Result.WAITING, turn.get());
+      }
+    }
+    SignedToken token;
+    if (decision.requiresIssue()) {
+      SigningKey key = issuer.signingKey();
+      if (!signingKeyGate.maySign(key.kid(), apiToken)) {
+        status.ready(
+            Conditions.FALSE,
+            Conditions.REASON_SIGNING_KEY_NOT_PUBLISHED,
+            "a new token is due ("
+                + decision.message()
+                + "), but signing key "
+                + key.kid()
+                + " is not yet in the trust ConfigMap of every target namespace; issuing resumes"
+                + " once it is");
+        return new Outcome(Result.WAITING, KEY_PUBLICATION_FALLBACK);
+      }
+      token = issuer.issue(desired, key);
+    } else {
+      token = inSecret.orElseThrow();
+    }
     recordBeforeRelease(apiToken, token);
     new SecretPlan(token).attachTo(context);
     try {
@@ -116,7 +170,43 @@ final class TokenIssuance {
     if (decision.requiresIssue()) {
       announce(apiToken, decision, token);
     }
-    return true;
+    return Outcome.of(Result.READY);
+  }
+
+  /**
+   * A token signed by a key that is gone: say so (condition and Warning Event) on first sight, then
+   * reissue when the shared budget grants this ApiToken its turn. Empty when it may reissue now.
+   */
+  private Optional<Duration> awaitReissueTurn(
+      ApiToken apiToken, IssueDecision decision, StatusAggregator status, Instant now) {
+    String message =
+        decision.message()
+            + "; a new token is issued shortly (at most "
+            + keyLossReissues.limit()
+            + " such reissues per "
+            + keyLossReissues.interval().toSeconds()
+            + "s)";
+    if (!readyReasonIs(apiToken, Conditions.REASON_SIGNING_KEY_GONE)) {
+      // First sight: the condition is written before the reissue, so every affected ApiToken
+      // shows it, not only those that wait.
+      events.record(apiToken, EventRecorder.WARNING, Conditions.REASON_SIGNING_KEY_GONE, message);
+      status.ready(Conditions.FALSE, Conditions.REASON_SIGNING_KEY_GONE, message);
+      return Optional.of(Duration.ZERO);
+    }
+    ReissueBudget.Admission admission =
+        keyLossReissues.admit(
+            apiToken.getMetadata().getNamespace() + "/" + apiToken.getMetadata().getName());
+    if (admission.granted()) {
+      return Optional.empty();
+    }
+    status.ready(Conditions.FALSE, Conditions.REASON_SIGNING_KEY_GONE, message);
+    return Optional.of(Duration.between(now, admission.retryAt()));
+  }
+
+  private static boolean readyReasonIs(ApiToken apiToken, String reason) {
+    return apiToken.getStatus() != null
+        && apiToken.getStatus().getConditions().stream()
+            .anyMatch(c -> Conditions.READY.equals(c.getType()) && reason.equals(c.getReason()));
   }
 
   /**
@@ -180,7 +270,7 @@ final class TokenIssuance {
             != null;
   }
 
-  private boolean conflict(ApiToken apiToken, StatusAggregator status) {
+  private Outcome conflict(ApiToken apiToken, StatusAggregator status) {
     String message =
         "a Secret named "
             + TokenSecretDependent.secretName(apiToken)
@@ -194,7 +284,7 @@ final class TokenIssuance {
       events.record(apiToken, EventRecorder.WARNING, REASON_SECRET_CONFLICT, message);
     }
     status.ready(Conditions.FALSE, REASON_SECRET_CONFLICT, message);
-    return false;
+    return Outcome.of(Result.CONFLICT);
   }
 
   /**

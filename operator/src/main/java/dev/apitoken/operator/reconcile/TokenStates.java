@@ -10,6 +10,10 @@ public final class TokenStates {
   public static final String READY = "ready";
   public static final String INVALID = "invalid";
   public static final String FAILED = "failed";
+
+  /** A token is due but waits for its signing key to be published or for its reissue turn. */
+  public static final String PENDING = "pending";
+
   public static final String REVOKED = "revoked";
 
   private final Map<String, String> byApiToken = new ConcurrentHashMap<>();

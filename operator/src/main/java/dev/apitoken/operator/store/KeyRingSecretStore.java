@@ -1,19 +1,30 @@
 package dev.apitoken.operator.store;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.apitoken.operator.config.OperatorConfig;
+import dev.apitoken.operator.denylist.TrustDocument;
 import dev.apitoken.operator.token.KeyRing;
 import dev.apitoken.operator.token.KeyRingCodec;
+import dev.apitoken.operator.token.KeyRingDrift;
 import dev.apitoken.operator.token.SigningKey;
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,9 +34,20 @@ import org.slf4j.LoggerFactory;
  * rotates the signing key when it is due, and drops retired keys once every token they signed has
  * expired. Writes use the Secret's resourceVersion, so two replicas never overwrite each other's
  * rotation. The private keys never leave that Secret.
+ *
+ * <p>The ring held in memory is the working copy. If the Secret is deleted, emptied or edited to
+ * drop a key that still verifies tokens while the operator runs, the leader writes the held ring
+ * back at once (same keys: no token becomes invalid) and raises a Warning; a standby only follows
+ * what the leader stores.
  */
-public final class KeyRingSecretStore {
+public final class KeyRingSecretStore implements AutoCloseable {
   public static final String KEY = "keyring.json";
+
+  /** Warning Event reason: the Secret was deleted or damaged and the held key ring written back. */
+  public static final String REASON_RESTORED = "KeyRingRestored";
+
+  /** Warning Event reason: no key ring at start while earlier keys were published: a new ring. */
+  public static final String REASON_RECREATED = "KeyRingRecreated";
 
   /**
    * The next signing key is published this long before it signs (at most half the rotation period),
@@ -33,15 +55,30 @@ public final class KeyRingSecretStore {
    */
   public static final Duration PUBLISH_AHEAD = Duration.ofHours(1);
 
+  private static final Logger LOG = LoggerFactory.getLogger(KeyRingSecretStore.class);
   private static final Logger AUDIT = LoggerFactory.getLogger("audit");
+
+  /** Raises a Warning about the key ring Secret (a Kubernetes Event in production). */
+  @FunctionalInterface
+  public interface Warnings {
+    void raise(Secret keyRingSecret, String reason, String message);
+  }
 
   private final KubernetesClient client;
   private final OperatorConfig config;
   private final Clock clock;
   private final SecureRandom random;
   private final Consumer<KeyRing> onChange;
+  private final Warnings warnings;
   private volatile KeyRing ring;
   private volatile String resourceVersion;
+  private volatile boolean writer;
+  private volatile Fence fence = Fence.OPEN;
+
+  /** A repair failed (e.g. the API server was unreachable): {@link #maintain()} tries again. */
+  private volatile boolean repairPending;
+
+  private SharedIndexInformer<Secret> informer;
 
   public KeyRingSecretStore(
       KubernetesClient client,
@@ -49,31 +86,53 @@ public final class KeyRingSecretStore {
       Clock clock,
       SecureRandom random,
       Consumer<KeyRing> onChange) {
+    this(client, config, clock, random, onChange, (secret, reason, message) -> {});
+  }
+
+  public KeyRingSecretStore(
+      KubernetesClient client,
+      OperatorConfig config,
+      Clock clock,
+      SecureRandom random,
+      Consumer<KeyRing> onChange,
+      Warnings warnings) {
     this.client = client;
     this.config = config;
     this.clock = clock;
     this.random = random;
     this.onChange = onChange;
+    this.warnings = warnings;
   }
 
   /**
-   * Loads the key ring, creating it when absent. Rotation and pruning ({@link #maintain()}) are
-   * left to the leader, so a standby never writes the ring.
+   * Loads the key ring, creating it when absent, and follows the Secret from then on. Rotation,
+   * pruning and repairs are left to the leader ({@link #startWriting()}), so a standby never writes
+   * the ring once loaded.
    */
-  public synchronized KeyRing start() {
+  public KeyRing start() {
+    KeyRing loaded = load();
+    if (informer == null) {
+      // Outside the lock: the informer's first event (the Secret just loaded) takes it.
+      informer = secret().inform(new FollowStored());
+    }
+    return loaded;
+  }
+
+  private synchronized KeyRing load() {
     for (int attempt = 1; ring == null; attempt++) {
-      Secret existing = secrets().withName(config.keyRingSecretName()).get();
+      Secret existing = secret().get();
       if (existing != null) {
         adopt(existing);
       } else {
         KeyRing created = KeyRing.create(clock.instant(), random);
         try {
-          adopt(secrets().resource(toSecret(created, null)).create());
+          Secret written = secrets().resource(toSecret(created, null)).create();
+          adopt(written);
           AUDIT.info(
-              "audit action=keyring_create secret={}/{} kid={}",
-              config.operatorNamespace(),
-              config.keyRingSecretName(),
+              "audit action=keyring_create secret={} kid={}",
+              secretPath(),
               created.activeKey().kid());
+          warnIfKeysWereLost(written, created);
         } catch (KubernetesClientException e) {
           if (!KubernetesWrites.isConflict(e) || attempt >= KubernetesWrites.MAX_ATTEMPTS) {
             throw e;
@@ -83,6 +142,23 @@ public final class KeyRingSecretStore {
     }
     onChange.accept(ring);
     return ring;
+  }
+
+  /**
+   * From now on this replica writes the ring: it repairs the Secret if it was lost or damaged while
+   * this replica stood by, and after any later deletion or edit.
+   */
+  public synchronized void startWriting() {
+    writer = true;
+    try {
+      follow(secret().get());
+    } catch (RuntimeException e) {
+      repairPending = true;
+      LOG.warn(
+          "event=keyring_check_failed secret={} error={} action=retrying_at_next_maintenance",
+          secretPath(),
+          describe(e));
+    }
   }
 
   public KeyRing current() {
@@ -101,6 +177,10 @@ public final class KeyRingSecretStore {
 
   /** Rotates when due and prunes retired keys; persists and publishes any change. */
   public synchronized void maintain() {
+    if (repairPending && writer) {
+      follow(secret().get());
+      repairPending = false;
+    }
     for (int attempt = 1; ; attempt++) {
       Instant now = clock.instant();
       KeyRing next =
@@ -110,23 +190,181 @@ public final class KeyRingSecretStore {
         return;
       }
       try {
-        adopt(secrets().resource(toSecret(next, resourceVersion)).update());
+        Secret written = write(next, resourceVersion);
+        ring = next;
+        resourceVersion = written.getMetadata().getResourceVersion();
         AUDIT.info(
-            "audit action=keyring_update secret={}/{} active_kid={} keys={}",
-            config.operatorNamespace(),
-            config.keyRingSecretName(),
+            "audit action=keyring_update secret={} active_kid={} keys={}",
+            secretPath(),
             next.activeKey().kid(),
             next.keys().size());
         onChange.accept(ring);
         return;
       } catch (KubernetesClientException e) {
-        if (!KubernetesWrites.isConflict(e) || attempt >= KubernetesWrites.MAX_ATTEMPTS) {
+        if (!KubernetesWrites.isStale(e) || attempt >= KubernetesWrites.MAX_ATTEMPTS) {
           throw e;
         }
-        // Another replica rotated first: take its ring and decide again.
-        adopt(secrets().withName(config.keyRingSecretName()).get());
+        // Another replica rotated first (take its ring), or the Secret was deleted (put ours back).
+        follow(secret().get());
       }
     }
+  }
+
+  /**
+   * Compares what the Secret holds with the ring in memory and acts: nothing, adopt a newer ring
+   * (another replica rotated), or, on the leader, write the held ring back.
+   */
+  private synchronized void follow(Secret stored) {
+    for (int attempt = 1; ; attempt++) {
+      if (stored != null
+          && Objects.equals(stored.getMetadata().getResourceVersion(), resourceVersion)) {
+        return;
+      }
+      Optional<KeyRing> storedRing = readable(stored);
+      Instant now = clock.instant();
+      switch (KeyRingDrift.of(ring, storedRing, now, config.maxTtl())) {
+        case SAME -> {
+          resourceVersion = stored.getMetadata().getResourceVersion();
+          return;
+        }
+        case ADOPT -> {
+          ring = storedRing.get();
+          resourceVersion = stored.getMetadata().getResourceVersion();
+          LOG.info(
+              "event=keyring_adopted secret={} active_kid={} keys={}",
+              secretPath(),
+              ring.activeKey().kid(),
+              ring.keys().size());
+          onChange.accept(ring);
+          return;
+        }
+        case RESTORE -> {
+          if (!writer) {
+            LOG.warn(
+                "event=keyring_damaged secret={} action=waiting_for_leader_to_restore",
+                secretPath());
+            return;
+          }
+        }
+      }
+      String damage =
+          stored == null
+              ? "was deleted"
+              : storedRing.isEmpty()
+                  ? "holds no readable key ring"
+                  : "lacks keys "
+                      + KeyRingDrift.missing(ring, storedRing, now, config.maxTtl())
+                      + " that still verify tokens";
+      try {
+        Secret written =
+            write(ring, stored == null ? null : stored.getMetadata().getResourceVersion());
+        resourceVersion = written.getMetadata().getResourceVersion();
+        String message =
+            "Secret "
+                + secretPath()
+                + " "
+                + damage
+                + ": restored the "
+                + ring.keys().size()
+                + " signing keys the operator holds (active key "
+                + ring.activeKey().kid()
+                + "); every token issued so far still verifies";
+        LOG.warn(
+            "event=keyring_restored secret={} damage=\"{}\" active_kid={} keys={}",
+            secretPath(),
+            damage,
+            ring.activeKey().kid(),
+            ring.keys().size());
+        AUDIT.info(
+            "audit action=keyring_restore secret={} active_kid={} keys={}",
+            secretPath(),
+            ring.activeKey().kid(),
+            ring.keys().size());
+        warnings.raise(written, REASON_RESTORED, message);
+        return;
+      } catch (KubernetesClientException e) {
+        if (!KubernetesWrites.isStale(e) || attempt >= KubernetesWrites.MAX_ATTEMPTS) {
+          throw e;
+        }
+        stored = secret().get();
+      }
+    }
+  }
+
+  /**
+   * A new ring is made only when there is none. If the trust ConfigMap still lists keys, they were
+   * lost (the Secret was deleted while the operator was down): every token they signed is now
+   * unverifiable and gets reissued, which an operator should hear about.
+   */
+  private void warnIfKeysWereLost(Secret written, KeyRing created) {
+    Set<String> lost = publishedKids();
+    lost.removeAll(created.keys().stream().map(SigningKey::kid).toList());
+    if (lost.isEmpty()) {
+      return;
+    }
+    String message =
+        "no key ring Secret "
+            + secretPath()
+            + " found while keys "
+            + lost
+            + " are still published: created a new key ring (key "
+            + created.activeKey().kid()
+            + "); tokens signed by the lost keys no longer verify and are reissued once the new key"
+            + " is published";
+    LOG.warn(
+        "event=keyring_lost secret={} lost_kids={} new_kid={}",
+        secretPath(),
+        lost,
+        created.activeKey().kid());
+    warnings.raise(written, REASON_RECREATED, message);
+  }
+
+  /** The kids in the trust ConfigMap of the operator's namespace; empty if none is readable. */
+  private Set<String> publishedKids() {
+    Set<String> kids = new TreeSet<>();
+    try {
+      ConfigMap trust =
+          client
+              .configMaps()
+              .inNamespace(config.operatorNamespace())
+              .withName(config.trustConfigMapName())
+              .get();
+      String jwks =
+          trust == null || trust.getData() == null
+              ? null
+              : trust.getData().get(TrustDocument.JWKS_KEY);
+      if (jwks != null) {
+        for (JsonNode key : Serialization.jsonMapper().readTree(jwks).path("keys")) {
+          if (key.path("kid").isTextual()) {
+            kids.add(key.path("kid").textValue());
+          }
+        }
+      }
+    } catch (Exception unreadable) {
+      LOG.debug("event=published_keys_unreadable error={}", unreadable.toString());
+    }
+    return kids;
+  }
+
+  /** Never the exception message: a response body could echo the Secret. */
+  private static String describe(RuntimeException e) {
+    return e instanceof KubernetesClientException k
+        ? "HTTP " + k.getCode()
+        : e.getClass().getSimpleName();
+  }
+
+  /** Asked before every rotation, pruning or repair write: a replica that lost the Lease stops. */
+  public void fence(Fence fence) {
+    this.fence = fence;
+  }
+
+  private Secret write(KeyRing keyRing, String version) {
+    if (!fence.mayWrite()) {
+      throw new IllegalStateException("not the leader: the key ring is left to the leader");
+    }
+    return version == null
+        ? secrets().resource(toSecret(keyRing, null)).create()
+        : secrets().resource(toSecret(keyRing, version)).update();
   }
 
   private void adopt(Secret secret) {
@@ -134,17 +372,30 @@ public final class KeyRingSecretStore {
     if (encoded == null) {
       throw new IllegalStateException(
           "Secret "
-              + config.operatorNamespace()
-              + "/"
-              + config.keyRingSecretName()
+              + secretPath()
               + " has no '"
               + KEY
               + "' entry: delete it to let the operator create a new key ring");
     }
-    ring =
-        KeyRingCodec.fromJson(
-            new String(Base64.getDecoder().decode(encoded), StandardCharsets.UTF_8));
+    ring = decode(encoded);
     resourceVersion = secret.getMetadata().getResourceVersion();
+  }
+
+  private static Optional<KeyRing> readable(Secret secret) {
+    String encoded = secret == null || secret.getData() == null ? null : secret.getData().get(KEY);
+    if (encoded == null) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(decode(encoded));
+    } catch (RuntimeException unreadable) {
+      return Optional.empty();
+    }
+  }
+
+  private static KeyRing decode(String encoded) {
+    return KeyRingCodec.fromJson(
+        new String(Base64.getDecoder().decode(encoded), StandardCharsets.UTF_8));
   }
 
   private Secret toSecret(KeyRing keyRing, String resourceVersion) {
@@ -161,11 +412,56 @@ public final class KeyRingSecretStore {
         .build();
   }
 
+  private String secretPath() {
+    return config.operatorNamespace() + "/" + config.keyRingSecretName();
+  }
+
+  private io.fabric8.kubernetes.client.dsl.Resource<Secret> secret() {
+    return secrets().withName(config.keyRingSecretName());
+  }
+
   private io.fabric8.kubernetes.client.dsl.NonNamespaceOperation<
           Secret,
           io.fabric8.kubernetes.api.model.SecretList,
           io.fabric8.kubernetes.client.dsl.Resource<Secret>>
       secrets() {
     return client.secrets().inNamespace(config.operatorNamespace());
+  }
+
+  /** Acts on every change the informer sees; failures are retried by the next maintenance. */
+  private final class FollowStored implements ResourceEventHandler<Secret> {
+    @Override
+    public void onAdd(Secret secret) {
+      safely(secret);
+    }
+
+    @Override
+    public void onUpdate(Secret before, Secret after) {
+      safely(after);
+    }
+
+    @Override
+    public void onDelete(Secret secret, boolean finalStateUnknown) {
+      safely(null);
+    }
+
+    private void safely(Secret secret) {
+      try {
+        follow(secret);
+      } catch (RuntimeException e) {
+        repairPending = true;
+        LOG.warn(
+            "event=keyring_restore_failed secret={} error={} action=retrying_at_next_maintenance",
+            secretPath(),
+            describe(e));
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    if (informer != null) {
+      informer.close();
+    }
   }
 }

@@ -11,7 +11,13 @@ public enum IssueReason {
   SECRET_MISSING("SecretMissing"),
   /** The Secret holds a token other than the one last issued (edited or replaced). */
   TOKEN_TAMPERED("TokenTampered"),
-  /** The Secret's token does not verify with the key ring, e.g. its signing key was pruned. */
+  /**
+   * The Secret's token names a signing key that is no longer in the key ring (for example the key
+   * ring Secret was lost): verifiers reject it. These reissues are rate-limited, since one lost key
+   * ring affects every ApiToken at once.
+   */
+  SIGNING_KEY_GONE("SigningKeyGone"),
+  /** The Secret's token does not verify with the key its header names (or names none). */
   UNKNOWN_SIGNING_KEY("UnknownSigningKey"),
   /** Issuer, subject, audiences or scopes in the spec differ from the token's. */
   CLAIMS_CHANGED("ClaimsChanged"),

@@ -10,12 +10,23 @@ import java.util.Optional;
  *     there is none
  * @param verifiedClaims {@link TokenReader#verify} of the Secret's token; empty when absent or not
  *     verifiable
+ * @param goneKid the {@code kid} the token's header names when that key is not in the ring (the
+ *     header is not authenticated: this only tells why the token does not verify)
  */
 public record ObservedToken(
-    boolean secretExists, String tokenValueHash, Optional<TokenClaims> verifiedClaims) {
+    boolean secretExists,
+    String tokenValueHash,
+    Optional<TokenClaims> verifiedClaims,
+    Optional<String> goneKid) {
 
   public ObservedToken {
     verifiedClaims = verifiedClaims == null ? Optional.empty() : verifiedClaims;
+    goneKid = goneKid == null ? Optional.empty() : goneKid;
+  }
+
+  public ObservedToken(
+      boolean secretExists, String tokenValueHash, Optional<TokenClaims> verifiedClaims) {
+    this(secretExists, tokenValueHash, verifiedClaims, Optional.empty());
   }
 
   /**
@@ -26,7 +37,15 @@ public record ObservedToken(
       return new ObservedToken(true, null, Optional.empty());
     }
     return new ObservedToken(
-        true, SignedToken.sha256Of(tokenValue), TokenReader.verify(tokenValue, ring));
+        true,
+        SignedToken.sha256Of(tokenValue),
+        TokenReader.verify(tokenValue, ring),
+        goneKid(tokenValue, ring));
+  }
+
+  /** The kid {@code tokenValue}'s header names, when the ring has no key by that id. */
+  public static Optional<String> goneKid(String tokenValue, KeyRing ring) {
+    return TokenReader.headerKid(tokenValue).filter(kid -> ring.byKid(kid).isEmpty());
   }
 
   /** No Secret at all. */

@@ -40,11 +40,19 @@ public final class ReissuePolicy {
               + lastIssued.jti()
               + ")");
     }
+    if (observed.verifiedClaims().isEmpty() && observed.goneKid().isPresent()) {
+      return new IssueDecision(
+          IssueReason.SIGNING_KEY_GONE,
+          "the token in the Secret (jti "
+              + lastIssued.jti()
+              + ") was signed by key "
+              + observed.goneKid().get()
+              + ", which is no longer in the signing key ring: verifiers reject it");
+    }
     if (observed.verifiedClaims().isEmpty()) {
       return new IssueDecision(
           IssueReason.UNKNOWN_SIGNING_KEY,
-          "the token in the Secret does not verify with any key in the signing key ring;"
-              + " its key may have been pruned");
+          "the token in the Secret does not verify with any key in the signing key ring");
     }
     TokenClaims claims = observed.verifiedClaims().get();
     Optional<String> changedClaims = describeChangedClaims(desired, claims);

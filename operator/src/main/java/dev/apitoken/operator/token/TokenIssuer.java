@@ -38,8 +38,17 @@ public final class TokenIssuer {
    * fresh {@code jti} and a revocation index never used before.
    */
   public SignedToken issue(DesiredToken desired) {
+    return issue(desired, signingKey());
+  }
+
+  /** The key that signs now; a caller can check it is published before calling {@link #issue}. */
+  public SigningKey signingKey() {
+    return activeKey.get();
+  }
+
+  /** Like {@link #issue(DesiredToken)}, with a key from {@link #signingKey()}. */
+  public SignedToken issue(DesiredToken desired, SigningKey key) {
     Instant issuedAt = clock.instant().truncatedTo(ChronoUnit.SECONDS);
-    SigningKey key = activeKey.get();
     TokenClaims claims =
         new TokenClaims(
             desired.issuer(),

@@ -32,6 +32,22 @@ public final class TokenReader {
   }
 
   /**
+   * The {@code kid} the token's header names, without checking anything else; empty if there is
+   * none or the token is malformed. Only for telling why a token does not verify.
+   */
+  public static Optional<String> headerKid(String token) {
+    try {
+      return split(token)
+          .flatMap(parts -> Json.read(Base64Url.decode(parts.header())))
+          .map(header -> header.get("kid"))
+          .filter(JsonNode::isTextual)
+          .map(JsonNode::textValue);
+    } catch (RuntimeException malformed) {
+      return Optional.empty();
+    }
+  }
+
+  /**
    * The token's claims if its header says {@code "alg":"EdDSA"} with a {@code kid} that is in the
    * ring and the Ed25519 signature verifies with that key; empty otherwise.
    */

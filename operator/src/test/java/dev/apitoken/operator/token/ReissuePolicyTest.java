@@ -38,6 +38,19 @@ class ReissuePolicyTest {
   private static final SignedToken ISSUED = ISSUER.issue(DESIRED);
   private static final SignedToken OTHER_TOKEN = ISSUER.issue(DESIRED);
   private static final IssuedRecord LAST_ISSUED = IssuedRecord.of(ISSUED);
+
+  /**
+   * ISSUED with its claims re-signed by a key of another ring: names RING's kid, fails to verify.
+   */
+  private static final SignedToken FORGED =
+      new SignedToken(
+          ISSUED.value().substring(0, ISSUED.value().lastIndexOf('.') + 1)
+              + TokenSigner.sign(ISSUED.claims(), OTHER_RING.activeKey())
+                  .value()
+                  .substring(ISSUED.value().lastIndexOf('.') + 1),
+          ISSUED.claims(),
+          RING.activeKey().kid());
+
   private static final ObservedToken IN_SECRET = ObservedToken.of(ISSUED.value(), RING);
 
   /** One row of the table: the inputs and what the policy must decide. */
@@ -109,8 +122,18 @@ class ReissuePolicyTest {
         Row.row("Secret holds garbage")
             .observed(ObservedToken.of("garbage", RING))
             .expect(IssueReason.TOKEN_TAMPERED, "other than the one last issued"),
-        Row.row("signing key pruned")
+        Row.row("signing key no longer in the ring")
             .observed(ObservedToken.of(ISSUED.value(), OTHER_RING))
+            .expect(
+                IssueReason.SIGNING_KEY_GONE,
+                "the token in the Secret (jti "
+                    + ISSUED.claims().jti()
+                    + ") was signed by key "
+                    + RING.activeKey().kid()
+                    + ", which is no longer in the signing key ring: verifiers reject it"),
+        Row.row("signature does not verify with the key it names")
+            .lastIssued(IssuedRecord.of(FORGED))
+            .observed(ObservedToken.of(FORGED.value(), RING))
             .expect(
                 IssueReason.UNKNOWN_SIGNING_KEY,
                 "does not verify with any key in the signing key ring"),
@@ -177,8 +200,14 @@ class ReissuePolicyTest {
         Row.row("tampering beats an unknown key")
             .observed(ObservedToken.of(OTHER_TOKEN.value(), OTHER_RING))
             .expect(IssueReason.TOKEN_TAMPERED, ""),
-        Row.row("unknown key beats changed claims")
+        Row.row("a gone key beats changed claims and expiry")
             .observed(ObservedToken.of(ISSUED.value(), OTHER_RING))
+            .desired(desired(List.of("write"), TTL))
+            .at(EXPIRY.plusSeconds(1))
+            .expect(IssueReason.SIGNING_KEY_GONE, ""),
+        Row.row("an unverifiable signature beats changed claims")
+            .lastIssued(IssuedRecord.of(FORGED))
+            .observed(ObservedToken.of(FORGED.value(), RING))
             .desired(desired(List.of("write"), TTL))
             .expect(IssueReason.UNKNOWN_SIGNING_KEY, ""),
         Row.row("changed claims beat a changed ttl and expiry")
@@ -254,6 +283,7 @@ class ReissuePolicyTest {
             "FirstIssue",
             "SecretMissing",
             "TokenTampered",
+            "SigningKeyGone",
             "UnknownSigningKey",
             "ClaimsChanged",
             "TtlChanged",
