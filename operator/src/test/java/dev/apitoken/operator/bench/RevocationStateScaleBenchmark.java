@@ -3,6 +3,7 @@ package dev.apitoken.operator.bench;
 import static org.awaitility.Awaitility.await;
 
 import dev.apitoken.operator.api.ApiToken;
+import dev.apitoken.operator.config.ConfigLoader;
 import dev.apitoken.operator.config.OperatorConfig;
 import dev.apitoken.operator.denylist.IndexSpace;
 import dev.apitoken.operator.denylist.IssueRecord;
@@ -89,6 +90,15 @@ public final class RevocationStateScaleBenchmark {
         state.records.size(),
         TrustDocument.shards(TrustDocument.coverage(issued)));
     printFullRecordShard(now);
+    if (Boolean.getBoolean("bench.sizesOnly")) {
+      OperatorConfig config =
+          ConfigLoader.load(
+              new String[] {"--operator-namespace=" + BenchCluster.OPERATOR_NAMESPACE}, Map.of());
+      List<String> all = new ArrayList<>(namespaces);
+      all.add(BenchCluster.OPERATOR_NAMESPACE);
+      printSizes(config, configMaps(config, state, all));
+      return;
+    }
 
     try (BenchCluster cluster = new BenchCluster("revocation-state-scale")) {
       List<String> all = new ArrayList<>(namespaces);
@@ -124,7 +134,8 @@ public final class RevocationStateScaleBenchmark {
           RequestCounter.total(cluster.requests().snapshot()));
 
       measureLatency(cluster, namespaces, targets, count);
-      printSizes(cluster, state);
+      printSizes(
+          cluster.config(), cluster.client().configMaps().inAnyNamespace().list().getItems());
       System.out.printf(
           "  heap used after GC: %.1f MiB (operator + mock API holding all of the above +"
               + " benchmark)%n",
@@ -224,7 +235,26 @@ public final class RevocationStateScaleBenchmark {
 
   /** Stores the state as ConfigMaps, from 8 client threads; returns how many. */
   private static int preload(BenchCluster cluster, State state, List<String> namespaces) {
-    OperatorConfig config = cluster.config();
+    List<ConfigMap> maps = configMaps(cluster.config(), state, namespaces);
+    ExecutorService pool = Executors.newFixedThreadPool(8, BenchCluster.named("bench-preload"));
+    try {
+      CompletableFuture.allOf(
+              maps.stream()
+                  .map(
+                      m ->
+                          CompletableFuture.runAsync(
+                              () -> cluster.client().resource(m).create(), pool))
+                  .toArray(CompletableFuture[]::new))
+          .join();
+    } finally {
+      pool.shutdown();
+    }
+    return maps.size();
+  }
+
+  /** The state as the ConfigMaps an operator that had been running would have left. */
+  private static List<ConfigMap> configMaps(
+      OperatorConfig config, State state, List<String> namespaces) {
     String ns = BenchCluster.OPERATOR_NAMESPACE;
     List<ConfigMap> maps = new ArrayList<>();
     state
@@ -265,20 +295,7 @@ public final class RevocationStateScaleBenchmark {
         maps.add(copy);
       }
     }
-    ExecutorService pool = Executors.newFixedThreadPool(8, BenchCluster.named("bench-preload"));
-    try {
-      CompletableFuture.allOf(
-              maps.stream()
-                  .map(
-                      m ->
-                          CompletableFuture.runAsync(
-                              () -> cluster.client().resource(m).create(), pool))
-                  .toArray(CompletableFuture[]::new))
-          .join();
-    } finally {
-      pool.shutdown();
-    }
-    return maps.size();
+    return maps;
   }
 
   private static ConfigMap map(
@@ -362,10 +379,9 @@ public final class RevocationStateScaleBenchmark {
   }
 
   /** The stored objects of every kind, read back from the API: count and largest. */
-  private static void printSizes(BenchCluster cluster, State state) {
-    OperatorConfig config = cluster.config();
+  private static void printSizes(OperatorConfig config, List<ConfigMap> stored) {
     Map<String, List<ConfigMap>> byKind = new TreeMap<>();
-    for (ConfigMap map : cluster.client().configMaps().inAnyNamespace().list().getItems()) {
+    for (ConfigMap map : stored) {
       String component =
           map.getMetadata().getLabels() == null
               ? null
