@@ -50,22 +50,19 @@ final class BenchCluster implements AutoCloseable {
       java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
 
   private final EmbeddedKubernetes kubernetes;
-  private final KubernetesClient operatorClient;
+  private KubernetesClient operatorClient;
   private final KubernetesClient driverClient;
   private final RequestCounter requests = new RequestCounter();
   private final OperatorConfig config;
   private final PrintStream log;
   private ApiTokenOperator operator;
+  private OperatorMetrics metrics;
 
   BenchCluster(String benchmark) {
     log = quietLogs(benchmark);
     MOCK_SERVER_LOG.setLevel(java.util.logging.Level.WARNING);
     kubernetes = new EmbeddedKubernetes();
-    operatorClient =
-        new KubernetesClientBuilder()
-            .withConfig(kubernetes.client().getConfiguration())
-            .withHttpClientBuilderConsumer(b -> b.addOrReplaceInterceptor("bench-count", requests))
-            .build();
+    operatorClient = newOperatorClient();
     driverClient =
         new KubernetesClientBuilder()
             .withConfig(kubernetes.client().getConfiguration())
@@ -76,6 +73,14 @@ final class BenchCluster implements AutoCloseable {
         ConfigLoader.load(
             new String[] {"--operator-namespace=" + OPERATOR_NAMESPACE, "--leader-election=false"},
             Map.of());
+  }
+
+  /** The operator's own client, counted; a new one for each start, as a restarted process has. */
+  private KubernetesClient newOperatorClient() {
+    return new KubernetesClientBuilder()
+        .withConfig(kubernetes.client().getConfiguration())
+        .withHttpClientBuilderConsumer(b -> b.addOrReplaceInterceptor("bench-count", requests))
+        .build();
   }
 
   /**
@@ -148,7 +153,16 @@ final class BenchCluster implements AutoCloseable {
     }
   }
 
+  /** The running (or last) operator's metrics. */
+  OperatorMetrics metrics() {
+    return metrics;
+  }
+
   void startOperator() {
+    if (operatorClient == null) {
+      operatorClient = newOperatorClient();
+    }
+    metrics = new OperatorMetrics(new SimpleMeterRegistry(), Clock.systemUTC());
     operator =
         new ApiTokenOperator(
             operatorClient,
@@ -156,7 +170,7 @@ final class BenchCluster implements AutoCloseable {
             ApiTokenOperator.Tuning.production(),
             Clock.systemUTC(),
             new SecureRandom(),
-            new OperatorMetrics(new SimpleMeterRegistry(), Clock.systemUTC()));
+            metrics);
     operator.start();
   }
 
@@ -164,6 +178,7 @@ final class BenchCluster implements AutoCloseable {
     if (operator != null) {
       operator.close();
       operatorClient.close();
+      operatorClient = null;
       operator = null;
     }
   }
@@ -213,7 +228,9 @@ final class BenchCluster implements AutoCloseable {
   @Override
   public void close() {
     stopOperator();
-    operatorClient.close();
+    if (operatorClient != null) {
+      operatorClient.close();
+    }
     driverClient.close();
     kubernetes.close();
     log.flush();

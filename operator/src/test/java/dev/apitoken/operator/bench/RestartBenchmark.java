@@ -1,0 +1,145 @@
+package dev.apitoken.operator.bench;
+
+import static org.awaitility.Awaitility.await;
+
+import dev.apitoken.operator.api.ApiToken;
+import dev.apitoken.operator.api.IssuedToken;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * An operator restart with {@code bench.tokens} (10,000) ApiTokens, spread over {@code
+ * bench.namespaces} (10) namespaces: all are issued first, then the operator is stopped and a new
+ * one (new client, new caches, new metrics) started against the same API. Measures, from the new
+ * start: the time until every ApiToken has been reconciled (JOSDK's count of successful
+ * reconciliations reaches the number of ApiTokens, and every one is Ready with its
+ * observedGeneration current), and until the operator stops sending requests; reissues (the new
+ * operator's {@code apitoken.tokens.issued} counter, and every ApiToken's issued tokens compared
+ * before and after, must be 0); the operator's API requests; heap after GC.
+ */
+public final class RestartBenchmark {
+  private RestartBenchmark() {}
+
+  public static void main(String[] args) throws Exception {
+    int count = Integer.getInteger("bench.tokens", 10_000);
+    int namespaceCount = Integer.getInteger("bench.namespaces", 10);
+    List<String> namespaces = BenchCluster.namespaces("apps", namespaceCount);
+
+    try (BenchCluster cluster = new BenchCluster("restart")) {
+      List<String> all = new java.util.ArrayList<>(namespaces);
+      all.add(BenchCluster.OPERATOR_NAMESPACE);
+      cluster.createNamespaces(all);
+      cluster.startOperator();
+      Map<String, List<Long>> issuedBefore;
+      long issueStart = System.nanoTime();
+      try (Tracker<ApiToken> tokens =
+          new Tracker<>(cluster.client().resources(ApiToken.class).inAnyNamespace())) {
+        tokens.expectCount(count, IssuanceBenchmark::ready);
+        cluster.createAll(BenchCluster.tokens(count, namespaces), 8);
+        tokens.await(Duration.ofMinutes(30));
+      }
+      double issueSeconds = (System.nanoTime() - issueStart) / 1e9;
+      Quiet.until(cluster.requests());
+      issuedBefore = issuedIndices(cluster);
+      cluster.stopOperator();
+
+      Map<String, Long> before = cluster.requests().snapshot();
+      long start = System.nanoTime();
+      cluster.startOperator();
+      long started = System.nanoTime();
+      MeterRegistry registry = cluster.metrics().registry();
+      await()
+          .pollInterval(Duration.ofMillis(20))
+          .atMost(Duration.ofMinutes(30))
+          .until(() -> reconciled(registry) >= count);
+      long allReconciled = System.nanoTime();
+      Quiet.until(cluster.requests());
+      // Quiet waits 1.5 s without a request; that wait is not the operator's.
+      long quiet = System.nanoTime() - 1_500_000_000L;
+      Map<String, Long> used = RequestCounter.difference(cluster.requests().snapshot(), before);
+
+      Map<String, List<Long>> issuedAfter = issuedIndices(cluster);
+      long notReady =
+          cluster.client().resources(ApiToken.class).inAnyNamespace().list().getItems().stream()
+              .filter(t -> !IssuanceBenchmark.ready(t) || !generationCurrent(t))
+              .count();
+      long changed =
+          issuedBefore.keySet().stream()
+              .filter(k -> !Objects.equals(issuedBefore.get(k), issuedAfter.get(k)))
+              .count();
+      double reissued = sum(registry, "apitoken.tokens.issued");
+
+      System.out.printf(
+          "RestartBenchmark: %,d ApiTokens in %d namespaces, %d CPUs%n",
+          count, namespaceCount, Runtime.getRuntime().availableProcessors());
+      System.out.printf(
+          "  issued before the restart in %.1f s (%.0f tokens/s)%n",
+          issueSeconds, count / issueSeconds);
+      System.out.printf(
+          "  restart: start() returned               %8.0f ms%n", (started - start) / 1e6);
+      System.out.printf(
+          "  restart: start -> %,d reconciliations done %8.0f ms%n",
+          count, (allReconciled - start) / 1e6);
+      System.out.printf(
+          "  restart: start -> operator quiet (last request) %8.0f ms%n", (quiet - start) / 1e6);
+      System.out.printf(
+          "  after restart: %d ApiTokens not Ready or with observedGeneration behind%n", notReady);
+      System.out.printf(
+          "  reissues during the restart: %.0f (tokens-issued metric); %d ApiTokens whose issued"
+              + " tokens changed%n",
+          reissued, changed);
+      System.out.printf("  reconciliations counted by JOSDK: %.0f%n", reconciled(registry));
+      long total = RequestCounter.total(used);
+      System.out.printf(
+          "  operator API requests during the restart: %d (%.3f per ApiToken)%n",
+          total, (double) total / count);
+      used.forEach(
+          (key, n) ->
+              System.out.printf("    %-34s %7d  %6.3f/token%n", key, n, (double) n / count));
+      double heapAll = BenchCluster.heapUsedMiB();
+      cluster.stopOperator();
+      double heapWithout = BenchCluster.heapUsedMiB();
+      System.out.printf(
+          "  heap used after GC: %.1f MiB (operator + mock API holding %,d ApiTokens and Secrets"
+              + " + benchmark); %.1f MiB freed by stopping the operator (its own share)%n",
+          heapAll, count, heapAll - heapWithout);
+    }
+    System.exit(0);
+  }
+
+  private static boolean generationCurrent(ApiToken token) {
+    return token.getStatus() != null
+        && Objects.equals(
+            token.getStatus().getObservedGeneration(), token.getMetadata().getGeneration());
+  }
+
+  /** Indices of every token each ApiToken's status lists, by namespace/name. */
+  private static Map<String, List<Long>> issuedIndices(BenchCluster cluster) {
+    Map<String, List<Long>> issued = new HashMap<>();
+    for (ApiToken t :
+        cluster.client().resources(ApiToken.class).inAnyNamespace().list().getItems()) {
+      issued.put(
+          t.getMetadata().getNamespace() + "/" + t.getMetadata().getName(),
+          t.getStatus().getTokens().stream().map(IssuedToken::getIndex).sorted().toList());
+    }
+    return issued;
+  }
+
+  /** Successful reconciliations JOSDK's Micrometer metrics have counted. */
+  private static double reconciled(MeterRegistry registry) {
+    return registry.getMeters().stream()
+        .filter(m -> m.getId().getName().endsWith("reconciliations.success"))
+        .filter(m -> m instanceof Counter)
+        .mapToDouble(m -> ((Counter) m).count())
+        .sum();
+  }
+
+  private static double sum(MeterRegistry registry, String name) {
+    return registry.find(name).counters().stream().mapToDouble(Counter::count).sum();
+  }
+}
