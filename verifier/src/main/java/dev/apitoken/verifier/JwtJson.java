@@ -73,7 +73,9 @@ final class JwtJson {
               throw new MalformedException("typ is not JWT");
             }
           }
-          default -> throw new MalformedException("unexpected header member " + name);
+          default ->
+              throw new MalformedException(
+                  "unexpected header member " + UntrustedText.escape(name));
         }
       }
       requireEnd(parser);
@@ -143,7 +145,9 @@ final class JwtJson {
       switch (name) {
         case "idx" -> index = nonNegativeLong(parser, member, "idx");
         case "uri" -> uri = nonEmptyString(parser, member, "uri");
-        default -> throw new MalformedException("unexpected status_list member " + name);
+        default ->
+            throw new MalformedException(
+                "unexpected status_list member " + UntrustedText.escape(name));
       }
     }
     if (index < 0 || uri == null) {

@@ -92,7 +92,9 @@ public final class TokenVerifier implements AutoCloseable {
     try {
       verdict = check(token);
     } catch (Exception | StackOverflowError e) {
-      LOG.log(Level.DEBUG, "token verification failed unexpectedly", e);
+      // Not the throwable itself: its message may quote the token, and a stack trace prints it raw.
+      LOG.log(
+          Level.DEBUG, "token verification failed unexpectedly: {0}", UntrustedText.describe(e));
       verdict = new Verdict.Rejected(Rejection.MALFORMED, null, null, null);
     }
     notifyListener(verdict);
@@ -166,7 +168,8 @@ public final class TokenVerifier implements AutoCloseable {
     TrustState state = trust;
     TrustedKey key = state.key(header.kid());
     if (key == null) {
-      return rejected(Rejection.UNKNOWN_KEY, header.kid(), null);
+      // Nobody vouches for this kid, and listeners log it: an attacker must not write the log.
+      return rejected(Rejection.UNKNOWN_KEY, UntrustedText.escape(header.kid()), null);
     }
     // The key decides the algorithm; the header only has to agree with it.
     if (!key.alg().equals(header.alg()) || !key.verify(signature, bytes, secondDot)) {
@@ -251,7 +254,10 @@ public final class TokenVerifier implements AutoCloseable {
       if (t instanceof VirtualMachineError fatal) {
         throw fatal;
       }
-      LOG.log(Level.WARNING, "verdict listener failed; the verdict stands", t);
+      LOG.log(
+          Level.WARNING,
+          "verdict listener failed; the verdict stands: {0}",
+          UntrustedText.describe(t));
     }
   }
 
@@ -264,7 +270,12 @@ public final class TokenVerifier implements AutoCloseable {
     try {
       contents = directory.read();
     } catch (IOException e) {
-      throw new TrustLoadException("cannot read trust directory " + path + ": " + e, e);
+      throw new TrustLoadException(
+          "cannot read trust directory "
+              + path
+              + ": "
+              + UntrustedText.escape(e.toString(), UntrustedText.MESSAGE_MAX_LENGTH),
+          e);
     }
     if (contents.jwksJson() == null) {
       throw new TrustLoadException(
@@ -303,7 +314,10 @@ public final class TokenVerifier implements AutoCloseable {
       LOG.log(Level.INFO, "reloaded trust from {0}: {1}", path, next.describe());
     } catch (IOException | RuntimeException e) {
       failedReloads.incrementAndGet();
-      String message = e instanceof TrustLoadException ? e.getMessage() : e.toString();
+      String message =
+          UntrustedText.escape(
+              e instanceof TrustLoadException ? e.getMessage() : e.toString(),
+              UntrustedText.MESSAGE_MAX_LENGTH);
       status = ReloadStatus.failed(clock.instant(), message);
       LOG.log(
           Level.WARNING, "keeping the previous trust; reloading {0} failed: {1}", path, message);

@@ -2,6 +2,7 @@ package dev.apitoken.verifier.cli;
 
 import dev.apitoken.verifier.TokenVerifier;
 import dev.apitoken.verifier.TrustLoadException;
+import dev.apitoken.verifier.UntrustedText;
 import dev.apitoken.verifier.Verdict;
 import dev.apitoken.verifier.VerifiedClaims;
 import java.io.IOException;
@@ -62,7 +63,8 @@ public final class VerifyCommand {
     try {
       options = parseArguments(args);
     } catch (IllegalArgumentException e) {
-      err.println("error: " + e.getMessage());
+      err.println(
+          "error: " + UntrustedText.escape(e.getMessage(), UntrustedText.MESSAGE_MAX_LENGTH));
       err.print(USAGE_TEXT);
       return USAGE;
     }
@@ -84,7 +86,9 @@ public final class VerifyCommand {
       try {
         builder.leeway(parseDuration(options.get("--leeway")));
       } catch (IllegalArgumentException e) {
-        err.println("error: --leeway: " + e.getMessage());
+        err.println(
+            "error: --leeway: "
+                + UntrustedText.escape(e.getMessage(), UntrustedText.MESSAGE_MAX_LENGTH));
         return USAGE;
       }
     }
@@ -93,7 +97,9 @@ public final class VerifyCommand {
     try {
       token = readToken(in);
     } catch (IOException e) {
-      err.println("error: cannot read the token from standard input: " + e.getMessage());
+      err.println(
+          "error: cannot read the token from standard input: "
+              + UntrustedText.escape(e.getMessage(), UntrustedText.MESSAGE_MAX_LENGTH));
       return USAGE;
     }
     if (token.isEmpty()) {
@@ -105,7 +111,8 @@ public final class VerifyCommand {
     try (TokenVerifier verifier = builder.build()) {
       verdict = verifier.verify(token);
     } catch (TrustLoadException e) {
-      err.println("error: " + e.getMessage());
+      err.println(
+          "error: " + UntrustedText.escape(e.getMessage(), UntrustedText.MESSAGE_MAX_LENGTH));
       return USAGE;
     }
     print(verdict, out);
@@ -204,7 +211,10 @@ public final class VerifyCommand {
     lines.forEach(
         (name, value) -> {
           if (value != null) {
-            out.printf("%-11s %s%n", name, value);
+            // Claims are signed but still free text; a kid of a rejected token is anyone's.
+            out.printf(
+                "%-11s %s%n",
+                name, UntrustedText.escape(value.toString(), UntrustedText.MESSAGE_MAX_LENGTH));
           }
         });
   }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
+import dev.apitoken.verifier.UntrustedText;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
@@ -94,7 +95,9 @@ public record StatusListDocument(int bits, String lst, String uri) {
           }
           case "lst" -> lst = stringMember(parser, value, "lst");
           case "uri" -> uri = stringMember(parser, value, "uri");
-          default -> throw new StatusListFormatException("unexpected member \"" + name + "\"");
+          default ->
+              throw new StatusListFormatException(
+                  "unexpected member \"" + UntrustedText.escape(name) + "\"");
         }
       }
       if (parser.nextToken() != null) {
@@ -102,7 +105,9 @@ public record StatusListDocument(int bits, String lst, String uri) {
       }
     } catch (JsonProcessingException e) {
       throw new StatusListFormatException(
-          "status list document is not valid JSON: " + e.getOriginalMessage(), e);
+          "status list document is not valid JSON: "
+              + UntrustedText.escape(e.getOriginalMessage(), UntrustedText.MESSAGE_MAX_LENGTH),
+          e);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
