@@ -37,6 +37,11 @@ final class Jwks {
    * @throws TrustLoadException when the document or any key in it is not as CONTRACTS.md says
    */
   static Map<String, TrustedKey> parse(String json) {
+    if (json.startsWith("\uFEFF")) {
+      // Refused, not skipped: Python's json and Go's encoding/json refuse it too, and every reader
+      // of the trust directory must agree on what it trusts.
+      throw new TrustLoadException("starts with a byte order mark (U+FEFF); write plain UTF-8");
+    }
     JsonNode root;
     try {
       root = JSON.readTree(json);
