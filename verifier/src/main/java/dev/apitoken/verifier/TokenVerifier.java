@@ -1,6 +1,7 @@
 package dev.apitoken.verifier;
 
 import dev.apitoken.verifier.status.StatusList;
+import dev.apitoken.verifier.status.StatusListShards;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
@@ -204,14 +205,14 @@ public final class TokenVerifier implements AutoCloseable {
     if (now < claims.notBefore * 1000 - leewayMillis) {
       return rejected(Rejection.NOT_YET_VALID, key.kid(), claims);
     }
-    StatusList statusList = state.statusList();
-    if (!claims.hasStatus
-        || statusList == null
-        || !state.statusUri().equals(claims.statusUri)
-        || claims.statusIndex >= statusList.size()) {
+    int status =
+        claims.hasStatus
+            ? state.status(claims.statusIndex, claims.statusUri)
+            : TrustState.STATUS_UNKNOWN;
+    if (status == TrustState.STATUS_UNKNOWN) {
       return rejected(Rejection.STATUS_UNKNOWN, key.kid(), claims);
     }
-    if (statusList.get(claims.statusIndex) != StatusList.VALID) {
+    if (status != StatusList.VALID) {
       return rejected(Rejection.REVOKED, key.kid(), claims);
     }
     return new Verdict.Accepted(
@@ -282,7 +283,7 @@ public final class TokenVerifier implements AutoCloseable {
           "trust directory " + path + " has no " + TrustDirectory.JWKS_FILE);
     }
     try {
-      trust = TrustState.parse(contents.jwksJson(), contents.statusListJson());
+      trust = TrustState.parse(contents.jwksJson(), contents.statusListJsons());
     } catch (TrustLoadException e) {
       throw new TrustLoadException("trust directory " + path + ": " + e.getMessage(), e);
     }
@@ -308,7 +309,7 @@ public final class TokenVerifier implements AutoCloseable {
     try {
       TrustDirectory.Contents contents = directory.read();
       seen = contents.fingerprint();
-      TrustState next = TrustState.parse(contents.jwksJson(), contents.statusListJson());
+      TrustState next = TrustState.parse(contents.jwksJson(), contents.statusListJsons());
       trust = next;
       status = ReloadStatus.ok(clock.instant(), "loaded " + next.describe());
       LOG.log(Level.INFO, "reloaded trust from {0}: {1}", path, next.describe());
@@ -355,9 +356,11 @@ public final class TokenVerifier implements AutoCloseable {
     private Builder() {}
 
     /**
-     * Trusts the {@code jwks.json} and {@code status-list.json} of a mounted trust ConfigMap, and
-     * follows their updates (see {@link #watch(boolean)}). {@code status-list.json} may be absent:
-     * every token is then {@link Rejection#STATUS_UNKNOWN}.
+     * Trusts the {@code jwks.json} and {@code status-list.json} of a mounted trust ConfigMap, plus
+     * the status list shard files {@code status-list-1.json} to {@code status-list-15.json} when
+     * present (see {@link StatusListShards}), and follows their updates (see {@link
+     * #watch(boolean)}). A status list file may be absent: every token of its shard is then {@link
+     * Rejection#STATUS_UNKNOWN}.
      */
     public Builder trustDirectory(Path directory) {
       this.trustDirectory = Objects.requireNonNull(directory, "directory");
