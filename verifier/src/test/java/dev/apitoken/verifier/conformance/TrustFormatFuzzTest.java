@@ -14,6 +14,7 @@ import dev.apitoken.verifier.status.StatusList;
 import dev.apitoken.verifier.status.StatusListDocument;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -58,8 +59,8 @@ class TrustFormatFuzzTest {
   static final TestKey UNTRUSTED_KEY = TestKey.fromSeed(3);
   static final Duration LEEWAY = Duration.ofSeconds(30);
 
-  static final long TOKENS = Long.getLong("fuzz.tokens", 20_000);
-  static final long TRUST_FILES = Long.getLong("fuzz.trustFiles", 1_000);
+  static final long TOKENS = Long.getLong("fuzz.tokens", 40_000);
+  static final long TRUST_FILES = Long.getLong("fuzz.trustFiles", 600);
   static final long SEED = Long.getLong("fuzz.seed", 20_261_202L);
 
   @TempDir Path dir;
@@ -168,8 +169,14 @@ class TrustFormatFuzzTest {
 
   // ---------------------------------------------------------------- tokens
 
+  /** CPU time of this thread, which does all the work: wall time on a busy CI host says little. */
+  private static long cpuMillis() {
+    return ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime() / 1_000_000;
+  }
+
   @Test
   void mutatedTokensAreNeverAcceptedWhenTheStrictCheckerRefusesThem() throws Exception {
+    long cpuStart = cpuMillis();
     Map<String, String> trust = baseTrust();
     writeTrust(trust);
     StrictTrustChecker checker =
@@ -208,8 +215,15 @@ class TrustFormatFuzzTest {
 
     System.out.printf(
         "mutated tokens: %d, accepted: %d (all also accepted by the strict checker: %s),"
-            + " rejected: %d (of which the strict checker accepts %d), unexpected exceptions: %d%n",
-        TOKENS, accepted, wronglyAccepted.isEmpty(), rejected, stricter, unexpected.get());
+            + " rejected: %d (of which the strict checker accepts %d), unexpected exceptions: %d;"
+            + " %d ms of CPU%n",
+        TOKENS,
+        accepted,
+        wronglyAccepted.isEmpty(),
+        rejected,
+        stricter,
+        unexpected.get(),
+        cpuMillis() - cpuStart);
     stricterExamples.forEach(example -> System.out.println("  stricter: " + example));
     assertThat(wronglyAccepted).as("accepted by the verifier, refused by the checker").isEmpty();
     assertThat(unexpected.get()).as("verifications that failed unexpectedly").isZero();
@@ -220,6 +234,7 @@ class TrustFormatFuzzTest {
 
   @Test
   void mutatedTrustFilesAreNeverLoadedWhenTheStrictCheckerRefusesThem() throws Exception {
+    long cpuStart = cpuMillis();
     Random random = new Random(SEED + 1);
     TrustFileMutator mutator = new TrustFileMutator(random);
     TokenMutator tokens = new TokenMutator(new Random(SEED + 2));
@@ -279,14 +294,15 @@ class TrustFormatFuzzTest {
     System.out.printf(
         "mutated trust files: %d, loaded: %d (all also loaded by the strict checker: %s),"
             + " refused: %d (of which the strict checker loads %d), probe verdicts compared: %d,"
-            + " disagreements: %d%n",
+            + " disagreements: %d; %d ms of CPU%n",
         TRUST_FILES,
         loaded,
         wronglyLoaded.isEmpty(),
         refused,
         stricter,
         probed,
-        disagreements.size());
+        disagreements.size(),
+        cpuMillis() - cpuStart);
     assertThat(unchecked).as("failures other than TrustLoadException").isEmpty();
     assertThat(wronglyLoaded).as("loaded by the verifier, refused by the checker").isEmpty();
     assertThat(disagreements).as("verdicts on the same trust").isEmpty();
