@@ -34,8 +34,9 @@ public final class VerifyCommand {
       usage: verify --trust-dir DIR [--issuer ISS] [--audience AUD] [--leeway 30s]
 
       Reads one token from standard input and verifies it against DIR, which holds
-      jwks.json and status-list.json as the apitoken-trust ConfigMap mounts them.
-        --trust-dir DIR   the mounted trust ConfigMap (required)
+      jwks.json and status-list.json (and status-list-<k>.json shards) as the
+      apitoken-trust ConfigMaps mount them.
+        --trust-dir DIR   the mounted trust volume (required)
         --issuer ISS      the expected iss; not checked when absent
         --audience AUD    an audience aud must contain; not checked when absent
         --leeway D        clock skew tolerated on exp and nbf: 30s, 500ms, 2m or PT30S (default 30s)
