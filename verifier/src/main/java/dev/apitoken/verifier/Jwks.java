@@ -37,11 +37,19 @@ final class Jwks {
    * @throws TrustLoadException when the document or any key in it is not as CONTRACTS.md says
    */
   static Map<String, TrustedKey> parse(String json) {
+    if (json.startsWith("\uFEFF")) {
+      // Refused, not skipped: Python's json and Go's encoding/json refuse it too, and every reader
+      // of the trust directory must agree on what it trusts.
+      throw new TrustLoadException("starts with a byte order mark (U+FEFF); write plain UTF-8");
+    }
     JsonNode root;
     try {
       root = JSON.readTree(json);
     } catch (JsonProcessingException e) {
-      throw new TrustLoadException("not valid JSON: " + e.getOriginalMessage(), e);
+      throw new TrustLoadException(
+          "not valid JSON: "
+              + UntrustedText.escape(e.getOriginalMessage(), UntrustedText.MESSAGE_MAX_LENGTH),
+          e);
     }
     if (root == null || !root.isObject()) {
       throw new TrustLoadException("not a JSON object");
@@ -57,7 +65,8 @@ final class Jwks {
     for (int i = 0; i < keys.size(); i++) {
       TrustedKey key = parseKey(keys.get(i), i);
       if (byKid.putIfAbsent(key.kid(), key) != null) {
-        throw new TrustLoadException("key " + i + ": duplicate kid " + key.kid());
+        throw new TrustLoadException(
+            "key " + i + ": duplicate kid " + UntrustedText.escape(key.kid()));
       }
     }
     return Map.copyOf(byKid);
@@ -74,7 +83,7 @@ final class Jwks {
         throw new TrustLoadException(
             where
                 + "unexpected member \""
-                + name
+                + UntrustedText.escape(name)
                 + "\""
                 + (name.equals("d") ? " (private key material must never be published)" : ""));
       }
@@ -94,7 +103,8 @@ final class Jwks {
       throw new TrustLoadException(where + "x is not 32 bytes of canonical base64url");
     }
     if (!kid.equals(thumbprint(x))) {
-      throw new TrustLoadException(where + "kid " + kid + " is not the RFC 7638 thumbprint of x");
+      throw new TrustLoadException(
+          where + "kid " + UntrustedText.escape(kid) + " is not the RFC 7638 thumbprint of x");
     }
     Ed25519.PublicPoint point = Ed25519.validatePublicKeyFullExport(publicKey, 0);
     if (point == null) {
@@ -126,7 +136,12 @@ final class Jwks {
   private static void requireValue(JsonNode key, String member, String expected, String where) {
     if (!expected.equals(requireString(key, member, where))) {
       throw new TrustLoadException(
-          where + member + " is " + key.get(member).textValue() + ", expected " + expected);
+          where
+              + member
+              + " is "
+              + UntrustedText.escape(key.get(member).textValue())
+              + ", expected "
+              + expected);
     }
   }
 }

@@ -5,6 +5,10 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -12,6 +16,11 @@ import java.util.List;
  * Reads the JSON of a token's header and payload with a streaming parser: no tree is built, every
  * member is type-checked as it is read, and a duplicate member anywhere fails the parse (a token
  * must not mean one thing to us and another to a different JSON reader).
+ *
+ * <p>For the same reason the text must be what RFC 7515 and I-JSON (RFC 7493) ask, which strict
+ * readers (Python's {@code json}, Go's {@code encoding/json}) enforce: UTF-8 without a byte order
+ * mark (Jackson would otherwise skip a BOM and even detect UTF-16 or UTF-32 on its own), and no
+ * string or member name with an unpaired surrogate escape such as {@code "\ud800"}.
  */
 final class JwtJson {
   private static final JsonFactory JSON =
@@ -58,12 +67,12 @@ final class JwtJson {
   static Header header(byte[] json) throws IOException, MalformedException {
     String alg = null;
     String kid = null;
-    try (JsonParser parser = JSON.createParser(json)) {
+    try (JsonParser parser = JSON.createParser(utf8Text(json, "header"))) {
       if (parser.nextToken() != JsonToken.START_OBJECT) {
         throw new MalformedException("header is not a JSON object");
       }
       while (parser.nextToken() == JsonToken.FIELD_NAME) {
-        String name = parser.currentName();
+        String name = memberName(parser);
         JsonToken value = parser.nextToken();
         switch (name) {
           case "alg" -> alg = nonEmptyString(parser, value, "alg");
@@ -73,7 +82,9 @@ final class JwtJson {
               throw new MalformedException("typ is not JWT");
             }
           }
-          default -> throw new MalformedException("unexpected header member " + name);
+          default ->
+              throw new MalformedException(
+                  "unexpected header member " + UntrustedText.escape(name));
         }
       }
       requireEnd(parser);
@@ -89,12 +100,12 @@ final class JwtJson {
    * claims are skipped, as RFC 7519 asks. Presence of required claims is the caller's check.
    */
   static void payload(byte[] json, Payload into) throws IOException, MalformedException {
-    try (JsonParser parser = JSON.createParser(json)) {
+    try (JsonParser parser = JSON.createParser(utf8Text(json, "payload"))) {
       if (parser.nextToken() != JsonToken.START_OBJECT) {
         throw new MalformedException("payload is not a JSON object");
       }
       while (parser.nextToken() == JsonToken.FIELD_NAME) {
-        String name = parser.currentName();
+        String name = memberName(parser);
         JsonToken value = parser.nextToken();
         switch (name) {
           case "iss" -> into.issuer = nonEmptyString(parser, value, "iss");
@@ -106,7 +117,7 @@ final class JwtJson {
           case "nbf" -> into.notBefore = numericDate(parser, value, "nbf");
           case "exp" -> into.expiresAt = numericDate(parser, value, "exp");
           case "status" -> status(parser, value, into);
-          default -> parser.skipChildren();
+          default -> skipValue(parser, value);
         }
       }
       requireEnd(parser);
@@ -119,13 +130,13 @@ final class JwtJson {
       throw new MalformedException("status is not an object");
     }
     while (parser.nextToken() == JsonToken.FIELD_NAME) {
-      String name = parser.currentName();
+      String name = memberName(parser);
       JsonToken member = parser.nextToken();
       if (name.equals("status_list")) {
         statusList(parser, member, into);
       } else {
         // Other status mechanisms may sit beside status_list; only status_list is ours.
-        parser.skipChildren();
+        skipValue(parser, member);
       }
     }
   }
@@ -138,12 +149,14 @@ final class JwtJson {
     long index = -1;
     String uri = null;
     while (parser.nextToken() == JsonToken.FIELD_NAME) {
-      String name = parser.currentName();
+      String name = memberName(parser);
       JsonToken member = parser.nextToken();
       switch (name) {
         case "idx" -> index = nonNegativeLong(parser, member, "idx");
         case "uri" -> uri = nonEmptyString(parser, member, "uri");
-        default -> throw new MalformedException("unexpected status_list member " + name);
+        default ->
+            throw new MalformedException(
+                "unexpected status_list member " + UntrustedText.escape(name));
       }
     }
     if (index < 0 || uri == null) {
@@ -158,7 +171,7 @@ final class JwtJson {
       throws IOException, MalformedException {
     if (value == JsonToken.VALUE_STRING) {
       // RFC 7519 allows a single audience as a plain string; some libraries write it that way.
-      return List.of(parser.getText());
+      return List.of(string(parser, value, "aud"));
     }
     if (value != JsonToken.START_ARRAY) {
       throw new MalformedException("aud is neither a string nor an array");
@@ -220,7 +233,74 @@ final class JwtJson {
     if (value != JsonToken.VALUE_STRING) {
       throw new MalformedException(name + " is not a string");
     }
-    return parser.getText();
+    return wellFormed(parser.getText(), name);
+  }
+
+  private static String memberName(JsonParser parser) throws IOException, MalformedException {
+    return wellFormed(parser.currentName(), "a member name");
+  }
+
+  /**
+   * Skips a value nobody reads (an unknown claim) but still holds its strings to the rules above,
+   * so that every reader sees the same, well-formed JSON text.
+   */
+  private static void skipValue(JsonParser parser, JsonToken value)
+      throws IOException, MalformedException {
+    int depth = 0;
+    JsonToken token = value;
+    while (true) {
+      if (token == null) {
+        throw new MalformedException("the JSON text ends inside a value");
+      }
+      switch (token) {
+        case START_OBJECT, START_ARRAY -> depth++;
+        case END_OBJECT, END_ARRAY -> depth--;
+        case FIELD_NAME -> memberName(parser);
+        case VALUE_STRING -> wellFormed(parser.getText(), "a string");
+        default -> {
+          // Numbers and literals have no text that could be ill-formed.
+        }
+      }
+      if (depth == 0) {
+        return;
+      }
+      token = parser.nextToken();
+    }
+  }
+
+  /** The text is UTF-16 and surrogates only come from escapes: a lone one is a broken escape. */
+  private static String wellFormed(String text, String name) throws MalformedException {
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (Character.isHighSurrogate(c)
+          && i + 1 < text.length()
+          && Character.isLowSurrogate(text.charAt(i + 1))) {
+        i++;
+      } else if (Character.isSurrogate(c)) {
+        throw new MalformedException(name + " has an unpaired surrogate escape");
+      }
+    }
+    return text;
+  }
+
+  /** Strict UTF-8 with no byte order mark, decoded before Jackson can guess an encoding. */
+  private static String utf8Text(byte[] json, String part) throws MalformedException {
+    if (json.length >= 3
+        && (json[0] & 0xFF) == 0xEF
+        && (json[1] & 0xFF) == 0xBB
+        && (json[2] & 0xFF) == 0xBF) {
+      throw new MalformedException(part + " starts with a UTF-8 byte order mark");
+    }
+    try {
+      return StandardCharsets.UTF_8
+          .newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(json))
+          .toString();
+    } catch (CharacterCodingException e) {
+      throw new MalformedException(part + " is not UTF-8");
+    }
   }
 
   private static String nonEmptyString(JsonParser parser, JsonToken value, String name)

@@ -29,8 +29,9 @@ public enum Rejection {
   /** The current time is before {@code nbf} minus the leeway. */
   NOT_YET_VALID,
   /**
-   * The token's status cannot be looked up: it has no {@code status} claim, its status list URI is
-   * not the loaded list's, its index is beyond the list, or no status list is loaded.
+   * The token's status cannot be looked up: it has no {@code status} claim, or the status list file
+   * of the shard that holds its index is absent, has another URI, or ends before the index (an
+   * index of 33,554,432 or more has no shard at all).
    */
   STATUS_UNKNOWN,
   /** The status list marks the token as anything other than VALID. */

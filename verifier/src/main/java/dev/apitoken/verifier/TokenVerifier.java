@@ -1,6 +1,7 @@
 package dev.apitoken.verifier;
 
 import dev.apitoken.verifier.status.StatusList;
+import dev.apitoken.verifier.status.StatusListShards;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
@@ -92,7 +93,9 @@ public final class TokenVerifier implements AutoCloseable {
     try {
       verdict = check(token);
     } catch (Exception | StackOverflowError e) {
-      LOG.log(Level.DEBUG, "token verification failed unexpectedly", e);
+      // Not the throwable itself: its message may quote the token, and a stack trace prints it raw.
+      LOG.log(
+          Level.DEBUG, "token verification failed unexpectedly: {0}", UntrustedText.describe(e));
       verdict = new Verdict.Rejected(Rejection.MALFORMED, null, null, null);
     }
     notifyListener(verdict);
@@ -166,7 +169,8 @@ public final class TokenVerifier implements AutoCloseable {
     TrustState state = trust;
     TrustedKey key = state.key(header.kid());
     if (key == null) {
-      return rejected(Rejection.UNKNOWN_KEY, header.kid(), null);
+      // Nobody vouches for this kid, and listeners log it: an attacker must not write the log.
+      return rejected(Rejection.UNKNOWN_KEY, UntrustedText.escape(header.kid()), null);
     }
     // The key decides the algorithm; the header only has to agree with it.
     if (!key.alg().equals(header.alg()) || !key.verify(signature, bytes, secondDot)) {
@@ -201,14 +205,14 @@ public final class TokenVerifier implements AutoCloseable {
     if (now < claims.notBefore * 1000 - leewayMillis) {
       return rejected(Rejection.NOT_YET_VALID, key.kid(), claims);
     }
-    StatusList statusList = state.statusList();
-    if (!claims.hasStatus
-        || statusList == null
-        || !state.statusUri().equals(claims.statusUri)
-        || claims.statusIndex >= statusList.size()) {
+    int status =
+        claims.hasStatus
+            ? state.status(claims.statusIndex, claims.statusUri)
+            : TrustState.STATUS_UNKNOWN;
+    if (status == TrustState.STATUS_UNKNOWN) {
       return rejected(Rejection.STATUS_UNKNOWN, key.kid(), claims);
     }
-    if (statusList.get(claims.statusIndex) != StatusList.VALID) {
+    if (status != StatusList.VALID) {
       return rejected(Rejection.REVOKED, key.kid(), claims);
     }
     return new Verdict.Accepted(
@@ -251,7 +255,10 @@ public final class TokenVerifier implements AutoCloseable {
       if (t instanceof VirtualMachineError fatal) {
         throw fatal;
       }
-      LOG.log(Level.WARNING, "verdict listener failed; the verdict stands", t);
+      LOG.log(
+          Level.WARNING,
+          "verdict listener failed; the verdict stands: {0}",
+          UntrustedText.describe(t));
     }
   }
 
@@ -264,14 +271,19 @@ public final class TokenVerifier implements AutoCloseable {
     try {
       contents = directory.read();
     } catch (IOException e) {
-      throw new TrustLoadException("cannot read trust directory " + path + ": " + e, e);
+      throw new TrustLoadException(
+          "cannot read trust directory "
+              + path
+              + ": "
+              + UntrustedText.escape(e.toString(), UntrustedText.MESSAGE_MAX_LENGTH),
+          e);
     }
     if (contents.jwksJson() == null) {
       throw new TrustLoadException(
           "trust directory " + path + " has no " + TrustDirectory.JWKS_FILE);
     }
     try {
-      trust = TrustState.parse(contents.jwksJson(), contents.statusListJson());
+      trust = TrustState.parse(contents.jwksJson(), contents.statusListJsons());
     } catch (TrustLoadException e) {
       throw new TrustLoadException("trust directory " + path + ": " + e.getMessage(), e);
     }
@@ -297,13 +309,16 @@ public final class TokenVerifier implements AutoCloseable {
     try {
       TrustDirectory.Contents contents = directory.read();
       seen = contents.fingerprint();
-      TrustState next = TrustState.parse(contents.jwksJson(), contents.statusListJson());
+      TrustState next = TrustState.parse(contents.jwksJson(), contents.statusListJsons());
       trust = next;
       status = ReloadStatus.ok(clock.instant(), "loaded " + next.describe());
       LOG.log(Level.INFO, "reloaded trust from {0}: {1}", path, next.describe());
     } catch (IOException | RuntimeException e) {
       failedReloads.incrementAndGet();
-      String message = e instanceof TrustLoadException ? e.getMessage() : e.toString();
+      String message =
+          UntrustedText.escape(
+              e instanceof TrustLoadException ? e.getMessage() : e.toString(),
+              UntrustedText.MESSAGE_MAX_LENGTH);
       status = ReloadStatus.failed(clock.instant(), message);
       LOG.log(
           Level.WARNING, "keeping the previous trust; reloading {0} failed: {1}", path, message);
@@ -341,9 +356,11 @@ public final class TokenVerifier implements AutoCloseable {
     private Builder() {}
 
     /**
-     * Trusts the {@code jwks.json} and {@code status-list.json} of a mounted trust ConfigMap, and
-     * follows their updates (see {@link #watch(boolean)}). {@code status-list.json} may be absent:
-     * every token is then {@link Rejection#STATUS_UNKNOWN}.
+     * Trusts the {@code jwks.json} and {@code status-list.json} of a mounted trust ConfigMap, plus
+     * the status list shard files {@code status-list-1.json} to {@code status-list-15.json} when
+     * present (see {@link StatusListShards}), and follows their updates (see {@link
+     * #watch(boolean)}). A status list file may be absent: every token of its shard is then {@link
+     * Rejection#STATUS_UNKNOWN}.
      */
     public Builder trustDirectory(Path directory) {
       this.trustDirectory = Objects.requireNonNull(directory, "directory");

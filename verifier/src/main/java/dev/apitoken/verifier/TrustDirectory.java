@@ -1,20 +1,30 @@
 package dev.apitoken.verifier;
 
+import dev.apitoken.verifier.status.StatusListShards;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotLinkException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 
 /**
- * A mounted trust ConfigMap: {@code jwks.json} and {@code status-list.json}, usually symlinks into
- * {@code ..data/}, which the kubelet repoints atomically on every update.
+ * A mounted trust ConfigMap: {@code jwks.json}, {@code status-list.json} and the status list shard
+ * files {@code status-list-1.json} to {@code status-list-15.json} (see {@link StatusListShards}),
+ * usually symlinks into {@code ..data/}, which the kubelet repoints atomically on every update.
+ * With shards, the ConfigMaps are mounted as one projected volume, so all files still swap
+ * together.
  */
 final class TrustDirectory {
   static final String JWKS_FILE = "jwks.json";
-  static final String STATUS_LIST_FILE = "status-list.json";
+  static final String STATUS_LIST_FILE = StatusListShards.FIRST_FILE;
   static final String DATA_LINK = "..data";
+
+  /** jwks.json, then the status list files by shard. */
+  private static final List<String> FILES = files();
 
   /** ConfigMaps hold at most 1 MiB; anything far beyond that is not ours. */
   private static final long MAX_FILE_BYTES = 16L * 1024 * 1024;
@@ -22,13 +32,14 @@ final class TrustDirectory {
   private static final int READ_ATTEMPTS = 3;
 
   /**
-   * The two documents as read together from one version of the directory.
+   * The documents as read together from one version of the directory.
    *
    * @param fingerprint identifies that version (see {@link #fingerprint()})
    * @param jwksJson {@code jwks.json}, or null when absent
-   * @param statusListJson {@code status-list.json}, or null when absent
+   * @param statusListJsons the status list file of each shard, index = shard, null when absent;
+   *     {@link StatusListShards#MAX_SHARDS} entries
    */
-  record Contents(String fingerprint, String jwksJson, String statusListJson) {}
+  record Contents(String fingerprint, String jwksJson, List<String> statusListJsons) {}
 
   private final Path directory;
 
@@ -52,7 +63,7 @@ final class TrustDirectory {
     } catch (NoSuchFileException | NotLinkException | UnsupportedOperationException e) {
       fingerprint.append('-');
     }
-    for (String name : new String[] {JWKS_FILE, STATUS_LIST_FILE}) {
+    for (String name : FILES) {
       fingerprint.append('|');
       try {
         Path real = directory.resolve(name).toRealPath();
@@ -73,7 +84,7 @@ final class TrustDirectory {
   }
 
   /**
-   * Reads both documents from one version of the directory: when the fingerprint changed while
+   * Reads every document from one version of the directory: when the fingerprint changed while
    * reading (a swap happened in between), reads again.
    */
   Contents read() throws IOException {
@@ -81,9 +92,12 @@ final class TrustDirectory {
       String before = fingerprint();
       try {
         String jwks = readIfPresent(JWKS_FILE);
-        String statusList = readIfPresent(STATUS_LIST_FILE);
+        List<String> statusLists = new ArrayList<>(StatusListShards.MAX_SHARDS);
+        for (int shard = 0; shard < StatusListShards.MAX_SHARDS; shard++) {
+          statusLists.add(readIfPresent(StatusListShards.fileName(shard)));
+        }
         if (before.equals(fingerprint())) {
-          return new Contents(before, jwks, statusList);
+          return new Contents(before, jwks, Collections.unmodifiableList(statusLists));
         }
       } catch (IOException e) {
         // The kubelet deletes the previous version right after the swap; a read that raced it
@@ -96,6 +110,15 @@ final class TrustDirectory {
         throw new IOException("the trust directory kept changing while it was read");
       }
     }
+  }
+
+  private static List<String> files() {
+    List<String> files = new ArrayList<>();
+    files.add(JWKS_FILE);
+    for (int shard = 0; shard < StatusListShards.MAX_SHARDS; shard++) {
+      files.add(StatusListShards.fileName(shard));
+    }
+    return List.copyOf(files);
   }
 
   private String readIfPresent(String name) throws IOException {

@@ -73,7 +73,7 @@ final class TrustDirectoryWatcher implements AutoCloseable {
       } catch (InterruptedException | ClosedWatchServiceException e) {
         return;
       } catch (RuntimeException e) {
-        LOG.log(Level.WARNING, "trust directory check failed", e);
+        LOG.log(Level.WARNING, "trust directory check failed: {0}", UntrustedText.describe(e));
       }
     }
   }

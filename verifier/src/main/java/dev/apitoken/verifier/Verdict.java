@@ -21,7 +21,12 @@ public sealed interface Verdict permits Verdict.Accepted, Verdict.Rejected {
   /** The token's {@code sub}, or null when it was rejected before its claims were read. */
   String subject();
 
-  /** The header's {@code kid}, or null when it was rejected before the header was read. */
+  /**
+   * The header's {@code kid}, or null when it was rejected before the header was read. For {@link
+   * Rejection#UNKNOWN_KEY} it names no trusted key, so anyone could have chosen it: it is then
+   * passed through {@link UntrustedText#escape(String)} (bounded, printable ASCII) before it gets
+   * here.
+   */
   String kid();
 
   /**

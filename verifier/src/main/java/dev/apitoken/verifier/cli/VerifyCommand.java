@@ -2,6 +2,7 @@ package dev.apitoken.verifier.cli;
 
 import dev.apitoken.verifier.TokenVerifier;
 import dev.apitoken.verifier.TrustLoadException;
+import dev.apitoken.verifier.UntrustedText;
 import dev.apitoken.verifier.Verdict;
 import dev.apitoken.verifier.VerifiedClaims;
 import java.io.IOException;
@@ -33,8 +34,9 @@ public final class VerifyCommand {
       usage: verify --trust-dir DIR [--issuer ISS] [--audience AUD] [--leeway 30s]
 
       Reads one token from standard input and verifies it against DIR, which holds
-      jwks.json and status-list.json as the apitoken-trust ConfigMap mounts them.
-        --trust-dir DIR   the mounted trust ConfigMap (required)
+      jwks.json and status-list.json (and status-list-<k>.json shards) as the
+      apitoken-trust ConfigMaps mount them.
+        --trust-dir DIR   the mounted trust volume (required)
         --issuer ISS      the expected iss; not checked when absent
         --audience AUD    an audience aud must contain; not checked when absent
         --leeway D        clock skew tolerated on exp and nbf: 30s, 500ms, 2m or PT30S (default 30s)
@@ -62,7 +64,8 @@ public final class VerifyCommand {
     try {
       options = parseArguments(args);
     } catch (IllegalArgumentException e) {
-      err.println("error: " + e.getMessage());
+      err.println(
+          "error: " + UntrustedText.escape(e.getMessage(), UntrustedText.MESSAGE_MAX_LENGTH));
       err.print(USAGE_TEXT);
       return USAGE;
     }
@@ -84,7 +87,9 @@ public final class VerifyCommand {
       try {
         builder.leeway(parseDuration(options.get("--leeway")));
       } catch (IllegalArgumentException e) {
-        err.println("error: --leeway: " + e.getMessage());
+        err.println(
+            "error: --leeway: "
+                + UntrustedText.escape(e.getMessage(), UntrustedText.MESSAGE_MAX_LENGTH));
         return USAGE;
       }
     }
@@ -93,7 +98,9 @@ public final class VerifyCommand {
     try {
       token = readToken(in);
     } catch (IOException e) {
-      err.println("error: cannot read the token from standard input: " + e.getMessage());
+      err.println(
+          "error: cannot read the token from standard input: "
+              + UntrustedText.escape(e.getMessage(), UntrustedText.MESSAGE_MAX_LENGTH));
       return USAGE;
     }
     if (token.isEmpty()) {
@@ -105,7 +112,8 @@ public final class VerifyCommand {
     try (TokenVerifier verifier = builder.build()) {
       verdict = verifier.verify(token);
     } catch (TrustLoadException e) {
-      err.println("error: " + e.getMessage());
+      err.println(
+          "error: " + UntrustedText.escape(e.getMessage(), UntrustedText.MESSAGE_MAX_LENGTH));
       return USAGE;
     }
     print(verdict, out);
@@ -204,7 +212,10 @@ public final class VerifyCommand {
     lines.forEach(
         (name, value) -> {
           if (value != null) {
-            out.printf("%-11s %s%n", name, value);
+            // Claims are signed but still free text; a kid of a rejected token is anyone's.
+            out.printf(
+                "%-11s %s%n",
+                name, UntrustedText.escape(value.toString(), UntrustedText.MESSAGE_MAX_LENGTH));
           }
         });
   }

@@ -8,6 +8,7 @@ import dev.apitoken.verifier.Rejection;
 import dev.apitoken.verifier.ReloadStatus;
 import dev.apitoken.verifier.TokenVerifier;
 import dev.apitoken.verifier.TrustLoadException;
+import dev.apitoken.verifier.UntrustedText;
 import dev.apitoken.verifier.Verdict;
 import dev.apitoken.verifier.VerifiedClaims;
 import java.io.IOException;
@@ -141,7 +142,8 @@ public final class SampleService implements AutoCloseable {
     try {
       options = SampleOptions.parse(args);
     } catch (IllegalArgumentException e) {
-      System.err.println("error: " + e.getMessage());
+      System.err.println(
+          "error: " + UntrustedText.escape(e.getMessage(), UntrustedText.MESSAGE_MAX_LENGTH));
       System.err.print(SampleOptions.USAGE);
       System.exit(2);
       return;
@@ -188,10 +190,11 @@ public final class SampleService implements AutoCloseable {
                 .build());
       } catch (TrustLoadException e) {
         // Until the ConfigMap is mounted with a jwks.json: not ready, try again shortly.
-        if (!e.getMessage().equals(lastProblem)) {
+        String problem = UntrustedText.escape(e.getMessage(), UntrustedText.MESSAGE_MAX_LENGTH);
+        if (!problem.equals(lastProblem)) {
           out.println(
-              "not ready: " + e.getMessage() + "; retrying every " + TRUST_RETRY.toSeconds() + "s");
-          lastProblem = e.getMessage();
+              "not ready: " + problem + "; retrying every " + TRUST_RETRY.toSeconds() + "s");
+          lastProblem = problem;
         }
         if (stopped.await(TRUST_RETRY.toMillis(), TimeUnit.MILLISECONDS)) {
           return;

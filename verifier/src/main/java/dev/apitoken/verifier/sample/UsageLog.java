@@ -1,5 +1,6 @@
 package dev.apitoken.verifier.sample;
 
+import dev.apitoken.verifier.UntrustedText;
 import dev.apitoken.verifier.Verdict;
 import dev.apitoken.verifier.VerdictListener;
 import java.util.Objects;
@@ -10,7 +11,8 @@ import java.util.function.Consumer;
  * sub=billing-client jti=... kid=...} or {@code usage verdict=REJECTED reason=REVOKED sub=...
  * jti=...}. Built from the {@link Verdict}, which never holds the token, so no line can leak one.
  * Claims of a rejected token appear only when its signature verified (see {@link
- * Verdict.Rejected}), so an attacker cannot put words into the log.
+ * Verdict.Rejected}). Every value goes through {@link UntrustedText}: bounded, printable ASCII, so
+ * neither an unverified {@code kid} nor a signed claim with line separators can forge a line.
  */
 public final class UsageLog implements VerdictListener {
   /** The reason logged for a request that carried no bearer token at all. */
@@ -49,9 +51,10 @@ public final class UsageLog implements VerdictListener {
     if (value == null) {
       return;
     }
+    value = UntrustedText.escape(value);
     line.append(' ').append(name).append('=');
     // A subject is free text: quote it when it would otherwise break the key=value layout.
-    boolean plain = !value.isEmpty() && value.chars().allMatch(c -> c > ' ' && c != '"' && c < 127);
+    boolean plain = !value.isEmpty() && value.chars().allMatch(c -> c > ' ' && c != '"');
     if (plain) {
       line.append(value);
     } else {
@@ -61,12 +64,9 @@ public final class UsageLog implements VerdictListener {
           .forEach(
               c -> {
                 if (c == '"' || c == '\\') {
-                  line.append('\\').append((char) c);
-                } else if (c < ' ' || c == 127) {
-                  line.append(String.format("\\u%04x", c));
-                } else {
-                  line.append((char) c);
+                  line.append('\\');
                 }
+                line.append((char) c);
               });
       line.append('"');
     }

@@ -16,6 +16,10 @@ import java.util.zip.Inflater;
  * <p>The list always covers whole bytes, so {@link #size()} is {@code 8*bytes/bits}: an index at or
  * beyond it is out of range. Reads are safe from many threads once no thread writes; a list that is
  * still being filled in must not be shared.
+ *
+ * <p>A list read from a shard file ({@link #decodeShard(int, String, int)}) holds only the indices
+ * of its shard, {@code [firstIndex(), size())}; indices below {@link #firstIndex()} are out of
+ * range too.
  */
 public final class StatusList {
   /** The token is valid. */
@@ -35,6 +39,7 @@ public final class StatusList {
 
   private final int bits;
   private final int mask;
+  private final long firstIndex;
   private final long size;
   private final byte[] bytes;
 
@@ -49,10 +54,15 @@ public final class StatusList {
   }
 
   private StatusList(int bits, byte[] bytes) {
+    this(bits, bytes, 0);
+  }
+
+  private StatusList(int bits, byte[] bytes, long firstIndex) {
     this.bits = bits;
     this.mask = (1 << bits) - 1;
     this.bytes = bytes;
-    this.size = bytes.length * 8L / bits;
+    this.firstIndex = firstIndex;
+    this.size = firstIndex + bytes.length * 8L / bits;
   }
 
   /** A list over a copy of {@code bytes}, as the draft lays them out. */
@@ -77,7 +87,31 @@ public final class StatusList {
     if (lst == null || lst.isEmpty()) {
       throw new StatusListFormatException("lst is empty");
     }
-    return new StatusList(bits, inflate(decodeBase64Url(lst)));
+    return new StatusList(bits, inflate(decodeBase64Url(lst), 0, MAX_BYTES));
+  }
+
+  /**
+   * Decodes the {@code lst} member of shard {@code shard}'s file (see {@link StatusListShards}):
+   * the whole stream is inflated and checked as by {@link #decode(int, String)}, but only the bytes
+   * of indices {@code [shard * SHARD_SIZE, (shard + 1) * SHARD_SIZE)} are kept. Bits below the
+   * shard mean nothing; bits beyond it belong to the next shard's file and are ignored.
+   *
+   * @throws StatusListFormatException as {@link #decode(int, String)} does
+   * @throws IllegalArgumentException when {@code shard} is not in {@code [0, MAX_SHARDS)}
+   */
+  public static StatusList decodeShard(int bits, String lst, int shard) {
+    if (shard < 0 || shard >= StatusListShards.MAX_SHARDS) {
+      throw new IllegalArgumentException("no shard " + shard);
+    }
+    checkBits(bits, StatusListFormatException::new);
+    if (lst == null || lst.isEmpty()) {
+      throw new StatusListFormatException("lst is empty");
+    }
+    // A shard boundary is a multiple of 8 indices, so it falls on a byte boundary for any bits.
+    long bytesPerShard = StatusListShards.SHARD_SIZE * bits / 8;
+    long skip = shard * bytesPerShard;
+    byte[] kept = inflate(decodeBase64Url(lst), skip, (int) bytesPerShard);
+    return new StatusList(bits, kept, shard * StatusListShards.SHARD_SIZE);
   }
 
   /** Bits per token: 1, 2, 4 or 8. */
@@ -85,45 +119,56 @@ public final class StatusList {
     return bits;
   }
 
-  /** The number of indices: {@code 8 * bytes / bits}. */
+  /**
+   * The end of the indices this list covers: {@code 8 * bytes / bits} past {@link #firstIndex()}.
+   */
   public long size() {
     return size;
+  }
+
+  /** The first index this list holds: 0, or the first index of its shard. */
+  public long firstIndex() {
+    return firstIndex;
   }
 
   /**
    * The status of token {@code idx}.
    *
-   * @throws IndexOutOfBoundsException when {@code idx} is negative or at least {@link #size()}
+   * @throws IndexOutOfBoundsException when {@code idx} is below {@link #firstIndex()} or at least
+   *     {@link #size()}
    */
   public int get(long idx) {
-    if (idx < 0 || idx >= size) {
-      throw new IndexOutOfBoundsException("index " + idx + " outside [0, " + size + ")");
+    if (idx < firstIndex || idx >= size) {
+      throw new IndexOutOfBoundsException(
+          "index " + idx + " outside [" + firstIndex + ", " + size + ")");
     }
-    long bitPosition = idx * bits;
+    long bitPosition = (idx - firstIndex) * bits;
     return ((bytes[(int) (bitPosition >>> 3)] & 0xFF) >>> (int) (bitPosition & 7)) & mask;
   }
 
   /**
    * Sets the status of token {@code idx}.
    *
-   * @throws IndexOutOfBoundsException when {@code idx} is negative or at least {@link #size()}
+   * @throws IndexOutOfBoundsException when {@code idx} is below {@link #firstIndex()} or at least
+   *     {@link #size()}
    * @throws IllegalArgumentException when {@code status} does not fit in {@link #bits()} bits
    */
   public void set(long idx, int status) {
-    if (idx < 0 || idx >= size) {
-      throw new IndexOutOfBoundsException("index " + idx + " outside [0, " + size + ")");
+    if (idx < firstIndex || idx >= size) {
+      throw new IndexOutOfBoundsException(
+          "index " + idx + " outside [" + firstIndex + ", " + size + ")");
     }
     if (status < 0 || status > mask) {
       throw new IllegalArgumentException(
           "status " + status + " does not fit in " + bits + " bit(s)");
     }
-    long bitPosition = idx * bits;
+    long bitPosition = (idx - firstIndex) * bits;
     int at = (int) (bitPosition >>> 3);
     int shift = (int) (bitPosition & 7);
     bytes[at] = (byte) ((bytes[at] & ~(mask << shift)) | (status << shift));
   }
 
-  /** A copy of the byte array. */
+  /** A copy of the byte array, which starts at {@link #firstIndex()}. */
   public byte[] toBytes() {
     return bytes.clone();
   }
@@ -133,6 +178,9 @@ public final class StatusList {
    * byte array. The same list always encodes to the same string.
    */
   public String encodeLst() {
+    if (firstIndex != 0) {
+      throw new IllegalStateException("a list read from a shard holds only part of the document");
+    }
     Deflater deflater = new Deflater(Deflater.BEST_COMPRESSION);
     try {
       deflater.setInput(bytes);
@@ -151,17 +199,22 @@ public final class StatusList {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof StatusList other && bits == other.bits && Arrays.equals(bytes, other.bytes);
+    return o instanceof StatusList other
+        && bits == other.bits
+        && firstIndex == other.firstIndex
+        && Arrays.equals(bytes, other.bytes);
   }
 
   @Override
   public int hashCode() {
-    return 31 * bits + Arrays.hashCode(bytes);
+    return 31 * (31 * bits + Long.hashCode(firstIndex)) + Arrays.hashCode(bytes);
   }
 
   @Override
   public String toString() {
-    return "StatusList[bits=" + bits + ", size=" + size + "]";
+    return firstIndex == 0
+        ? "StatusList[bits=" + bits + ", size=" + size + "]"
+        : "StatusList[bits=" + bits + ", indices=[" + firstIndex + ", " + size + ")]";
   }
 
   private static int byteLength(int bits, long size) {
@@ -201,12 +254,18 @@ public final class StatusList {
     return compressed;
   }
 
-  private static byte[] inflate(byte[] compressed) {
+  /**
+   * Inflates all of {@code compressed}, checking it is one complete zlib stream of at most {@link
+   * #MAX_BYTES}, and returns only the inflated bytes {@code [skip, skip + keep)} (fewer when the
+   * stream ends before).
+   */
+  private static byte[] inflate(byte[] compressed, long skip, int keep) {
     Inflater inflater = new Inflater();
     try {
       inflater.setInput(compressed);
       ByteArrayOutputStream out =
-          new ByteArrayOutputStream(Math.min(MAX_BYTES, Math.max(64, compressed.length * 4)));
+          new ByteArrayOutputStream(
+              Math.min(keep, Math.min(MAX_BYTES, Math.max(64, compressed.length * 4))));
       byte[] buffer = new byte[65536];
       long total = 0;
       int stalls = 0;
@@ -224,11 +283,17 @@ public final class StatusList {
           }
           continue;
         }
+        long start = total;
         total += n;
         if (total > MAX_BYTES) {
           throw new StatusListFormatException("lst inflates to more than " + MAX_BYTES + " bytes");
         }
-        out.write(buffer, 0, n);
+        // The part of [start, total) that falls in [skip, skip + keep).
+        long from = Math.max(start, skip);
+        long to = Math.min(total, skip + keep);
+        if (from < to) {
+          out.write(buffer, (int) (from - start), (int) (to - from));
+        }
       }
       if (inflater.getRemaining() > 0) {
         throw new StatusListFormatException("lst has bytes after the end of the zlib stream");

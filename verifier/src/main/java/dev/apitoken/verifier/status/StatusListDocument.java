@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
+import dev.apitoken.verifier.UntrustedText;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
@@ -74,6 +75,12 @@ public record StatusListDocument(int bits, String lst, String uri) {
     if (json == null) {
       throw new StatusListFormatException("status list document is missing");
     }
+    if (json.startsWith("\uFEFF")) {
+      // Refused, not skipped: Python's json and Go's encoding/json refuse it too, and every reader
+      // of the trust directory must agree on what it trusts.
+      throw new StatusListFormatException(
+          "status list document starts with a byte order mark (U+FEFF); write plain UTF-8");
+    }
     Integer bits = null;
     String lst = null;
     String uri = null;
@@ -94,7 +101,9 @@ public record StatusListDocument(int bits, String lst, String uri) {
           }
           case "lst" -> lst = stringMember(parser, value, "lst");
           case "uri" -> uri = stringMember(parser, value, "uri");
-          default -> throw new StatusListFormatException("unexpected member \"" + name + "\"");
+          default ->
+              throw new StatusListFormatException(
+                  "unexpected member \"" + UntrustedText.escape(name) + "\"");
         }
       }
       if (parser.nextToken() != null) {
@@ -102,7 +111,9 @@ public record StatusListDocument(int bits, String lst, String uri) {
       }
     } catch (JsonProcessingException e) {
       throw new StatusListFormatException(
-          "status list document is not valid JSON: " + e.getOriginalMessage(), e);
+          "status list document is not valid JSON: "
+              + UntrustedText.escape(e.getOriginalMessage(), UntrustedText.MESSAGE_MAX_LENGTH),
+          e);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -117,6 +128,18 @@ public record StatusListDocument(int bits, String lst, String uri) {
     if (value != JsonToken.VALUE_STRING) {
       throw new StatusListFormatException(name + " is not a string");
     }
-    return parser.getText();
+    String text = parser.getText();
+    // I-JSON (RFC 7493), as for tokens: no string with an unpaired surrogate escape.
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (Character.isHighSurrogate(c)
+          && i + 1 < text.length()
+          && Character.isLowSurrogate(text.charAt(i + 1))) {
+        i++;
+      } else if (Character.isSurrogate(c)) {
+        throw new StatusListFormatException(name + " has an unpaired surrogate escape");
+      }
+    }
+    return text;
   }
 }

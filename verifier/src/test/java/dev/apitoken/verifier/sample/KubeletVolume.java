@@ -10,20 +10,22 @@ import java.util.stream.Stream;
 /**
  * A ConfigMap volume as the kubelet's atomic writer lays it out: each version in a fresh {@code
  * ..<timestamp>} directory, {@code ..data} a symlink to it swapped by renaming {@code ..data_tmp}
- * over it, the visible files symlinks into {@code ..data/}, the previous version deleted after.
+ * over it, the visible files symlinks into {@code ..data/}, the previous version deleted after (and
+ * the symlinks of files the new version no longer has). A projected volume of several ConfigMaps is
+ * laid out the same way, all their files in one version.
  */
-final class KubeletVolume {
+public final class KubeletVolume {
   private final Path dir;
 
-  KubeletVolume(Path dir) {
+  public KubeletVolume(Path dir) {
     this.dir = dir;
   }
 
-  Path dir() {
+  public Path dir() {
     return dir;
   }
 
-  void publish(Map<String, String> files) throws IOException {
+  public void publish(Map<String, String> files) throws IOException {
     Path version = Files.createTempDirectory(dir, "..2026_01_01_00_00_00.");
     for (Map.Entry<String, String> file : files.entrySet()) {
       Files.writeString(version.resolve(file.getKey()), file.getValue());
@@ -41,6 +43,11 @@ final class KubeletVolume {
     if (previous != null) {
       try (Stream<Path> old = Files.list(previous)) {
         for (Path file : old.toList()) {
+          // A key gone from the ConfigMap loses its visible symlink too.
+          String name = file.getFileName().toString();
+          if (!files.containsKey(name)) {
+            Files.deleteIfExists(dir.resolve(name));
+          }
           Files.delete(file);
         }
       }
