@@ -172,6 +172,19 @@ public final class RevocationLedger {
     return StatusList.ofBytes(1, list);
   }
 
+  /**
+   * The ledger shards (empty where none) whose indices fall in published shard {@code copyShard}.
+   */
+  public java.util.List<LedgerShard> shardsOfCopy(int copyShard) {
+    long first = copyShard * IndexSpace.COPY_SHARD_SIZE / IndexSpace.LEDGER_SHARD_SIZE;
+    long count = IndexSpace.COPY_SHARD_SIZE / IndexSpace.LEDGER_SHARD_SIZE;
+    java.util.List<LedgerShard> inputs = new java.util.ArrayList<>();
+    for (long k = first; k < first + count; k++) {
+      inputs.add(shards.getOrDefault(k, LedgerShard.EMPTY));
+    }
+    return inputs;
+  }
+
   /** Whole-ledger status list for {@code [0, size)}, for tests and small lists. */
   public StatusList toStatusList(long size) {
     return toStatusList(0, Math.min(size, IndexSpace.COPY_SHARD_SIZE));

@@ -291,8 +291,7 @@ public final class TrustPublisher implements AutoCloseable {
     int shards = Math.max(TrustDocument.shards(coverage), highestShardPublished() + 1);
     List<Map<String, String>> documents = new ArrayList<>();
     for (int k = 0; k < shards; k++) {
-      documents.add(
-          TrustDocument.shard(k, keySnapshot.jwksJson(), snapshot, coverage, statusListUri));
+      documents.add(document(k, keySnapshot.jwksJson(), snapshot, coverage));
     }
     Set<String> selected = namespaces.selected();
     Set<String> targets = targetNamespaces();
@@ -355,6 +354,53 @@ public final class TrustPublisher implements AutoCloseable {
     return changed;
   }
 
+  /** A shard's document as last computed, and what it was computed from. */
+  private record CachedShard(
+      List<dev.apitoken.operator.denylist.LedgerShard> inputs,
+      long coverage,
+      String jwks,
+      Map<String, String> document) {
+    boolean computedFrom(
+        List<dev.apitoken.operator.denylist.LedgerShard> from, long cov, String keys) {
+      if (cov != coverage || !Objects.equals(keys, jwks) || from.size() != inputs.size()) {
+        return false;
+      }
+      for (int i = 0; i < from.size(); i++) {
+        if (from.get(i) != inputs.get(i)) {
+          return false;
+        }
+      }
+      return true;
+    }
+  }
+
+  private final Map<Integer, CachedShard> documentCache = new ConcurrentHashMap<>();
+
+  /**
+   * Shard {@code k}'s document, re-encoded only when its ledger shards (immutable: compared by
+   * identity), the coverage or the keys changed: one revocation re-encodes one shard.
+   */
+  private Map<String, String> document(
+      int k, String jwks, RevocationLedger snapshot, long coverage) {
+    List<dev.apitoken.operator.denylist.LedgerShard> inputs = snapshot.shardsOfCopy(k);
+    String keys = k == 0 ? jwks : null;
+    CachedShard cached = documentCache.get(k);
+    if (cached != null && cached.computedFrom(inputs, coverage, keys)) {
+      return cached.document();
+    }
+    Map<String, String> document = TrustDocument.shard(k, jwks, snapshot, coverage, statusListUri);
+    documentCache.put(k, new CachedShard(inputs, coverage, keys, document));
+    knownNothingNew.add(document.get(TrustDocument.statusListKey(k)));
+    return document;
+  }
+
+  /**
+   * Status-list documents known to hold no revocation the ledger lacks (ours, or already absorbed).
+   * The ledger only grows or forgets by expiry, so such a document never brings anything new:
+   * copies with the same content (the same shard in every namespace) are decoded once.
+   */
+  private final Set<String> knownNothingNew = ConcurrentHashMap.newKeySet();
+
   private void absorbUnchecked() {
     for (ConfigMap map : List.copyOf(copies.values())) {
       if (!isChecked(map)) {
@@ -379,17 +425,31 @@ public final class TrustPublisher implements AutoCloseable {
     }
     String json =
         map.getData() == null ? null : map.getData().get(TrustDocument.statusListKey(shard));
+    if (json != null && knownNothingNew.contains(json)) {
+      checked.put(key(map), map.getMetadata().getResourceVersion());
+      return false;
+    }
     BitSet bits = new BitSet();
+    boolean readable = false;
     if (json != null) {
       try {
-        byte[] bytes = StatusListDocument.parse(json).statusList().toBytes();
-        if (StatusListDocument.parse(json).bits() == 1) {
-          bits = BitSet.valueOf(bytes);
-          long from = shard * IndexSpace.COPY_SHARD_SIZE;
-          bits.clear(0, (int) Math.min(Integer.MAX_VALUE, from));
-          int to = (int) Math.min(Integer.MAX_VALUE, from + IndexSpace.COPY_SHARD_SIZE);
+        StatusListDocument document = StatusListDocument.parse(json);
+        var list = document.statusList();
+        readable = true;
+        long from = shard * IndexSpace.COPY_SHARD_SIZE;
+        int to = (int) Math.min(list.size(), from + IndexSpace.COPY_SHARD_SIZE);
+        if (document.bits() == 1) {
+          bits = BitSet.valueOf(list.toBytes());
+          bits.clear(0, (int) Math.min(bits.size(), from));
           if (bits.length() > to) {
             bits.clear(to, bits.length());
+          }
+        } else {
+          // Not our format, but a verifier treats any status other than VALID as revoked.
+          for (int i = (int) from; i < to; i++) {
+            if (list.get(i) != dev.apitoken.verifier.status.StatusList.VALID) {
+              bits.set(i);
+            }
           }
         }
       } catch (RuntimeException unreadable) {
@@ -400,6 +460,13 @@ public final class TrustPublisher implements AutoCloseable {
         bits.isEmpty()
             ? 0
             : ledger.absorb(bits, "copy " + key(map), conservativeExpiry.get(), knownExpiry);
+    if (readable) {
+      // Whatever it held is in the ledger now, which only grows or forgets by expiry.
+      if (knownNothingNew.size() > 256) {
+        knownNothingNew.clear();
+      }
+      knownNothingNew.add(json);
+    }
     if (added == 0) {
       checked.put(key(map), map.getMetadata().getResourceVersion());
     } else {
