@@ -217,14 +217,18 @@ public final class TrustPublisher implements AutoCloseable {
     return covered;
   }
 
-  /** Called with every new key ring: keys are published before anything is signed with them. */
+  /**
+   * Called with every new key ring. Publishing is asynchronous: the caller may be an informer
+   * callback, and blocking it on a round whose HTTP calls need the same client's threads can stall
+   * both. No key signs before it is published anyway ({@link #keyPublishedEverywhere}).
+   */
   public void publishKeys(KeyRing ring) {
     keys =
         new PublicKeys(
             Jwks.publicJson(ring),
             ring.keys().stream().map(SigningKey::kid).collect(Collectors.toUnmodifiableSet()));
     if (running) {
-      publishNow();
+      requestPublish();
     }
   }
 

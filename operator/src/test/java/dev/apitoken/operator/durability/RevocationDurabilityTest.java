@@ -62,8 +62,9 @@ class RevocationDurabilityTest {
       copyWatch.close();
     }
     if (operator != null) {
-      operator.deleteAllApiTokens();
-      operator.close();
+      try (RunningOperator stopping = operator) {
+        stopping.deleteAllApiTokens();
+      }
     }
   }
 
