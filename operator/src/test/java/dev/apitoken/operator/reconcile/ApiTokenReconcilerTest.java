@@ -257,9 +257,16 @@ class ApiTokenReconcilerTest {
     Duration period = operator.config().keyRotationPeriod();
     operator.clock().advance(period.minus(Duration.ofMinutes(30)));
     operator.maintainKeys();
-    // What a workload mounted now: the JWKS already holds the next key.
+    // What a workload mounted once the (asynchronous) publish ran: the JWKS holds the next key.
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                JWKSet.parse(operator.trustConfigMap().getData().get(TrustDocument.JWKS_KEY))
+                        .getKeys()
+                        .size()
+                    == 2);
     String staleJwks = operator.trustConfigMap().getData().get(TrustDocument.JWKS_KEY);
-    assertThat(JWKSet.parse(staleJwks).getKeys()).hasSize(2);
     operator.create(ApiTokens.named("still-old-key").in(ns).build());
     operator.awaitReady(ns, "still-old-key");
     String oldKid =
