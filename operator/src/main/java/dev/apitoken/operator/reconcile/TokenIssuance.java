@@ -6,6 +6,7 @@ import dev.apitoken.operator.api.Conditions;
 import dev.apitoken.operator.api.IssuedToken;
 import dev.apitoken.operator.runtime.OperatorMetrics;
 import dev.apitoken.operator.token.DesiredToken;
+import dev.apitoken.operator.token.IssuanceBudget;
 import dev.apitoken.operator.token.IssueDecision;
 import dev.apitoken.operator.token.IssuedRecord;
 import dev.apitoken.operator.token.KeyRing;
@@ -35,22 +36,31 @@ final class TokenIssuance {
   private final Supplier<KeyRing> keyRing;
   private final EventRecorder events;
   private final OperatorMetrics metrics;
+  private final IssuanceBudget budget;
 
   TokenIssuance(
       TokenSecretDependent secret,
       TokenIssuer issuer,
       Supplier<KeyRing> keyRing,
       EventRecorder events,
-      OperatorMetrics metrics) {
+      OperatorMetrics metrics,
+      IssuanceBudget budget) {
     this.secret = secret;
     this.issuer = issuer;
     this.keyRing = keyRing;
     this.events = events;
     this.metrics = metrics;
+    this.budget = budget;
+  }
+
+  /** The key an ApiToken's issues are counted under in the {@link IssuanceBudget}. */
+  static String budgetKey(ApiToken apiToken) {
+    return apiToken.getMetadata().getNamespace() + "/" + apiToken.getMetadata().getName();
   }
 
   /**
-   * @return false when the Secret name is taken by a Secret this operator does not manage
+   * @return false when the Secret name is taken by a Secret this operator does not manage, or when
+   *     a token is due but the ApiToken's issuance budget is spent
    */
   boolean ensureToken(
       ApiToken apiToken,
@@ -78,7 +88,16 @@ final class TokenIssuance {
     if (actual.isEmpty() && stillConflicting(apiToken, context)) {
       return conflict(apiToken, status);
     }
+    if (decision.requiresIssue()) {
+      Optional<IssuanceBudget.Deferral> deferral = budget.deferral(budgetKey(apiToken));
+      if (deferral.isPresent()) {
+        return throttled(apiToken, status, decision, deferral.get());
+      }
+    }
     SignedToken token = decision.requiresIssue() ? issuer.issue(desired) : inSecret.orElseThrow();
+    if (decision.requiresIssue()) {
+      budget.recordIssue(budgetKey(apiToken));
+    }
     new SecretPlan(token).attachTo(context);
     try {
       secret.reconcile(apiToken, context);
@@ -104,6 +123,32 @@ final class TokenIssuance {
       announce(apiToken, decision, token);
     }
     return true;
+  }
+
+  private boolean throttled(
+      ApiToken apiToken,
+      StatusAggregator status,
+      IssueDecision decision,
+      IssuanceBudget.Deferral deferral) {
+    String message =
+        deferral.issuedInWindow()
+            + " tokens were issued for this ApiToken within "
+            + deferral.window().toMinutes()
+            + " minutes, so the next is issued at "
+            + deferral.until()
+            + " (a new token is due: "
+            + decision.message()
+            + "); something may be replacing or refusing its tokens";
+    boolean reported =
+        apiToken.getStatus() != null
+            && apiToken.getStatus().getConditions().stream()
+                .anyMatch(c -> Conditions.REASON_ISSUANCE_THROTTLED.equals(c.getReason()));
+    if (!reported) {
+      events.record(apiToken, EventRecorder.WARNING, Conditions.REASON_ISSUANCE_THROTTLED, message);
+      metrics.issuanceThrottled();
+    }
+    status.ready(Conditions.FALSE, Conditions.REASON_ISSUANCE_THROTTLED, message);
+    return false;
   }
 
   /**
