@@ -14,13 +14,25 @@ import java.util.Objects;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @ValidationRule(
     value =
-        "!has(self.renewBefore) || !has(self.ttl) || duration(self.renewBefore) <"
-            + " duration(self.ttl)",
-    message = "renewBefore must be shorter than ttl, e.g. ttl: 720h with renewBefore: 168h",
+        "!has(self.renewBefore) || !has(self.ttl) || duration(self.ttl) -"
+            + " duration(self.renewBefore) >= duration('"
+            + ApiTokenSpec.MINIMUM_RENEWAL_INTERVAL
+            + "')",
+    message =
+        "renewBefore must be at least "
+            + ApiTokenSpec.MINIMUM_RENEWAL_INTERVAL
+            + " shorter than ttl, so that renewals are at least "
+            + ApiTokenSpec.MINIMUM_RENEWAL_INTERVAL
+            + " apart, e.g. ttl: 720h with renewBefore: 168h",
     reason = "FieldValueInvalid")
 @ValidationRule(
-    value = "!has(self.ttl) || duration(self.ttl) >= duration('60s')",
-    message = "ttl must be at least 1m, e.g. 720h",
+    value = "!has(self.ttl) || duration(self.ttl) >= duration('" + ApiTokenSpec.MINIMUM_TTL + "')",
+    message =
+        "ttl must be at least "
+            + ApiTokenSpec.MINIMUM_TTL
+            + " (tokens are renewed at most every "
+            + ApiTokenSpec.MINIMUM_RENEWAL_INTERVAL
+            + "), e.g. 720h",
     reason = "FieldValueInvalid")
 @ValidationRule(
     value =
@@ -37,6 +49,31 @@ import java.util.Objects;
             + " ApiToken to get a new token",
     reason = "FieldValueForbidden")
 public class ApiTokenSpec {
+  /**
+   * Renewals of one ApiToken's token are at least this far apart ({@code ttl - renewBefore}). Each
+   * issue spends a status-list index and a Secret write, and workloads only see a new Secret after
+   * the kubelet's refresh (60-90 s): renewing faster than a few refresh periods issues tokens no
+   * workload ever reads. Must equal {@code ReissuePolicy.MINIMUM_RENEWAL_INTERVAL}.
+   */
+  public static final String MINIMUM_RENEWAL_INTERVAL = "5m";
+
+  /** The shortest ttl: a token cannot be renewed more often than it lives. */
+  public static final String MINIMUM_TTL = MINIMUM_RENEWAL_INTERVAL;
+
+  // Limits on what a spec can put into a token. Together they keep the largest token the CRD
+  // admits under the verifier's default limit of 8 KiB (TokenSize; CrdTokenSizeTest proves it),
+  // so no valid spec can produce a token that its own verifiers refuse.
+  public static final int MAX_SUBJECT_LENGTH = 256;
+  public static final int MAX_AUDIENCES = 16;
+  public static final int MAX_AUDIENCE_LENGTH = 128;
+  public static final int MAX_SCOPES = 32;
+  public static final int MAX_SCOPE_LENGTH = 64;
+
+  public static final int MAX_DURATION_LENGTH = 32;
+  public static final int MAX_SECRET_NAME_LENGTH = 253;
+  public static final int MAX_REVOKE_AT_LENGTH = 64;
+  public static final int MAX_REVOCATION_REASON_LENGTH = 256;
+
   /** Go-style duration made of hours, minutes and seconds, as Kubernetes CEL understands it. */
   public static final String DURATION_PATTERN = "^([0-9]+(h|m|s))+$";
 
@@ -51,47 +88,64 @@ public class ApiTokenSpec {
   public static final String RFC3339_PATTERN =
       "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$";
 
-  /** A non-empty string without leading or trailing whitespace. */
-  public static final String TRIMMED_PATTERN = "^\\S(.*\\S)?$";
+  /**
+   * A non-empty string without leading or trailing whitespace and without control, format
+   * (bidirectional overrides), surrogate or line/paragraph separator characters: they would be
+   * escaped to six bytes each in the token, can forge lines in logs and disguise a name.
+   */
+  public static final String TRIMMED_PATTERN =
+      "^[^\\s\\p{Cc}\\p{Cf}\\p{Cs}\\p{Zl}\\p{Zp}]"
+          + "([^\\p{Cc}\\p{Cf}\\p{Cs}\\p{Zl}\\p{Zp}]*[^\\s\\p{Cc}\\p{Cf}\\p{Cs}\\p{Zl}\\p{Zp}])?$";
+
+  /**
+   * An audience: printable ASCII without space, " or \\, like a URI or a service name. One byte
+   * each in the token, which is what lets 16 audiences of 128 characters fit the size limit.
+   */
+  public static final String AUDIENCE_PATTERN = SCOPE_PATTERN;
 
   @Required
-  @Size(min = 1, max = 256)
+  @Size(min = 1, max = MAX_SUBJECT_LENGTH)
   @Pattern(TRIMMED_PATTERN)
   @JsonPropertyDescription(
       "Who the token identifies: the JWT `sub` claim, e.g. a service name such as"
-          + " 'payments-api'. Required, 1-256 characters, no leading or trailing spaces.")
+          + " 'payments-api'. Required, 1-256 characters, no leading or trailing spaces, no"
+          + " control or invisible formatting characters.")
   private String subject;
 
-  @Size(max = 32)
+  @Size(max = MAX_AUDIENCES)
   @JsonPropertyDescription(
       "Who the token is for: the JWT `aud` claim. Verifiers accept the token only if it names"
-          + " them. Up to 32 entries.")
-  private List<@Size(min = 1, max = 256) @Pattern(TRIMMED_PATTERN) String> audiences =
-      new ArrayList<>();
+          + " them. Up to 16 entries of 1-128 printable ASCII characters without spaces, quotes"
+          + " or backslashes, e.g. 'https://orders.example.com'.")
+  private List<@Size(min = 1, max = MAX_AUDIENCE_LENGTH) @Pattern(AUDIENCE_PATTERN) String>
+      audiences = new ArrayList<>();
 
-  @Size(max = 64)
+  @Size(max = MAX_SCOPES)
   @JsonPropertyDescription(
       "What the token allows: the OAuth `scope` claim, written space-separated in the token."
-          + " Each entry is one scope without spaces, e.g. 'orders:read'. Up to 64 entries.")
-  private List<@Size(min = 1, max = 128) @Pattern(SCOPE_PATTERN) String> scopes = new ArrayList<>();
+          + " Each entry is one scope without spaces, e.g. 'orders:read'. Up to 32 entries of"
+          + " 1-64 characters.")
+  private List<@Size(min = 1, max = MAX_SCOPE_LENGTH) @Pattern(SCOPE_PATTERN) String> scopes =
+      new ArrayList<>();
 
-  @Size(max = 32)
+  @Size(max = MAX_DURATION_LENGTH)
   @Pattern(DURATION_PATTERN)
   @JsonPropertyDescription(
       "How long each issued token is valid, as a duration in hours, minutes and seconds such"
-          + " as '720h' or '1h30m'. Defaults to the operator's default TTL and may not exceed"
-          + " the operator's maximum TTL. Every token expires.")
+          + " as '720h' or '1h30m'. At least 5m. Defaults to the operator's default TTL and may"
+          + " not exceed the operator's maximum TTL. Every token expires.")
   private String ttl;
 
-  @Size(max = 32)
+  @Size(max = MAX_DURATION_LENGTH)
   @Pattern(DURATION_PATTERN)
   @JsonPropertyDescription(
-      "Reissue the token this long before it expires, e.g. '168h'. Must be shorter than ttl."
-          + " Defaults to a third of the ttl. The previous token stays valid until its own"
-          + " expiry.")
+      "Reissue the token this long before it expires, e.g. '168h'. Must be at least 5m shorter"
+          + " than ttl, so that renewals are at least 5m apart. Defaults to a third of the ttl"
+          + " (less when that would renew more often than every 5m). The previous token stays"
+          + " valid until its own expiry.")
   private String renewBefore;
 
-  @Size(min = 1, max = 253)
+  @Size(min = 1, max = MAX_SECRET_NAME_LENGTH)
   @Pattern(SECRET_NAME_PATTERN)
   @JsonPropertyDescription(
       "Name of the Secret (in this namespace) that receives the token under the key 'token'."
@@ -109,14 +163,14 @@ public class ApiTokenSpec {
           + " deleted. Final: it cannot be set back to false.")
   private Boolean revoked;
 
-  @Size(max = 64)
+  @Size(max = MAX_REVOKE_AT_LENGTH)
   @Pattern(RFC3339_PATTERN)
   @JsonPropertyDescription(
       "Revoke the token at this time (RFC 3339, e.g. '2026-03-01T00:00:00Z'): it stays valid"
           + " until then and is revoked exactly as by 'revoked: true' when the time comes.")
   private String revokeAt;
 
-  @Size(max = 256)
+  @Size(max = MAX_REVOCATION_REASON_LENGTH)
   @JsonPropertyDescription(
       "Why the token was revoked, for people and the audit log (e.g. 'key leaked in CI logs').")
   private String revocationReason;

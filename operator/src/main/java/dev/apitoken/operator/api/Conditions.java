@@ -75,6 +75,21 @@ public final class Conditions {
    */
   public static final String REASON_SIGNING_KEY_NOT_PUBLISHED = "SigningKeyNotPublished";
 
-  /** Ready=False: issuing failed (for example the API server refused the Secret); retried. */
+  /**
+   * Ready=False: issuing failed (for example the API server refused the Secret); retried with
+   * backoff. The message names the failure: the API's code and reason and the object concerned.
+   */
   public static final String REASON_ISSUE_FAILED = "IssueFailed";
+
+  /**
+   * Ready=False: recording or publishing a revocation (spec.revoked, spec.revokeAt or deletion)
+   * failed; retried with backoff. The message names the failure as for IssueFailed.
+   */
+  public static final String REASON_REVOCATION_FAILED = "RevocationFailed";
+
+  /**
+   * Ready=False: a new token is due, but this ApiToken was issued too many tokens recently (a
+   * reissue loop); the message says when the next one is issued.
+   */
+  public static final String REASON_ISSUANCE_THROTTLED = "IssuanceThrottled";
 }

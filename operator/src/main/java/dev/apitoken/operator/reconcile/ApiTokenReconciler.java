@@ -7,10 +7,12 @@ import dev.apitoken.operator.api.IssuedToken;
 import dev.apitoken.operator.denylist.IndexSpace;
 import dev.apitoken.operator.denylist.RevocationPolicy;
 import dev.apitoken.operator.runtime.OperatorMetrics;
+import dev.apitoken.operator.token.IssuanceBudget;
 import dev.apitoken.operator.token.KeyRing;
 import dev.apitoken.operator.token.ReissueBudget;
 import dev.apitoken.operator.token.ReissuePolicy;
 import dev.apitoken.operator.token.TokenIssuer;
+import io.fabric8.kubernetes.api.model.StatusDetails;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -23,14 +25,13 @@ import io.javaoperatorsdk.operator.api.reconciler.PrimaryUpdateAndCacheUtils;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.retry.GradualRetry;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
 import java.util.function.Supplier;
 
 /**
@@ -40,6 +41,13 @@ import java.util.function.Supplier;
  * TokenRevocation}. This class picks the path and turns the outcome into status and timing.
  */
 @ControllerConfiguration(name = ApiTokenReconciler.NAME)
+// Retried without limit, backing off to every 5 minutes: JOSDK's default gives up after five
+// attempts, and an ApiToken whose revocation failed five times would then wait for an edit.
+@GradualRetry(
+    maxAttempts = -1,
+    initialInterval = 2_000,
+    intervalMultiplier = 2,
+    maxInterval = 5 * 60 * 1_000)
 public class ApiTokenReconciler implements Reconciler<ApiToken>, Cleaner<ApiToken> {
   public static final String NAME = "apitoken";
   private static final Duration CONFLICT_RETRY = Duration.ofMinutes(1);
@@ -58,6 +66,7 @@ public class ApiTokenReconciler implements Reconciler<ApiToken>, Cleaner<ApiToke
   private final TokenStates states;
   private final Clock clock;
   private final Duration maxResync;
+  private final IssuanceBudget issuanceBudget;
 
   public ApiTokenReconciler(
       SpecResolver specResolver,
@@ -73,9 +82,18 @@ public class ApiTokenReconciler implements Reconciler<ApiToken>, Cleaner<ApiToke
       ReissueBudget keyLossReissues) {
     this.specResolver = specResolver;
     this.signingKeyGate = signingKeyGate;
+    this.issuanceBudget = new IssuanceBudget(clock);
     this.issuance =
         new TokenIssuance(
-            secret, issuer, keyRing, events, metrics, signingKeyGate, keyLossReissues, revocations);
+            secret,
+            issuer,
+            keyRing,
+            events,
+            metrics,
+            signingKeyGate,
+            keyLossReissues,
+            revocations,
+            issuanceBudget);
     this.revocation = new TokenRevocation(secret, keyRing, revocations, events, metrics);
     this.events = events;
     this.metrics = metrics;
@@ -94,6 +112,16 @@ public class ApiTokenReconciler implements Reconciler<ApiToken>, Cleaner<ApiToke
 
   @Override
   public UpdateControl<ApiToken> reconcile(ApiToken apiToken, Context<ApiToken> context) {
+    try {
+      return reconcileToken(apiToken, context);
+    } catch (OutOfMemoryError | ReconcileError e) {
+      throw e;
+    } catch (Error e) {
+      throw new ReconcileError(e);
+    }
+  }
+
+  private UpdateControl<ApiToken> reconcileToken(ApiToken apiToken, Context<ApiToken> context) {
     Instant now = clock.instant();
     StatusAggregator status = new StatusAggregator(apiToken, now);
     RevocationPolicy.Decision revocationDecision = TokenRevocation.decide(apiToken, now);
@@ -118,7 +146,7 @@ public class ApiTokenReconciler implements Reconciler<ApiToken>, Cleaner<ApiToke
       status.withoutCondition(Conditions.REVOKED);
     }
 
-    SpecResolver.Resolution resolution = specResolver.resolve(apiToken.getSpec());
+    SpecResolver.Resolution resolution = specResolver.resolve(apiToken);
     if (!resolution.valid()) {
       status.ready(Conditions.FALSE, Conditions.REASON_INVALID_SPEC, resolution.problem());
       states.set(apiToken, TokenStates.INVALID);
@@ -128,7 +156,13 @@ public class ApiTokenReconciler implements Reconciler<ApiToken>, Cleaner<ApiToke
         issuance.ensureToken(apiToken, context, resolution.desired(), status, now);
     if (issued.result() == TokenIssuance.Result.CONFLICT) {
       states.set(apiToken, TokenStates.FAILED);
-      return finish(apiToken, context, status.build(), now, null).rescheduleAfter(CONFLICT_RETRY);
+      Duration retry =
+          issuanceBudget
+              .deferral(TokenIssuance.budgetKey(apiToken))
+              .map(deferral -> Duration.between(now, deferral.until()))
+              .filter(delay -> delay.compareTo(MINIMUM_DELAY) >= 0)
+              .orElse(CONFLICT_RETRY);
+      return finish(apiToken, context, status.build(), now, null).rescheduleAfter(retry);
     }
     if (issued.result() == TokenIssuance.Result.WAITING) {
       states.set(apiToken, TokenStates.PENDING);
@@ -146,27 +180,37 @@ public class ApiTokenReconciler implements Reconciler<ApiToken>, Cleaner<ApiToke
 
   @Override
   public DeleteControl cleanup(ApiToken apiToken, Context<ApiToken> context) {
-    if (!revocation.cleanup(apiToken, context, clock.instant())) {
-      return DeleteControl.noFinalizerRemoval().rescheduleAfter(PUBLISH_POLL);
+    try {
+      if (!revocation.cleanup(apiToken, context, clock.instant())) {
+        return DeleteControl.noFinalizerRemoval().rescheduleAfter(PUBLISH_POLL);
+      }
+    } catch (OutOfMemoryError | ReconcileError e) {
+      throw e;
+    } catch (Error e) {
+      throw new ReconcileError(e);
     }
     states.remove(apiToken);
+    issuanceBudget.forget(TokenIssuance.budgetKey(apiToken));
     return DeleteControl.defaultDelete();
   }
 
   @Override
   public ErrorStatusUpdateControl<ApiToken> updateErrorStatus(
       ApiToken apiToken, Context<ApiToken> context, Exception e) {
-    String message = "issuing failed, retrying: " + describe(e);
-    metrics.issueFailed(Conditions.REASON_ISSUE_FAILED);
+    Instant now = clock.instant();
+    boolean revoking =
+        apiToken.isMarkedForDeletion()
+            || TokenRevocation.decide(apiToken, now).kind() == RevocationPolicy.Kind.REVOKE;
+    String reason = revoking ? Conditions.REASON_REVOCATION_FAILED : Conditions.REASON_ISSUE_FAILED;
+    String message = (revoking ? "revoking" : "issuing") + " failed, retrying: " + describe(e);
+    metrics.issueFailed(reason);
     states.set(apiToken, TokenStates.FAILED);
-    events.record(apiToken, EventRecorder.WARNING, Conditions.REASON_ISSUE_FAILED, message);
+    events.record(apiToken, EventRecorder.WARNING, reason, message);
     try {
       writeStatus(
           apiToken,
           context,
-          new StatusAggregator(apiToken, clock.instant())
-              .ready(Conditions.FALSE, Conditions.REASON_ISSUE_FAILED, message)
-              .build());
+          new StatusAggregator(apiToken, now).ready(Conditions.FALSE, reason, message).build());
     } catch (RuntimeException statusWriteFailed) {
       // The retry that follows writes status again; the original failure is what counts.
     }
@@ -227,17 +271,42 @@ public class ApiTokenReconciler implements Reconciler<ApiToken>, Cleaner<ApiToke
     return a.isBefore(b) ? a : b;
   }
 
-  /** Describes a failure without anything that could echo a request body (and so a token). */
-  static String describe(Exception e) {
+  /**
+   * Describes a failure by its real cause, however deeply JOSDK and the client wrapped it: for an
+   * API error its code, reason and the object concerned; otherwise the exception's type. Never a
+   * message or status message, which can echo a request body (and so a token).
+   */
+  static String describe(Throwable e) {
     Throwable cause = e;
-    while ((cause instanceof CompletionException || cause instanceof ExecutionException)
-        && cause.getCause() != null) {
-      cause = cause.getCause();
+    Throwable deepest = e;
+    for (int depth = 0; cause != null && depth < 20; depth++, cause = cause.getCause()) {
+      if (cause instanceof KubernetesClientException k && k.getCode() > 0) {
+        return describeApiError(k);
+      }
+      if (cause instanceof ReconcileError error) {
+        return "an internal error (" + error.errorType() + ")";
+      }
+      deepest = cause;
     }
-    if (cause instanceof KubernetesClientException k) {
-      String reason = k.getStatus() == null ? null : k.getStatus().getReason();
-      return "the Kubernetes API answered " + k.getCode() + (reason == null ? "" : " " + reason);
-    }
-    return cause.getClass().getSimpleName();
+    return deepest.getClass().getSimpleName();
+  }
+
+  private static String describeApiError(KubernetesClientException k) {
+    StatusDetails details = k.getStatus() == null ? null : k.getStatus().getDetails();
+    String reason = k.getStatus() == null ? null : k.getStatus().getReason();
+    String kind =
+        details != null && details.getKind() != null ? details.getKind() : k.getResourcePlural();
+    String name = k.getName() != null ? k.getName() : details == null ? null : details.getName();
+    String object =
+        kind == null && name == null
+            ? ""
+            : " for "
+                + (kind == null ? "" : kind + " ")
+                + (k.getNamespace() == null ? "" : k.getNamespace() + "/")
+                + (name == null ? "" : name);
+    return "the Kubernetes API answered "
+        + k.getCode()
+        + (reason == null ? "" : " " + reason)
+        + object.stripTrailing();
   }
 }

@@ -20,6 +20,7 @@ public final class EventRecorder implements AutoCloseable {
   public static final String NORMAL = "Normal";
   public static final String WARNING = "Warning";
   private static final String COMPONENT = "apitoken-operator";
+  private static final int MAX_MESSAGE_LENGTH = 1024;
   private static final Logger LOG = LoggerFactory.getLogger(EventRecorder.class);
 
   private final KubernetesClient client;
@@ -38,9 +39,8 @@ public final class EventRecorder implements AutoCloseable {
         new EventBuilder()
             .withNewMetadata()
             .withName(
-                subject.getMetadata().getName()
-                    + "."
-                    + UUID.randomUUID().toString().substring(0, 8))
+                KubernetesNames.eventName(
+                    subject.getMetadata().getName(), UUID.randomUUID().toString().substring(0, 8)))
             .withNamespace(subject.getMetadata().getNamespace())
             .endMetadata()
             .withInvolvedObject(
@@ -53,7 +53,7 @@ public final class EventRecorder implements AutoCloseable {
                     .build())
             .withType(type)
             .withReason(reason)
-            .withMessage(message)
+            .withMessage(bounded(message))
             .withCount(1)
             .withFirstTimestamp(timestamp)
             .withLastTimestamp(timestamp)
@@ -79,6 +79,13 @@ public final class EventRecorder implements AutoCloseable {
                 e.getMessage());
           }
         });
+  }
+
+  /** Kubernetes refuses Event messages over 1 KiB. */
+  private static String bounded(String message) {
+    return message.length() <= MAX_MESSAGE_LENGTH
+        ? message
+        : message.substring(0, MAX_MESSAGE_LENGTH - 3) + "...";
   }
 
   @Override

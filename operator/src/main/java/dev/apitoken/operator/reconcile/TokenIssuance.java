@@ -8,6 +8,7 @@ import dev.apitoken.operator.denylist.IssueRecord;
 import dev.apitoken.operator.runtime.OperatorMetrics;
 import dev.apitoken.operator.store.ShardedStore;
 import dev.apitoken.operator.token.DesiredToken;
+import dev.apitoken.operator.token.IssuanceBudget;
 import dev.apitoken.operator.token.IssueDecision;
 import dev.apitoken.operator.token.IssueReason;
 import dev.apitoken.operator.token.IssuedRecord;
@@ -72,6 +73,8 @@ final class TokenIssuance {
   private final SigningKeyGate signingKeyGate;
   private final ReissueBudget keyLossReissues;
 
+  private final IssuanceBudget budget;
+
   TokenIssuance(
       TokenSecretDependent secret,
       TokenIssuer issuer,
@@ -80,7 +83,8 @@ final class TokenIssuance {
       OperatorMetrics metrics,
       SigningKeyGate signingKeyGate,
       ReissueBudget keyLossReissues,
-      Revocations revocations) {
+      Revocations revocations,
+      IssuanceBudget budget) {
     this.revocations = revocations;
     this.secret = secret;
     this.issuer = issuer;
@@ -89,6 +93,12 @@ final class TokenIssuance {
     this.metrics = metrics;
     this.signingKeyGate = signingKeyGate;
     this.keyLossReissues = keyLossReissues;
+    this.budget = budget;
+  }
+
+  /** The key an ApiToken's issues are counted under in the {@link IssuanceBudget}. */
+  static String budgetKey(ApiToken apiToken) {
+    return apiToken.getMetadata().getNamespace() + "/" + apiToken.getMetadata().getName();
   }
 
   Outcome ensureToken(
@@ -126,6 +136,12 @@ final class TokenIssuance {
         return new Outcome(Result.WAITING, turn.get());
       }
     }
+    if (decision.requiresIssue()) {
+      Optional<IssuanceBudget.Deferral> deferral = budget.deferral(budgetKey(apiToken));
+      if (deferral.isPresent()) {
+        return throttled(apiToken, status, decision, deferral.get(), now);
+      }
+    }
     SignedToken token;
     if (decision.requiresIssue()) {
       SigningKey key = issuer.signingKey();
@@ -142,6 +158,7 @@ final class TokenIssuance {
         return new Outcome(Result.WAITING, KEY_PUBLICATION_FALLBACK);
       }
       token = issuer.issue(desired, key);
+      budget.recordIssue(budgetKey(apiToken));
     } else {
       token = inSecret.orElseThrow();
     }
@@ -246,6 +263,33 @@ final class TokenIssuance {
     IssueRecordPending(String why) {
       super("the issue record of the new token could not be stored: " + why);
     }
+  }
+
+  private Outcome throttled(
+      ApiToken apiToken,
+      StatusAggregator status,
+      IssueDecision decision,
+      IssuanceBudget.Deferral deferral,
+      Instant now) {
+    String message =
+        deferral.issuedInWindow()
+            + " tokens were issued for this ApiToken within "
+            + deferral.window().toMinutes()
+            + " minutes, so the next is issued at "
+            + deferral.until()
+            + " (a new token is due: "
+            + decision.message()
+            + "); something may be replacing or refusing its tokens";
+    boolean reported =
+        apiToken.getStatus() != null
+            && apiToken.getStatus().getConditions().stream()
+                .anyMatch(c -> Conditions.REASON_ISSUANCE_THROTTLED.equals(c.getReason()));
+    if (!reported) {
+      events.record(apiToken, EventRecorder.WARNING, Conditions.REASON_ISSUANCE_THROTTLED, message);
+      metrics.issuanceThrottled();
+    }
+    status.ready(Conditions.FALSE, Conditions.REASON_ISSUANCE_THROTTLED, message);
+    return new Outcome(Result.WAITING, Duration.between(now, deferral.until()));
   }
 
   /**

@@ -103,7 +103,7 @@ public class TokenSecretDependent extends CRUDKubernetesDependentResource<Secret
     }
     labels.remove(ARGOCD_INSTANCE_LABEL);
     labels.putAll(Labels.managed(COMPONENT));
-    labels.put(Labels.API_TOKEN_NAME, primary.getMetadata().getName());
+    labels.put(Labels.API_TOKEN_NAME, KubernetesNames.labelValue(primary.getMetadata().getName()));
     annotations.put(Labels.ANNOTATION_JTI, plan.token().claims().jti());
     annotations.put(Labels.ANNOTATION_EXPIRES_AT, plan.token().claims().expiresAt().toString());
     annotations.put(Labels.ANNOTATION_KEY_ID, plan.token().kid());

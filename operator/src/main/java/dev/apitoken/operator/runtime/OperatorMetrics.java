@@ -36,6 +36,7 @@ import java.util.function.Supplier;
 public final class OperatorMetrics {
   static final String TOKENS_ISSUED = "apitoken.tokens.issued";
   static final String ISSUE_FAILURES = "apitoken.token.issue.failures";
+  static final String ISSUES_THROTTLED = "apitoken.token.issues.throttled";
   static final String REVOKED_TOKENS = "apitoken.revoked.tokens";
   static final String DENYLIST_PUBLISHES = "apitoken.denylist.publishes";
   static final String DENYLIST_ENTRIES = "apitoken.denylist.entries";
@@ -143,6 +144,17 @@ public final class OperatorMetrics {
     Counter.builder(ISSUE_FAILURES)
         .description("Attempts to issue a token that failed, by reason")
         .tag("reason", label(reason))
+        .register(registry)
+        .increment();
+  }
+
+  /**
+   * A token was due but not issued, because its ApiToken used up its issuance budget: a sign of a
+   * reissue loop worth an alert.
+   */
+  public void issuanceThrottled() {
+    Counter.builder(ISSUES_THROTTLED)
+        .description("Issues deferred because an ApiToken was issued too many tokens recently")
         .register(registry)
         .increment();
   }

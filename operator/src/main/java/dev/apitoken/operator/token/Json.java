@@ -3,6 +3,7 @@ package dev.apitoken.operator.token;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -19,7 +20,10 @@ import java.util.Optional;
  */
 final class Json {
 
-  private static final JsonFactory FACTORY = new JsonFactory();
+  // Characters outside the BMP as four UTF-8 bytes, not as a twelve-byte escaped surrogate pair:
+  // the size of the largest token a spec can produce (TokenSize) depends on it.
+  private static final JsonFactory FACTORY =
+      JsonFactory.builder().enable(JsonWriteFeature.COMBINE_UNICODE_SURROGATES_IN_UTF8).build();
   private static final ObjectMapper STRICT_READER =
       JsonMapper.builder()
           .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)

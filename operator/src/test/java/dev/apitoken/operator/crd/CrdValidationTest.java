@@ -27,7 +27,8 @@ class CrdValidationTest {
   private static final String ACCEPTED = "";
   private static final String DURATION = "does not match the regex pattern ^([0-9]+(h|m|s))+$";
   private static final String RENEW_BEFORE_TOO_LONG =
-      "$.spec: renewBefore must be shorter than ttl";
+      "$.spec: renewBefore must be at least 5m shorter than ttl";
+  private static final String TTL_TOO_SHORT = "$.spec: ttl must be at least 5m";
   private static final String REVOKED_IS_FINAL = "$.spec: revoked cannot be set back to false";
   private static final String SECRET_NAME_IMMUTABLE =
       "$.spec: secretName cannot be added, changed or removed after creation";
@@ -43,10 +44,82 @@ class CrdValidationTest {
             spec("{subject: a, renewBefore: 1h}"),
             ACCEPTED),
         arguments(
-            "renewBefore in other units, shorter",
-            spec("{subject: a, ttl: 2h, renewBefore: 7199s}"),
+            "renewBefore in other units, renewing exactly 5m apart",
+            spec("{subject: a, ttl: 2h, renewBefore: 6900s}"),
             ACCEPTED),
-        arguments("64 scopes", spec("{subject: a, scopes: " + scopes(64) + "}"), ACCEPTED),
+        arguments(
+            "renewBefore in other units, renewing 4m59s apart",
+            spec("{subject: a, ttl: 2h, renewBefore: 6901s}"),
+            RENEW_BEFORE_TOO_LONG),
+        arguments(
+            "ttl 60s with renewBefore 59s (a token every second)",
+            spec("{subject: a, ttl: 60s, renewBefore: 59s}"),
+            TTL_TOO_SHORT),
+        arguments(
+            "ttl 1h with renewBefore 59m59s (a token every second)",
+            spec("{subject: a, ttl: 1h, renewBefore: 59m59s}"),
+            RENEW_BEFORE_TOO_LONG),
+        arguments("ttl 5m, the shortest", spec("{subject: a, ttl: 5m}"), ACCEPTED),
+        arguments("ttl 4m59s", spec("{subject: a, ttl: 4m59s}"), TTL_TOO_SHORT),
+        arguments(
+            "ttl of 17 times '1h' (17h, but too long a string)",
+            spec("{subject: a, ttl: " + "1h".repeat(17) + "}"),
+            "$.spec.ttl: must be at most 32 characters long"),
+        arguments("32 scopes", spec("{subject: a, scopes: " + scopes(32) + "}"), ACCEPTED),
+        arguments("16 audiences", spec("{subject: a, audiences: " + scopes(16) + "}"), ACCEPTED),
+        arguments(
+            "subject with letters outside ASCII", spec("{subject: 'Zoë 😀 payments'}"), ACCEPTED),
+        arguments(
+            "subject with a control character inside",
+            spec("{subject: \"pay\\u0000ments\"}"),
+            "$.spec.subject: does not match the regex pattern"),
+        arguments(
+            "subject with a line break inside",
+            spec("{subject: \"pay\\nments\"}"),
+            "$.spec.subject: does not match the regex pattern"),
+        arguments(
+            "audience with a space",
+            spec("{subject: a, audiences: ['orders api']}"),
+            "$.spec.audiences[0]: does not match the regex pattern"),
+        arguments(
+            "audience outside ASCII",
+            spec("{subject: a, audiences: ['bestellungen-ü']}"),
+            "$.spec.audiences[0]: does not match the regex pattern"),
+        arguments(
+            "129-character audience",
+            spec("{subject: a, audiences: [" + "a".repeat(129) + "]}"),
+            "$.spec.audiences[0]: must be at most 128 characters long"),
+        arguments(
+            "65-character scope",
+            spec("{subject: a, scopes: [" + "s".repeat(65) + "]}"),
+            "$.spec.scopes[0]: must be at most 64 characters long"),
+        arguments(
+            "secretTemplate label value of 64 characters",
+            spec("{subject: a, secretTemplate: {labels: {team: " + "t".repeat(64) + "}}}"),
+            "$.spec.secretTemplate.labels.team: must be at most 63 characters long"),
+        arguments(
+            "secretTemplate label value with a space",
+            spec("{subject: a, secretTemplate: {labels: {team: 'a b'}}}"),
+            "$.spec.secretTemplate.labels.team: does not match the regex pattern"),
+        arguments(
+            "33 secretTemplate labels",
+            spec("{subject: a, secretTemplate: {labels: " + entries(33, "v") + "}}"),
+            "$.spec.secretTemplate.labels: must have at most 32 properties"),
+        arguments(
+            "32 secretTemplate annotations of 4096 characters",
+            spec(
+                "{subject: a, secretTemplate: {annotations: "
+                    + entries(32, "a".repeat(4096))
+                    + "}}"),
+            ACCEPTED),
+        arguments(
+            "secretTemplate annotation of 4097 characters",
+            spec("{subject: a, secretTemplate: {annotations: {note: " + "a".repeat(4097) + "}}}"),
+            "$.spec.secretTemplate.annotations.note: must be at most 4096 characters long"),
+        arguments(
+            "33 secretTemplate annotations",
+            spec("{subject: a, secretTemplate: {annotations: " + entries(33, "v") + "}}"),
+            "$.spec.secretTemplate.annotations: must have at most 32 properties"),
         arguments(
             "253-character secretName",
             spec("{subject: a, secretName: " + "a".repeat(253) + "}"),
@@ -81,7 +154,7 @@ class CrdValidationTest {
             spec("{subject: " + "s".repeat(257) + "}"),
             "$.spec.subject: must be at most 256 characters long"),
         arguments("ttl '30 days'", spec("{subject: a, ttl: 30 days}"), "$.spec.ttl: " + DURATION),
-        arguments("ttl '0s'", spec("{subject: a, ttl: 0s}"), "$.spec: ttl must be at least 1m"),
+        arguments("ttl '0s'", spec("{subject: a, ttl: 0s}"), TTL_TOO_SHORT),
         arguments(
             "scope with a space in a list",
             spec("{subject: a, scopes: [orders:read, 'orders write']}"),
@@ -123,13 +196,13 @@ class CrdValidationTest {
             spec("{subject: a, secretName: " + "a".repeat(254) + "}"),
             "$.spec.secretName: must be at most 253 characters long"),
         arguments(
-            "65 scopes",
-            spec("{subject: a, scopes: " + scopes(65) + "}"),
-            "$.spec.scopes: must have at most 64 items"),
+            "33 scopes",
+            spec("{subject: a, scopes: " + scopes(33) + "}"),
+            "$.spec.scopes: must have at most 32 items"),
         arguments(
-            "33 audiences",
-            spec("{subject: a, audiences: " + scopes(33) + "}"),
-            "$.spec.audiences: must have at most 32 items"),
+            "17 audiences",
+            spec("{subject: a, audiences: " + scopes(17) + "}"),
+            "$.spec.audiences: must have at most 16 items"),
         arguments(
             "revoked: \"yes\"",
             spec("{subject: a, revoked: 'yes'}"),
@@ -211,8 +284,10 @@ class CrdValidationTest {
     assertThat(admission.rules().rules())
         .extracting(r -> r.schemaPath() + " " + r.transition() + " " + r.message().split(":")[0])
         .containsExactly(
-            "$.spec false renewBefore must be shorter than ttl, e.g. ttl",
-            "$.spec false ttl must be at least 1m, e.g. 720h",
+            "$.spec false renewBefore must be at least 5m shorter than ttl, so that renewals are"
+                + " at least 5m apart, e.g. ttl",
+            "$.spec false ttl must be at least 5m (tokens are renewed at most every 5m), e.g."
+                + " 720h",
             "$.spec true secretName cannot be added, changed or removed after creation",
             "$.spec true revoked cannot be set back to false");
   }
@@ -270,6 +345,12 @@ class CrdValidationTest {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  private static String entries(int count, String value) {
+    return IntStream.rangeClosed(1, count)
+        .mapToObj(i -> "k" + i + ": " + value)
+        .collect(Collectors.joining(", ", "{", "}"));
   }
 
   private static String scopes(int count) {

@@ -41,6 +41,8 @@ public final class RunningOperator implements AutoCloseable {
   private final List<String> issuedTokenValues = new ArrayList<>();
   private ApiTokenOperator operator;
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+  private SecureRandom random = new SecureRandom();
+  private Duration maxResync = Duration.ofMillis(500);
 
   public RunningOperator(KubernetesClient client, MutableClock clock, String... settings) {
     this.client = client;
@@ -53,14 +55,26 @@ public final class RunningOperator implements AutoCloseable {
     this.config = ConfigLoader.load(args, Map.of());
   }
 
+  /** Randomness for keys and token ids; lets a test make issuing fail. Call before start. */
+  public RunningOperator withRandom(SecureRandom random) {
+    this.random = random;
+    return this;
+  }
+
+  /** How often each ApiToken is reconciled at the latest; 500 ms unless a test asks. */
+  public RunningOperator withMaxResync(Duration maxResync) {
+    this.maxResync = maxResync;
+    return this;
+  }
+
   public RunningOperator start() {
     operator =
         new ApiTokenOperator(
             client,
             config,
-            new ApiTokenOperator.Tuning(Duration.ofMillis(500), Duration.ofHours(1), false),
+            new ApiTokenOperator.Tuning(maxResync, Duration.ofHours(1), false),
             clock,
-            new SecureRandom(),
+            random,
             new OperatorMetrics(registry, clock));
     operator.start();
     return this;

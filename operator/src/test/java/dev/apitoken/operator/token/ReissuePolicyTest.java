@@ -304,4 +304,20 @@ class ReissuePolicyTest {
   private static DesiredToken desired(List<String> scopes, Duration ttl) {
     return Fixtures.desired(scopes, ttl, RENEW_BEFORE);
   }
+
+  @ParameterizedTest(name = "ttl {0} renews {1} before expiry")
+  @org.junit.jupiter.params.provider.CsvSource({
+    "5m, 0s",
+    "6m, 1m",
+    "7m30s, 2m30s",
+    "10m, 3m20s",
+    "1h1s, 20m",
+    "720h, 240h"
+  })
+  void defaultRenewBeforeIsAThirdButKeepsRenewalsFiveMinutesApart(String ttl, String expected) {
+    Duration renewBefore = ReissuePolicy.defaultRenewBefore(Durations.parse(ttl));
+    assertThat(renewBefore).isEqualTo(Durations.parse(expected));
+    assertThat(Durations.parse(ttl).minus(renewBefore))
+        .isGreaterThanOrEqualTo(ReissuePolicy.MINIMUM_RENEWAL_INTERVAL);
+  }
 }
