@@ -98,7 +98,10 @@ public final class LedgerShard {
 
   /** Every revocation and every forgotten index of both; the later expiry wins. */
   public LedgerShard union(LedgerShard other) {
-    if (other == this || other.equals(this)) {
+    if (this == EMPTY) {
+      return other;
+    }
+    if (other == EMPTY || other == this || other.equals(this)) {
       return this;
     }
     char[] days = Arrays.copyOf(expiryDay, Math.max(expiryDay.length, other.expiryDay.length));

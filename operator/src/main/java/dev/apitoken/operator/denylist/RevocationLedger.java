@@ -61,6 +61,20 @@ public final class RevocationLedger {
     return next == null ? this : new RevocationLedger(next);
   }
 
+  /** This ledger with shard {@code number} replaced. */
+  public RevocationLedger withShard(long number, LedgerShard shard) {
+    if (shards.get(number) == shard) {
+      return this;
+    }
+    TreeMap<Long, LedgerShard> next = new TreeMap<>(shards);
+    if (shard.isEmpty()) {
+      next.remove(number);
+    } else {
+      next.put(number, shard);
+    }
+    return new RevocationLedger(next);
+  }
+
   /** Every revocation (and every forgotten index) in either ledger. */
   public RevocationLedger union(RevocationLedger other) {
     if (other == this || other.shards.isEmpty()) {

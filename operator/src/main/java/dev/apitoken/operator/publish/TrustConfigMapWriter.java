@@ -9,23 +9,17 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Predicate;
+import java.util.function.Function;
 
 /**
  * Writes one published ConfigMap into one namespace. It writes only when the content differs from
  * what it believes is there (an informer's copy, so no read per write), and always against that
- * copy's resourceVersion: when someone else wrote in between, it reads again and asks again whether
- * that version may be replaced, never overwriting blindly.
+ * copy's resourceVersion: when someone else wrote in between, it reads again and decides again,
+ * never overwriting blindly. Whatever version it replaces, it asks the caller what to write over
+ * that version, so a copy showing a revocation the new document lacks keeps it.
  */
 public final class TrustConfigMapWriter {
   public static final String COMPONENT = "trust";
-
-  /** The copy there holds something the document lacks: recompute, then write. */
-  public static final class CopyAhead extends RuntimeException {
-    CopyAhead(String where) {
-      super("the copy in " + where + " holds revocations the ledger lacked", null, false, false);
-    }
-  }
 
   private final ConfigMapApi api;
   private final AtomicLong writes = new AtomicLong();
@@ -40,13 +34,13 @@ public final class TrustConfigMapWriter {
   }
 
   /**
-   * Makes the ConfigMap {@code namespace/name} hold exactly {@code data}.
+   * Makes the ConfigMap {@code namespace/name} hold {@code data}, as adjusted for the version
+   * there.
    *
    * @param believed what is there as far as the caller knows (null: unknown or absent)
-   * @param mayReplace asked about every version before it is replaced; false when that version
-   *     carries revocations {@code data} lacks
+   * @param adjust given every version about to be replaced, returns the data to write over it:
+   *     {@code data} itself, or more (a copy must never lose a revocation it shows)
    * @return the ConfigMap as stored now
-   * @throws CopyAhead when {@code mayReplace} refused
    */
   public ConfigMap write(
       String namespace,
@@ -54,23 +48,21 @@ public final class TrustConfigMapWriter {
       Map<String, String> data,
       Map<String, String> annotations,
       ConfigMap believed,
-      Predicate<ConfigMap> mayReplace) {
+      Function<ConfigMap, Map<String, String>> adjust) {
     ConfigMap current = believed;
     for (int attempt = 1; ; attempt++) {
+      Map<String, String> wanted = current == null ? data : adjust.apply(current);
       if (current != null
-          && Objects.equals(current.getData(), data)
+          && Objects.equals(current.getData(), wanted)
           && isOurs(current)
           && hasAnnotations(current, annotations)) {
         return current;
       }
-      if (current != null && !mayReplace.test(current)) {
-        throw new CopyAhead(namespace + "/" + name);
-      }
       try {
         ConfigMap written =
             current == null
-                ? api.create(desired(namespace, name, data, annotations, null))
-                : api.update(desired(namespace, name, data, annotations, current));
+                ? api.create(desired(namespace, name, wanted, annotations, null))
+                : api.update(desired(namespace, name, wanted, annotations, current));
         writes.incrementAndGet();
         return written;
       } catch (KubernetesClientException e) {

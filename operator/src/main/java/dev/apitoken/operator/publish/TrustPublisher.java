@@ -286,7 +286,9 @@ public final class TrustPublisher implements AutoCloseable {
     long requestedAt = pendingSinceNanos.getAndSet(0);
     PublicKeys keySnapshot = keys;
     absorbUnchecked();
-    RevocationLedger snapshot = ledger.current();
+    // Only what is stored is published: a revocation still being written could be lost by a crash,
+    // and a copy must never take back a bit it showed.
+    RevocationLedger snapshot = ledger.durable();
     // Never below what the copies already say: a process that lost the index counter must not
     // lower the mark (or shrink the list) that the next index floor is read from.
     long reserved = Math.max(reservedUpTo.getAsLong(), reservedByCopies());
@@ -350,7 +352,13 @@ public final class TrustPublisher implements AutoCloseable {
     String name = TrustDocument.configMapName(trustName, shard);
     ConfigMap believed = copies.get(namespace + "/" + name);
     ConfigMap stored =
-        writer.write(namespace, name, data, annotations, believed, current -> !absorb(current));
+        writer.write(
+            namespace,
+            name,
+            data,
+            annotations,
+            believed,
+            current -> keepingWhatItShows(current, shard, data));
     boolean changed = believed == null || stored != believed;
     copies.merge(namespace + "/" + name, stored, TrustPublisher::newer);
     checked.put(namespace + "/" + name, stored.getMetadata().getResourceVersion());
@@ -394,7 +402,7 @@ public final class TrustPublisher implements AutoCloseable {
     }
     Map<String, String> document = TrustDocument.shard(k, jwks, snapshot, coverage, statusListUri);
     documentCache.put(k, new CachedShard(inputs, coverage, keys, document));
-    knownNothingNew.add(document.get(TrustDocument.statusListKey(k)));
+    rememberSafe(document.get(TrustDocument.statusListKey(k)));
     return document;
   }
 
@@ -404,6 +412,75 @@ public final class TrustPublisher implements AutoCloseable {
    * copies with the same content (the same shard in every namespace) are decoded once.
    */
   private final Set<String> knownNothingNew = ConcurrentHashMap.newKeySet();
+
+  /**
+   * The data to write over {@code current}: {@code data}, plus any revoked bit {@code current}
+   * shows that {@code data} lacks and that has not provably expired. Such bits also go into the
+   * ledger. So no write ever takes a revocation back from a copy.
+   */
+  private Map<String, String> keepingWhatItShows(
+      ConfigMap current, int shard, Map<String, String> data) {
+    String key = TrustDocument.statusListKey(shard);
+    String shown = current.getData() == null ? null : current.getData().get(key);
+    if (shown == null || shown.equals(data.get(key)) || knownNothingNew.contains(shown)) {
+      return data;
+    }
+    BitSet bits = revokedBitsOf(shown, shard);
+    if (bits == null) {
+      return data; // unreadable: a verifier rejects every token against it anyway
+    }
+    RevocationLedger published = ledger.durable();
+    RevocationLedger known = ledger.current();
+    BitSet extra = new BitSet();
+    bits.stream()
+        .filter(i -> !published.isRevoked(i) && !(known.covers(i) && !known.isRevoked(i)))
+        .forEach(extra::set);
+    if (extra.isEmpty()) {
+      return data;
+    }
+    ledger.absorb(extra, "copy " + key(current), conservativeExpiry.get(), knownExpiry);
+    metrics.revocationSourceDisagreed("copy");
+    StatusListDocument document = StatusListDocument.parse(data.get(key));
+    var list = document.statusList();
+    long size = Math.max(list.size(), extra.length());
+    byte[] merged = java.util.Arrays.copyOf(list.toBytes(), (int) ((size + 7) / 8));
+    extra.stream().forEach(i -> merged[i >>> 3] |= (byte) (1 << (i & 7)));
+    Map<String, String> kept = new TreeMap<>(data);
+    kept.put(
+        key,
+        StatusListDocument.of(
+                dev.apitoken.verifier.status.StatusList.ofBytes(1, merged), statusListUri)
+            .toJson());
+    return kept;
+  }
+
+  /** The revoked indices a status-list document shows within {@code shard}; null if unreadable. */
+  private static BitSet revokedBitsOf(String json, int shard) {
+    try {
+      StatusListDocument document = StatusListDocument.parse(json);
+      var list = document.statusList();
+      long from = shard * IndexSpace.COPY_SHARD_SIZE;
+      int to = (int) Math.min(list.size(), from + IndexSpace.COPY_SHARD_SIZE);
+      BitSet bits = new BitSet();
+      if (document.bits() == 1) {
+        bits = BitSet.valueOf(list.toBytes());
+        bits.clear(0, (int) Math.min(bits.size(), from));
+        if (bits.length() > to) {
+          bits.clear(to, bits.length());
+        }
+      } else {
+        // Not our format, but a verifier treats any status other than VALID as revoked.
+        for (int i = (int) from; i < to; i++) {
+          if (list.get(i) != dev.apitoken.verifier.status.StatusList.VALID) {
+            bits.set(i);
+          }
+        }
+      }
+      return bits;
+    } catch (RuntimeException unreadable) {
+      return null;
+    }
+  }
 
   private void absorbUnchecked() {
     for (ConfigMap map : List.copyOf(copies.values())) {
@@ -418,65 +495,47 @@ public final class TrustPublisher implements AutoCloseable {
   }
 
   /**
-   * Puts the revocations a copy shows into the ledger.
-   *
-   * @return true when the ledger lacked some (the document being written is then out of date)
+   * Puts the revocations a copy shows into the ledger (so they are stored, whatever happens to the
+   * copy), and remembers its content as safe to overwrite once all of it is stored.
    */
-  private boolean absorb(ConfigMap map) {
+  private void absorb(ConfigMap map) {
     int shard = TrustDocument.shardOf(trustName, map.getMetadata().getName());
-    if (shard < 0) {
-      return false;
-    }
     String json =
-        map.getData() == null ? null : map.getData().get(TrustDocument.statusListKey(shard));
-    if (json != null && knownNothingNew.contains(json)) {
-      checked.put(key(map), map.getMetadata().getResourceVersion());
-      return false;
-    }
-    BitSet bits = new BitSet();
-    boolean readable = false;
-    if (json != null) {
-      try {
-        StatusListDocument document = StatusListDocument.parse(json);
-        var list = document.statusList();
-        readable = true;
-        long from = shard * IndexSpace.COPY_SHARD_SIZE;
-        int to = (int) Math.min(list.size(), from + IndexSpace.COPY_SHARD_SIZE);
-        if (document.bits() == 1) {
-          bits = BitSet.valueOf(list.toBytes());
-          bits.clear(0, (int) Math.min(bits.size(), from));
-          if (bits.length() > to) {
-            bits.clear(to, bits.length());
-          }
-        } else {
-          // Not our format, but a verifier treats any status other than VALID as revoked.
-          for (int i = (int) from; i < to; i++) {
-            if (list.get(i) != dev.apitoken.verifier.status.StatusList.VALID) {
-              bits.set(i);
-            }
-          }
-        }
-      } catch (RuntimeException unreadable) {
+        shard < 0 || map.getData() == null
+            ? null
+            : map.getData().get(TrustDocument.statusListKey(shard));
+    if (json != null && !knownNothingNew.contains(json)) {
+      BitSet bits = revokedBitsOf(json, shard);
+      if (bits == null) {
         LOG.warn("event=trust_copy_unreadable configmap={} action=replacing", key(map));
+      } else {
+        int added =
+            bits.isEmpty()
+                ? 0
+                : ledger.absorb(bits, "copy " + key(map), conservativeExpiry.get(), knownExpiry);
+        if (added > 0) {
+          metrics.revocationSourceDisagreed("copy");
+        }
+        if (storedOrExpired(bits)) {
+          rememberSafe(json);
+        }
       }
     }
-    int added =
-        bits.isEmpty()
-            ? 0
-            : ledger.absorb(bits, "copy " + key(map), conservativeExpiry.get(), knownExpiry);
-    if (readable) {
-      // Whatever it held is in the ledger now, which only grows or forgets by expiry.
-      if (knownNothingNew.size() > 256) {
-        knownNothingNew.clear();
-      }
-      knownNothingNew.add(json);
+    checked.put(key(map), map.getMetadata().getResourceVersion());
+  }
+
+  private boolean storedOrExpired(BitSet bits) {
+    RevocationLedger published = ledger.durable();
+    RevocationLedger known = ledger.current();
+    return bits.stream()
+        .allMatch(i -> published.isRevoked(i) || (known.covers(i) && !known.isRevoked(i)));
+  }
+
+  private void rememberSafe(String json) {
+    if (knownNothingNew.size() > 256) {
+      knownNothingNew.clear();
     }
-    if (added == 0) {
-      checked.put(key(map), map.getMetadata().getResourceVersion());
-    } else {
-      metrics.revocationSourceDisagreed("copy");
-    }
-    return added > 0;
+    knownNothingNew.add(json);
   }
 
   private void warnOutsideSelector(Set<String> targets, Set<String> selected) {
@@ -509,13 +568,11 @@ public final class TrustPublisher implements AutoCloseable {
       } catch (InterruptedException e) {
         return;
       } catch (RuntimeException e) {
-        if (!(rootCause(e) instanceof TrustConfigMapWriter.CopyAhead)) {
-          LOG.warn("event=trust_publish_failed error={} action=retrying", describe(e));
-        }
+        LOG.warn("event=trust_publish_failed error={} action=retrying", describe(e));
         synchronized (signal) {
           dirty = true;
           try {
-            signal.wait(rootCause(e) instanceof TrustConfigMapWriter.CopyAhead ? 1 : RETRY_MILLIS);
+            signal.wait(RETRY_MILLIS);
           } catch (InterruptedException interrupted) {
             return;
           }

@@ -37,6 +37,13 @@ public final class RevocationLedgerStore implements AutoCloseable {
   private final ShardedStore<LedgerShard> shards;
   private volatile RevocationLedger ledger = RevocationLedger.empty();
 
+  /**
+   * Every revocation known to be stored (in a ledger shard as written or read by this process),
+   * never shrinking but by expiry: what may be published. A revocation still being written is not
+   * in it, so no copy shows a bit that a crash before the write could lose.
+   */
+  private volatile RevocationLedger durable = RevocationLedger.empty();
+
   public RevocationLedgerStore(
       ConfigMapApi api,
       String namespace,
@@ -118,9 +125,27 @@ public final class RevocationLedgerStore implements AutoCloseable {
     return ledger;
   }
 
+  /** The stored shard instances last merged into {@link #durable} (shards are immutable). */
+  private final Map<Long, LedgerShard> mergedStored = new java.util.HashMap<>();
+
   private void refresh() {
-    ledger = RevocationLedger.ofShards(shards.wantedAll());
+    synchronized (mergedStored) {
+      ledger = RevocationLedger.ofShards(shards.wantedAll());
+      RevocationLedger next = durable;
+      for (var e : shards.storedAll().entrySet()) {
+        if (mergedStored.get(e.getKey()) != e.getValue()) {
+          next = next.withShard(e.getKey(), next.shard(e.getKey()).union(e.getValue()));
+          mergedStored.put(e.getKey(), e.getValue());
+        }
+      }
+      durable = next;
+    }
     onChange.run();
+  }
+
+  /** What may be published: revocations known to be stored. */
+  public RevocationLedger durable() {
+    return durable;
   }
 
   public RevocationLedger current() {
@@ -172,6 +197,9 @@ public final class RevocationLedgerStore implements AutoCloseable {
   /** Forgets revocations of tokens that expired longer ago than any verifier may still accept. */
   public void prune() {
     Instant now = clock.instant();
+    synchronized (mergedStored) {
+      durable = durable.prune(now, IndexSpace.RETENTION_AFTER_EXPIRY);
+    }
     for (Long k : ledger.shards().keySet()) {
       shards.update(k, s -> s.prune(now, IndexSpace.RETENTION_AFTER_EXPIRY));
     }

@@ -180,6 +180,15 @@ public final class ShardedStore<S> implements AutoCloseable {
     }
   }
 
+  /** The content each shard holds in the API as far as this store knows (written or read). */
+  public Map<Long, S> storedAll() {
+    synchronized (lock) {
+      Map<Long, S> all = new TreeMap<>();
+      slots.forEach((k, slot) -> all.put(k, slot.stored));
+      return all;
+    }
+  }
+
   /**
    * Changes a shard; the future completes once a write containing the change is stored (at once
    * when the stored shard already has it).
@@ -422,6 +431,8 @@ public final class ShardedStore<S> implements AutoCloseable {
           slot.dirty = slot.version != wantedVersion;
         }
         done.forEach(f -> f.complete(null));
+        // What is stored changed: whoever publishes only stored state looks again.
+        onChange.run();
         return;
       } catch (KubernetesClientException e) {
         if (KubernetesWrites.isStale(e) && attempt < MAX_STALE_RETRIES) {
