@@ -105,6 +105,7 @@ public final class RevocationPath implements AutoCloseable {
             namespace,
             settings.stateName(),
             this::indexFloor,
+            this::coveredByCopies,
             requestPublish,
             fence,
             metrics::indexSpaceUsed);
@@ -129,6 +130,10 @@ public final class RevocationPath implements AutoCloseable {
   private long indexFloor() {
     return Math.max(
         Math.max(ledger.current().indexBound(), records.indexBound()), trust.reservedByCopies());
+  }
+
+  private long coveredByCopies() {
+    return trust.coveredByCopies();
   }
 
   private void requestPublish() {
