@@ -117,7 +117,7 @@ public final class RevocationPath implements AutoCloseable {
             namespaces,
             settings.statusListUri(),
             ledger,
-            indexStore::highWater,
+            this::reservedUpTo,
             index -> records.expiryOf(index),
             () -> clock.instant().plus(settings.maxTtl()),
             fence,
@@ -130,6 +130,15 @@ public final class RevocationPath implements AutoCloseable {
   private long indexFloor() {
     return Math.max(
         Math.max(ledger.current().indexBound(), records.indexBound()), trust.reservedByCopies());
+  }
+
+  /**
+   * How far the published list must reach: the counter as this process read it, and never less than
+   * any other source (the counter may have been deleted or rolled back since those indices were
+   * handed out: a shorter list would reject the valid tokens beyond it).
+   */
+  private long reservedUpTo() {
+    return Math.max(indexStore.highWater(), indexFloor());
   }
 
   private long coveredByCopies() {

@@ -65,6 +65,7 @@ class RevocationModelTest {
         if (failure.isPresent()) {
           long seed = base + i;
           List<Step> steps = Step.generate(new Random(seed), kinds);
+          ModelRun.settleSeconds = 5;
           List<Step> shrunk = shrink(seed, steps);
           fail(
               "model sequence failed: seed="

@@ -92,4 +92,46 @@ class RevocationPathRegressionTest {
       second.close();
     }
   }
+
+  /**
+   * Found by the model (shrunk: fail-over, create, delete the index state, fail-over): the new
+   * leader published the list as long as its own (lost) counter said, shorter than before, so the
+   * copies no longer covered tokens handed out beyond it.
+   */
+  @Test
+  void aNewLeaderNeverPublishesAShorterListThanTheTokensHandedOut() throws Exception {
+    RevocationPath first = start("replica-1");
+    await().atMost(10, TimeUnit.SECONDS).until(() -> coverage() > 0);
+    cluster.adminDelete(ModelRun.NAMESPACE, ModelRun.TRUST + "-state");
+    long issued = new IndexAllocator(first.indexStore(), 1024).next();
+    first
+        .revocations()
+        .recordIssued(
+            new IssueRecord(
+                issued, clock.instant().plusSeconds(3600), "uid-1", "apps", "t1", null, false))
+        .get(10, TimeUnit.SECONDS);
+    await().atMost(10, TimeUnit.SECONDS).until(() -> coverage() > issued);
+    cluster.client("replica-1").kill();
+    first.close();
+    cluster.adminDelete(ModelRun.NAMESPACE, ModelRun.TRUST + "-state");
+
+    RevocationPath second = start("replica-2");
+    try {
+      second.trust().publishNow();
+      assertThat(coverage()).isGreaterThan(issued);
+    } finally {
+      second.close();
+    }
+  }
+
+  private long coverage() {
+    var map = cluster.get(ModelRun.NAMESPACE, ModelRun.TRUST);
+    if (map == null) {
+      return 0;
+    }
+    return dev.apitoken.verifier.status.StatusListDocument.parse(
+            map.getData().get(dev.apitoken.operator.denylist.TrustDocument.statusListKey(0)))
+        .statusList()
+        .size();
+  }
 }
