@@ -105,7 +105,14 @@ class RevocationModelTest {
     } catch (ModelRun.Violation v) {
       return Optional.of(v.getMessage());
     } catch (RuntimeException e) {
-      return Optional.of("unexpected " + e);
+      return Optional.of(
+          "unexpected "
+              + e
+              + " at "
+              + java.util.Arrays.stream(e.getStackTrace())
+                  .limit(12)
+                  .map(StackTraceElement::toString)
+                  .toList());
     }
   }
 
