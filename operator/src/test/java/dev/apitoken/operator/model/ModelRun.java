@@ -329,9 +329,7 @@ final class ModelRun implements AutoCloseable {
    * at once (ledger, records and every copy) is beyond what any design can recover from.
    */
   private boolean mayDamage(String kind) {
-    if (leader != null) {
-      return true;
-    }
+    // Damage while running counts too: a crash can come before the repair is written.
     if (damagedWhileStopped.contains(kind)) {
       return true;
     }

@@ -124,6 +124,46 @@ class RevocationPathRegressionTest {
     }
   }
 
+  /**
+   * Found by the model (500s injected): a conflict made the writer re-read the shard, and the
+   * re-read failing with a 500 ended the writer thread, so no revocation was ever stored again.
+   */
+  @Test
+  void aFailedReReadAfterAConflictDoesNotStopTheWriter() throws Exception {
+    RevocationPath path = start("replica-1");
+    try {
+      java.util.concurrent.atomic.AtomicInteger ledgerCalls =
+          new java.util.concurrent.atomic.AtomicInteger();
+      cluster.faults(
+          call -> {
+            if (call.name() == null || !call.name().startsWith(ModelRun.TRUST + "-revocations-")) {
+              return null;
+            }
+            return switch (ledgerCalls.incrementAndGet()) {
+              case 1 -> InMemoryConfigMaps.Fault.CONFLICT;
+              case 2 -> InMemoryConfigMaps.Fault.SERVER_ERROR;
+              default -> null;
+            };
+          });
+      var revoked =
+          path.revocations()
+              .record(
+                  java.util.List.of(
+                      new IssueRecord(
+                          5,
+                          clock.instant().plusSeconds(3600),
+                          "uid-1",
+                          "apps",
+                          "t1",
+                          null,
+                          false)));
+      revoked.get(10, TimeUnit.SECONDS);
+      assertThat(cluster.get(ModelRun.NAMESPACE, ModelRun.TRUST + "-revocations-0")).isNotNull();
+    } finally {
+      path.close();
+    }
+  }
+
   private long coverage() {
     var map = cluster.get(ModelRun.NAMESPACE, ModelRun.TRUST);
     if (map == null) {
