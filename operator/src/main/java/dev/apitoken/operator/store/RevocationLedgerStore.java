@@ -118,7 +118,12 @@ public final class RevocationLedgerStore implements AutoCloseable {
     return ledger;
   }
 
-  private void refresh() {
+  /**
+   * Synchronized: callers on different threads (reconciler, watch, writer) each read the shards and
+   * then assign; unsynchronized, an older read could be assigned last and a revocation vanish from
+   * {@link #current()} (and from the next published copies) until the next change.
+   */
+  private synchronized void refresh() {
     ledger = RevocationLedger.ofShards(shards.wantedAll());
     onChange.run();
   }
