@@ -267,24 +267,24 @@ final class ModelRun implements AutoCloseable {
         }
       }
       case TAMPER_SECRET -> {
-        if (t != null && secrets.containsKey(name)) {
+        if (t != null && secrets.containsKey(name) && mayDamage("status")) {
           secrets.put(name, "not-a-token");
           reconcile(t);
         }
       }
       case DELETE_SECRET -> {
-        if (t != null) {
+        if (t != null && mayDamage("status")) {
           secrets.remove(name);
           reconcile(t);
         }
       }
       case LOSE_STATUS -> {
-        if (t != null) {
+        if (t != null && mayDamage("status")) {
           t.statusTokens.clear();
           t.revokedRecorded = false;
         }
       }
-      case STATUS_OUTAGE -> statusOutage = step.a() == 1;
+      case STATUS_OUTAGE -> statusOutage = step.a() == 1 && mayDamage("status");
       case ADMIN_DELETE, ADMIN_ROLLBACK, ADMIN_EDIT -> admin(step);
       case STOP -> stop();
       case START -> {
@@ -334,12 +334,20 @@ final class ModelRun implements AutoCloseable {
       return true;
     }
     if (damagedWhileStopped.size() >= 2
-        || (kind.equals("strip") && damagedWhileStopped.contains("records"))
-        || (kind.equals("records") && damagedWhileStopped.contains("strip"))) {
+        || (!kind.equals("records") && isUserSide(kind) && damagedWhileStopped.contains("records"))
+        || (kind.equals("records") && damagedWhileStopped.stream().anyMatch(this::isUserSide))) {
       return false;
     }
     damagedWhileStopped.add(kind);
     return true;
+  }
+
+  /**
+   * Kinds that take away what the ApiToken side knows of issued tokens (status, Secret, the
+   * ApiToken itself): with the issue records lost too, no source is left to name the token.
+   */
+  private boolean isUserSide(String kind) {
+    return kind.equals("strip") || kind.equals("status");
   }
 
   private void admin(Step step) {
