@@ -2,12 +2,10 @@ package dev.apitoken.operator;
 
 import dev.apitoken.operator.api.ApiToken;
 import dev.apitoken.operator.config.OperatorConfig;
-import dev.apitoken.operator.denylist.IssueRecord;
 import dev.apitoken.operator.publish.SelectedNamespaces;
 import dev.apitoken.operator.publish.TrustPublisher;
 import dev.apitoken.operator.reconcile.ApiTokenReconciler;
 import dev.apitoken.operator.reconcile.EventRecorder;
-import dev.apitoken.operator.reconcile.OrphanedTokens;
 import dev.apitoken.operator.reconcile.PublishedRevocations;
 import dev.apitoken.operator.reconcile.SigningKeyGate;
 import dev.apitoken.operator.reconcile.SpecResolver;
@@ -16,14 +14,11 @@ import dev.apitoken.operator.runtime.DaemonThreads;
 import dev.apitoken.operator.runtime.OperatorMetrics;
 import dev.apitoken.operator.runtime.OperatorStatus;
 import dev.apitoken.operator.store.ConfigMapApi;
-import dev.apitoken.operator.store.ConfigMapIndexBlockStore;
 import dev.apitoken.operator.store.Fabric8ConfigMaps;
 import dev.apitoken.operator.store.Fence;
-import dev.apitoken.operator.store.IssueRecordStore;
 import dev.apitoken.operator.store.KeyRingSecretStore;
 import dev.apitoken.operator.store.LeaseFence;
 import dev.apitoken.operator.store.RevocationLedgerStore;
-import dev.apitoken.operator.store.ShardedStore;
 import dev.apitoken.operator.token.IndexAllocator;
 import dev.apitoken.operator.token.ReissueBudget;
 import dev.apitoken.operator.token.TokenIssuer;
@@ -34,12 +29,8 @@ import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.BitSet;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -69,17 +60,13 @@ public final class ApiTokenOperator implements AutoCloseable, OperatorStatus {
   private final TokenStates states = new TokenStates();
   private volatile boolean leading;
   private final Object leadershipLock = new Object();
-  private boolean revocationPathStarted;
   private final ScheduledExecutorService maintenance =
       Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("keyring-maintenance"));
   private EventRecorder events;
   private volatile KeyRingSecretStore keyRing;
   private volatile TrustPublisher trust;
   private RevocationLedgerStore ledger;
-  private IssueRecordStore records;
-  private ConfigMapIndexBlockStore indexStore;
-  private PublishedRevocations revocations;
-  private OrphanedTokens orphans;
+  private RevocationPath revocationPath;
   private final String identity =
       System.getenv().getOrDefault("HOSTNAME", "apitoken-operator")
           + "-"
@@ -116,57 +103,24 @@ public final class ApiTokenOperator implements AutoCloseable, OperatorStatus {
             ? new LeaseFence(
                 client, namespace, config.leaseName(), identity, () -> leading, Clock.systemUTC())
             : () -> leading;
-    ShardedStore.Listener stateEvents =
-        new ShardedStore.Listener() {
-          @Override
-          public void refused(String configMap, int code, String reason) {
-            metrics.stateWriteRefused(configMap, code);
-          }
-
-          @Override
-          public void restoring(String configMap, String why) {
-            metrics.stateRestored(why);
-          }
-
-          @Override
-          public void merged(String configMap) {
-            metrics.revocationSourceDisagreed("ledger-or-records");
-          }
-        };
-    ledger =
-        new RevocationLedgerStore(
+    revocationPath =
+        new RevocationPath(
             configMaps,
-            namespace,
-            config.revocationsConfigMapName(),
-            clock,
-            fence,
-            stateEvents,
-            this::requestPublish);
-    records =
-        new IssueRecordStore(
-            configMaps, namespace, config.issueRecordsConfigMapPrefix(), clock, fence, stateEvents);
-    indexStore =
-        new ConfigMapIndexBlockStore(
-            configMaps,
-            namespace,
-            config.stateConfigMapName(),
-            this::indexFloor,
-            this::requestPublish,
-            fence,
-            metrics::indexSpaceUsed);
-    trust =
-        new TrustPublisher(
-            configMaps,
-            config.trustConfigMapName(),
-            namespace,
             new SelectedNamespaces(client, config.targetNamespaceSelector()),
-            config.statusListUri(),
-            ledger,
-            indexStore::highWater,
-            index -> records.expiryOf(index),
-            () -> clock.instant().plus(config.maxTtl()),
             fence,
-            metrics);
+            clock,
+            new RevocationPath.Settings(
+                namespace,
+                config.trustConfigMapName(),
+                config.revocationsConfigMapName(),
+                config.issueRecordsConfigMapPrefix(),
+                config.stateConfigMapName(),
+                config.statusListUri(),
+                config.maxTtl()),
+            metrics,
+            this::liveApiTokenUids);
+    ledger = revocationPath.ledger();
+    trust = revocationPath.trust();
     events = new EventRecorder(client, clock);
     keyRing =
         new KeyRingSecretStore(
@@ -185,14 +139,13 @@ public final class ApiTokenOperator implements AutoCloseable, OperatorStatus {
     trust.onPublished(signingKeyGate::published);
     metrics.tokensByState(states::counts);
 
-    indexStore.start();
+    revocationPath.startIndexStore();
     keyRing.start();
 
-    IndexAllocator indices = new IndexAllocator(indexStore, INDEX_BLOCK_SIZE);
+    IndexAllocator indices = new IndexAllocator(revocationPath.indexStore(), INDEX_BLOCK_SIZE);
     TokenIssuer issuer =
         new TokenIssuer(config.statusListUri(), keyRing::activeKey, indices, random, clock);
-    revocations = new PublishedRevocations(() -> ledger, () -> records, () -> trust);
-    orphans = new OrphanedTokens(() -> records.all(), this::liveApiTokenUids, revocations, clock);
+    PublishedRevocations revocations = revocationPath.revocations();
     ApiTokenReconciler reconciler =
         new ApiTokenReconciler(
             new SpecResolver(config),
@@ -256,12 +209,6 @@ public final class ApiTokenOperator implements AutoCloseable, OperatorStatus {
         identity);
   }
 
-  /** One past the highest index any source knows was handed out. */
-  private long indexFloor() {
-    return Math.max(
-        Math.max(ledger.current().indexBound(), records.indexBound()), trust.reservedByCopies());
-  }
-
   /** Uids of every ApiToken that exists now, read from the API server. */
   private Set<String> liveApiTokenUids() {
     var apiTokens = client.resources(ApiToken.class);
@@ -287,53 +234,12 @@ public final class ApiTokenOperator implements AutoCloseable, OperatorStatus {
   private void startLeading() {
     synchronized (leadershipLock) {
       leading = true;
-      if (!revocationPathStarted) {
-        ledger.start();
-        records.start();
-        absorbRecordedRevocations();
-        keyRing.startWriting();
-        maintainKeys();
-        trust.start();
-        sweepOrphans();
-        revocationPathStarted = true;
-      }
-    }
-  }
-
-  /**
-   * Revocations marked on issue records that the ledger lacks (the ledger was lost or rolled back).
-   */
-  private void absorbRecordedRevocations() {
-    BitSet revoked = new BitSet();
-    Map<Long, Instant> expiry = new HashMap<>();
-    for (IssueRecord r : records.all()) {
-      if (r.revoked()) {
-        revoked.set(Math.toIntExact(r.index()));
-        expiry.put(r.index(), r.expiresAt());
-      }
-    }
-    if (!revoked.isEmpty()) {
-      int added =
-          ledger.absorb(
-              revoked, "issue records", clock.instant().plus(config.maxTtl()), expiry::get);
-      if (added > 0) {
-        metrics.revocationSourceDisagreed("issue-records");
-      }
-    }
-  }
-
-  private void sweepOrphans() {
-    try {
-      orphans.sweep();
-    } catch (RuntimeException e) {
-      LOG.warn("event=orphan_sweep_failed error={}", e.getClass().getSimpleName());
-    }
-  }
-
-  private void requestPublish() {
-    TrustPublisher publisher = trust;
-    if (publisher != null) {
-      publisher.requestPublish();
+      revocationPath.startLeading(
+          () -> {
+            // From now on this replica repairs the key ring; then rotation and pruning run.
+            keyRing.startWriting();
+            maintainKeys();
+          });
     }
   }
 
@@ -346,17 +252,7 @@ public final class ApiTokenOperator implements AutoCloseable, OperatorStatus {
       return;
     }
     maintainKeys();
-    try {
-      ledger.resync();
-      records.resync();
-      absorbRecordedRevocations();
-      sweepOrphans();
-      ledger.prune();
-      records.prune();
-      trust.requestPublish();
-    } catch (RuntimeException e) {
-      LOG.warn("event=state_maintenance_failed error={}", e.getClass().getSimpleName());
-    }
+    revocationPath.maintain();
   }
 
   public TrustPublisher trustPublisher() {
@@ -401,14 +297,8 @@ public final class ApiTokenOperator implements AutoCloseable, OperatorStatus {
     if (events != null) {
       events.close();
     }
-    if (trust != null) {
-      trust.close();
-    }
-    if (ledger != null) {
-      ledger.close();
-    }
-    if (records != null) {
-      records.close();
+    if (revocationPath != null) {
+      revocationPath.close();
     }
     if (keyRing != null) {
       keyRing.close();

@@ -197,6 +197,11 @@ public final class TrustPublisher implements AutoCloseable {
     return reserved;
   }
 
+  /** The most indices any published copy covers (every index handed out so far is below it). */
+  public long coveredByCopies() {
+    return copies.values().stream().mapToLong(this::coverageOf).max().orElse(0);
+  }
+
   private long coverageOf(ConfigMap map) {
     long covered = 0;
     {

@@ -38,6 +38,7 @@ public final class ConfigMapIndexBlockStore implements IndexBlockStore {
   private final String namespace;
   private final String name;
   private final LongSupplier floor;
+  private final LongSupplier floorWhenLost;
   private final Runnable onReserved;
   private final Fence fence;
   private final DoubleConsumer usage;
@@ -46,6 +47,9 @@ public final class ConfigMapIndexBlockStore implements IndexBlockStore {
 
   /**
    * @param floor one past the highest index any other source knows was handed out
+   * @param floorWhenLost where to resume when the counter itself is gone or unreadable: beyond
+   *     everything the published copies cover. Copies announce reservations only after the fact, so
+   *     a block reserved just before a stop may not be in any copy's announcement yet.
    * @param onReserved told after each new block, so the published status list can grow ahead
    * @param usage told the share of the index space reserved after each block
    */
@@ -54,6 +58,7 @@ public final class ConfigMapIndexBlockStore implements IndexBlockStore {
       String namespace,
       String name,
       LongSupplier floor,
+      LongSupplier floorWhenLost,
       Runnable onReserved,
       Fence fence,
       DoubleConsumer usage) {
@@ -61,6 +66,7 @@ public final class ConfigMapIndexBlockStore implements IndexBlockStore {
     this.namespace = namespace;
     this.name = name;
     this.floor = floor;
+    this.floorWhenLost = floorWhenLost;
     this.onReserved = onReserved;
     this.fence = fence;
     this.usage = usage;
@@ -69,7 +75,7 @@ public final class ConfigMapIndexBlockStore implements IndexBlockStore {
   /** Reads how far indices have been reserved, by any replica, before this one started. */
   public void start() {
     ConfigMap current = api.get(namespace, name);
-    highWater = current == null ? 0 : parseNext(current);
+    highWater = current == null ? 0 : Math.max(0, parseNext(current));
   }
 
   /** One past the highest index reserved so far (by this process, or before it started). */
@@ -85,8 +91,12 @@ public final class ConfigMapIndexBlockStore implements IndexBlockStore {
       }
       try {
         ConfigMap current = api.get(namespace, name);
-        long stored = current == null ? 0 : parseNext(current);
+        long stored = current == null ? -1 : parseNext(current);
         long known = floor.getAsLong();
+        if (stored < 0) {
+          known = Math.max(known, floorWhenLost.getAsLong());
+          stored = 0;
+        }
         long from = Math.max(Math.max(stored, highWater), known);
         if (known > Math.max(stored, highWater)) {
           LOG.warn(
@@ -137,7 +147,7 @@ public final class ConfigMapIndexBlockStore implements IndexBlockStore {
       // Unreadable: the floor from the other sources decides; never restart at an unknown point.
       LOG.warn(
           "event=index_state_unreadable configmap={}/{} action=resuming_at_floor", namespace, name);
-      return 0;
+      return -1;
     }
   }
 

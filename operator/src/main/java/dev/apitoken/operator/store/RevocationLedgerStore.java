@@ -128,6 +128,11 @@ public final class RevocationLedgerStore implements AutoCloseable {
   /** The stored shard instances last merged into {@link #durable} (shards are immutable). */
   private final Map<Long, LedgerShard> mergedStored = new java.util.HashMap<>();
 
+  /**
+   * Under one lock: callers on different threads (reconciler, watch, writer) each read the shards
+   * and then assign; unlocked, an older read could be assigned last and a revocation vanish from
+   * {@link #current()} (and from the next published copies) until the next change.
+   */
   private void refresh() {
     synchronized (mergedStored) {
       ledger = RevocationLedger.ofShards(shards.wantedAll());

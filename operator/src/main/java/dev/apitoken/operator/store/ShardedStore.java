@@ -397,17 +397,22 @@ public final class ShardedStore<S> implements AutoCloseable {
 
   private void writeShard(long shard) {
     String name = name(shard);
+    boolean stale = false;
     for (int attempt = 1; running; attempt++) {
-      S wanted;
-      String version;
-      long wantedVersion;
-      synchronized (lock) {
-        Slot slot = slots.get(shard);
-        wanted = slot.wanted;
-        version = slot.resourceVersion;
-        wantedVersion = slot.version;
-      }
       try {
+        // Inside the try: a failed re-read is one more failed attempt, never the end of the writer.
+        if (stale) {
+          reread(shard);
+        }
+        S wanted;
+        String version;
+        long wantedVersion;
+        synchronized (lock) {
+          Slot slot = slots.get(shard);
+          wanted = slot.wanted;
+          version = slot.resourceVersion;
+          wantedVersion = slot.version;
+        }
         if (!fence.mayWrite()) {
           fail(shard, new Failure(name, 0, "not the leader", false));
           return;
@@ -436,7 +441,7 @@ public final class ShardedStore<S> implements AutoCloseable {
         return;
       } catch (KubernetesClientException e) {
         if (KubernetesWrites.isStale(e) && attempt < MAX_STALE_RETRIES) {
-          reread(shard);
+          stale = true;
           continue;
         }
         fail(shard, failureOf(name, e));

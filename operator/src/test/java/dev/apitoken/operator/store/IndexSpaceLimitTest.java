@@ -24,6 +24,7 @@ class IndexSpaceLimitTest {
         "ops",
         "state-" + NAMES.incrementAndGet(),
         () -> floor,
+        () -> floor,
         () -> {},
         Fence.OPEN,
         usage::add);

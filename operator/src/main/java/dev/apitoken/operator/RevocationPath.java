@@ -1,0 +1,252 @@
+package dev.apitoken.operator;
+
+import dev.apitoken.operator.denylist.IssueRecord;
+import dev.apitoken.operator.publish.NamespaceSource;
+import dev.apitoken.operator.publish.TrustPublisher;
+import dev.apitoken.operator.reconcile.OrphanedTokens;
+import dev.apitoken.operator.reconcile.PublishedRevocations;
+import dev.apitoken.operator.runtime.OperatorMetrics;
+import dev.apitoken.operator.store.ConfigMapApi;
+import dev.apitoken.operator.store.ConfigMapIndexBlockStore;
+import dev.apitoken.operator.store.Fence;
+import dev.apitoken.operator.store.IssueRecordStore;
+import dev.apitoken.operator.store.RevocationLedgerStore;
+import dev.apitoken.operator.store.ShardedStore;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Everything that stores and publishes revocation state (ledger, issue records, index counter,
+ * trust publisher, orphan sweep) wired over one {@link ConfigMapApi}, and the order in which a new
+ * leader starts it. {@link ApiTokenOperator} uses it against the cluster; the model test runs this
+ * same wiring against an in-memory API that fails on demand.
+ */
+public final class RevocationPath implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(RevocationPath.class);
+
+  /** Names and limits the revocation path needs from the operator configuration. */
+  public record Settings(
+      String namespace,
+      String trustName,
+      String revocationsName,
+      String issueRecordsPrefix,
+      String stateName,
+      String statusListUri,
+      Duration maxTtl) {}
+
+  private final Settings settings;
+  private final Clock clock;
+  private final OperatorMetrics metrics;
+  private final RevocationLedgerStore ledger;
+  private final IssueRecordStore records;
+  private final ConfigMapIndexBlockStore indexStore;
+  private final TrustPublisher trust;
+  private final PublishedRevocations revocations;
+  private final OrphanedTokens orphans;
+  private boolean started;
+
+  /**
+   * @param liveOwnerUids uids of every ApiToken that exists now, read from the API (not a cache)
+   */
+  public RevocationPath(
+      ConfigMapApi configMaps,
+      NamespaceSource namespaces,
+      Fence fence,
+      Clock clock,
+      Settings settings,
+      OperatorMetrics metrics,
+      Supplier<Set<String>> liveOwnerUids) {
+    this.settings = settings;
+    this.clock = clock;
+    this.metrics = metrics;
+    ShardedStore.Listener stateEvents =
+        new ShardedStore.Listener() {
+          @Override
+          public void refused(String configMap, int code, String reason) {
+            metrics.stateWriteRefused(configMap, code);
+          }
+
+          @Override
+          public void restoring(String configMap, String why) {
+            metrics.stateRestored(why);
+          }
+
+          @Override
+          public void merged(String configMap) {
+            metrics.revocationSourceDisagreed("ledger-or-records");
+          }
+        };
+    String namespace = settings.namespace();
+    // The publisher does not exist yet when the stores are built: requests go through this field.
+    Runnable requestPublish = this::requestPublish;
+    ledger =
+        new RevocationLedgerStore(
+            configMaps,
+            namespace,
+            settings.revocationsName(),
+            clock,
+            fence,
+            stateEvents,
+            requestPublish);
+    records =
+        new IssueRecordStore(
+            configMaps, namespace, settings.issueRecordsPrefix(), clock, fence, stateEvents);
+    indexStore =
+        new ConfigMapIndexBlockStore(
+            configMaps,
+            namespace,
+            settings.stateName(),
+            this::indexFloor,
+            this::coveredByCopies,
+            requestPublish,
+            fence,
+            metrics::indexSpaceUsed);
+    trust =
+        new TrustPublisher(
+            configMaps,
+            settings.trustName(),
+            namespace,
+            namespaces,
+            settings.statusListUri(),
+            ledger,
+            this::reservedUpTo,
+            index -> records.expiryOf(index),
+            () -> clock.instant().plus(settings.maxTtl()),
+            fence,
+            metrics);
+    revocations = new PublishedRevocations(() -> ledger, () -> records, () -> trust);
+    orphans = new OrphanedTokens(() -> records.all(), liveOwnerUids, revocations, clock);
+  }
+
+  /** One past the highest index any source knows was handed out. */
+  private long indexFloor() {
+    return Math.max(
+        Math.max(ledger.current().indexBound(), records.indexBound()), trust.reservedByCopies());
+  }
+
+  /**
+   * How far the published list must reach: the counter as this process read it, and never less than
+   * any other source (the counter may have been deleted or rolled back since those indices were
+   * handed out: a shorter list would reject the valid tokens beyond it).
+   */
+  private long reservedUpTo() {
+    return Math.max(indexStore.highWater(), indexFloor());
+  }
+
+  private long coveredByCopies() {
+    return trust.coveredByCopies();
+  }
+
+  private void requestPublish() {
+    TrustPublisher publisher = trust;
+    if (publisher != null) {
+      publisher.requestPublish();
+    }
+  }
+
+  /**
+   * Becoming leader: every copy of the revocation state is read and merged before anything is
+   * published. {@code maintainKeys} runs between the stores and the publisher, so the publisher
+   * starts with the public keys. Runs once; later calls do nothing.
+   */
+  public synchronized void startLeading(Runnable maintainKeys) {
+    if (started) {
+      return;
+    }
+    ledger.start();
+    records.start();
+    absorbRecordedRevocations();
+    maintainKeys.run();
+    trust.start();
+    sweepOrphans();
+    started = true;
+  }
+
+  /** Reads how far indices were reserved; needed before anything is issued, also by a standby. */
+  public void startIndexStore() {
+    indexStore.start();
+  }
+
+  /**
+   * Revocations marked on issue records that the ledger lacks (the ledger was lost or rolled back).
+   */
+  private void absorbRecordedRevocations() {
+    BitSet revoked = new BitSet();
+    Map<Long, Instant> expiry = new HashMap<>();
+    for (IssueRecord r : records.all()) {
+      if (r.revoked()) {
+        revoked.set(Math.toIntExact(r.index()));
+        expiry.put(r.index(), r.expiresAt());
+      }
+    }
+    if (!revoked.isEmpty()) {
+      int added =
+          ledger.absorb(
+              revoked, "issue records", clock.instant().plus(settings.maxTtl()), expiry::get);
+      if (added > 0) {
+        metrics.revocationSourceDisagreed("issue-records");
+      }
+    }
+  }
+
+  private void sweepOrphans() {
+    try {
+      orphans.sweep();
+    } catch (RuntimeException e) {
+      LOG.warn("event=orphan_sweep_failed error={}", e.getClass().getSimpleName());
+    }
+  }
+
+  /**
+   * The periodic part: a resync of every copy of the revocation state (re-read, merged, orphans
+   * revoked), forgetting long-expired revocations and records, and a publish.
+   */
+  public void maintain() {
+    try {
+      ledger.resync();
+      records.resync();
+      absorbRecordedRevocations();
+      sweepOrphans();
+      ledger.prune();
+      records.prune();
+      trust.requestPublish();
+    } catch (RuntimeException e) {
+      LOG.warn("event=state_maintenance_failed error={}", e.getClass().getSimpleName());
+    }
+  }
+
+  public RevocationLedgerStore ledger() {
+    return ledger;
+  }
+
+  public IssueRecordStore records() {
+    return records;
+  }
+
+  public ConfigMapIndexBlockStore indexStore() {
+    return indexStore;
+  }
+
+  public TrustPublisher trust() {
+    return trust;
+  }
+
+  public PublishedRevocations revocations() {
+    return revocations;
+  }
+
+  @Override
+  public void close() {
+    trust.close();
+    ledger.close();
+    records.close();
+  }
+}

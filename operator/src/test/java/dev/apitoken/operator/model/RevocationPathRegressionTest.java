@@ -1,0 +1,177 @@
+package dev.apitoken.operator.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.apitoken.operator.RevocationPath;
+import dev.apitoken.operator.denylist.IssueRecord;
+import dev.apitoken.operator.runtime.OperatorMetrics;
+import dev.apitoken.operator.testing.MutableClock;
+import dev.apitoken.operator.token.IndexAllocator;
+import dev.apitoken.operator.token.KeyRing;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Violations the model test found, each replayed as a plain test of the production wiring. */
+class RevocationPathRegressionTest {
+  private static final KeyRing RING = KeyRing.create(Instant.now(), new SecureRandom());
+  private final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
+  private final InMemoryConfigMaps cluster =
+      new InMemoryConfigMaps(clock, ModelRun.NAMESPACE, "team-a");
+  private final ModelNamespaces namespaces = new ModelNamespaces();
+
+  @AfterEach
+  void close() {
+    cluster.close();
+  }
+
+  private RevocationPath start(String replica) {
+    var api = cluster.client(replica);
+    RevocationPath path =
+        new RevocationPath(
+            api,
+            namespaces.source(),
+            api::alive,
+            clock,
+            new RevocationPath.Settings(
+                ModelRun.NAMESPACE,
+                ModelRun.TRUST,
+                ModelRun.TRUST + "-revocations",
+                ModelRun.TRUST + "-issued",
+                ModelRun.TRUST + "-state",
+                "https://issuer.example/status",
+                Duration.ofHours(2)),
+            new OperatorMetrics(new SimpleMeterRegistry(), clock),
+            Set::of);
+    path.startIndexStore();
+    path.startLeading(() -> path.trust().publishKeys(RING));
+    return path;
+  }
+
+  /**
+   * Found by the model (shrunk: CREATE, STOP, delete index state, delete issue records): the copies
+   * announce reserved indices only after the block is in use, so with the counter and the records
+   * lost while stopped, the next start handed out index 0 again.
+   */
+  @Test
+  void aBlockReservedBeforeTheCopiesAnnounceItIsNotReusedWhenCounterAndRecordsAreLost()
+      throws Exception {
+    namespaces.select("team-a");
+    RevocationPath first = start("replica-1");
+    await().atMost(10, TimeUnit.SECONDS).until(() -> cluster.get("team-a", ModelRun.TRUST) != null);
+    // Copies cannot be updated from here on: the reservation below is never announced in them.
+    cluster.faults(
+        call ->
+            call.name() != null && call.name().equals(ModelRun.TRUST)
+                ? InMemoryConfigMaps.Fault.SERVER_ERROR
+                : null);
+    long issued = new IndexAllocator(first.indexStore(), 1024).next();
+    first
+        .revocations()
+        .recordIssued(
+            new IssueRecord(
+                issued, clock.instant().plusSeconds(3600), "uid-1", "apps", "t1", null, false))
+        .get(10, TimeUnit.SECONDS);
+    cluster.client("replica-1").kill();
+    first.close();
+    cluster.faults(InMemoryConfigMaps.Faults.NONE);
+
+    cluster.adminDelete(ModelRun.NAMESPACE, ModelRun.TRUST + "-state");
+    cluster.adminDelete(ModelRun.NAMESPACE, ModelRun.TRUST + "-issued-0");
+
+    RevocationPath second = start("replica-2");
+    try {
+      assertThat(new IndexAllocator(second.indexStore(), 1024).next()).isNotEqualTo(issued);
+    } finally {
+      second.close();
+    }
+  }
+
+  /**
+   * Found by the model (shrunk: fail-over, create, delete the index state, fail-over): the new
+   * leader published the list as long as its own (lost) counter said, shorter than before, so the
+   * copies no longer covered tokens handed out beyond it.
+   */
+  @Test
+  void aNewLeaderNeverPublishesAShorterListThanTheTokensHandedOut() throws Exception {
+    RevocationPath first = start("replica-1");
+    await().atMost(10, TimeUnit.SECONDS).until(() -> coverage() > 0);
+    cluster.adminDelete(ModelRun.NAMESPACE, ModelRun.TRUST + "-state");
+    long issued = new IndexAllocator(first.indexStore(), 1024).next();
+    first
+        .revocations()
+        .recordIssued(
+            new IssueRecord(
+                issued, clock.instant().plusSeconds(3600), "uid-1", "apps", "t1", null, false))
+        .get(10, TimeUnit.SECONDS);
+    await().atMost(10, TimeUnit.SECONDS).until(() -> coverage() > issued);
+    cluster.client("replica-1").kill();
+    first.close();
+    cluster.adminDelete(ModelRun.NAMESPACE, ModelRun.TRUST + "-state");
+
+    RevocationPath second = start("replica-2");
+    try {
+      second.trust().publishNow();
+      assertThat(coverage()).isGreaterThan(issued);
+    } finally {
+      second.close();
+    }
+  }
+
+  /**
+   * Found by the model (500s injected): a conflict made the writer re-read the shard, and the
+   * re-read failing with a 500 ended the writer thread, so no revocation was ever stored again.
+   */
+  @Test
+  void aFailedReReadAfterAConflictDoesNotStopTheWriter() throws Exception {
+    RevocationPath path = start("replica-1");
+    try {
+      java.util.concurrent.atomic.AtomicInteger ledgerCalls =
+          new java.util.concurrent.atomic.AtomicInteger();
+      cluster.faults(
+          call -> {
+            if (call.name() == null || !call.name().startsWith(ModelRun.TRUST + "-revocations-")) {
+              return null;
+            }
+            return switch (ledgerCalls.incrementAndGet()) {
+              case 1 -> InMemoryConfigMaps.Fault.CONFLICT;
+              case 2 -> InMemoryConfigMaps.Fault.SERVER_ERROR;
+              default -> null;
+            };
+          });
+      var revoked =
+          path.revocations()
+              .record(
+                  java.util.List.of(
+                      new IssueRecord(
+                          5,
+                          clock.instant().plusSeconds(3600),
+                          "uid-1",
+                          "apps",
+                          "t1",
+                          null,
+                          false)));
+      revoked.get(10, TimeUnit.SECONDS);
+      assertThat(cluster.get(ModelRun.NAMESPACE, ModelRun.TRUST + "-revocations-0")).isNotNull();
+    } finally {
+      path.close();
+    }
+  }
+
+  private long coverage() {
+    var map = cluster.get(ModelRun.NAMESPACE, ModelRun.TRUST);
+    if (map == null) {
+      return 0;
+    }
+    return dev.apitoken.verifier.status.StatusListDocument.parse(
+            map.getData().get(dev.apitoken.operator.denylist.TrustDocument.statusListKey(0)))
+        .statusList()
+        .size();
+  }
+}
