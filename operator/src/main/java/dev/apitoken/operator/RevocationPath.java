@@ -30,6 +30,9 @@ import org.slf4j.LoggerFactory;
  * same wiring against an in-memory API that fails on demand.
  */
 public final class RevocationPath implements AutoCloseable {
+  /** How long issuing waits for a new block of indices to be announced in the copies. */
+  static final Duration RESERVATION_PUBLISH_TIMEOUT = Duration.ofSeconds(10);
+
   private static final Logger LOG = LoggerFactory.getLogger(RevocationPath.class);
 
   /** Names and limits the revocation path needs from the operator configuration. */
@@ -106,7 +109,7 @@ public final class RevocationPath implements AutoCloseable {
             settings.stateName(),
             this::indexFloor,
             this::coveredByCopies,
-            requestPublish,
+            this::announceReservation,
             fence,
             metrics::indexSpaceUsed);
     trust =
@@ -119,7 +122,8 @@ public final class RevocationPath implements AutoCloseable {
             ledger,
             this::reservedUpTo,
             index -> records.expiryOf(index),
-            () -> clock.instant().plus(settings.maxTtl()),
+            () -> clock.instant().plus(conservativeLifetime(settings.maxTtl())),
+            clock,
             fence,
             metrics);
     revocations = new PublishedRevocations(() -> ledger, () -> records, () -> trust);
@@ -143,6 +147,20 @@ public final class RevocationPath implements AutoCloseable {
 
   private long coveredByCopies() {
     return trust.coveredByCopies();
+  }
+
+  /**
+   * How long a token whose expiry no source knows may still live: max-ttl, but never less than a
+   * year and a day, because max-ttl may have been lowered since the token was issued.
+   */
+  static Duration conservativeLifetime(Duration maxTtl) {
+    Duration floor = Duration.ofDays(366);
+    return maxTtl.compareTo(floor) > 0 ? maxTtl : floor;
+  }
+
+  /** Publishes a new index high-water mark before any index below it is handed out. */
+  private void announceReservation(long highWater) {
+    trust.awaitReservationPublished(highWater, RESERVATION_PUBLISH_TIMEOUT);
   }
 
   private void requestPublish() {
@@ -181,7 +199,9 @@ public final class RevocationPath implements AutoCloseable {
   private void absorbRecordedRevocations() {
     BitSet revoked = new BitSet();
     Map<Long, Instant> expiry = new HashMap<>();
-    for (IssueRecord r : records.all()) {
+    // Stored marks only: a mark still being written belongs to a revocation not yet recorded, which
+    // must not be published before it is.
+    for (IssueRecord r : records.stored()) {
       if (r.revoked()) {
         revoked.set(Math.toIntExact(r.index()));
         expiry.put(r.index(), r.expiresAt());
@@ -190,7 +210,10 @@ public final class RevocationPath implements AutoCloseable {
     if (!revoked.isEmpty()) {
       int added =
           ledger.absorb(
-              revoked, "issue records", clock.instant().plus(settings.maxTtl()), expiry::get);
+              revoked,
+              "issue records",
+              clock.instant().plus(conservativeLifetime(settings.maxTtl())),
+              expiry::get);
       if (added > 0) {
         metrics.revocationSourceDisagreed("issue-records");
       }

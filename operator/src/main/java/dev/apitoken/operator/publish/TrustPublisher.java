@@ -62,6 +62,7 @@ public final class TrustPublisher implements AutoCloseable {
   private final LongSupplier reservedUpTo;
   private final LongFunction<Instant> knownExpiry;
   private final Supplier<Instant> conservativeExpiry;
+  private final java.time.Clock clock;
   private final Fence fence;
   private final OperatorMetrics metrics;
   private final ExecutorService fanOut;
@@ -106,6 +107,7 @@ public final class TrustPublisher implements AutoCloseable {
       LongSupplier reservedUpTo,
       LongFunction<Instant> knownExpiry,
       Supplier<Instant> conservativeExpiry,
+      java.time.Clock clock,
       Fence fence,
       OperatorMetrics metrics) {
     this.api = api;
@@ -118,6 +120,7 @@ public final class TrustPublisher implements AutoCloseable {
     this.reservedUpTo = reservedUpTo;
     this.knownExpiry = knownExpiry;
     this.conservativeExpiry = conservativeExpiry;
+    this.clock = clock;
     this.fence = fence;
     this.metrics = metrics;
     this.fanOut = Executors.newFixedThreadPool(4, DaemonThreads.named("trust-fan-out"));
@@ -251,7 +254,42 @@ public final class TrustPublisher implements AutoCloseable {
     RevocationLedger published = publishedLedger;
     return published != null
         && publishedTargets.containsAll(targetNamespaces())
-        && indices.stream().allMatch(published::covers);
+        // Revoked, not merely "forgotten": callers ask only about tokens that can still be valid.
+        && indices.stream().allMatch(published::isRevoked);
+  }
+
+  /** The reserved-index mark the last complete round wrote to every target namespace. */
+  private volatile long publishedReserved = -1;
+
+  private final Object reservationPublished = new Object();
+
+  /**
+   * Returns once a complete round has written a reserved-index mark of at least {@code highWater}
+   * to every copy: the copies then know of every index about to be handed out.
+   *
+   * @throws IllegalStateException when that does not happen within {@code timeout}
+   */
+  public void awaitReservationPublished(long highWater, Duration timeout) {
+    requestPublish();
+    long deadline = System.nanoTime() + timeout.toNanos();
+    synchronized (reservationPublished) {
+      while (publishedReserved < highWater) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          throw new IllegalStateException(
+              "the new block of status-list indices could not be announced in the trust"
+                  + " ConfigMaps within "
+                  + timeout.toSeconds()
+                  + " s; no index of it is used");
+        }
+        try {
+          reservationPublished.wait(Math.max(1, left / 1_000_000));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException("interrupted while announcing new indices");
+        }
+      }
+    }
   }
 
   /** True when {@code kid} is in the JWKS written to every target namespace. */
@@ -324,6 +362,10 @@ public final class TrustPublisher implements AutoCloseable {
     publishedLedger = snapshot;
     publishedTargets = targets;
     publishedKids = keySnapshot.kids();
+    synchronized (reservationPublished) {
+      publishedReserved = Math.max(publishedReserved, reserved);
+      reservationPublished.notifyAll();
+    }
     onPublished.run();
     int statusListBytes =
         documents.stream().mapToInt(d -> d.values().stream().mapToInt(String::length).sum()).sum();
@@ -438,7 +480,7 @@ public final class TrustPublisher implements AutoCloseable {
     RevocationLedger known = ledger.current();
     BitSet extra = new BitSet();
     bits.stream()
-        .filter(i -> !published.isRevoked(i) && !(known.covers(i) && !known.isRevoked(i)))
+        .filter(i -> !published.isRevoked(i) && !provablyExpired(known, i))
         .forEach(extra::set);
     if (extra.isEmpty()) {
       return data;
@@ -532,8 +574,20 @@ public final class TrustPublisher implements AutoCloseable {
   private boolean storedOrExpired(BitSet bits) {
     RevocationLedger published = ledger.durable();
     RevocationLedger known = ledger.current();
-    return bits.stream()
-        .allMatch(i -> published.isRevoked(i) || (known.covers(i) && !known.isRevoked(i)));
+    return bits.stream().allMatch(i -> published.isRevoked(i) || provablyExpired(known, i));
+  }
+
+  /**
+   * The ledger forgot {@code index} because its token expired, and no issue record says otherwise
+   * (a stored "forgotten" mark is data too: a record of a token still valid overrules it).
+   */
+  private boolean provablyExpired(RevocationLedger known, long index) {
+    if (!known.covers(index) || known.isRevoked(index)) {
+      return false;
+    }
+    Instant recorded = knownExpiry.apply(index);
+    return recorded == null
+        || !recorded.plus(IndexSpace.RETENTION_AFTER_EXPIRY).isAfter(clock.instant());
   }
 
   private void rememberSafe(String json) {

@@ -113,9 +113,9 @@ final class TokenIssuance {
     Optional<SignedToken> inSecret = value.flatMap(v -> TokenReader.verifiedToken(v, ring));
     Optional<TokenClaims> verified = inSecret.map(SignedToken::claims);
     IssuedRecord lastIssued = lastIssued(apiToken.getStatus(), value, verified, desired.subject());
-    verified
-        .filter(claims -> claims.subject().equals(desired.subject()))
-        .ifPresent(status::outstanding);
+    // Any valid token of ours in the Secret stays listed until it expires, whatever its subject:
+    // after a subject change it is the previous token, and status is one more record of it.
+    verified.ifPresent(status::outstanding);
 
     IssueDecision decision =
         ReissuePolicy.evaluate(

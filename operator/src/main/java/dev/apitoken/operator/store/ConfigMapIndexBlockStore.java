@@ -39,7 +39,7 @@ public final class ConfigMapIndexBlockStore implements IndexBlockStore {
   private final String name;
   private final LongSupplier floor;
   private final LongSupplier floorWhenLost;
-  private final Runnable onReserved;
+  private final java.util.function.LongConsumer onReserved;
   private final Fence fence;
   private final DoubleConsumer usage;
   private volatile long highWater;
@@ -50,7 +50,8 @@ public final class ConfigMapIndexBlockStore implements IndexBlockStore {
    * @param floorWhenLost where to resume when the counter itself is gone or unreadable: beyond
    *     everything the published copies cover. Copies announce reservations only after the fact, so
    *     a block reserved just before a stop may not be in any copy's announcement yet.
-   * @param onReserved told after each new block, so the published status list can grow ahead
+   * @param onReserved told the new high-water mark after each new block, before any index of it is
+   *     handed out; returns once the mark is published (throws when it cannot be)
    * @param usage told the share of the index space reserved after each block
    */
   public ConfigMapIndexBlockStore(
@@ -59,7 +60,7 @@ public final class ConfigMapIndexBlockStore implements IndexBlockStore {
       String name,
       LongSupplier floor,
       LongSupplier floorWhenLost,
-      Runnable onReserved,
+      java.util.function.LongConsumer onReserved,
       Fence fence,
       DoubleConsumer usage) {
     this.api = api;
@@ -116,7 +117,9 @@ public final class ConfigMapIndexBlockStore implements IndexBlockStore {
         }
         highWater = Math.max(highWater, from + size);
         reportUsage();
-        onReserved.run();
+        // Announced (published in the copies) before any index of the block is handed out, so the
+        // copies always know every index in use, even when counter and records are both lost.
+        onReserved.accept(highWater);
         return from;
       } catch (KubernetesClientException e) {
         if (!KubernetesWrites.isStale(e) || attempt >= KubernetesWrites.MAX_ATTEMPTS) {

@@ -98,6 +98,13 @@ public final class IssueRecordStore implements AutoCloseable {
     return all().stream().filter(r -> r.ownerUid().equals(uid)).toList();
   }
 
+  /** The records as stored in the API (written or read), without changes still being written. */
+  public List<IssueRecord> stored() {
+    List<IssueRecord> all = new ArrayList<>();
+    shards.storedAll().values().forEach(s -> all.addAll(s.records()));
+    return all;
+  }
+
   public List<IssueRecord> all() {
     List<IssueRecord> all = new ArrayList<>();
     shards.wantedAll().values().forEach(s -> all.addAll(s.records()));
@@ -121,6 +128,11 @@ public final class IssueRecordStore implements AutoCloseable {
     for (Long k : shards.wantedAll().keySet()) {
       shards.update(k, s -> s.prune(now, IndexSpace.RETENTION_AFTER_EXPIRY));
     }
+  }
+
+  /** Shards with changes not yet stored. */
+  public int pendingShards() {
+    return shards.pendingShards();
   }
 
   public void resync() {

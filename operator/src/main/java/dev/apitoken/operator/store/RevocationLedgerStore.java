@@ -38,9 +38,10 @@ public final class RevocationLedgerStore implements AutoCloseable {
   private volatile RevocationLedger ledger = RevocationLedger.empty();
 
   /**
-   * Every revocation known to be stored (in a ledger shard as written or read by this process),
-   * never shrinking but by expiry: what may be published. A revocation still being written is not
-   * in it, so no copy shows a bit that a crash before the write could lose.
+   * Every revocation known to be stored (in a ledger shard as written or read by this process, or
+   * in another stored object it was absorbed from: a copy, an issue record), never shrinking but by
+   * expiry: what may be published. A new revocation still being written is not in it, so no copy
+   * shows a bit that a crash before the write could lose.
    */
   private volatile RevocationLedger durable = RevocationLedger.empty();
 
@@ -178,6 +179,22 @@ public final class RevocationLedgerStore implements AutoCloseable {
    */
   public int absorb(
       BitSet bits, String source, Instant conservativeExpiry, LongFunction<Instant> knownExpiry) {
+    // The bits come from a stored object (a copy, an issue record), so they may be published at
+    // once: publishing them more widely can take nothing back.
+    synchronized (mergedStored) {
+      RevocationLedger shown = durable;
+      List<RevokedToken> unpublishable = new ArrayList<>();
+      bits.stream()
+          .filter(i -> !shown.covers(i))
+          .forEach(
+              i -> {
+                Instant known = knownExpiry.apply(i);
+                unpublishable.add(new RevokedToken(i, known != null ? known : conservativeExpiry));
+              });
+      if (!unpublishable.isEmpty()) {
+        durable = shown.with(unpublishable);
+      }
+    }
     RevocationLedger before = ledger;
     RevocationLedger after = before.absorb(bits, conservativeExpiry, knownExpiry);
     if (after == before) {

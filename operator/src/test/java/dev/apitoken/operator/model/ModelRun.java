@@ -459,6 +459,19 @@ final class ModelRun implements AutoCloseable {
 
   // ---- replicas ----
 
+  private static boolean repairsStored(Replica r) {
+    try {
+      await()
+          .atMost(Duration.ofSeconds(2))
+          .pollInterval(Duration.ofMillis(5))
+          .until(
+              () -> r.path.ledger().pendingShards() == 0 && r.path.records().pendingShards() == 0);
+      return true;
+    } catch (org.awaitility.core.ConditionTimeoutException notYet) {
+      return false;
+    }
+  }
+
   private void startReplica() {
     Replica r = new Replica("replica-" + (++replicas));
     leaseHolder = r.id;
@@ -466,9 +479,13 @@ final class ModelRun implements AutoCloseable {
       r.start();
       trace.add("started " + r.id);
       leader = r;
-      // A start repairs ledger, records and copies, but not the index counter: it is rewritten
-      // only at the next block reservation (see the report), so its damage keeps counting.
-      damagedWhileStopped.retainAll(Set.of("state"));
+      // A start repairs ledger, records and copies (and revokes orphans), but only once those
+      // writes are stored: a crash before that leaves the damage in place, so it keeps counting
+      // until then. The index counter is rewritten only at the next block reservation.
+      if (repairsStored(r)) {
+        // A status outage still going on keeps taking status away as a source.
+        damagedWhileStopped.retainAll(statusOutage ? Set.of("state", "status") : Set.of("state"));
+      }
       // JOSDK reconciles every ApiToken when the controller starts.
       List.copyOf(apiTokens.values()).forEach(this::reconcile);
     } catch (RuntimeException failedStart) {
@@ -578,6 +595,11 @@ final class ModelRun implements AutoCloseable {
             || !inSecret.get().claims().subject().equals(t.subject)
             || !now.isBefore(inSecret.get().claims().expiresAt().minus(RENEW_BEFORE));
     SignedToken token;
+    if (due && inSecret.isPresent() && !statusOutage) {
+      // As TokenIssuance: the token being replaced stays listed in status, whatever its subject.
+      t.statusTokens.put(
+          inSecret.get().claims().statusIndex(), inSecret.get().claims().expiresAt());
+    }
     if (due) {
       token =
           r.issuer.issue(

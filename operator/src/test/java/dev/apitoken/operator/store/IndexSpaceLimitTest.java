@@ -25,7 +25,7 @@ class IndexSpaceLimitTest {
         "state-" + NAMES.incrementAndGet(),
         () -> floor,
         () -> floor,
-        () -> {},
+        highWater -> {},
         Fence.OPEN,
         usage::add);
   }
