@@ -40,32 +40,12 @@ public final class IssueRecordStore implements AutoCloseable {
             COMPONENT,
             "Tokens issued by the ApiToken operator (index, expiry, owner uid), for revocation."
                 + " Do not edit: the operator restores it.",
-            new ShardedStore.Codec<>() {
-              @Override
-              public IssueRecordShard empty() {
-                return IssueRecordShard.EMPTY;
-              }
-
-              @Override
-              public IssueRecordShard decode(Map<String, String> data) {
-                return IssueRecordShard.decode(data);
-              }
-
-              @Override
-              public Map<String, String> encode(IssueRecordShard shard) {
-                return shard.encode();
-              }
-
-              @Override
-              public IssueRecordShard merge(IssueRecordShard a, IssueRecordShard b) {
-                return a.union(b);
-              }
-
-              @Override
-              public boolean isEmpty(IssueRecordShard shard) {
-                return shard.isEmpty();
-              }
-            },
+            ShardedStore.Codec.of(
+                IssueRecordShard.EMPTY,
+                IssueRecordShard::decode,
+                IssueRecordShard::encode,
+                IssueRecordShard::union,
+                IssueRecordShard::isEmpty),
             fence,
             listener,
             () -> {});

@@ -65,32 +65,12 @@ public final class RevocationLedgerStore implements AutoCloseable {
             name,
             COMPONENT,
             "Revoked ApiToken indices for one index block. Do not edit: the operator restores it.",
-            new ShardedStore.Codec<>() {
-              @Override
-              public LedgerShard empty() {
-                return LedgerShard.EMPTY;
-              }
-
-              @Override
-              public LedgerShard decode(Map<String, String> data) {
-                return LedgerShard.decode(data);
-              }
-
-              @Override
-              public Map<String, String> encode(LedgerShard shard) {
-                return shard.encode();
-              }
-
-              @Override
-              public LedgerShard merge(LedgerShard a, LedgerShard b) {
-                return a.union(b);
-              }
-
-              @Override
-              public boolean isEmpty(LedgerShard shard) {
-                return shard.isEmpty();
-              }
-            },
+            ShardedStore.Codec.of(
+                LedgerShard.EMPTY,
+                LedgerShard::decode,
+                LedgerShard::encode,
+                LedgerShard::union,
+                LedgerShard::isEmpty),
             fence,
             listener,
             this::refresh);

@@ -41,6 +41,41 @@ public final class ShardedStore<S> implements AutoCloseable {
     S merge(S a, S b);
 
     boolean isEmpty(S shard);
+
+    /** A codec from its parts, for shard types that carry these operations themselves. */
+    static <S> Codec<S> of(
+        S empty,
+        java.util.function.Function<Map<String, String>, S> decode,
+        java.util.function.Function<S, Map<String, String>> encode,
+        java.util.function.BinaryOperator<S> merge,
+        java.util.function.Predicate<S> isEmpty) {
+      return new Codec<>() {
+        @Override
+        public S empty() {
+          return empty;
+        }
+
+        @Override
+        public S decode(Map<String, String> data) {
+          return decode.apply(data);
+        }
+
+        @Override
+        public Map<String, String> encode(S shard) {
+          return encode.apply(shard);
+        }
+
+        @Override
+        public S merge(S a, S b) {
+          return merge.apply(a, b);
+        }
+
+        @Override
+        public boolean isEmpty(S shard) {
+          return isEmpty.test(shard);
+        }
+      };
+    }
   }
 
   /** What happened to a shard, for logs, metrics and conditions. */

@@ -225,13 +225,15 @@ class RevocationDurabilityTest {
                 .withReason("Invalid")
                 .withMessage("ConfigMap is too long: must have at most 1048576 bytes")
                 .build())
-        .times(8);
+        // About 35 s of refusals at the store's backoff: long enough to be seen on a loaded
+        // machine.
+        .times(12);
 
     ApiToken stuck = operator.get(ns, "stuck");
     stuck.getSpec().setRevoked(true);
     client.resource(stuck).update();
     await()
-        .atMost(Duration.ofSeconds(20))
+        .atMost(Duration.ofSeconds(30))
         .until(
             () ->
                 dev.apitoken.operator.testing.ConditionAssert.condition(
@@ -251,7 +253,12 @@ class RevocationDurabilityTest {
     revoke(ns, "other-shard"); // shard 1 is not held up by shard 0
 
     // Once the API server takes the write again, the stuck revocation completes.
-    operator.awaitCondition(ns, "stuck", Conditions.REVOCATION_PUBLISHED, Conditions.TRUE);
+    await()
+        .atMost(Duration.ofSeconds(90))
+        .until(
+            () ->
+                dev.apitoken.operator.testing.ConditionAssert.hasCondition(
+                    operator.get(ns, "stuck"), Conditions.REVOCATION_PUBLISHED, Conditions.TRUE));
     assertThat(operator.secret(ns, "stuck-token")).isNull();
   }
 

@@ -1,6 +1,7 @@
 package dev.apitoken.operator.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.apitoken.operator.RevocationPath;
@@ -65,13 +66,19 @@ class RevocationPathRegressionTest {
     namespaces.select("team-a");
     RevocationPath first = start("replica-1");
     await().atMost(10, TimeUnit.SECONDS).until(() -> cluster.get("team-a", ModelRun.TRUST) != null);
-    // Copies cannot be updated from here on: the reservation below is never announced in them.
+    // Copies cannot be updated for now: a reservation cannot be announced in them.
     cluster.faults(
         call ->
             call.name() != null && call.name().equals(ModelRun.TRUST)
                 ? InMemoryConfigMaps.Fault.SERVER_ERROR
                 : null);
-    long issued = new IndexAllocator(first.indexStore(), 1024).next();
+    IndexAllocator allocator = new IndexAllocator(first.indexStore(), 1024);
+    // A block that cannot be announced in the copies is never used.
+    assertThatThrownBy(allocator::next)
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("could not be announced");
+    cluster.faults(InMemoryConfigMaps.Faults.NONE);
+    long issued = allocator.next();
     first
         .revocations()
         .recordIssued(
@@ -80,7 +87,6 @@ class RevocationPathRegressionTest {
         .get(10, TimeUnit.SECONDS);
     cluster.client("replica-1").kill();
     first.close();
-    cluster.faults(InMemoryConfigMaps.Faults.NONE);
 
     cluster.adminDelete(ModelRun.NAMESPACE, ModelRun.TRUST + "-state");
     cluster.adminDelete(ModelRun.NAMESPACE, ModelRun.TRUST + "-issued-0");
