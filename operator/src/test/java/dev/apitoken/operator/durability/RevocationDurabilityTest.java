@@ -193,11 +193,13 @@ class RevocationDurabilityTest {
     String ns = start();
     operator.create(ApiTokens.named("first").in(ns).build());
     operator.awaitReady(ns, "first");
-    revoke(ns, "first"); // ledger shard 0 now exists
+    revoke(ns, "first"); // the ledger shard of the tokens issued now exists
     operator.create(ApiTokens.named("stuck").in(ns).build());
-    operator.awaitReady(ns, "stuck");
+    long stuckIndex = operator.awaitReady(ns, "stuck").getStatus().getStatusListIndex();
+    long stuckShard = stuckIndex >> 17;
+    long nextShardStart = (stuckShard + 1) << 17;
 
-    // The next tokens land in ledger shard 1: move the index counter past shard 0.
+    // The next tokens land in the following ledger shard: move the index counter past this one.
     operator.close();
     ConfigMap state =
         client
@@ -205,14 +207,14 @@ class RevocationDurabilityTest {
             .inNamespace(RunningOperator.OPERATOR_NAMESPACE)
             .withName(operator.config().stateConfigMapName())
             .get();
-    state.getData().put("next-index", Long.toString(1L << 17));
+    state.getData().put("next-index", Long.toString(nextShardStart));
     client.resource(state).update();
     operator.start();
     operator.create(ApiTokens.named("other-shard").in(ns).build());
     long otherIndex = operator.awaitReady(ns, "other-shard").getStatus().getStatusListIndex();
-    assertThat(otherIndex).isGreaterThanOrEqualTo(1L << 17);
+    assertThat(otherIndex).isGreaterThanOrEqualTo(nextShardStart);
 
-    String shard0 = operator.config().revocationsConfigMapName() + "-0";
+    String shard0 = operator.config().revocationsConfigMapName() + "-" + stuckShard;
     server
         .expect()
         .put()
