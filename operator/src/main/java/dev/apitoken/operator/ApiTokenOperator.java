@@ -22,6 +22,8 @@ import dev.apitoken.operator.store.RevocationLedgerStore;
 import dev.apitoken.operator.token.IndexAllocator;
 import dev.apitoken.operator.token.ReissueBudget;
 import dev.apitoken.operator.token.TokenIssuer;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.javaoperatorsdk.operator.Operator;
@@ -122,6 +124,24 @@ public final class ApiTokenOperator implements AutoCloseable, OperatorStatus {
     ledger = revocationPath.ledger();
     trust = revocationPath.trust();
     events = new EventRecorder(client, clock);
+    ConfigMap trustInOwnNamespace =
+        new ConfigMapBuilder()
+            .withNewMetadata()
+            .withName(config.trustConfigMapName())
+            .withNamespace(namespace)
+            .endMetadata()
+            .build();
+    ledger.onDisagreement(
+        (source, missing) ->
+            events.record(
+                trustInOwnNamespace,
+                EventRecorder.WARNING,
+                "RevocationSourceDisagrees",
+                source
+                    + " held "
+                    + missing
+                    + " revocation(s) the ledger lacked; they were restored (check who edited or"
+                    + " restored the operator's ConfigMaps)"));
     keyRing =
         new KeyRingSecretStore(
             client,

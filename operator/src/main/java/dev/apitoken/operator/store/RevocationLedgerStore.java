@@ -37,6 +37,9 @@ public final class RevocationLedgerStore implements AutoCloseable {
   private final ShardedStore<LedgerShard> shards;
   private volatile RevocationLedger ledger = RevocationLedger.empty();
 
+  /** Told of every disagreement: which source, and how many revocations the ledger lacked. */
+  private volatile java.util.function.BiConsumer<String, Integer> onDisagreement = (s, n) -> {};
+
   /**
    * Every revocation known to be stored (in a ledger shard as written or read by this process, or
    * in another stored object it was absorbed from: a copy, an issue record), never shrinking but by
@@ -193,7 +196,13 @@ public final class RevocationLedgerStore implements AutoCloseable {
         source,
         missing.size());
     revoke(missing);
+    onDisagreement.accept(source, missing.size());
     return missing.size();
+  }
+
+  /** Where disagreements are reported besides the log (an Event for people). */
+  public void onDisagreement(java.util.function.BiConsumer<String, Integer> listener) {
+    this.onDisagreement = listener;
   }
 
   /** Forgets revocations of tokens that expired longer ago than any verifier may still accept. */

@@ -182,6 +182,22 @@ class RevocationDurabilityTest {
     operator.create(ApiTokens.named("after-restart").in(ns).build());
     operator.awaitReady(ns, "after-restart");
     assertNoCopyEverUnrevoked(List.of(deletedIndex, flaggedIndex));
+    // People are told which source held what the ledger lacked.
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                client
+                    .v1()
+                    .events()
+                    .inNamespace(RunningOperator.OPERATOR_NAMESPACE)
+                    .list()
+                    .getItems()
+                    .stream()
+                    .anyMatch(
+                        e ->
+                            "RevocationSourceDisagrees".equals(e.getReason())
+                                && e.getMessage().startsWith("copy ")));
   }
 
   /**
