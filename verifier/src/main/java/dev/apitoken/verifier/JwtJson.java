@@ -270,15 +270,8 @@ final class JwtJson {
 
   /** The text is UTF-16 and surrogates only come from escapes: a lone one is a broken escape. */
   private static String wellFormed(String text, String name) throws MalformedException {
-    for (int i = 0; i < text.length(); i++) {
-      char c = text.charAt(i);
-      if (Character.isHighSurrogate(c)
-          && i + 1 < text.length()
-          && Character.isLowSurrogate(text.charAt(i + 1))) {
-        i++;
-      } else if (Character.isSurrogate(c)) {
-        throw new MalformedException(name + " has an unpaired surrogate escape");
-      }
+    if (WellFormedText.hasUnpairedSurrogate(text)) {
+      throw new MalformedException(name + " has an unpaired surrogate escape");
     }
     return text;
   }

@@ -96,14 +96,7 @@ class FencingTest {
             namespaces.source(),
             fence,
             clock,
-            new RevocationPath.Settings(
-                ModelRun.NAMESPACE,
-                ModelRun.TRUST,
-                ModelRun.TRUST + "-revocations",
-                ModelRun.TRUST + "-issued",
-                ModelRun.TRUST + "-state",
-                "https://issuer.example/status",
-                Duration.ofHours(2)),
+            ModelRun.settings(),
             new OperatorMetrics(new SimpleMeterRegistry(), clock),
             Set::of);
     path.startIndexStore();

@@ -404,6 +404,11 @@ final class ModelRun implements AutoCloseable {
     }
   }
 
+  /** The settings every replica of the model (and the tests built on it) runs with. */
+  static RevocationPath.Settings settings() {
+    return SETTINGS;
+  }
+
   static final boolean KNOWN_GAPS = Boolean.getBoolean("model.knownGaps");
 
   /** True when the copy shows a revoked bit that no stored ledger shard holds. */

@@ -12,7 +12,6 @@ import dev.apitoken.operator.token.IndexAllocator;
 import dev.apitoken.operator.token.KeyRing;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.security.SecureRandom;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -40,14 +39,7 @@ class RevocationPathRegressionTest {
             namespaces.source(),
             api::alive,
             clock,
-            new RevocationPath.Settings(
-                ModelRun.NAMESPACE,
-                ModelRun.TRUST,
-                ModelRun.TRUST + "-revocations",
-                ModelRun.TRUST + "-issued",
-                ModelRun.TRUST + "-state",
-                "https://issuer.example/status",
-                Duration.ofHours(2)),
+            ModelRun.settings(),
             new OperatorMetrics(new SimpleMeterRegistry(), clock),
             Set::of);
     path.startIndexStore();

@@ -130,15 +130,8 @@ public record StatusListDocument(int bits, String lst, String uri) {
     }
     String text = parser.getText();
     // I-JSON (RFC 7493), as for tokens: no string with an unpaired surrogate escape.
-    for (int i = 0; i < text.length(); i++) {
-      char c = text.charAt(i);
-      if (Character.isHighSurrogate(c)
-          && i + 1 < text.length()
-          && Character.isLowSurrogate(text.charAt(i + 1))) {
-        i++;
-      } else if (Character.isSurrogate(c)) {
-        throw new StatusListFormatException(name + " has an unpaired surrogate escape");
-      }
+    if (dev.apitoken.verifier.WellFormedText.hasUnpairedSurrogate(text)) {
+      throw new StatusListFormatException(name + " has an unpaired surrogate escape");
     }
     return text;
   }
