@@ -1,5 +1,6 @@
 package dev.apitoken.operator.denylist;
 
+import dev.apitoken.verifier.status.StatusListShards;
 import java.time.Duration;
 
 /**
@@ -10,14 +11,14 @@ import java.time.Duration;
 public final class IndexSpace {
   private IndexSpace() {}
 
-  /** Indices per published status-list shard (one ConfigMap per shard in every namespace). */
-  public static final long COPY_SHARD_SIZE = 1L << 21;
+  /** Indices per published status-list shard: the verifier's layout, one ConfigMap per shard. */
+  public static final long COPY_SHARD_SIZE = StatusListShards.SHARD_SIZE;
 
-  /** Published shards at most; the verifier knows the same bound. */
-  public static final int MAX_COPY_SHARDS = 16;
+  /** Published shards at most. */
+  public static final int MAX_COPY_SHARDS = StatusListShards.MAX_SHARDS;
 
   /** Indices that can ever exist; an index at or beyond it is never issued. */
-  public static final long CAPACITY = COPY_SHARD_SIZE * MAX_COPY_SHARDS;
+  public static final long CAPACITY = StatusListShards.INDEX_LIMIT;
 
   /** Indices per revocation-ledger shard. */
   public static final int LEDGER_SHARD_SIZE = 1 << 17;
@@ -50,6 +51,6 @@ public final class IndexSpace {
   }
 
   public static int copyShardOf(long index) {
-    return Math.toIntExact(index / COPY_SHARD_SIZE);
+    return StatusListShards.shardOf(index);
   }
 }

@@ -1,6 +1,7 @@
 package dev.apitoken.operator.denylist;
 
 import dev.apitoken.verifier.status.StatusListDocument;
+import dev.apitoken.verifier.status.StatusListShards;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -12,13 +13,13 @@ import java.util.TreeMap;
  */
 public final class TrustDocument {
   public static final String JWKS_KEY = "jwks.json";
-  public static final String STATUS_LIST_KEY = "status-list.json";
+  public static final String STATUS_LIST_KEY = StatusListShards.FIRST_FILE;
 
   private TrustDocument() {}
 
   /** The file holding status-list shard {@code shard}. */
   public static String statusListKey(int shard) {
-    return shard == 0 ? STATUS_LIST_KEY : "status-list-" + shard + ".json";
+    return StatusListShards.fileName(shard);
   }
 
   /** The ConfigMap holding shard {@code shard}. */
