@@ -9,7 +9,6 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.TreeMap;
-import java.util.function.LongFunction;
 
 /**
  * The authoritative record of revoked tokens: for each revoked status-list index, the day its token
@@ -83,26 +82,6 @@ public final class RevocationLedger {
     TreeMap<Long, LedgerShard> next = new TreeMap<>(shards);
     other.shards.forEach((k, theirs) -> next.merge(k, theirs, LedgerShard::union));
     return new RevocationLedger(next);
-  }
-
-  /**
-   * Adds the indices in {@code bits} that this ledger neither revokes nor has forgotten by expiry:
-   * bits another copy of the revocation state still shows. Their expiry comes from {@code
-   * knownExpiry} (null when unknown), else {@code conservativeExpiry}, a time no token issued so
-   * far can outlive.
-   */
-  public RevocationLedger absorb(
-      BitSet bits, Instant conservativeExpiry, LongFunction<Instant> knownExpiry) {
-    java.util.List<RevokedToken> missing = new java.util.ArrayList<>();
-    bits.stream()
-        .forEach(
-            i -> {
-              if (!covers(i)) {
-                Instant known = knownExpiry.apply(i);
-                missing.add(new RevokedToken(i, known != null ? known : conservativeExpiry));
-              }
-            });
-    return with(missing);
   }
 
   /** Recorded as revoked, or revoked and since forgotten because the token expired. */

@@ -206,23 +206,16 @@ public final class TrustPublisher implements AutoCloseable {
   }
 
   private long coverageOf(ConfigMap map) {
-    long covered = 0;
-    {
-      int shard = TrustDocument.shardOf(trustName, map.getMetadata().getName());
-      String json =
-          shard < 0 || map.getData() == null
-              ? null
-              : map.getData().get(TrustDocument.statusListKey(shard));
-      if (json == null) {
-        return 0;
-      }
-      try {
-        covered = Math.max(covered, StatusListDocument.parse(json).statusList().size());
-      } catch (RuntimeException unreadable) {
-        // a corrupt copy says nothing about coverage
-      }
+    int shard = TrustDocument.shardOf(trustName, map.getMetadata().getName());
+    String json =
+        shard < 0 || map.getData() == null
+            ? null
+            : map.getData().get(TrustDocument.statusListKey(shard));
+    try {
+      return json == null ? 0 : StatusListDocument.parse(json).statusList().size();
+    } catch (RuntimeException unreadable) {
+      return 0; // a corrupt copy says nothing about coverage
     }
-    return covered;
   }
 
   /**
@@ -669,10 +662,5 @@ public final class TrustPublisher implements AutoCloseable {
         // nothing to do on close
       }
     }
-  }
-
-  /** For tests: every copy as last seen. */
-  Map<String, ConfigMap> copies() {
-    return new TreeMap<>(copies);
   }
 }

@@ -165,32 +165,16 @@ public final class RevocationLedgerStore implements AutoCloseable {
     // The bits come from a stored object (a copy, an issue record), so they may be published at
     // once: publishing them more widely can take nothing back.
     synchronized (mergedStored) {
-      RevocationLedger shown = durable;
-      List<RevokedToken> unpublishable = new ArrayList<>();
-      bits.stream()
-          .filter(i -> !shown.covers(i))
-          .forEach(
-              i -> {
-                Instant known = knownExpiry.apply(i);
-                unpublishable.add(new RevokedToken(i, known != null ? known : conservativeExpiry));
-              });
+      List<RevokedToken> unpublishable =
+          notCoveredBy(durable, bits, conservativeExpiry, knownExpiry);
       if (!unpublishable.isEmpty()) {
-        durable = shown.with(unpublishable);
+        durable = durable.with(unpublishable);
       }
     }
-    RevocationLedger before = ledger;
-    RevocationLedger after = before.absorb(bits, conservativeExpiry, knownExpiry);
-    if (after == before) {
+    List<RevokedToken> missing = notCoveredBy(ledger, bits, conservativeExpiry, knownExpiry);
+    if (missing.isEmpty()) {
       return 0;
     }
-    List<RevokedToken> missing = new ArrayList<>();
-    bits.stream()
-        .filter(i -> !before.covers(i))
-        .forEach(
-            i -> {
-              Instant known = knownExpiry.apply(i);
-              missing.add(new RevokedToken(i, known != null ? known : conservativeExpiry));
-            });
     LOG.warn(
         "event=revocation_source_disagrees source={} missing_in_ledger={} action=restoring_revocations",
         source,
@@ -198,6 +182,23 @@ public final class RevocationLedgerStore implements AutoCloseable {
     revoke(missing);
     onDisagreement.accept(source, missing.size());
     return missing.size();
+  }
+
+  /** The bits {@code ledger} does not cover, as revoked tokens with their best-known expiry. */
+  private static List<RevokedToken> notCoveredBy(
+      RevocationLedger ledger,
+      BitSet bits,
+      Instant conservativeExpiry,
+      LongFunction<Instant> knownExpiry) {
+    List<RevokedToken> missing = new ArrayList<>();
+    bits.stream()
+        .filter(i -> !ledger.covers(i))
+        .forEach(
+            i -> {
+              Instant known = knownExpiry.apply(i);
+              missing.add(new RevokedToken(i, known != null ? known : conservativeExpiry));
+            });
+    return missing;
   }
 
   /** Where disagreements are reported besides the log (an Event for people). */
