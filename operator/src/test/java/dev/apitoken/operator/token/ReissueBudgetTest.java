@@ -4,11 +4,9 @@ import static dev.apitoken.operator.token.Fixtures.T0;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.time.Clock;
+import dev.apitoken.operator.testing.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -24,7 +22,7 @@ import org.junit.jupiter.api.Test;
 class ReissueBudgetTest {
   private static final Duration INTERVAL = Duration.ofSeconds(10);
 
-  private final StepClock clock = new StepClock(T0);
+  private final MutableClock clock = new MutableClock(T0);
   private final ReissueBudget budget = new ReissueBudget(2, INTERVAL, clock);
 
   @Test
@@ -83,7 +81,7 @@ class ReissueBudgetTest {
   void neverMoreThanTheLimitPerIntervalAndNobodyStarves(
       @ForAll @IntRange(min = 1, max = 5) int limit,
       @ForAll @Size(min = 1, max = 40) List<@IntRange(min = 0, max = 15) Integer> arrivals) {
-    StepClock time = new StepClock(T0);
+    MutableClock time = new MutableClock(T0);
     ReissueBudget rateLimit = new ReissueBudget(limit, INTERVAL, time);
     Map<Long, Integer> grantsPerInterval = new HashMap<>();
     Map<String, Instant> retryAt = new HashMap<>();
@@ -116,32 +114,5 @@ class ReissueBudgetTest {
 
     assertThat(grantsPerInterval.values()).allMatch(count -> count <= limit);
     assertThat(granted).containsExactlyInAnyOrderElementsOf(callers);
-  }
-
-  private static final class StepClock extends Clock {
-    private Instant now;
-
-    StepClock(Instant now) {
-      this.now = now;
-    }
-
-    void set(Instant instant) {
-      now = instant;
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
   }
 }
