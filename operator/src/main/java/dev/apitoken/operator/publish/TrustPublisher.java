@@ -457,30 +457,38 @@ public final class TrustPublisher implements AutoCloseable {
    * The data to write over {@code current}: {@code data}, plus any revoked bit {@code current}
    * shows that {@code data} lacks and that has not provably expired. Such bits also go into the
    * ledger. So no write ever takes a revocation back from a copy.
+   *
+   * <p>What is kept is measured against {@code data} itself, never against the ledger as it is now:
+   * {@code data} was computed at the start of the round, and a bit that reached the ledger since
+   * (stored by another replica that now leads, say) is in the copy being replaced but not in {@code
+   * data}. (Found by the model: a fenced-out leader's round in flight cleared the new leader's
+   * bit.)
    */
   private Map<String, String> keepingWhatItShows(
       ConfigMap current, int shard, Map<String, String> data) {
     String key = TrustDocument.statusListKey(shard);
     String shown = current.getData() == null ? null : current.getData().get(key);
-    if (shown == null || shown.equals(data.get(key)) || knownNothingNew.contains(shown)) {
+    String written = data.get(key);
+    if (shown == null || shown.equals(written)) {
       return data;
     }
-    BitSet bits = revokedBitsOf(shown, shard);
-    if (bits == null) {
+    BitSet extra = decodedBits(shown, shard);
+    if (extra == null) {
       return data; // unreadable: a verifier rejects every token against it anyway
     }
-    RevocationLedger published = ledger.durable();
+    BitSet writing = decodedBits(written, shard);
+    if (writing != null) {
+      extra.andNot(writing);
+    }
     RevocationLedger known = ledger.current();
-    BitSet extra = new BitSet();
-    bits.stream()
-        .filter(i -> !published.isRevoked(i) && !provablyExpired(known, i))
-        .forEach(extra::set);
+    extra.stream().filter(i -> provablyExpired(known, i)).forEach(extra::clear);
     if (extra.isEmpty()) {
       return data;
     }
-    ledger.absorb(extra, "copy " + key(current), conservativeExpiry.get(), knownExpiry);
-    metrics.revocationSourceDisagreed("copy");
-    StatusListDocument document = StatusListDocument.parse(data.get(key));
+    if (ledger.absorb(extra, "copy " + key(current), conservativeExpiry.get(), knownExpiry) > 0) {
+      metrics.revocationSourceDisagreed("copy");
+    }
+    StatusListDocument document = StatusListDocument.parse(written);
     var list = document.statusList();
     long size = Math.max(list.size(), extra.length());
     byte[] merged = java.util.Arrays.copyOf(list.toBytes(), (int) ((size + 7) / 8));
@@ -492,6 +500,35 @@ public final class TrustPublisher implements AutoCloseable {
                 dev.apitoken.verifier.status.StatusList.ofBytes(1, merged), statusListUri)
             .toJson());
     return kept;
+  }
+
+  private record Decoded(int shard, String json) {}
+
+  /**
+   * Recently decoded documents: a round writes one document over the same previous version in every
+   * namespace, so each distinct content is inflated once per round, not once per namespace.
+   */
+  private final Map<Decoded, BitSet> decoded =
+      java.util.Collections.synchronizedMap(
+          new java.util.LinkedHashMap<>(16, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<Decoded, BitSet> eldest) {
+              return size() > 2 * IndexSpace.MAX_COPY_SHARDS;
+            }
+          });
+
+  /** {@link #revokedBitsOf}, cached; a copy the caller may change, or null if unreadable. */
+  private BitSet decodedBits(String json, int shard) {
+    Decoded key = new Decoded(shard, json);
+    BitSet bits = decoded.get(key);
+    if (bits == null) {
+      bits = revokedBitsOf(json, shard);
+      if (bits == null) {
+        return null;
+      }
+      decoded.put(key, bits);
+    }
+    return (BitSet) bits.clone();
   }
 
   /** The revoked indices a status-list document shows within {@code shard}; null if unreadable. */

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 import dev.apitoken.operator.RevocationPath;
 import dev.apitoken.operator.denylist.IndexSpace;
 import dev.apitoken.operator.denylist.IssueRecord;
+import dev.apitoken.operator.denylist.IssueRecordShard;
 import dev.apitoken.operator.denylist.RevocationLedger;
 import dev.apitoken.operator.denylist.TrustDocument;
 import dev.apitoken.operator.runtime.OperatorMetrics;
@@ -477,6 +478,28 @@ final class ModelRun implements AutoCloseable {
     }
   }
 
+  /**
+   * A new leader repairs what it knows; an issue record rolled back or deleted just before a
+   * fail-over is known only to the ApiToken side (status, Secret) until a reconcile records it
+   * again. Damage to the records ends only when they name every released, unexpired token.
+   */
+  private boolean storedRecordsNameEveryReleasedToken() {
+    Set<Long> stored = new HashSet<>();
+    for (ConfigMap m : cluster.all()) {
+      if (componentOf(m).equals("issue-records") && m.getData() != null) {
+        try {
+          IssueRecordShard.decode(m.getData()).records().forEach(rec -> stored.add(rec.index()));
+        } catch (RuntimeException unreadable) {
+          return false;
+        }
+      }
+    }
+    Instant now = clock.instant();
+    return released.stream()
+        .filter(t -> t.expiresAt().plus(IndexSpace.RETENTION_AFTER_EXPIRY).isAfter(now))
+        .allMatch(t -> stored.contains(t.index()));
+  }
+
   private void startReplica() {
     Replica r = new Replica("replica-" + (++replicas));
     leaseHolder = r.id;
@@ -484,15 +507,15 @@ final class ModelRun implements AutoCloseable {
       r.start();
       trace.add("started " + r.id);
       leader = r;
+      // JOSDK reconciles every ApiToken when the controller starts.
+      List.copyOf(apiTokens.values()).forEach(this::reconcile);
       // A start repairs ledger, records and copies (and revokes orphans), but only once those
       // writes are stored: a crash before that leaves the damage in place, so it keeps counting
       // until then. The index counter is rewritten only at the next block reservation.
-      if (repairsStored(r)) {
+      if (repairsStored(r) && storedRecordsNameEveryReleasedToken()) {
         // A status outage still going on keeps taking status away as a source.
         damagedWhileStopped.retainAll(statusOutage ? Set.of("state", "status") : Set.of("state"));
       }
-      // JOSDK reconciles every ApiToken when the controller starts.
-      List.copyOf(apiTokens.values()).forEach(this::reconcile);
     } catch (RuntimeException failedStart) {
       // A process whose start fails exits; the next start is a new process.
       trace.add("start failed " + r.id + ": " + failedStart);
@@ -779,7 +802,7 @@ final class ModelRun implements AutoCloseable {
    * later version of every copy while its token can still be accepted.
    */
   private void checkNoBitCleared() {
-    Map<Long, Long> firstSetIn = new TreeMap<>();
+    Map<Long, InMemoryConfigMaps.CopyVersion> firstSetIn = new TreeMap<>();
     for (InMemoryConfigMaps.CopyVersion v : cluster.trustHistory()) {
       if (v.writer().equals("admin")
           || TrustDocument.shardOf(TRUST, v.name()) != 0
@@ -799,8 +822,14 @@ final class ModelRun implements AutoCloseable {
           throw new Violation(
               "I1: index "
                   + index
-                  + " was 1 in version "
-                  + e.getValue()
+                  + " was 1 in "
+                  + e.getValue().namespace()
+                  + "/"
+                  + e.getValue().name()
+                  + " version "
+                  + e.getValue().resourceVersion()
+                  + " written by "
+                  + e.getValue().writer()
                   + " and is 0 in "
                   + v.namespace()
                   + "/"
@@ -814,7 +843,7 @@ final class ModelRun implements AutoCloseable {
       BitSet bits = BitSet.valueOf(list.toBytes());
       for (int i = bits.nextSetBit(0); i >= 0; i = bits.nextSetBit(i + 1)) {
         if (expiryByIndex.containsKey((long) i)) {
-          firstSetIn.putIfAbsent((long) i, v.resourceVersion());
+          firstSetIn.putIfAbsent((long) i, v);
         }
       }
     }

@@ -29,6 +29,8 @@ import org.slf4j.LoggerFactory;
 class RevocationModelTest {
   private static final int SEQUENCES = Integer.getInteger("model.sequences", 1000);
   private static final int PARALLEL = Integer.getInteger("model.parallel", 8);
+  // Each seed run this many times: a failure that depends on thread timing shows up in repeats.
+  private static final int REPEAT = Integer.getInteger("model.repeat", 1);
   private static final String[] QUIET = {"dev.apitoken", "audit"};
   private static final List<Level> levels = new ArrayList<>();
 
@@ -72,14 +74,14 @@ class RevocationModelTest {
     long started = System.nanoTime();
     try {
       List<Future<Optional<String>>> results = new ArrayList<>();
-      for (int i = 0; i < SEQUENCES; i++) {
-        long seed = base + i;
+      for (int i = 0; i < SEQUENCES * REPEAT; i++) {
+        long seed = base + i / REPEAT;
         results.add(pool.submit(() -> failureOf(seed, Step.generate(new Random(seed), kinds))));
       }
       for (int i = 0; i < results.size(); i++) {
         Optional<String> failure = results.get(i).get(120, TimeUnit.SECONDS);
         if (failure.isPresent()) {
-          long seed = base + i;
+          long seed = base + i / REPEAT;
           List<Step> steps = Step.generate(new Random(seed), kinds);
           ModelRun.settleSeconds = 5;
           List<Step> shrunk = shrink(seed, steps);

@@ -1,5 +1,6 @@
 package dev.apitoken.operator.model;
 
+import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -13,6 +14,7 @@ import dev.apitoken.operator.token.KeyRing;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.security.SecureRandom;
 import java.time.Instant;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -160,6 +162,94 @@ class RevocationPathRegressionTest {
     } finally {
       path.close();
     }
+  }
+
+  /**
+   * Found by the model (shrunk: fail-over, delete, 422 on the ledger, fail-over): the leader that
+   * had just lost the Lease was in the middle of a round whose documents lacked a revocation the
+   * new leader had stored and published since. Its write conflicted, it read the new copy, and kept
+   * only the bits its ledger did not know of yet; the revocation had reached its ledger meanwhile,
+   * so it wrote the copy without it: the bit went 1 -> 0.
+   */
+  @Test
+  void aRoundInFlightNeverClearsABitPublishedMeanwhileByAnotherReplica() throws Exception {
+    RevocationPath fencedOut = start("replica-1");
+    await().atMost(10, TimeUnit.SECONDS).until(() -> coverage() > 0);
+    RevocationPath leader = start("replica-2");
+    long revokedByLeader = 7;
+    long revokedByFencedOut = 9;
+    java.util.concurrent.atomic.AtomicBoolean armed =
+        new java.util.concurrent.atomic.AtomicBoolean(true);
+    try {
+      cluster.faults(
+          call -> {
+            if (call.client().equals("replica-1")
+                && call.op().equals("update")
+                && ModelRun.TRUST.equals(call.name())
+                && ModelRun.NAMESPACE.equals(call.namespace())
+                && armed.compareAndSet(true, false)) {
+              // The fenced-out replica's write is on its way; the new leader stores and publishes
+              // a revocation before it lands, and the fenced-out ledger learns of it.
+              try {
+                leader.revocations().record(List.of(record(revokedByLeader))).get(10, SECONDS);
+                await().atMost(10, SECONDS).until(() -> copyShows(revokedByLeader));
+                await()
+                    .atMost(10, SECONDS)
+                    .until(() -> fencedOut.ledger().durable().isRevoked(revokedByLeader));
+              } catch (Exception e) {
+                throw new IllegalStateException(e);
+              }
+            }
+            return null;
+          });
+      fencedOut.revocations().record(List.of(record(revokedByFencedOut))).get(10, SECONDS);
+      // The fenced-out round that met the conflict has ended once it has published its revocation.
+      await()
+          .atMost(10, SECONDS)
+          .until(
+              () ->
+                  !armed.get() && fencedOut.revocations().isPublished(List.of(revokedByFencedOut)));
+
+      long firstShown = -1;
+      for (var version : cluster.trustHistory()) {
+        if (!version.namespace().equals(ModelRun.NAMESPACE)
+            || !version.name().equals(ModelRun.TRUST)) {
+          continue;
+        }
+        boolean shows = shows(version.data(), revokedByLeader);
+        if (shows && firstShown < 0) {
+          firstShown = version.resourceVersion();
+        }
+        assertThat(firstShown < 0 || shows)
+            .as(
+                "version %d by %s after %d",
+                version.resourceVersion(), version.writer(), firstShown)
+            .isTrue();
+      }
+      assertThat(firstShown).isPositive();
+    } finally {
+      cluster.faults(InMemoryConfigMaps.Faults.NONE);
+      leader.close();
+      fencedOut.close();
+    }
+  }
+
+  private IssueRecord record(long index) {
+    return new IssueRecord(
+        index, clock.instant().plusSeconds(3600), "uid-" + index, "apps", "t" + index, null, false);
+  }
+
+  private boolean copyShows(long index) {
+    var map = cluster.get(ModelRun.NAMESPACE, ModelRun.TRUST);
+    return map != null && shows(map.getData(), index);
+  }
+
+  private static boolean shows(java.util.Map<String, String> data, long index) {
+    var list =
+        dev.apitoken.verifier.status.StatusListDocument.parse(
+                data.get(dev.apitoken.operator.denylist.TrustDocument.statusListKey(0)))
+            .statusList();
+    return index < list.size() && list.get(index) == 1;
   }
 
   private long coverage() {
