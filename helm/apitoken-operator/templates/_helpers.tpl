@@ -82,9 +82,29 @@ copy <trustConfigMapName> and its shards <trustConfigMapName>-1 ... -15.
 {{/*
 Settings that cannot work together; rendered (empty) by deployment.yaml so they fail early.
 */}}
+{{/*
+The status list URI tokens carry: statusListUri, or "<issuer>/statuslist" as the operator derives it.
+*/}}
+{{- define "apitoken-operator.statusListUri" -}}
+{{- .Values.statusListUri | default (printf "%s/statuslist" (trimSuffix "/" .Values.issuer)) -}}
+{{- end }}
+
+{{/*
+The path the provider serves shard 0 at: the path of the status list URI.
+*/}}
+{{- define "apitoken-operator.statusListPath" -}}
+{{- (urlParse (include "apitoken-operator.statusListUri" .)).path | default "/" -}}
+{{- end }}
+
 {{- define "apitoken-operator.validate" -}}
 {{- if and (gt (int .Values.replicaCount) 1) (not .Values.leaderElection.enabled) }}
 {{- fail "replicaCount > 1 requires leaderElection.enabled=true: without a leader every replica would issue tokens and rotate keys" }}
+{{- end }}
+{{- if eq (int .Values.statusList.port) (int .Values.metrics.port) }}
+{{- fail "statusList.port must differ from metrics.port: the Status List provider has a port of its own" }}
+{{- end }}
+{{- if and .Values.statusList.ingress.enabled (not .Values.statusList.ingress.host) }}
+{{- fail "statusList.ingress.enabled=true requires statusList.ingress.host (and statusListUri set to the URL it serves)" }}
 {{- end }}
 {{- if and .Values.metrics.serviceMonitor.enabled (not .Values.metrics.enabled) }}
 {{- fail "metrics.serviceMonitor.enabled=true requires metrics.enabled=true (the ServiceMonitor scrapes the metrics Service)" }}

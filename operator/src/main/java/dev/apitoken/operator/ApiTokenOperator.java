@@ -118,7 +118,9 @@ public final class ApiTokenOperator implements AutoCloseable, OperatorStatus {
                 config.issueRecordsConfigMapPrefix(),
                 config.stateConfigMapName(),
                 config.statusListUri(),
-                config.maxTtl()),
+                config.maxTtl(),
+                config.statusListValidity(),
+                config.statusListTtl()),
             metrics,
             this::liveApiTokenUids);
     ledger = revocationPath.ledger();

@@ -3,10 +3,13 @@ package dev.apitoken.operator;
 import dev.apitoken.operator.config.ConfigLoader;
 import dev.apitoken.operator.config.InvalidConfigException;
 import dev.apitoken.operator.config.OperatorConfig;
+import dev.apitoken.operator.provider.PublishedFiles;
+import dev.apitoken.operator.provider.StatusListProvider;
 import dev.apitoken.operator.runtime.HttpEndpoints;
 import dev.apitoken.operator.runtime.LogSetup;
 import dev.apitoken.operator.runtime.OperatorMetrics;
 import dev.apitoken.operator.runtime.OperatorReadiness;
+import dev.apitoken.operator.store.Fabric8ConfigMaps;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -59,6 +62,17 @@ public final class Main {
     OperatorReadiness readiness = new OperatorReadiness(operator);
     // Up before start-up so the startup probe sees a live process while informers sync.
     HttpEndpoints http = HttpEndpoints.start(config.httpPort(), readiness, registry);
+    // Every replica serves the Status List Tokens it sees, leader or not.
+    PublishedFiles published =
+        new PublishedFiles(
+            new Fabric8ConfigMaps(client),
+            config.operatorNamespace(),
+            config.trustConfigMapName(),
+            config.statusListUri());
+    StatusListProvider statusLists =
+        StatusListProvider.start(
+            config.statusPort(), published, config.statusListTtl(), config.statusMaxWaiters());
+    published.start();
 
     Runtime.getRuntime()
         .addShutdownHook(
@@ -74,6 +88,8 @@ public final class Main {
                   } catch (RuntimeException e) {
                     log.warn("event=stop_failed error={}", e.toString());
                   } finally {
+                    statusLists.close();
+                    published.close();
                     // Last, so probes keep answering (ready=false, live=true) while stopping.
                     http.close();
                     registry.close();

@@ -43,7 +43,30 @@ public final class RevocationPath implements AutoCloseable {
       String issueRecordsPrefix,
       String stateName,
       String statusListUri,
-      Duration maxTtl) {}
+      Duration maxTtl,
+      Duration statusListValidity,
+      Duration statusListTtl) {
+    /** With the default Status List Token times: valid 1 h, ttl 30 s. */
+    public Settings(
+        String namespace,
+        String trustName,
+        String revocationsName,
+        String issueRecordsPrefix,
+        String stateName,
+        String statusListUri,
+        Duration maxTtl) {
+      this(
+          namespace,
+          trustName,
+          revocationsName,
+          issueRecordsPrefix,
+          stateName,
+          statusListUri,
+          maxTtl,
+          Duration.ofHours(1),
+          Duration.ofSeconds(30));
+    }
+  }
 
   private final Settings settings;
   private final Clock clock;
@@ -125,7 +148,9 @@ public final class RevocationPath implements AutoCloseable {
             () -> clock.instant().plus(conservativeLifetime(settings.maxTtl())),
             clock,
             fence,
-            metrics);
+            metrics,
+            new dev.apitoken.operator.token.StatusListTokenSigner(
+                settings.statusListValidity(), settings.statusListTtl(), clock));
     revocations = new PublishedRevocations(() -> ledger, () -> records, () -> trust);
     orphans = new OrphanedTokens(() -> records.all(), liveOwnerUids, revocations, clock);
   }

@@ -58,6 +58,10 @@ public final class ConfigLoader {
     d.put("log-level", "info");
     d.put("key-loss-reissue-limit", "50");
     d.put("key-loss-reissue-interval", "10s");
+    d.put("status-list-validity", "1h");
+    d.put("status-list-ttl", "30s");
+    d.put("status-port", "8081");
+    d.put("status-max-waiters", "10000");
     return Map.copyOf(d);
   }
 
@@ -137,6 +141,11 @@ public final class ConfigLoader {
         require("log-level", v -> oneOf(v, "error", "warn", "info", "debug", "trace"));
     Integer reissueLimit = require("key-loss-reissue-limit", this::positiveCount);
     Duration reissueInterval = require("key-loss-reissue-interval", this::positiveDuration);
+    Duration validity = require("status-list-validity", this::positiveDuration);
+    Duration listTtl = require("status-list-ttl", this::positiveDuration);
+    Integer statusPort = require("status-port", this::port);
+    Integer maxWaiters = require("status-max-waiters", this::positiveCount);
+    checkStatusList(statusListUri, validity, listTtl, port, statusPort);
     if (defaultTtl != null && maxTtl != null && defaultTtl.compareTo(maxTtl) > 0) {
       errors.add(
           "default-ttl ("
@@ -165,7 +174,63 @@ public final class ConfigLoader {
         logFormat,
         logLevel,
         reissueLimit,
-        reissueInterval);
+        reissueInterval,
+        validity,
+        listTtl,
+        statusPort,
+        maxWaiters);
+  }
+
+  /**
+   * Shard k of the list is served at {@code <status-list-uri>/<k>}, which a query or fragment would
+   * break; the heartbeat re-signs at a quarter of the validity, so it needs whole seconds to work
+   * with; a ttl beyond the validity would let a consumer cache a list past its {@code exp}.
+   */
+  private void checkStatusList(
+      String uri, Duration validity, Duration listTtl, Integer httpPort, Integer statusPort) {
+    if (uri != null && !uri.isBlank()) {
+      try {
+        URI parsed = new URI(uri);
+        if (parsed.getRawQuery() != null || parsed.getRawFragment() != null) {
+          errors.add(
+              "status-list-uri (--status-list-uri or "
+                  + envName("status-list-uri")
+                  + ") is '"
+                  + uri
+                  + "': must have no query or fragment, because shard k is served at"
+                  + " <status-list-uri>/<k>");
+        }
+      } catch (java.net.URISyntaxException e) {
+        errors.add(
+            "status-list-uri (--status-list-uri or "
+                + envName("status-list-uri")
+                + ") is '"
+                + uri
+                + "': not a URI ("
+                + e.getReason()
+                + ")");
+      }
+    }
+    if (validity != null && validity.toSeconds() < 60) {
+      errors.add(
+          "status-list-validity is '"
+              + values.get("status-list-validity")
+              + "': use at least 1m (the list is re-signed every quarter of it)");
+    }
+    if (validity != null && listTtl != null && listTtl.compareTo(validity) > 0) {
+      errors.add(
+          "status-list-ttl ("
+              + values.get("status-list-ttl")
+              + ") is longer than status-list-validity ("
+              + values.get("status-list-validity")
+              + "): a consumer could then cache a list past its exp");
+    }
+    if (httpPort != null && httpPort.equals(statusPort)) {
+      errors.add(
+          "status-port and http-port are both "
+              + httpPort
+              + ": the Status List provider needs a port of its own");
+    }
   }
 
   private <T> T require(String setting, Function<String, T> parser) {

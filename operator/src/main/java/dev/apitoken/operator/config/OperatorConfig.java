@@ -9,6 +9,10 @@ import java.util.Set;
  *
  * @param keyLossReissueLimit at most this many tokens signed by a lost key are reissued per {@code
  *     keyLossReissueInterval}; the rest wait their turn
+ * @param statusListValidity {@code exp - iat} of every Status List Token; re-signed at a quarter
+ * @param statusListTtl the Status List Token's {@code ttl} and the provider's {@code max-age}
+ * @param statusPort the port of the Status List provider (HTTP, every replica)
+ * @param statusMaxWaiters long-polls held open at once; more are refused with 503
  */
 public record OperatorConfig(
     String issuer,
@@ -27,7 +31,11 @@ public record OperatorConfig(
     String logFormat,
     String logLevel,
     int keyLossReissueLimit,
-    Duration keyLossReissueInterval) {
+    Duration keyLossReissueInterval,
+    Duration statusListValidity,
+    Duration statusListTtl,
+    int statusPort,
+    int statusMaxWaiters) {
 
   /** Name of the ConfigMap (operator namespace) that records reserved status-list indices. */
   public String stateConfigMapName() {

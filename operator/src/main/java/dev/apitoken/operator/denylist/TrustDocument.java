@@ -9,7 +9,8 @@ import java.util.TreeMap;
  * The files workloads mount: public keys and the status list, the list cut into shards of {@link
  * IndexSpace#COPY_SHARD_SIZE} indices. Shard 0 sits with {@code jwks.json} in the ConfigMap named
  * {@code <trust>}; shard k in {@code <trust>-k} as {@code status-list-k.json}. Same state, same
- * bytes.
+ * bytes. Each shard's ConfigMap also carries the signed Status List Token of the same bits ({@code
+ * status-list.jwt}, {@code status-list-k.jwt}), added by the publisher, which holds the key.
  */
 public final class TrustDocument {
   public static final String JWKS_KEY = "jwks.json";
@@ -20,6 +21,17 @@ public final class TrustDocument {
   /** The file holding status-list shard {@code shard}. */
   public static String statusListKey(int shard) {
     return StatusListShards.fileName(shard);
+  }
+
+  /** The file holding the signed Status List Token of shard {@code shard}. */
+  public static String statusListTokenKey(int shard) {
+    String json = statusListKey(shard);
+    return json.substring(0, json.length() - ".json".length()) + ".jwt";
+  }
+
+  /** The URI shard {@code shard}'s list is published at, as its files and tokens name it. */
+  public static String shardUri(String statusListUri, int shard) {
+    return dev.apitoken.operator.token.StatusListUris.ofShard(statusListUri, shard);
   }
 
   /** The ConfigMap holding shard {@code shard}. */
@@ -68,7 +80,8 @@ public final class TrustDocument {
     }
     files.put(
         statusListKey(shard),
-        StatusListDocument.of(ledger.toStatusList(shard, coverage), statusListUri).toJson());
+        StatusListDocument.of(ledger.toStatusList(shard, coverage), shardUri(statusListUri, shard))
+            .toJson());
     return files;
   }
 

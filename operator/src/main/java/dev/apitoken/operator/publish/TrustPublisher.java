@@ -12,6 +12,8 @@ import dev.apitoken.operator.store.RevocationLedgerStore;
 import dev.apitoken.operator.token.Jwks;
 import dev.apitoken.operator.token.KeyRing;
 import dev.apitoken.operator.token.SigningKey;
+import dev.apitoken.operator.token.StatusListTokenSigner;
+import dev.apitoken.operator.token.StatusListTokenSigner.SignedStatusList;
 import dev.apitoken.verifier.status.StatusListDocument;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import java.time.Duration;
@@ -52,6 +54,9 @@ public final class TrustPublisher implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(TrustPublisher.class);
   private static final long RETRY_MILLIS = 1000;
 
+  /** How often the idle publisher looks at the clock for a Status List Token due re-signing. */
+  private static final long HEARTBEAT_CHECK_MILLIS = 1000;
+
   private final ConfigMapApi api;
   private final TrustConfigMapWriter writer;
   private final String trustName;
@@ -66,6 +71,7 @@ public final class TrustPublisher implements AutoCloseable {
   private final Fence fence;
   private final OperatorMetrics metrics;
   private final ExecutorService fanOut;
+  private final StatusListTokenSigner signer;
 
   /** Every ConfigMap of ours in any namespace, as last seen ("ns/name" → map). */
   private final Map<String, ConfigMap> copies = new ConcurrentHashMap<>();
@@ -82,14 +88,15 @@ public final class TrustPublisher implements AutoCloseable {
   private final Object signal = new Object();
   private boolean dirty;
   private volatile boolean running;
-  private volatile PublicKeys keys = new PublicKeys(null, Set.of());
+  private volatile PublicKeys keys = new PublicKeys(null, Set.of(), null);
 
   /** The kids of the JWKS the last complete round wrote to every target namespace. */
   private volatile Set<String> publishedKids = Set.of();
 
   private volatile Runnable onPublished = () -> {};
 
-  private record PublicKeys(String jwksJson, Set<String> kids) {}
+  /** The published keys, and the active key, which signs the Status List Tokens. */
+  private record PublicKeys(String jwksJson, Set<String> kids, SigningKey active) {}
 
   /** The ledger the last complete round wrote to every target namespace, and its targets. */
   private volatile RevocationLedger publishedLedger;
@@ -109,7 +116,8 @@ public final class TrustPublisher implements AutoCloseable {
       Supplier<Instant> conservativeExpiry,
       java.time.Clock clock,
       Fence fence,
-      OperatorMetrics metrics) {
+      OperatorMetrics metrics,
+      StatusListTokenSigner signer) {
     this.api = api;
     this.writer = new TrustConfigMapWriter(api);
     this.trustName = trustName;
@@ -123,6 +131,7 @@ public final class TrustPublisher implements AutoCloseable {
     this.clock = clock;
     this.fence = fence;
     this.metrics = metrics;
+    this.signer = signer;
     this.fanOut = Executors.newFixedThreadPool(4, DaemonThreads.named("trust-fan-out"));
     this.worker = new Thread(this::publishLoop, "trust-publisher");
     this.worker.setDaemon(true);
@@ -227,7 +236,8 @@ public final class TrustPublisher implements AutoCloseable {
     keys =
         new PublicKeys(
             Jwks.publicJson(ring),
-            ring.keys().stream().map(SigningKey::kid).collect(Collectors.toUnmodifiableSet()));
+            ring.keys().stream().map(SigningKey::kid).collect(Collectors.toUnmodifiableSet()),
+            ring.activeKey());
     if (running) {
       requestPublish();
     }
@@ -333,7 +343,7 @@ public final class TrustPublisher implements AutoCloseable {
     int shards = Math.max(TrustDocument.shards(coverage), highestShardPublished() + 1);
     List<Map<String, String>> documents = new ArrayList<>();
     for (int k = 0; k < shards; k++) {
-      documents.add(document(k, keySnapshot.jwksJson(), snapshot, coverage));
+      documents.add(document(k, keySnapshot, snapshot, coverage));
     }
     Set<String> selected = namespaces.selected();
     Set<String> targets = targetNamespaces();
@@ -347,7 +357,8 @@ public final class TrustPublisher implements AutoCloseable {
         int shard = k;
         writes.add(
             CompletableFuture.supplyAsync(
-                () -> writeCopy(ns, shard, documents.get(shard), annotations), fanOut));
+                () -> writeCopy(ns, shard, documents.get(shard), annotations, keySnapshot.active()),
+                fanOut));
       }
     }
     CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).join();
@@ -388,7 +399,11 @@ public final class TrustPublisher implements AutoCloseable {
   }
 
   private boolean writeCopy(
-      String namespace, int shard, Map<String, String> data, Map<String, String> annotations) {
+      String namespace,
+      int shard,
+      Map<String, String> data,
+      Map<String, String> annotations,
+      SigningKey signingKey) {
     String name = TrustDocument.configMapName(trustName, shard);
     ConfigMap believed = copies.get(namespace + "/" + name);
     ConfigMap stored =
@@ -398,7 +413,7 @@ public final class TrustPublisher implements AutoCloseable {
             data,
             annotations,
             believed,
-            current -> keepingWhatItShows(current, shard, data));
+            current -> keepingWhatItShows(current, shard, data, signingKey));
     boolean changed = believed == null || stored != believed;
     copies.merge(namespace + "/" + name, stored, TrustPublisher::newer);
     checked.put(namespace + "/" + name, stored.getMetadata().getResourceVersion());
@@ -406,12 +421,16 @@ public final class TrustPublisher implements AutoCloseable {
     return changed;
   }
 
-  /** A shard's document as last computed, and what it was computed from. */
+  /**
+   * A shard's files as last computed: the JSON from its inputs, the signed token from the JSON and
+   * the key, each redone only when what it was made from changed (or the token is due).
+   */
   private record CachedShard(
       List<dev.apitoken.operator.denylist.LedgerShard> inputs,
       long coverage,
       String jwks,
-      Map<String, String> document) {
+      Map<String, String> files,
+      SignedStatusList token) {
     boolean computedFrom(
         List<dev.apitoken.operator.denylist.LedgerShard> from, long cov, String keys) {
       if (cov != coverage || !Objects.equals(keys, jwks) || from.size() != inputs.size()) {
@@ -429,21 +448,58 @@ public final class TrustPublisher implements AutoCloseable {
   private final Map<Integer, CachedShard> documentCache = new ConcurrentHashMap<>();
 
   /**
-   * Shard {@code k}'s document, re-encoded only when its ledger shards (immutable: compared by
-   * identity), the coverage or the keys changed: one revocation re-encodes one shard.
+   * Shard {@code k}'s files, the JSON re-encoded only when its ledger shards (immutable: compared
+   * by identity), the coverage or the keys changed (one revocation re-encodes one shard), the token
+   * re-signed only when the JSON or the active key changed or the heartbeat is due. A token found
+   * in this namespace's copy is kept when it is exactly ours and fresh, so a restart rewrites
+   * nothing.
    */
   private Map<String, String> document(
-      int k, String jwks, RevocationLedger snapshot, long coverage) {
+      int k, PublicKeys keySnapshot, RevocationLedger snapshot, long coverage) {
     List<dev.apitoken.operator.denylist.LedgerShard> inputs = snapshot.shardsOfCopy(k);
-    String keys = k == 0 ? jwks : null;
+    String keys = k == 0 ? keySnapshot.jwksJson() : null;
     CachedShard cached = documentCache.get(k);
+    Map<String, String> json;
     if (cached != null && cached.computedFrom(inputs, coverage, keys)) {
-      return cached.document();
+      if (!needsSigning(cached.token(), keySnapshot.active())) {
+        return cached.files();
+      }
+      json = cached.files();
+    } else {
+      json = TrustDocument.shard(k, keySnapshot.jwksJson(), snapshot, coverage, statusListUri);
+      rememberSafe(json.get(TrustDocument.statusListKey(k)));
     }
-    Map<String, String> document = TrustDocument.shard(k, jwks, snapshot, coverage, statusListUri);
-    documentCache.put(k, new CachedShard(inputs, coverage, keys, document));
-    rememberSafe(document.get(TrustDocument.statusListKey(k)));
-    return document;
+    SignedStatusList token = signed(k, json, keySnapshot.active());
+    Map<String, String> files = new TreeMap<>(json);
+    files.put(TrustDocument.statusListTokenKey(k), token.compact());
+    documentCache.put(k, new CachedShard(inputs, coverage, keys, Map.copyOf(files), token));
+    rememberSafe(token.compact());
+    return files;
+  }
+
+  private boolean needsSigning(SignedStatusList token, SigningKey active) {
+    return token == null || !token.kid().equals(active.kid()) || signer.due(token.issuedAt());
+  }
+
+  /** The token for shard {@code k}'s JSON: the one in our own namespace's copy if still good. */
+  private SignedStatusList signed(int k, Map<String, String> json, SigningKey key) {
+    StatusListDocument document =
+        StatusListDocument.parse(json.get(TrustDocument.statusListKey(k)));
+    ConfigMap own = copies.get(operatorNamespace + "/" + TrustDocument.configMapName(trustName, k));
+    String found =
+        own == null || own.getData() == null
+            ? null
+            : own.getData().get(TrustDocument.statusListTokenKey(k));
+    return signer
+        .adopt(found, document.uri(), document.bits(), document.lst(), key)
+        .orElseGet(() -> signer.sign(document.uri(), document.bits(), document.lst(), key));
+  }
+
+  /** True when a published Status List Token is due for its heartbeat re-signing. */
+  private boolean heartbeatDue() {
+    return keys.jwksJson() != null
+        && documentCache.values().stream()
+            .anyMatch(c -> c.token() != null && signer.due(c.token().issuedAt()));
   }
 
   /**
@@ -465,18 +521,32 @@ public final class TrustPublisher implements AutoCloseable {
    * bit.)
    */
   private Map<String, String> keepingWhatItShows(
-      ConfigMap current, int shard, Map<String, String> data) {
+      ConfigMap current, int shard, Map<String, String> data, SigningKey signingKey) {
     String key = TrustDocument.statusListKey(shard);
-    String shown = current.getData() == null ? null : current.getData().get(key);
+    String tokenKey = TrustDocument.statusListTokenKey(shard);
+    Map<String, String> shownFiles = current.getData() == null ? Map.of() : current.getData();
     String written = data.get(key);
-    if (shown == null || shown.equals(written)) {
+    String shown = shownFiles.get(key);
+    String shownToken = shownFiles.get(tokenKey);
+    boolean jsonDiffers = shown != null && !shown.equals(written);
+    boolean tokenDiffers = shownToken != null && !shownToken.equals(data.get(tokenKey));
+    if (!jsonDiffers && !tokenDiffers) {
       return data;
     }
-    BitSet extra = decodedBits(shown, shard);
-    if (extra == null) {
+    BitSet fromJson = jsonDiffers ? decodedBits(shown, shard, false) : null;
+    BitSet fromToken = tokenDiffers ? decodedBits(shownToken, shard, true) : null;
+    if (fromJson == null && fromToken == null) {
       return data; // unreadable: a verifier rejects every token against it anyway
     }
-    BitSet writing = decodedBits(written, shard);
+    BitSet extra = new BitSet();
+    if (fromJson != null) {
+      extra.or(fromJson);
+    }
+    if (fromToken != null) {
+      extra.or(fromToken);
+    }
+    // The signed list beside the JSON shows the same bits.
+    BitSet writing = decodedBits(written, shard, false);
     if (writing != null) {
       extra.andNot(writing);
     }
@@ -493,16 +563,32 @@ public final class TrustPublisher implements AutoCloseable {
     long size = Math.max(list.size(), extra.length());
     byte[] merged = java.util.Arrays.copyOf(list.toBytes(), (int) ((size + 7) / 8));
     extra.stream().forEach(i -> merged[i >>> 3] |= (byte) (1 << (i & 7)));
-    Map<String, String> kept = new TreeMap<>(data);
-    kept.put(
-        key,
+    StatusListDocument kept =
         StatusListDocument.of(
-                dev.apitoken.verifier.status.StatusList.ofBytes(1, merged), statusListUri)
-            .toJson());
-    return kept;
+            dev.apitoken.verifier.status.StatusList.ofBytes(1, merged), document.uri());
+    Map<String, String> files = new TreeMap<>(data);
+    files.put(key, kept.toJson());
+    // The signed list shows the same bits as the JSON beside it, always.
+    files.put(tokenKey, signer.sign(kept.uri(), kept.bits(), kept.lst(), signingKey).compact());
+    return files;
   }
 
-  private record Decoded(int shard, String json) {}
+  /** The revoked indices a signed list shows within {@code shard}; null if unreadable. */
+  private static BitSet revokedBitsOfToken(String compact, int shard) {
+    return StatusListTokenSigner.read(compact)
+        .map(
+            contents -> {
+              try {
+                return revokedBitsOf(
+                    new StatusListDocument(contents.bits(), contents.lst(), "-"), shard);
+              } catch (RuntimeException unreadable) {
+                return null;
+              }
+            })
+        .orElse(null);
+  }
+
+  private record Decoded(int shard, String text, boolean signed) {}
 
   /**
    * Recently decoded documents: a round writes one document over the same previous version in every
@@ -517,12 +603,15 @@ public final class TrustPublisher implements AutoCloseable {
             }
           });
 
-  /** {@link #revokedBitsOf}, cached; a copy the caller may change, or null if unreadable. */
-  private BitSet decodedBits(String json, int shard) {
-    Decoded key = new Decoded(shard, json);
+  /**
+   * The revoked bits of a status-list JSON or (signed) Status List Token, cached; a copy the caller
+   * may change, or null if unreadable.
+   */
+  private BitSet decodedBits(String text, int shard, boolean signed) {
+    Decoded key = new Decoded(shard, text, signed);
     BitSet bits = decoded.get(key);
     if (bits == null) {
-      bits = revokedBitsOf(json, shard);
+      bits = signed ? revokedBitsOfToken(text, shard) : revokedBitsOf(text, shard);
       if (bits == null) {
         return null;
       }
@@ -534,7 +623,14 @@ public final class TrustPublisher implements AutoCloseable {
   /** The revoked indices a status-list document shows within {@code shard}; null if unreadable. */
   private static BitSet revokedBitsOf(String json, int shard) {
     try {
-      StatusListDocument document = StatusListDocument.parse(json);
+      return revokedBitsOf(StatusListDocument.parse(json), shard);
+    } catch (RuntimeException unreadable) {
+      return null;
+    }
+  }
+
+  private static BitSet revokedBitsOf(StatusListDocument document, int shard) {
+    try {
       var list = document.statusList();
       long from = shard * IndexSpace.COPY_SHARD_SIZE;
       int to = (int) Math.min(list.size(), from + IndexSpace.COPY_SHARD_SIZE);
@@ -581,24 +677,34 @@ public final class TrustPublisher implements AutoCloseable {
         shard < 0 || map.getData() == null
             ? null
             : map.getData().get(TrustDocument.statusListKey(shard));
+    String token =
+        shard < 0 || map.getData() == null
+            ? null
+            : map.getData().get(TrustDocument.statusListTokenKey(shard));
+    if (token != null && !knownNothingNew.contains(token)) {
+      absorbShown(map, token, revokedBitsOfToken(token, shard));
+    }
     if (json != null && !knownNothingNew.contains(json)) {
-      BitSet bits = revokedBitsOf(json, shard);
-      if (bits == null) {
-        LOG.warn("event=trust_copy_unreadable configmap={} action=replacing", key(map));
-      } else {
-        int added =
-            bits.isEmpty()
-                ? 0
-                : ledger.absorb(bits, "copy " + key(map), conservativeExpiry.get(), knownExpiry);
-        if (added > 0) {
-          metrics.revocationSourceDisagreed("copy");
-        }
-        if (storedOrExpired(bits)) {
-          rememberSafe(json);
-        }
-      }
+      absorbShown(map, json, revokedBitsOf(json, shard));
     }
     checked.put(key(map), map.getMetadata().getResourceVersion());
+  }
+
+  private void absorbShown(ConfigMap map, String shown, BitSet bits) {
+    if (bits == null) {
+      LOG.warn("event=trust_copy_unreadable configmap={} action=replacing", key(map));
+      return;
+    }
+    int added =
+        bits.isEmpty()
+            ? 0
+            : ledger.absorb(bits, "copy " + key(map), conservativeExpiry.get(), knownExpiry);
+    if (added > 0) {
+      metrics.revocationSourceDisagreed("copy");
+    }
+    if (storedOrExpired(bits)) {
+      rememberSafe(shown);
+    }
   }
 
   private boolean storedOrExpired(BitSet bits) {
@@ -649,7 +755,9 @@ public final class TrustPublisher implements AutoCloseable {
       try {
         synchronized (signal) {
           while (!dirty && running) {
-            signal.wait();
+            signal.wait(HEARTBEAT_CHECK_MILLIS);
+            // Re-signed on a heartbeat even when nothing changed, so no copy nears its exp.
+            dirty = dirty || heartbeatDue();
           }
           dirty = false;
         }

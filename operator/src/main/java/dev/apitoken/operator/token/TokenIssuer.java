@@ -17,7 +17,8 @@ public final class TokenIssuer {
   private final Clock clock;
 
   /**
-   * @param statusUri the revocation list every token points at
+   * @param statusUri the revocation list's URI; a token names the URI of its index's shard ({@link
+   *     StatusListUris})
    * @param activeKey the signing key at the moment of issuing, since rotation may replace it
    */
   public TokenIssuer(
@@ -49,6 +50,7 @@ public final class TokenIssuer {
   /** Like {@link #issue(DesiredToken)}, with a key from {@link #signingKey()}. */
   public SignedToken issue(DesiredToken desired, SigningKey key) {
     Instant issuedAt = clock.instant().truncatedTo(ChronoUnit.SECONDS);
+    long index = indices.next();
     TokenClaims claims =
         new TokenClaims(
             desired.issuer(),
@@ -59,8 +61,8 @@ public final class TokenIssuer {
             issuedAt,
             issuedAt.plus(desired.ttl()),
             TokenIds.newJti(random),
-            indices.next(),
-            statusUri);
+            index,
+            StatusListUris.ofIndex(statusUri, index));
     return TokenSigner.sign(claims, key);
   }
 }

@@ -22,6 +22,10 @@ class ConfigLoaderTest {
     assertThat(config.statusListUri()).isEqualTo("https://apitoken-operator.local/statuslist");
     assertThat(config.watchesAllNamespaces()).isTrue();
     assertThat(config.leaderElection()).isTrue();
+    assertThat(config.statusListValidity()).isEqualTo(Duration.ofHours(1));
+    assertThat(config.statusListTtl()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(config.statusPort()).isEqualTo(8081);
+    assertThat(config.statusMaxWaiters()).isEqualTo(10_000);
   }
 
   @Test
@@ -47,6 +51,12 @@ class ConfigLoaderTest {
         "--trust-configmap=Bad_Name | trust-configmap (--trust-configmap or APITOKEN_TRUST_CONFIGMAP)",
         "--default-ttl=9000h | default-ttl (9000h) is longer than max-ttl (8760h)",
         "--no-such-thing=1 | unknown setting --no-such-thing",
+        "--status-list-uri=https://t.example/sl?v=1 | must have no query or fragment",
+        "--status-list-uri=https://t.example/sl#a | must have no query or fragment",
+        "--status-list-validity=30s | use at least 1m",
+        "--status-list-ttl=2h | status-list-ttl (2h) is longer than status-list-validity (1h)",
+        "--status-port=8080 | status-port and http-port are both 8080",
+        "--status-max-waiters=0 | status-max-waiters (--status-max-waiters or APITOKEN_STATUS_MAX_WAITERS)",
         "--trust-configmap="
             + "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
             + " | at most 230 characters, so the names derived from it stay within 253",

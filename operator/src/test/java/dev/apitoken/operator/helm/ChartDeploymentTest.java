@@ -140,7 +140,12 @@ class ChartDeploymentTest {
         .containsEntry("APITOKEN_LOG_FORMAT", "json")
         .containsEntry("APITOKEN_LOG_LEVEL", "debug");
     assertThat(rendered.operatorContainer().at("/ports/0/containerPort").asInt()).isEqualTo(9090);
-    assertThat(rendered.one("Service").at("/spec/ports/0/port").asInt()).isEqualTo(9090);
+    assertThat(
+            rendered
+                .one("Service", Helm.NAMESPACE, "apitoken-apitoken-operator-metrics")
+                .at("/spec/ports/0/port")
+                .asInt())
+        .isEqualTo(9090);
   }
 
   @Test
@@ -208,7 +213,8 @@ class ChartDeploymentTest {
 
   @Test
   void metricsServiceSelectsTheOperatorPodsAndServiceMonitorIsOptIn() {
-    JsonNode service = defaults.one("Service");
+    JsonNode service =
+        defaults.one("Service", Helm.NAMESPACE, "apitoken-apitoken-operator-metrics");
 
     assertThat(service.at("/spec/selector"))
         .isEqualTo(defaults.one("Deployment").at("/spec/selector/matchLabels"));
@@ -226,7 +232,9 @@ class ChartDeploymentTest {
     assertThat(monitor.at("/metadata/labels/release").asText()).isEqualTo("prometheus");
 
     Manifests withoutMetrics = helm.render("--set", "metrics.enabled=false");
-    assertThat(withoutMetrics.ofKind("Service")).isEmpty();
+    assertThat(withoutMetrics.ofKind("Service"))
+        .extracting(o -> o.at("/metadata/name").asText())
+        .containsExactly("apitoken-apitoken-operator-status");
     // the probes still need the HTTP server
     assertThat(withoutMetrics.operatorContainer().at("/ports/0/name").asText()).isEqualTo("http");
   }

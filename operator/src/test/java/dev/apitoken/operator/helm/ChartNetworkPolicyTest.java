@@ -12,7 +12,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** networkPolicy.enabled: ingress only to the HTTP port, egress only to the API server and DNS. */
+/**
+ * networkPolicy.enabled: ingress only to the HTTP and status ports, egress only to the API server
+ * and DNS.
+ */
 class ChartNetworkPolicyTest {
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -76,10 +79,14 @@ class ChartNetworkPolicyTest {
     Manifests rendered = helm.render("--set", "networkPolicy.enabled=true");
     JsonNode ingress = rendered.one("NetworkPolicy").at("/spec/ingress");
 
-    assertThat(ingress).hasSize(1);
+    assertThat(ingress).hasSize(2);
     assertThat(ingress.get(0).path("ports"))
         .isEqualTo(JSON.readTree("[{\"port\": 8080, \"protocol\": \"TCP\"}]"));
     assertThat(ingress.get(0).has("from")).as("no from: any peer, that port only").isFalse();
+    assertThat(ingress.get(1).path("ports"))
+        .as("the Status List provider")
+        .isEqualTo(JSON.readTree("[{\"port\": 8081, \"protocol\": \"TCP\"}]"));
+    assertThat(ingress.get(1).has("from")).isFalse();
     assertThat(rendered.operatorContainer().at("/ports/0/containerPort").asInt()).isEqualTo(8080);
   }
 

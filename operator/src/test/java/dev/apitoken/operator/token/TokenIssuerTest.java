@@ -82,4 +82,25 @@ class TokenIssuerTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("whole seconds");
   }
+
+  @Test
+  void aTokenNamesTheUriOfItsIndexShard() {
+    IndexAllocator pastFirstShard =
+        new IndexAllocator(new InMemoryIndexBlockStore((1L << 21) - 1), 10);
+    TokenIssuer issuer =
+        new TokenIssuer(
+            STATUS_URI,
+            () -> ring.get().activeKey(),
+            pastFirstShard,
+            random,
+            Clock.fixed(T0, ZoneOffset.UTC));
+
+    TokenClaims last = issuer.issue(desired).claims();
+    TokenClaims next = issuer.issue(desired).claims();
+
+    assertThat(last.statusIndex()).isEqualTo((1L << 21) - 1);
+    assertThat(last.statusUri()).isEqualTo(STATUS_URI);
+    assertThat(next.statusIndex()).isEqualTo(1L << 21);
+    assertThat(next.statusUri()).isEqualTo(STATUS_URI + "/1");
+  }
 }
