@@ -338,8 +338,10 @@ public final class SampleService implements AutoCloseable {
       case WRONG_AUDIENCE -> "not issued for this service's audience";
       case EXPIRED -> "the token has expired";
       case NOT_YET_VALID -> "the token is not valid yet";
+      case STATUS_LIST_MISSING -> "this service holds no status list for the token yet";
       case STATUS_UNKNOWN -> "the token's revocation status cannot be looked up";
       case REVOKED -> "the token has been revoked";
+      case STATUS_STALE -> "this service's copy of the status list is too old to trust";
     };
   }
 

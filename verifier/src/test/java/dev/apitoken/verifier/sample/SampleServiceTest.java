@@ -53,6 +53,7 @@ class SampleServiceTest {
     verifier =
         TokenVerifier.builder()
             .trustDirectory(dir)
+            .allowUnsignedStatusList()
             .expectedIssuer(ISSUER)
             .clock(Clock.fixed(NOW, ZoneOffset.UTC))
             .listener(new UsageLog(usage::add))
