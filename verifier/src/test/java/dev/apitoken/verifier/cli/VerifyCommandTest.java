@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.apitoken.verifier.StatusListTokenWriter;
 import dev.apitoken.verifier.TestKey;
 import dev.apitoken.verifier.TokenFactory;
+import dev.apitoken.verifier.http.FakeProvider;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -156,6 +157,34 @@ class VerifyCommandTest {
         .isEqualTo(VerifyCommand.REJECTED);
     assertThat(out()).contains("reason      STATUS_STALE");
     assertThat(err()).contains("is stale");
+  }
+
+  @Test
+  void followsAProviderOverHttpWithTrustUrl() throws Exception {
+    try (FakeProvider provider = new FakeProvider()) {
+      String uri = provider.uri("/status/default");
+      provider.publish(FakeProvider.JWKS_PATH, TestKey.jwks(KEY));
+      provider.publish(
+          "/status/default",
+          StatusListTokenWriter.sign(
+              KEY, uri, Instant.now().getEpochSecond() - 5, StatusListTokenWriter.list(7)));
+      String url = provider.base().toString();
+
+      int valid = run(TOKENS.token(current(3, uri)), "verify", "--trust-url", url, "--timeout=5s");
+      String validOut = out();
+      out.reset();
+      int revoked = run(TOKENS.token(current(7, uri)), "verify", "--trust-url=" + url);
+
+      assertThat(valid).isEqualTo(VerifyCommand.VALID);
+      assertThat(validOut).contains("verdict     VALID").contains("idx 3 in " + uri);
+      assertThat(revoked).isEqualTo(VerifyCommand.REJECTED);
+      assertThat(out()).contains("reason      REVOKED");
+    }
+  }
+
+  private static TokenFactory.Claims current(long idx, String uri) {
+    return current(idx)
+        .set("status", java.util.Map.of("status_list", TokenFactory.statusList(idx, uri)));
   }
 
   @Test

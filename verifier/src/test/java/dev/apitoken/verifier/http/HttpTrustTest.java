@@ -5,6 +5,12 @@ import static dev.apitoken.verifier.TokenFactory.NOW;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.nimbusds.jose.JOSEObjectType;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.Ed25519Signer;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
 import dev.apitoken.verifier.MutableClock;
 import dev.apitoken.verifier.Rejection;
 import dev.apitoken.verifier.StatusListTokenWriter;
@@ -18,6 +24,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Date;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -75,6 +82,7 @@ class HttpTrustTest {
   private TokenVerifier following() throws InterruptedException {
     TokenVerifier verifier = follow(builder().statusListUri(java.net.URI.create(listUri)));
     assertThat(verifier.awaitTrust(Duration.ofSeconds(5))).isTrue();
+    assertThat(verifier.trustHealth().ready()).as("%s", verifier.trustHealth()).isTrue();
     return verifier;
   }
 
@@ -376,6 +384,32 @@ class HttpTrustTest {
     clock.advance(Duration.ofSeconds(3560)); // HTTP's list (exp NOW+3550) is past exp
     assertThat(verify(verifier, 5)).isEmpty();
     assertThat(verifier.trustHealth().ready()).isTrue();
+  }
+
+  @Test
+  void acceptsAListThatNimbusSignedAndTheProviderServes() throws Exception {
+    SignedJWT jwt =
+        new SignedJWT(
+            new JWSHeader.Builder(JWSAlgorithm.EdDSA)
+                .keyID(KEY.kid())
+                .type(new JOSEObjectType("statuslist+jwt"))
+                .build(),
+            new JWTClaimsSet.Builder()
+                .subject(listUri)
+                .issueTime(Date.from(NOW.minusSeconds(60)))
+                .expirationTime(Date.from(NOW.plusSeconds(3600)))
+                .claim("ttl", 30)
+                .claim(
+                    "status_list",
+                    Map.of("bits", 1, "lst", StatusListTokenWriter.list(6).encodeLst()))
+                .build());
+    jwt.sign(new Ed25519Signer(KEY.toNimbus()));
+    provider.publish(LIST_PATH, jwt.serialize());
+
+    TokenVerifier verifier = following();
+
+    assertThat(verify(verifier, 6)).contains(Rejection.REVOKED);
+    assertThat(verify(verifier, 5)).isEmpty();
   }
 
   @Test
