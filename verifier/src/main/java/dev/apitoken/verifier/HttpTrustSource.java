@@ -336,7 +336,8 @@ final class HttpTrustSource implements AutoCloseable {
         throw new StatusListTokenException(
             StatusListTokenException.Problem.UNKNOWN_KEY, "no JWKS fetched yet");
       }
-      StatusListToken token = StatusListToken.parse(body, trusted);
+      Verified verified = Verified.CACHE.get(body, shard, trusted);
+      StatusListToken token = verified.token();
       if (!token.subject().equals(uri.toString())) {
         throw new IllegalArgumentException(
             "sub is "
@@ -349,10 +350,13 @@ final class HttpTrustSource implements AutoCloseable {
         etag = newEtag;
         return;
       }
-      StatusList list = shard > 0 ? token.statusList(shard) : token.statusList();
       held =
           new HeldStatusList(
-              token.subject(), list, token.issuedAt(), token.expiresAt(), uri.toString());
+              token.subject(),
+              verified.list(),
+              token.issuedAt(),
+              token.expiresAt(),
+              uri.toString());
       etag = newEtag;
       listener.changed();
     }
@@ -437,6 +441,52 @@ final class HttpTrustSource implements AutoCloseable {
       } else {
         CompletableFuture.delayedExecutor(delayMillis, TimeUnit.MILLISECONDS, executor)
             .execute(this::poll);
+      }
+    }
+  }
+
+  /**
+   * A Status List Token checked and decoded once for all verifiers of the JVM: a thousand verifiers
+   * that receive the same bytes on a change do one signature check and one inflate, and share one
+   * read-only list. A hit still requires the verifier's own JWKS to hold the signing kid (a kid is
+   * the key's thumbprint, so the same kid is the same key).
+   */
+  record Verified(StatusListToken token, StatusList list) {
+    static final Cache CACHE = new Cache(32);
+
+    /** The last few verified documents, by their exact text and the shard decoded. */
+    static final class Cache {
+      private final java.util.LinkedHashMap<String, Verified> entries;
+
+      Cache(int capacity) {
+        this.entries =
+            new java.util.LinkedHashMap<>(capacity * 2, 0.75f, true) {
+              private static final long serialVersionUID = 1L;
+
+              @Override
+              protected boolean removeEldestEntry(Map.Entry<String, Verified> eldest) {
+                return size() > capacity;
+              }
+            };
+      }
+
+      Verified get(String compact, int shard, TrustedKeys keys) {
+        String key = shard + ":" + compact;
+        Verified hit;
+        synchronized (this) {
+          hit = entries.get(key);
+        }
+        if (hit != null && keys.contains(hit.token().kid())) {
+          return hit;
+        }
+        // Outside the lock: verifying and inflating are the expensive part.
+        StatusListToken token = StatusListToken.parse(compact, keys);
+        StatusList list = shard > 0 ? token.statusList(shard) : token.statusList();
+        Verified verified = new Verified(token, list);
+        synchronized (this) {
+          entries.put(key, verified);
+        }
+        return verified;
       }
     }
   }

@@ -249,6 +249,17 @@ public final class TokenVerifier implements AutoCloseable {
     }
   }
 
+  /**
+   * The {@code iat} of the status list used for tokens that name {@code uri}, or empty when none is
+   * held: for metrics (the age of the list) and for measuring how fast a change arrives.
+   */
+  public java.util.Optional<Instant> statusListIssuedAt(String uri) {
+    HeldStatusList held = trust.signedLists().get(uri);
+    return held == null
+        ? java.util.Optional.empty()
+        : java.util.Optional.of(Instant.ofEpochSecond(held.issuedAt()));
+  }
+
   /** Status List Token documents parsed from HTTP 200 answers (a 304 parses nothing). */
   long httpDocumentsParsed() {
     return http == null ? 0 : http.documentsParsed();
@@ -649,11 +660,13 @@ public final class TokenVerifier implements AutoCloseable {
     }
 
     /**
-     * Trusts the {@code jwks.json} and {@code status-list.json} of a mounted trust ConfigMap, plus
-     * the status list shard files {@code status-list-1.json} to {@code status-list-15.json} when
-     * present (see {@link StatusListShards}), and follows their updates (see {@link
-     * #watch(boolean)}). A status list file may be absent: every token of its shard is then {@link
-     * Rejection#STATUS_UNKNOWN}.
+     * Trusts the {@code jwks.json} and the signed status lists ({@code status-list.jwt}, shards
+     * {@code status-list-1.jwt} to {@code status-list-15.jwt}, see {@link StatusListShards}) of a
+     * mounted trust ConfigMap, and follows their updates (see {@link #watch(boolean)}). A Status
+     * List Token that is not signed by a key of that {@code jwks.json} fails the load. The unsigned
+     * {@code status-list*.json} files are used only with {@link #allowUnsignedStatusList()}. A
+     * token whose list is absent is {@link Rejection#STATUS_LIST_MISSING}. May be combined with
+     * {@link #trustUrl(URI)}.
      */
     public Builder trustDirectory(Path directory) {
       this.trustDirectory = Objects.requireNonNull(directory, "directory");
@@ -661,7 +674,8 @@ public final class TokenVerifier implements AutoCloseable {
     }
 
     /**
-     * Trusts the given documents, fixed for the life of the verifier.
+     * Trusts the given documents, fixed for the life of the verifier. The caller vouches for the
+     * unsigned status list, which never goes stale; for tests and embedded use.
      *
      * @param jwksJson the {@code jwks.json} content
      * @param statusListJson the {@code status-list.json} content, or null for none
