@@ -422,7 +422,7 @@ class HttpTrustTest {
   }
 
   @Test
-  void aThousandVerifiersShareOneClientAndHoldNoThreadEach() throws Exception {
+  void twoHundredVerifiersShareOneClientAndHoldNoThreadEach() throws Exception {
     provider.publish(LIST_PATH, signedList(-60));
     int before = clientThreads();
     List<TokenVerifier> many = new ArrayList<>();
