@@ -4,22 +4,34 @@ import dev.apitoken.verifier.status.StatusList;
 import dev.apitoken.verifier.status.StatusListShards;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
+import java.net.URI;
+import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Verifies ApiTokens offline: an Ed25519 JWS whose key is in the trusted JWKS, whose issuer,
- * audience and validity window match, and whose entry in the status list is VALID.
+ * audience and validity window match, and whose entry in a fresh, signed status list is VALID.
  *
- * <p>Thread-safe; build one and share it. {@link #verify(String)} never throws for a bad token and
- * never accepts on error. A verifier built from a trust directory follows its updates until {@link
- * #close()}.
+ * <p>Thread-safe; build one and share it. {@link #verify(String)} never throws for a bad token,
+ * never accepts on error and never waits for the network. Trust comes from a mounted trust
+ * directory ({@link Builder#trustDirectory(Path)}), a Status List provider over HTTP ({@link
+ * Builder#trustUrl(URI)}), or both: per status list URI the newest valid signed list by {@code iat}
+ * is used. A list past its {@code exp} (or older than {@link Builder#maxStatusListAge}) makes its
+ * tokens fail closed with {@link Rejection#STATUS_STALE}. The verifier follows its sources until
+ * {@link #close()}.
  *
  * <pre>{@code
  * TokenVerifier verifier = TokenVerifier.builder()
@@ -42,6 +54,15 @@ public final class TokenVerifier implements AutoCloseable {
   /** Default {@link Builder#pollInterval(Duration)}. */
   public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofMillis(250);
 
+  /** Default {@link Builder#longPoll(Duration)}: the provider answers at once on a change. */
+  public static final Duration DEFAULT_LONG_POLL = Duration.ofSeconds(30);
+
+  /** Default smallest step of {@link Builder#retryBackoff(Duration, Duration)}. */
+  public static final Duration DEFAULT_MIN_BACKOFF = Duration.ofMillis(500);
+
+  /** Default largest step of {@link Builder#retryBackoff(Duration, Duration)}. */
+  public static final Duration DEFAULT_MAX_BACKOFF = Duration.ofSeconds(30);
+
   private final String expectedIssuer;
   private final String expectedAudience;
   private final long leewayMillis;
@@ -50,10 +71,17 @@ public final class TokenVerifier implements AutoCloseable {
   private final VerdictListener listener;
   private final TrustDirectory directory;
   private final TrustDirectoryWatcher watcher;
+  private final HttpTrustSource http;
+  private final boolean allowUnsigned;
+  private final long maxAgeMillis;
 
   private final Object reloadLock = new Object();
+  private final Object mergeLock = new Object();
   private final AtomicLong failedReloads = new AtomicLong();
-  private volatile TrustState trust;
+  // What the directory (or the in-memory documents) gave; EMPTY for HTTP only.
+  private volatile TrustState local = TrustState.EMPTY;
+  // local merged with what HTTP gave: what verifications use.
+  private volatile TrustState trust = TrustState.EMPTY;
   private volatile ReloadStatus lastReloadStatus;
   private String lastSeenFingerprint; // guarded by reloadLock
 
@@ -64,6 +92,21 @@ public final class TokenVerifier implements AutoCloseable {
     this.clock = builder.clock;
     this.maxTokenLength = builder.maxTokenLength;
     this.listener = builder.listener;
+    this.allowUnsigned = builder.allowUnsigned;
+    this.maxAgeMillis = builder.maxStatusListAge == null ? -1 : builder.maxStatusListAge.toMillis();
+    this.http =
+        builder.trustUrl == null
+            ? null
+            : new HttpTrustSource(
+                new HttpTrustSource.Settings(
+                    builder.trustUrl,
+                    builder.httpClient,
+                    builder.longPoll,
+                    builder.minBackoff,
+                    builder.maxBackoff,
+                    builder.refresh,
+                    List.copyOf(builder.statusListUris)),
+                this::merge);
     if (builder.trustDirectory != null) {
       this.directory = new TrustDirectory(builder.trustDirectory);
       loadInitial();
@@ -72,11 +115,20 @@ public final class TokenVerifier implements AutoCloseable {
               ? new TrustDirectoryWatcher(
                   builder.trustDirectory, builder.pollInterval, this::reloadIfChanged)
               : null;
-    } else {
+    } else if (builder.jwksJson != null) {
       this.directory = null;
-      this.trust = TrustState.parse(builder.jwksJson, builder.statusListJson);
+      this.local = TrustState.parse(builder.jwksJson, builder.statusListJson);
+      this.trust = local;
       this.lastReloadStatus = ReloadStatus.ok(clock.instant(), "loaded " + trust.describe());
       this.watcher = null;
+    } else {
+      this.directory = null;
+      this.watcher = null;
+      this.lastReloadStatus =
+          ReloadStatus.ok(clock.instant(), "following " + builder.trustUrl + " over HTTP");
+    }
+    if (http != null) {
+      http.start();
     }
   }
 
@@ -127,11 +179,114 @@ public final class TokenVerifier implements AutoCloseable {
     }
   }
 
-  /** Stops following the trust directory. Verification keeps working with the last trust. */
+  /**
+   * Whether verdicts are meaningful now: keys are held, and every followed status list (each signed
+   * list held, each list URI followed over HTTP) is held and fresh. A readiness probe should fail
+   * while this says not ready: the tokens of a missing or stale list are rejected.
+   */
+  public TrustHealth trustHealth() {
+    TrustState state = trust;
+    long now = clock.millis();
+    List<String> problems = new ArrayList<>();
+    if (state.keys().asMap().isEmpty()) {
+      problems.add(
+          http != null && http.keys() == null
+              ? "no JWKS from " + http.base() + " yet"
+              : "the trusted JWKS holds no key");
+    }
+    for (HeldStatusList held : state.signedLists().values()) {
+      if (held.isStale(now, maxAgeMillis)) {
+        problems.add(
+            "status list "
+                + UntrustedText.escape(held.uri())
+                + " is stale (iat "
+                + Instant.ofEpochSecond(held.issuedAt())
+                + ", exp "
+                + Instant.ofEpochSecond(held.expiresAt())
+                + ", from "
+                + UntrustedText.escape(held.source())
+                + ")");
+      }
+    }
+    if (http != null) {
+      for (String uri : http.followedUris()) {
+        if (!state.holds(uri)) {
+          problems.add("no valid status list from " + UntrustedText.escape(uri) + " yet");
+        }
+      }
+      if (!problems.isEmpty()) {
+        for (String problem : http.problems()) {
+          problems.add("last HTTP problem: " + UntrustedText.escape(problem, 256));
+        }
+      }
+    }
+    if (!state.ignoredUnsigned().isEmpty() && state.signedLists().isEmpty()) {
+      problems.add(
+          "only unsigned "
+              + state.ignoredUnsigned()
+              + " in the trust directory; they are not trusted without allowUnsignedStatusList()");
+    }
+    return new TrustHealth(problems.isEmpty(), problems, state.describe());
+  }
+
+  /**
+   * Waits until the HTTP source has had one answer (or failure) for its JWKS and every status list
+   * it follows; for one-shot tools such as the CLI. Returns at once without an HTTP source.
+   *
+   * @return false when {@code timeout} passed first
+   */
+  public boolean awaitTrust(Duration timeout) throws InterruptedException {
+    if (http == null) {
+      return true;
+    }
+    try {
+      http.firstAttempts().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      return true;
+    } catch (TimeoutException e) {
+      return false;
+    } catch (ExecutionException e) {
+      return true;
+    }
+  }
+
+  /**
+   * The {@code iat} of the status list used for tokens that name {@code uri}, or empty when none is
+   * held: for metrics (the age of the list) and for measuring how fast a change arrives.
+   */
+  public java.util.Optional<Instant> statusListIssuedAt(String uri) {
+    HeldStatusList held = trust.signedLists().get(uri);
+    return held == null
+        ? java.util.Optional.empty()
+        : java.util.Optional.of(Instant.ofEpochSecond(held.issuedAt()));
+  }
+
+  /** Status List Token documents parsed from HTTP 200 answers (a 304 parses nothing). */
+  long httpDocumentsParsed() {
+    return http == null ? 0 : http.documentsParsed();
+  }
+
+  /** Stops following the trust sources. Verification keeps working with the last trust. */
   @Override
   public void close() {
     if (watcher != null) {
       watcher.close();
+    }
+    if (http != null) {
+      http.close();
+    }
+  }
+
+  /** Rebuilds the trust verifications use from the directory's and the HTTP source's. */
+  private void merge() {
+    synchronized (mergeLock) {
+      TrustState base = local;
+      if (http == null) {
+        trust = base;
+        return;
+      }
+      TrustedKeys httpKeys = http.keys();
+      Map<String, HeldStatusList> httpLists = http.heldLists();
+      trust = base.mergedWith(httpKeys == null ? TrustedKeys.of(Map.of()) : httpKeys, httpLists);
     }
   }
 
@@ -207,10 +362,21 @@ public final class TokenVerifier implements AutoCloseable {
     }
     int status =
         claims.hasStatus
-            ? state.status(claims.statusIndex, claims.statusUri)
+            ? state.status(claims.statusIndex, claims.statusUri, now, maxAgeMillis)
             : TrustState.STATUS_UNKNOWN;
+    if (status == TrustState.STATUS_MISSING) {
+      if (http != null) {
+        // Signed by a trusted key, so the URI is the issuer's: follow it if it is on the
+        // provider's origin. This verification still fails closed; a later one finds the list.
+        http.follow(claims.statusUri, StatusListShards.shardOf(claims.statusIndex));
+      }
+      return rejected(Rejection.STATUS_LIST_MISSING, key.kid(), claims);
+    }
     if (status == TrustState.STATUS_UNKNOWN) {
       return rejected(Rejection.STATUS_UNKNOWN, key.kid(), claims);
+    }
+    if (status == TrustState.STATUS_STALE) {
+      return rejected(Rejection.STATUS_STALE, key.kid(), claims);
     }
     if (status != StatusList.VALID) {
       return rejected(Rejection.REVOKED, key.kid(), claims);
@@ -283,10 +449,16 @@ public final class TokenVerifier implements AutoCloseable {
           "trust directory " + path + " has no " + TrustDirectory.JWKS_FILE);
     }
     try {
-      trust = TrustState.parse(contents.jwksJson(), contents.statusListJsons());
+      local =
+          TrustState.parse(
+              contents.jwksJson(),
+              contents.statusListJsons(),
+              contents.statusListJwts(),
+              allowUnsigned);
     } catch (TrustLoadException e) {
       throw new TrustLoadException("trust directory " + path + ": " + e.getMessage(), e);
     }
+    merge();
     lastSeenFingerprint = contents.fingerprint();
     lastReloadStatus = ReloadStatus.ok(clock.instant(), "loaded " + trust.describe());
     LOG.log(Level.INFO, "trust from {0}: {1}", path, trust.describe());
@@ -309,8 +481,14 @@ public final class TokenVerifier implements AutoCloseable {
     try {
       TrustDirectory.Contents contents = directory.read();
       seen = contents.fingerprint();
-      TrustState next = TrustState.parse(contents.jwksJson(), contents.statusListJsons());
-      trust = next;
+      TrustState next =
+          TrustState.parse(
+              contents.jwksJson(),
+              contents.statusListJsons(),
+              contents.statusListJwts(),
+              allowUnsigned);
+      local = next;
+      merge();
       status = ReloadStatus.ok(clock.instant(), "loaded " + next.describe());
       LOG.log(Level.INFO, "reloaded trust from {0}: {1}", path, next.describe());
     } catch (IOException | RuntimeException e) {
@@ -352,15 +530,143 @@ public final class TokenVerifier implements AutoCloseable {
     private VerdictListener listener;
     private boolean watch = true;
     private Duration pollInterval = DEFAULT_POLL_INTERVAL;
+    private boolean allowUnsigned;
+    private Duration maxStatusListAge;
+    private URI trustUrl;
+    private HttpClient httpClient;
+    private final List<URI> statusListUris = new ArrayList<>();
+    private Duration longPoll = DEFAULT_LONG_POLL;
+    private Duration minBackoff = DEFAULT_MIN_BACKOFF;
+    private Duration maxBackoff = DEFAULT_MAX_BACKOFF;
+    private Duration refresh = Duration.ofSeconds(60);
 
     private Builder() {}
 
     /**
-     * Trusts the {@code jwks.json} and {@code status-list.json} of a mounted trust ConfigMap, plus
-     * the status list shard files {@code status-list-1.json} to {@code status-list-15.json} when
-     * present (see {@link StatusListShards}), and follows their updates (see {@link
-     * #watch(boolean)}). A status list file may be absent: every token of its shard is then {@link
-     * Rejection#STATUS_UNKNOWN}.
+     * Follows a Status List provider (the operator) over HTTP: its JWKS at {@code
+     * <url>/.well-known/jwks.json}, the status lists of {@link #statusListUri(URI)}, and every
+     * status list URI on the same origin (scheme, host, port) that a verified token names. Lists
+     * are long-polled (see {@link #longPoll(Duration)}), so a revocation arrives within about a
+     * second. May be combined with {@link #trustDirectory(Path)}: per URI the newest valid list by
+     * {@code iat} is used, and the keys of both are trusted. {@link #build()} does not wait for the
+     * network (see {@link TokenVerifier#awaitTrust(Duration)}).
+     *
+     * @param url the provider's base URL, {@code http} or {@code https}, without query or fragment
+     */
+    public Builder trustUrl(URI url) {
+      Objects.requireNonNull(url, "url");
+      String scheme =
+          url.getScheme() == null ? "" : url.getScheme().toLowerCase(java.util.Locale.ROOT);
+      if (!(scheme.equals("http") || scheme.equals("https"))
+          || url.getHost() == null
+          || url.getRawQuery() != null
+          || url.getRawFragment() != null
+          || url.getRawUserInfo() != null) {
+        throw new IllegalArgumentException(
+            "the trust URL must be an http(s) URL with a host and no query, fragment or user info");
+      }
+      this.trustUrl = url;
+      return this;
+    }
+
+    /**
+     * A status list URI to follow from the start over HTTP (besides those learned from tokens);
+     * repeatable. Requires {@link #trustUrl(URI)}; may be on another origin.
+     */
+    public Builder statusListUri(URI uri) {
+      String scheme =
+          uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(java.util.Locale.ROOT);
+      if (!(scheme.equals("http") || scheme.equals("https")) || uri.getHost() == null) {
+        throw new IllegalArgumentException("a status list URI must be an http(s) URL");
+      }
+      statusListUris.add(uri);
+      return this;
+    }
+
+    /**
+     * The HTTP client for {@link #trustUrl(URI)}; by default one client (HTTP/1.1, a small daemon
+     * pool) shared by every verifier of the JVM. Pass your own for TLS settings or a proxy; share
+     * it between verifiers too.
+     */
+    public Builder httpClient(HttpClient client) {
+      this.httpClient = Objects.requireNonNull(client, "client");
+      return this;
+    }
+
+    /**
+     * How long the provider may hold a conditional request for a status list ({@code ?wait=30s})
+     * before answering 304; 0 turns long-polling off (the list is then fetched every {@code
+     * max-age}, 1 s at least). 30 seconds by default, at most 60.
+     */
+    public Builder longPoll(Duration wait) {
+      if (wait.isNegative() || wait.compareTo(Duration.ofSeconds(60)) > 0) {
+        throw new IllegalArgumentException("longPoll must be between 0 and 60 seconds");
+      }
+      this.longPoll = Duration.ofSeconds(wait.toSeconds());
+      return this;
+    }
+
+    /**
+     * The retry delays after an HTTP error: doubling from {@code min} to {@code max}, each drawn at
+     * random from its upper half (so verifiers do not retry in lockstep); 0.5 s to 30 s by default.
+     * A 503 or 429 with {@code Retry-After} waits that long instead (at most 60 s).
+     */
+    public Builder retryBackoff(Duration min, Duration max) {
+      if (min.toMillis() < 1 || max.compareTo(min) < 0) {
+        throw new IllegalArgumentException("retryBackoff needs 1 ms <= min <= max");
+      }
+      this.minBackoff = min;
+      this.maxBackoff = max;
+      return this;
+    }
+
+    /**
+     * How often the JWKS is fetched again (conditionally), and a status list when long-polling is
+     * off and the server gives no {@code max-age}; 60 seconds by default.
+     */
+    public Builder refreshInterval(Duration interval) {
+      if (interval.compareTo(Duration.ofSeconds(1)) < 0) {
+        throw new IllegalArgumentException("refreshInterval must be at least 1 second");
+      }
+      this.refresh = interval;
+      return this;
+    }
+
+    /**
+     * A signed status list issued ({@code iat}) longer ago than this is stale even before its
+     * {@code exp}: its tokens are {@link Rejection#STATUS_STALE}. Not set by default ({@code exp}
+     * alone decides). The operator re-signs every {@code validity / 4}, so anything above that plus
+     * the propagation delay of the channel works.
+     */
+    public Builder maxStatusListAge(Duration maxAge) {
+      if (maxAge.isNegative() || maxAge.isZero()) {
+        throw new IllegalArgumentException("maxStatusListAge must be positive");
+      }
+      this.maxStatusListAge = maxAge;
+      return this;
+    }
+
+    /**
+     * Also uses a trust directory's unsigned {@code status-list.json} / {@code
+     * status-list-<k>.json} for shards that have no {@code .jwt} beside them: the legacy form,
+     * written by operators before the signed Status List Token. Off by default, because an unsigned
+     * list carries no {@code exp} and so can never go stale: a frozen copy would be trusted
+     * forever. Without it, such files are ignored and their tokens are {@link
+     * Rejection#STATUS_LIST_MISSING}.
+     */
+    public Builder allowUnsignedStatusList() {
+      this.allowUnsigned = true;
+      return this;
+    }
+
+    /**
+     * Trusts the {@code jwks.json} and the signed status lists ({@code status-list.jwt}, shards
+     * {@code status-list-1.jwt} to {@code status-list-15.jwt}, see {@link StatusListShards}) of a
+     * mounted trust ConfigMap, and follows their updates (see {@link #watch(boolean)}). A Status
+     * List Token that is not signed by a key of that {@code jwks.json} fails the load. The unsigned
+     * {@code status-list*.json} files are used only with {@link #allowUnsignedStatusList()}. A
+     * token whose list is absent is {@link Rejection#STATUS_LIST_MISSING}. May be combined with
+     * {@link #trustUrl(URI)}.
      */
     public Builder trustDirectory(Path directory) {
       this.trustDirectory = Objects.requireNonNull(directory, "directory");
@@ -368,7 +674,8 @@ public final class TokenVerifier implements AutoCloseable {
     }
 
     /**
-     * Trusts the given documents, fixed for the life of the verifier.
+     * Trusts the given documents, fixed for the life of the verifier. The caller vouches for the
+     * unsigned status list, which never goes stale; for tests and embedded use.
      *
      * @param jwksJson the {@code jwks.json} content
      * @param statusListJson the {@code status-list.json} content, or null for none
@@ -452,8 +759,13 @@ public final class TokenVerifier implements AutoCloseable {
      * @throws TrustLoadException when the trust documents cannot be read or are malformed
      */
     public TokenVerifier build() {
-      if ((trustDirectory == null) == (jwksJson == null)) {
-        throw new IllegalStateException("set exactly one of trustDirectory(...) and trust(...)");
+      boolean sources = trustDirectory != null || trustUrl != null;
+      if (sources == (jwksJson != null)) {
+        throw new IllegalStateException(
+            "set trustDirectory(...) and/or trustUrl(...), or else trust(...)");
+      }
+      if (!statusListUris.isEmpty() && trustUrl == null) {
+        throw new IllegalStateException("statusListUri(...) needs trustUrl(...)");
       }
       if (expectedIssuer == null && !anyIssuer) {
         throw new IllegalStateException("set expectedIssuer(...), or acceptAnyIssuer() on purpose");

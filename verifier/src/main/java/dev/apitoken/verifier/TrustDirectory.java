@@ -12,18 +12,19 @@ import java.util.Collections;
 import java.util.List;
 
 /**
- * A mounted trust ConfigMap: {@code jwks.json}, {@code status-list.json} and the status list shard
- * files {@code status-list-1.json} to {@code status-list-15.json} (see {@link StatusListShards}),
- * usually symlinks into {@code ..data/}, which the kubelet repoints atomically on every update.
- * With shards, the ConfigMaps are mounted as one projected volume, so all files still swap
- * together.
+ * A mounted trust ConfigMap: {@code jwks.json}, the signed Status List Tokens {@code
+ * status-list.jwt} and {@code status-list-1.jwt} to {@code status-list-15.jwt}, and their unsigned
+ * JSON forms {@code status-list.json} and {@code status-list-1.json} to {@code status-list-15.json}
+ * (see {@link StatusListShards}), usually symlinks into {@code ..data/}, which the kubelet repoints
+ * atomically on every update. With shards, the ConfigMaps are mounted as one projected volume, so
+ * all files still swap together.
  */
 final class TrustDirectory {
   static final String JWKS_FILE = "jwks.json";
   static final String STATUS_LIST_FILE = StatusListShards.FIRST_FILE;
   static final String DATA_LINK = "..data";
 
-  /** jwks.json, then the status list files by shard. */
+  /** jwks.json, then the status list files by shard (JSON), then the Status List Tokens. */
   private static final List<String> FILES = files();
 
   /** ConfigMaps hold at most 1 MiB; anything far beyond that is not ours. */
@@ -38,8 +39,13 @@ final class TrustDirectory {
    * @param jwksJson {@code jwks.json}, or null when absent
    * @param statusListJsons the status list file of each shard, index = shard, null when absent;
    *     {@link StatusListShards#MAX_SHARDS} entries
+   * @param statusListJwts the Status List Token file of each shard, as {@code statusListJsons}
    */
-  record Contents(String fingerprint, String jwksJson, List<String> statusListJsons) {}
+  record Contents(
+      String fingerprint,
+      String jwksJson,
+      List<String> statusListJsons,
+      List<String> statusListJwts) {}
 
   private final Path directory;
 
@@ -93,11 +99,17 @@ final class TrustDirectory {
       try {
         String jwks = readIfPresent(JWKS_FILE);
         List<String> statusLists = new ArrayList<>(StatusListShards.MAX_SHARDS);
+        List<String> tokens = new ArrayList<>(StatusListShards.MAX_SHARDS);
         for (int shard = 0; shard < StatusListShards.MAX_SHARDS; shard++) {
           statusLists.add(readIfPresent(StatusListShards.fileName(shard)));
+          tokens.add(readIfPresent(TrustState.jwtFileName(shard)));
         }
         if (before.equals(fingerprint())) {
-          return new Contents(before, jwks, Collections.unmodifiableList(statusLists));
+          return new Contents(
+              before,
+              jwks,
+              Collections.unmodifiableList(statusLists),
+              Collections.unmodifiableList(tokens));
         }
       } catch (IOException e) {
         // The kubelet deletes the previous version right after the swap; a read that raced it
@@ -117,6 +129,9 @@ final class TrustDirectory {
     files.add(JWKS_FILE);
     for (int shard = 0; shard < StatusListShards.MAX_SHARDS; shard++) {
       files.add(StatusListShards.fileName(shard));
+    }
+    for (int shard = 0; shard < StatusListShards.MAX_SHARDS; shard++) {
+      files.add(TrustState.jwtFileName(shard));
     }
     return List.copyOf(files);
   }

@@ -4,124 +4,273 @@ import dev.apitoken.verifier.status.StatusList;
 import dev.apitoken.verifier.status.StatusListDocument;
 import dev.apitoken.verifier.status.StatusListFormatException;
 import dev.apitoken.verifier.status.StatusListShards;
+import dev.apitoken.verifier.status.StatusListToken;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeSet;
+import java.util.TreeMap;
 
 /**
  * Everything a verification trusts, read completely before it is used and never changed after: a
  * reload builds a new one and swaps a single reference, so a verification sees either the old keys
  * and lists or the new ones, never a mix.
+ *
+ * <p>Signed lists (Status List Tokens) are held by their {@code sub}; a token uses the list whose
+ * URI it names. Unsigned {@code status-list.json} shard files (the legacy form, only when allowed)
+ * are held by shard, as before: the shard of the token's index, whose {@code uri} must match.
  */
 final class TrustState {
-  /** What {@link #status(long, String)} returns when the status cannot be looked up. */
+  /** The token's index is not covered by the list of its URI. */
   static final int STATUS_UNKNOWN = -1;
 
-  private final Map<String, TrustedKey> keys;
-  // By shard; null where that shard's file is absent.
-  private final StatusList[] shards;
-  private final String[] uris;
+  /** No list is held for the token's URI. */
+  static final int STATUS_MISSING = -2;
 
-  private TrustState(Map<String, TrustedKey> keys, StatusList[] shards, String[] uris) {
+  /** The list of the token's URI says VALID but is stale. */
+  static final int STATUS_STALE = -3;
+
+  static final TrustState EMPTY =
+      new TrustState(
+          TrustedKeys.of(Map.of()), Map.of(), new StatusList[0], new String[0], List.of());
+
+  private final TrustedKeys keys;
+  private final Map<String, HeldStatusList> signed;
+  // By shard; null where that shard's unsigned file is absent or not allowed.
+  private final StatusList[] unsigned;
+  private final String[] unsignedUris;
+  private final List<String> ignoredUnsigned;
+
+  private TrustState(
+      TrustedKeys keys,
+      Map<String, HeldStatusList> signed,
+      StatusList[] unsigned,
+      String[] unsignedUris,
+      List<String> ignoredUnsigned) {
     this.keys = keys;
-    this.shards = shards;
-    this.uris = uris;
+    this.signed = signed;
+    this.unsigned = unsigned;
+    this.unsignedUris = unsignedUris;
+    this.ignoredUnsigned = ignoredUnsigned;
   }
 
   /**
-   * Parses the trust documents of a verifier without shard files.
-   *
-   * @param jwksJson the {@code jwks.json} content
-   * @param statusListJson the {@code status-list.json} content, or null when there is none (every
-   *     token is then {@link Rejection#STATUS_UNKNOWN})
-   * @throws TrustLoadException when a document is malformed
+   * In-memory trust given by the caller: a JWKS and optionally one unsigned {@code
+   * status-list.json}, which the caller vouches for.
    */
   static TrustState parse(String jwksJson, String statusListJson) {
     String[] statusLists = new String[StatusListShards.MAX_SHARDS];
     statusLists[0] = statusListJson;
-    return parse(jwksJson, Arrays.asList(statusLists));
+    return parse(jwksJson, Arrays.asList(statusLists), null, true);
+  }
+
+  /** As {@link #parse(String, List, List, boolean)} with unsigned lists allowed and no JWTs. */
+  static TrustState parse(String jwksJson, List<String> statusListJsons) {
+    return parse(jwksJson, statusListJsons, null, true);
   }
 
   /**
-   * Parses the trust documents.
+   * Parses the trust documents of a directory.
    *
    * @param jwksJson the {@code jwks.json} content
-   * @param statusListJsons the status list file of each shard ({@link StatusListShards}), index =
-   *     shard, null where absent (a token of that shard is then {@link Rejection#STATUS_UNKNOWN})
-   * @throws TrustLoadException when a document is malformed: one bad shard fails them all
+   * @param statusListJsons the unsigned status list file of each shard, index = shard, null where
+   *     absent
+   * @param statusListJwts the Status List Token file of each shard ({@code status-list.jwt}, {@code
+   *     status-list-<k>.jwt}), null where absent; or null for none at all
+   * @param allowUnsigned whether a shard with only a JSON file is used; otherwise it is ignored
+   *     (and reported by {@link #ignoredUnsigned()})
+   * @throws TrustLoadException when a present document is malformed, or a Status List Token is not
+   *     signed by a key of this JWKS: one bad file fails them all
    */
-  static TrustState parse(String jwksJson, List<String> statusListJsons) {
+  static TrustState parse(
+      String jwksJson,
+      List<String> statusListJsons,
+      List<String> statusListJwts,
+      boolean allowUnsigned) {
     if (jwksJson == null) {
       throw new TrustLoadException("jwks.json is missing");
     }
-    if (statusListJsons.size() > StatusListShards.MAX_SHARDS) {
+    if (statusListJsons.size() > StatusListShards.MAX_SHARDS
+        || (statusListJwts != null && statusListJwts.size() > StatusListShards.MAX_SHARDS)) {
       throw new IllegalArgumentException("at most " + StatusListShards.MAX_SHARDS + " shards");
     }
-    Map<String, TrustedKey> keys;
+    TrustedKeys keys;
     try {
-      keys = Jwks.parse(jwksJson);
+      keys = TrustedKeys.parse(jwksJson);
     } catch (TrustLoadException e) {
       throw new TrustLoadException("jwks.json: " + e.getMessage(), e);
     }
-    StatusList[] shards = new StatusList[StatusListShards.MAX_SHARDS];
+    Map<String, HeldStatusList> signed = new HashMap<>();
+    StatusList[] unsigned = new StatusList[StatusListShards.MAX_SHARDS];
     String[] uris = new String[StatusListShards.MAX_SHARDS];
-    for (int shard = 0; shard < statusListJsons.size(); shard++) {
-      String json = statusListJsons.get(shard);
-      if (json == null) {
-        continue;
-      }
-      try {
-        StatusListDocument document = StatusListDocument.parse(json);
-        shards[shard] = StatusList.decodeShard(document.bits(), document.lst(), shard);
-        uris[shard] = document.uri();
-      } catch (StatusListFormatException e) {
-        throw new TrustLoadException(StatusListShards.fileName(shard) + ": " + e.getMessage(), e);
+    List<String> ignored = new ArrayList<>();
+    for (int shard = 0; shard < StatusListShards.MAX_SHARDS; shard++) {
+      String jwt = statusListJwts == null ? null : statusListJwts.get(shard);
+      String json = shard < statusListJsons.size() ? statusListJsons.get(shard) : null;
+      if (jwt != null) {
+        String file = jwtFileName(shard);
+        try {
+          StatusListToken token = StatusListToken.parse(jwt.strip(), keys);
+          HeldStatusList held =
+              new HeldStatusList(
+                  token.subject(),
+                  token.statusList(shard),
+                  token.issuedAt(),
+                  token.expiresAt(),
+                  file);
+          HeldStatusList other = signed.putIfAbsent(token.subject(), held);
+          if (other != null) {
+            throw new TrustLoadException(
+                file + " has the same sub as " + other.source() + "; every shard has its own URI");
+          }
+        } catch (IllegalArgumentException e) {
+          // StatusListTokenException and StatusListFormatException; messages never quote the JWT.
+          throw new TrustLoadException(file + ": " + e.getMessage(), e);
+        }
+        // The JSON file beside it is derived from the same bits: the signed one is what counts.
+      } else if (json != null) {
+        if (!allowUnsigned) {
+          ignored.add(StatusListShards.fileName(shard));
+          continue;
+        }
+        try {
+          StatusListDocument document = StatusListDocument.parse(json);
+          unsigned[shard] = StatusList.decodeShard(document.bits(), document.lst(), shard);
+          uris[shard] = document.uri();
+        } catch (StatusListFormatException e) {
+          throw new TrustLoadException(StatusListShards.fileName(shard) + ": " + e.getMessage(), e);
+        }
       }
     }
-    return new TrustState(keys, shards, uris);
+    return new TrustState(keys, Map.copyOf(signed), unsigned, uris, List.copyOf(ignored));
   }
 
-  TrustedKey key(String kid) {
-    return keys.get(kid);
+  /** {@code status-list.jwt} for shard 0, {@code status-list-<k>.jwt} for shard k. */
+  static String jwtFileName(int shard) {
+    String json = StatusListShards.fileName(shard);
+    return json.substring(0, json.length() - ".json".length()) + ".jwt";
   }
 
   /**
-   * The status of token {@code idx} of the list {@code uri}: looked up in the file of the shard
-   * that holds {@code idx}, whose {@code uri} must be the token's. {@link #STATUS_UNKNOWN} when
-   * {@code idx} is beyond every shard, that shard's file is absent, its uri differs, or its list
-   * ends before {@code idx}.
+   * This trust with {@code other}'s keys added and, per URI, the newer signed list of the two; the
+   * unsigned lists are this one's.
    */
-  int status(long idx, String uri) {
+  TrustState mergedWith(TrustedKeys otherKeys, Map<String, HeldStatusList> otherLists) {
+    Map<String, TrustedKey> mergedKeys = new HashMap<>(keys.asMap());
+    mergedKeys.putAll(otherKeys.asMap());
+    Map<String, HeldStatusList> mergedLists = new HashMap<>(signed);
+    otherLists.forEach((uri, held) -> mergedLists.merge(uri, held, HeldStatusList::newer));
+    return new TrustState(
+        TrustedKeys.of(mergedKeys),
+        Map.copyOf(mergedLists),
+        unsigned,
+        unsignedUris,
+        ignoredUnsigned);
+  }
+
+  TrustedKey key(String kid) {
+    return keys.key(kid);
+  }
+
+  TrustedKeys keys() {
+    return keys;
+  }
+
+  Map<String, HeldStatusList> signedLists() {
+    return signed;
+  }
+
+  /** Unsigned shard files present but not used because unsigned lists are not allowed. */
+  List<String> ignoredUnsigned() {
+    return ignoredUnsigned;
+  }
+
+  /** Whether a list of any kind is held for {@code uri}. */
+  boolean holds(String uri) {
+    if (signed.containsKey(uri)) {
+      return true;
+    }
+    for (String unsignedUri : unsignedUris) {
+      if (uri.equals(unsignedUri)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * The status of token {@code idx} of the list {@code uri}: a status value, or {@link
+   * #STATUS_MISSING}, {@link #STATUS_UNKNOWN} or {@link #STATUS_STALE}. A signed list with that
+   * {@code sub} comes first; otherwise the unsigned file of the shard that holds {@code idx}, whose
+   * {@code uri} must be the token's.
+   */
+  int status(long idx, String uri, long nowMillis, long maxAgeMillis) {
+    HeldStatusList held = signed.get(uri);
+    if (held != null) {
+      StatusList list = held.list();
+      if (idx < list.firstIndex() || idx >= list.size()) {
+        return STATUS_UNKNOWN;
+      }
+      int status = list.get(idx);
+      if (status != StatusList.VALID) {
+        return status;
+      }
+      return held.isStale(nowMillis, maxAgeMillis) ? STATUS_STALE : status;
+    }
     int shard = StatusListShards.shardOf(idx);
-    if (shard < 0 || shards[shard] == null || !uris[shard].equals(uri)) {
+    if (shard < 0) {
       return STATUS_UNKNOWN;
     }
-    StatusList list = shards[shard];
+    if (shard >= unsigned.length || unsigned[shard] == null) {
+      return STATUS_MISSING;
+    }
+    if (!unsignedUris[shard].equals(uri)) {
+      return STATUS_UNKNOWN;
+    }
+    StatusList list = unsigned[shard];
     return idx < list.size() ? list.get(idx) : STATUS_UNKNOWN;
   }
 
   /** For logs: which keys and lists are loaded. */
   String describe() {
-    StringBuilder out = new StringBuilder("keys ").append(new TreeSet<>(keys.keySet()));
+    StringBuilder out = new StringBuilder("keys ").append(keys);
     boolean any = false;
-    for (int shard = 0; shard < shards.length; shard++) {
-      StatusList list = shards[shard];
+    for (HeldStatusList held : new TreeMap<>(signed).values()) {
+      out.append(", signed status list ")
+          .append(UntrustedText.escape(held.uri()))
+          .append(" from ")
+          .append(UntrustedText.escape(held.source()))
+          .append(" (iat ")
+          .append(java.time.Instant.ofEpochSecond(held.issuedAt()))
+          .append(", exp ")
+          .append(java.time.Instant.ofEpochSecond(held.expiresAt()))
+          .append(')');
+      any = true;
+    }
+    for (int shard = 0; shard < unsigned.length; shard++) {
+      StatusList list = unsigned[shard];
       if (list == null) {
         continue;
       }
       out.append(", ");
       if (shard == 0) {
-        out.append("status list ").append(UntrustedText.escape(uris[0]));
+        out.append("status list ").append(UntrustedText.escape(unsignedUris[0]));
         out.append(" (").append(list.size()).append(" entries)");
       } else {
         out.append(StatusListShards.fileName(shard));
-        if (!uris[shard].equals(uris[0])) {
-          out.append(" of ").append(UntrustedText.escape(uris[shard]));
+        if (!unsignedUris[shard].equals(unsignedUris[0])) {
+          out.append(" of ").append(UntrustedText.escape(unsignedUris[shard]));
         }
         out.append(" (indices ").append(list.firstIndex()).append(" to ").append(list.size());
         out.append(')');
       }
+      any = true;
+    }
+    if (!ignoredUnsigned.isEmpty()) {
+      out.append(", ignored unsigned ")
+          .append(ignoredUnsigned)
+          .append(" (no .jwt beside them; unsigned lists are not allowed)");
       any = true;
     }
     return any ? out.toString() : out.append(", no status list").toString();

@@ -81,6 +81,7 @@ class StatusListShardsTest {
   private TokenVerifier watching() {
     return TokenVerifier.builder()
         .trustDirectory(dir)
+        .allowUnsignedStatusList()
         .expectedIssuer(ISSUER)
         .clock(Clock.fixed(NOW, ZoneOffset.UTC))
         .pollInterval(Duration.ofMillis(50))
@@ -145,11 +146,11 @@ class StatusListShardsTest {
     assertThat(verify(65_536)).contains(Rejection.STATUS_UNKNOWN);
     assertThat(verify(SHARD_SIZE)).isEmpty();
     assertThat(verify(SHARD_SIZE + 65_536)).contains(Rejection.STATUS_UNKNOWN);
-    assertThat(verify(2 * SHARD_SIZE)).contains(Rejection.STATUS_UNKNOWN);
-    assertThat(verify(3 * SHARD_SIZE - 1)).contains(Rejection.STATUS_UNKNOWN);
+    assertThat(verify(2 * SHARD_SIZE)).contains(Rejection.STATUS_LIST_MISSING);
+    assertThat(verify(3 * SHARD_SIZE - 1)).contains(Rejection.STATUS_LIST_MISSING);
     assertThat(verify(3 * SHARD_SIZE)).contains(Rejection.REVOKED);
     assertThat(verify(3 * SHARD_SIZE + 1)).isEmpty();
-    assertThat(verify(4 * SHARD_SIZE)).contains(Rejection.STATUS_UNKNOWN);
+    assertThat(verify(4 * SHARD_SIZE)).contains(Rejection.STATUS_LIST_MISSING);
   }
 
   @Test
@@ -202,7 +203,7 @@ class StatusListShardsTest {
     volume.publish(files);
     verifier = watching();
     long idx = 5 * SHARD_SIZE + 1;
-    assertThat(verify(idx)).contains(Rejection.STATUS_UNKNOWN);
+    assertThat(verify(idx)).contains(Rejection.STATUS_LIST_MISSING);
 
     volume.publish(with(files, "status-list-5.json", shardFile(5, idx + 1, STATUS_URI, idx)));
 
@@ -215,7 +216,7 @@ class StatusListShardsTest {
 
     await()
         .atMost(Duration.ofSeconds(2))
-        .untilAsserted(() -> assertThat(verify(idx)).contains(Rejection.STATUS_UNKNOWN));
+        .untilAsserted(() -> assertThat(verify(idx)).contains(Rejection.STATUS_LIST_MISSING));
     assertThat(verify(1)).isEmpty();
   }
 
@@ -233,7 +234,7 @@ class StatusListShardsTest {
 
     assertThat(verify(SHARD_SIZE - 1)).contains(Rejection.REVOKED);
     assertThat(verify(SHARD_SIZE - 2)).isEmpty();
-    assertThat(verify(SHARD_SIZE)).contains(Rejection.STATUS_UNKNOWN);
+    assertThat(verify(SHARD_SIZE)).contains(Rejection.STATUS_LIST_MISSING);
   }
 
   @Test
@@ -250,6 +251,6 @@ class StatusListShardsTest {
 
     assertThat(verifier.lastReloadStatus().ok()).isTrue();
     assertThat(verify(1)).isEmpty();
-    assertThat(verify(SHARD_SIZE + 1)).contains(Rejection.STATUS_UNKNOWN);
+    assertThat(verify(SHARD_SIZE + 1)).contains(Rejection.STATUS_LIST_MISSING);
   }
 }

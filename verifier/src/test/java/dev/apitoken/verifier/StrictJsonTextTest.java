@@ -152,6 +152,7 @@ class StrictJsonTextTest {
     try (TokenVerifier verifier =
         TokenVerifier.builder()
             .trustDirectory(dir)
+            .allowUnsignedStatusList()
             .watch(false)
             .expectedIssuer(ISSUER)
             .clock(Clock.fixed(NOW, ZoneOffset.UTC))

@@ -476,11 +476,11 @@ class TokenVerifierTest {
   }
 
   @Test
-  void withoutAStatusListEveryTokenIsStatusUnknown() {
+  void withoutAStatusListEveryTokenIsStatusListMissing() {
     TokenVerifier verifier = builder().trust(TestKey.jwks(KEY), null).build();
 
     assertThat(reason(verifier.verify(TOKENS.token(claims(3)))))
-        .isEqualTo(Rejection.STATUS_UNKNOWN);
+        .isEqualTo(Rejection.STATUS_LIST_MISSING);
   }
 
   @Test

@@ -70,6 +70,7 @@ class TrustReloadTest {
   private TokenVerifier watching() {
     return TokenVerifier.builder()
         .trustDirectory(dir)
+        .allowUnsignedStatusList()
         .expectedIssuer(ISSUER)
         .clock(Clock.fixed(NOW, ZoneOffset.UTC))
         .build();
@@ -129,7 +130,7 @@ class TrustReloadTest {
     Files.writeString(dir.resolve("jwks.json"), TestKey.jwks(OLD_KEY));
     verifier = watching();
     String token = new TokenFactory(OLD_KEY).token(claims(3));
-    assertThat(verifier.verify(token).rejection()).contains(Rejection.STATUS_UNKNOWN);
+    assertThat(verifier.verify(token).rejection()).contains(Rejection.STATUS_LIST_MISSING);
 
     Files.writeString(dir.resolve("status-list.json"), TokenFactory.statusListJson());
 
@@ -144,6 +145,7 @@ class TrustReloadTest {
     verifier =
         TokenVerifier.builder()
             .trustDirectory(dir)
+            .allowUnsignedStatusList()
             .expectedIssuer(ISSUER)
             .clock(Clock.fixed(NOW, ZoneOffset.UTC))
             .watch(false)

@@ -169,11 +169,16 @@ final class RevocationDemo {
     out.printf(
         "mounted ConfigMap %s/%s at %s as the kubelet does (..data -> %s)%n",
         trustNamespace, trustConfigMap, volume.dir(), version);
-    return TokenVerifier.builder()
-        .trustDirectory(volume.dir())
-        .expectedIssuer(issuer)
-        .listener(new UsageLog(serviceLog::add))
-        .build();
+    TokenVerifier.Builder verifier =
+        TokenVerifier.builder()
+            .trustDirectory(volume.dir())
+            .expectedIssuer(issuer)
+            .listener(new UsageLog(serviceLog::add));
+    if (!java.nio.file.Files.exists(volume.dir().resolve("status-list.jwt"))) {
+      // An operator from before the signed Status List Token publishes only status-list.json.
+      verifier.allowUnsignedStatusList();
+    }
+    return verifier.build();
   }
 
   /** Copies the trust ConfigMap's current data into a new version of the volume. */

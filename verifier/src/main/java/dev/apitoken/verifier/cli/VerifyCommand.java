@@ -1,6 +1,8 @@
 package dev.apitoken.verifier.cli;
 
+import dev.apitoken.verifier.Rejection;
 import dev.apitoken.verifier.TokenVerifier;
+import dev.apitoken.verifier.TrustHealth;
 import dev.apitoken.verifier.TrustLoadException;
 import dev.apitoken.verifier.UntrustedText;
 import dev.apitoken.verifier.Verdict;
@@ -8,6 +10,7 @@ import dev.apitoken.verifier.VerifiedClaims;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,9 +21,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * {@code verify --trust-dir DIR [--issuer ISS] [--audience AUD] [--leeway 30s]}: verifies the token
- * read from standard input against a trust directory and prints the verdict and claims. The token
- * itself is never printed.
+ * {@code verify --trust-dir DIR | --trust-url URL [--issuer ISS] [--audience AUD] [--leeway 30s]}:
+ * verifies the token read from standard input against a trust directory, a Status List provider
+ * over HTTP, or both, and prints the verdict and claims. The token itself is never printed.
  *
  * <p>Exit codes: 0 valid, 1 rejected, 2 usage or trust directory error.
  */
@@ -31,20 +34,40 @@ public final class VerifyCommand {
 
   static final String USAGE_TEXT =
       """
-      usage: verify --trust-dir DIR [--issuer ISS] [--audience AUD] [--leeway 30s]
+      usage: verify [--trust-dir DIR] [--trust-url URL] [--issuer ISS] [--audience AUD]
+                    [--leeway 30s] [--max-status-age D] [--timeout 10s]
+                    [--allow-unsigned-status-list]
 
-      Reads one token from standard input and verifies it against DIR, which holds
-      jwks.json and status-list.json (and status-list-<k>.json shards) as the
-      apitoken-trust ConfigMaps mount them.
-        --trust-dir DIR   the mounted trust volume (required)
+      Reads one token from standard input and verifies it against the trust of DIR,
+      URL or both (at least one is required; with both, the newer signed status list
+      by iat counts, and the keys of both are trusted).
+        --trust-dir DIR   the mounted trust volume: jwks.json and status-list.jwt (and
+                          status-list-<k>.jwt shards) as the apitoken-trust ConfigMaps
+                          mount them
+        --trust-url URL   the operator's Status List provider, e.g.
+                          https://tokens.example.com: the JWKS at
+                          URL/.well-known/jwks.json, and the token's status list URI
+                          when it is on the same origin
         --issuer ISS      the expected iss; not checked when absent
         --audience AUD    an audience aud must contain; not checked when absent
-        --leeway D        clock skew tolerated on exp and nbf: 30s, 500ms, 2m or PT30S (default 30s)
-      Exit codes: 0 valid, 1 rejected, 2 usage or trust directory error.
+        --leeway D        clock skew tolerated on exp and nbf: 30s, 500ms, 2m or PT30S
+                          (default 30s)
+        --max-status-age D
+                          a signed status list issued longer ago is stale (default:
+                          only its exp counts)
+        --timeout D       how long to wait for URL (default 10s)
+        --allow-unsigned-status-list
+                          also trust an unsigned status-list.json without a .jwt
+                          beside it (legacy; such a list never goes stale)
+      A stale status list rejects with STATUS_STALE, a missing one with
+      STATUS_LIST_MISSING.
+      Exit codes: 0 valid, 1 rejected, 2 usage or trust error.
       """;
 
   /** Reads no more than this from standard input; anything longer is too large anyway. */
   private static final int MAX_INPUT_BYTES = 1024 * 1024;
+
+  private static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
 
   private static final Pattern SIMPLE_DURATION = Pattern.compile("(\\d{1,9})(ms|s|m|h)?");
 
@@ -74,8 +97,29 @@ public final class VerifyCommand {
       return VALID;
     }
 
-    TokenVerifier.Builder builder =
-        TokenVerifier.builder().trustDirectory(Path.of(options.get("--trust-dir"))).watch(false);
+    TokenVerifier.Builder builder = TokenVerifier.builder().watch(false);
+    Duration timeout = DEFAULT_TIMEOUT;
+    try {
+      if (options.containsKey("--trust-dir")) {
+        builder.trustDirectory(Path.of(options.get("--trust-dir")));
+      }
+      if (options.containsKey("--trust-url")) {
+        builder.trustUrl(URI.create(options.get("--trust-url")));
+      }
+      if (options.containsKey("--allow-unsigned-status-list")) {
+        builder.allowUnsignedStatusList();
+      }
+      if (options.containsKey("--max-status-age")) {
+        builder.maxStatusListAge(parseDuration(options.get("--max-status-age")));
+      }
+      if (options.containsKey("--timeout")) {
+        timeout = parseDuration(options.get("--timeout"));
+      }
+    } catch (IllegalArgumentException e) {
+      err.println(
+          "error: " + UntrustedText.escape(e.getMessage(), UntrustedText.MESSAGE_MAX_LENGTH));
+      return USAGE;
+    }
     if (options.containsKey("--issuer")) {
       builder.expectedIssuer(options.get("--issuer"));
     } else {
@@ -110,7 +154,11 @@ public final class VerifyCommand {
 
     Verdict verdict;
     try (TokenVerifier verifier = builder.build()) {
-      verdict = verifier.verify(token);
+      verdict = verifyWaitingForTrust(verifier, token, timeout, err);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      err.println("error: interrupted");
+      return USAGE;
     } catch (TrustLoadException e) {
       err.println(
           "error: " + UntrustedText.escape(e.getMessage(), UntrustedText.MESSAGE_MAX_LENGTH));
@@ -118,6 +166,31 @@ public final class VerifyCommand {
     }
     print(verdict, out);
     return verdict.isAccepted() ? VALID : REJECTED;
+  }
+
+  /**
+   * Verifies once the HTTP source has answered; when the token's status list was not followed yet
+   * (learned from this very token), waits for it and verifies again.
+   */
+  private static Verdict verifyWaitingForTrust(
+      TokenVerifier verifier, String token, Duration timeout, PrintStream err)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    verifier.awaitTrust(timeout);
+    Verdict verdict = verifier.verify(token);
+    if (verdict.rejection().filter(reason -> reason == Rejection.STATUS_LIST_MISSING).isPresent()) {
+      long left = Math.max(0, deadline - System.nanoTime());
+      if (verifier.awaitTrust(Duration.ofNanos(left))) {
+        verdict = verifier.verify(token);
+      }
+    }
+    TrustHealth health = verifier.trustHealth();
+    if (!health.ready()) {
+      for (String problem : health.problems()) {
+        err.println("note: " + problem);
+      }
+    }
+    return verdict;
   }
 
   private static Map<String, String> parseArguments(String[] args) {
@@ -143,7 +216,18 @@ public final class VerifyCommand {
           options.put("--help", "");
           return options;
         }
-        case "--trust-dir", "--issuer", "--audience", "--leeway" -> {
+        case "--allow-unsigned-status-list" -> {
+          if (value != null || options.put(name, "") != null) {
+            throw new IllegalArgumentException(name + " takes no value and is given once");
+          }
+        }
+        case "--trust-dir",
+            "--trust-url",
+            "--issuer",
+            "--audience",
+            "--leeway",
+            "--max-status-age",
+            "--timeout" -> {
           if (value == null) {
             if (i + 1 >= args.length) {
               throw new IllegalArgumentException(name + " needs a value");
@@ -157,8 +241,8 @@ public final class VerifyCommand {
         default -> throw new IllegalArgumentException("unknown argument " + arg);
       }
     }
-    if (!options.containsKey("--trust-dir")) {
-      throw new IllegalArgumentException("--trust-dir is required");
+    if (!options.containsKey("--trust-dir") && !options.containsKey("--trust-url")) {
+      throw new IllegalArgumentException("--trust-dir or --trust-url (or both) is required");
     }
     return options;
   }

@@ -7,6 +7,7 @@ import com.sun.net.httpserver.HttpServer;
 import dev.apitoken.verifier.Rejection;
 import dev.apitoken.verifier.ReloadStatus;
 import dev.apitoken.verifier.TokenVerifier;
+import dev.apitoken.verifier.TrustHealth;
 import dev.apitoken.verifier.TrustLoadException;
 import dev.apitoken.verifier.UntrustedText;
 import dev.apitoken.verifier.Verdict;
@@ -32,7 +33,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * A small workload that trusts ApiTokens: every path answers 200 with the caller's subject, scopes
  * and jti when the request carries {@code Authorization: Bearer <token>} with a valid token, and
  * 401 otherwise (RFC 6750 challenge, reason in the body, the token never echoed). {@code /healthz}
- * is liveness; {@code /readyz} answers 503 until the trust directory has been loaded.
+ * is liveness; {@code /readyz} answers 503 until the trust has been loaded, and again whenever a
+ * followed status list is stale or missing ({@link TokenVerifier#trustHealth()}).
  *
  * <p>Run it from the operator image ({@code examples/sample-workload.yaml}), or in-process with
  * {@link #start(TokenVerifier, int)}. Verification is entirely offline: the verifier reads the
@@ -176,18 +178,34 @@ public final class SampleService implements AutoCloseable {
                 "sample-shutdown"));
     out.printf(
         "sample service listening on port %d; loading trust from %s%n",
-        service.port(), options.trustDirectory());
+        service.port(),
+        options.trustDirectory() == null
+            ? options.trustUrl()
+            : options.trustUrl() == null
+                ? options.trustDirectory()
+                : options.trustDirectory() + " and " + options.trustUrl());
 
     String lastProblem = null;
     while (verifier.get() == null) {
       try {
-        verifier.set(
+        TokenVerifier.Builder builder =
             TokenVerifier.builder()
-                .trustDirectory(options.trustDirectory())
                 .expectedIssuer(options.issuer())
                 .expectedAudience(options.audience())
-                .listener(new UsageLog(out::println))
-                .build());
+                .listener(new UsageLog(out::println));
+        if (options.trustDirectory() != null) {
+          builder.trustDirectory(options.trustDirectory());
+        }
+        if (options.trustUrl() != null) {
+          builder.trustUrl(options.trustUrl());
+        }
+        if (options.maxStatusListAge() != null) {
+          builder.maxStatusListAge(options.maxStatusListAge());
+        }
+        if (options.allowUnsignedStatusList()) {
+          builder.allowUnsignedStatusList();
+        }
+        verifier.set(builder.build());
       } catch (TrustLoadException e) {
         // Until the ConfigMap is mounted with a jwks.json: not ready, try again shortly.
         String problem = UntrustedText.escape(e.getMessage(), UntrustedText.MESSAGE_MAX_LENGTH);
@@ -226,6 +244,13 @@ public final class SampleService implements AutoCloseable {
       TokenVerifier current = verifier;
       if (current == null) {
         respond(exchange, 503, TEXT_TYPE, "not ready: the trust directory is not loaded yet\n");
+        return;
+      }
+      // Tokens of a stale or missing status list fail closed: take this replica out of the
+      // Service until a fresh signed list arrives (a frozen copy must stop being trusted).
+      TrustHealth health = current.trustHealth();
+      if (!health.ready()) {
+        respond(exchange, 503, TEXT_TYPE, health.message() + "\n");
         return;
       }
       // A failed reload keeps the previous trust in use, so the service stays ready; the message
@@ -338,8 +363,10 @@ public final class SampleService implements AutoCloseable {
       case WRONG_AUDIENCE -> "not issued for this service's audience";
       case EXPIRED -> "the token has expired";
       case NOT_YET_VALID -> "the token is not valid yet";
+      case STATUS_LIST_MISSING -> "this service holds no status list for the token yet";
       case STATUS_UNKNOWN -> "the token's revocation status cannot be looked up";
       case REVOKED -> "the token has been revoked";
+      case STATUS_STALE -> "this service's copy of the status list is too old to trust";
     };
   }
 

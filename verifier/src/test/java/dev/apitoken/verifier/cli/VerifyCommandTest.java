@@ -3,8 +3,10 @@ package dev.apitoken.verifier.cli;
 import static dev.apitoken.verifier.TokenFactory.claims;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.apitoken.verifier.StatusListTokenWriter;
 import dev.apitoken.verifier.TestKey;
 import dev.apitoken.verifier.TokenFactory;
+import dev.apitoken.verifier.http.FakeProvider;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -29,7 +31,15 @@ class VerifyCommandTest {
   @BeforeEach
   void writeTrust() throws IOException {
     Files.writeString(trustDir.resolve("jwks.json"), TestKey.jwks(KEY));
-    Files.writeString(trustDir.resolve("status-list.json"), TokenFactory.statusListJson(7));
+    // The JSON form beside the signed one, as the operator writes both: the .jwt is what counts.
+    Files.writeString(trustDir.resolve("status-list.json"), TokenFactory.statusListJson());
+    Files.writeString(
+        trustDir.resolve("status-list.jwt"),
+        StatusListTokenWriter.sign(
+            KEY,
+            TokenFactory.STATUS_URI,
+            Instant.now().getEpochSecond() - 5,
+            StatusListTokenWriter.list(7)));
   }
 
   /** Claims valid now, since the command uses the system clock. */
@@ -110,6 +120,81 @@ class VerifyCommandTest {
     assertThat(run(TOKENS.token(current(3)), "verify", "--trust-dir", trustDir.toString()))
         .isEqualTo(VerifyCommand.VALID);
     assertThat(err()).contains("issuer is not checked");
+  }
+
+  @Test
+  void anUnsignedStatusListCountsOnlyWhenAllowed() throws IOException {
+    Files.delete(trustDir.resolve("status-list.jwt"));
+    Files.writeString(trustDir.resolve("status-list.json"), TokenFactory.statusListJson(7));
+    String token = TOKENS.token(current(7));
+
+    assertThat(run(token, "verify", "--trust-dir", trustDir.toString()))
+        .isEqualTo(VerifyCommand.REJECTED);
+    assertThat(out()).contains("reason      STATUS_LIST_MISSING");
+    assertThat(err()).contains("only unsigned [status-list.json]");
+
+    out.reset();
+    assertThat(
+            run(
+                token,
+                "verify",
+                "--trust-dir",
+                trustDir.toString(),
+                "--allow-unsigned-status-list"))
+        .isEqualTo(VerifyCommand.REJECTED);
+    assertThat(out()).contains("reason      REVOKED");
+  }
+
+  @Test
+  void aStatusListPastItsExpRejectsWithStatusStale() throws IOException {
+    long longAgo = Instant.now().getEpochSecond() - 7200;
+    Files.writeString(
+        trustDir.resolve("status-list.jwt"),
+        StatusListTokenWriter.sign(
+            KEY, TokenFactory.STATUS_URI, longAgo, StatusListTokenWriter.list(7)));
+
+    assertThat(run(TOKENS.token(current(3)), "verify", "--trust-dir", trustDir.toString()))
+        .isEqualTo(VerifyCommand.REJECTED);
+    assertThat(out()).contains("reason      STATUS_STALE");
+    assertThat(err()).contains("is stale");
+  }
+
+  @Test
+  void followsAProviderOverHttpWithTrustUrl() throws Exception {
+    try (FakeProvider provider = new FakeProvider()) {
+      String uri = provider.uri("/status/default");
+      provider.publish(FakeProvider.JWKS_PATH, TestKey.jwks(KEY));
+      provider.publish(
+          "/status/default",
+          StatusListTokenWriter.sign(
+              KEY, uri, Instant.now().getEpochSecond() - 5, StatusListTokenWriter.list(7)));
+      String url = provider.base().toString();
+
+      int valid = run(TOKENS.token(current(3, uri)), "verify", "--trust-url", url, "--timeout=5s");
+      String validOut = out();
+      out.reset();
+      int revoked = run(TOKENS.token(current(7, uri)), "verify", "--trust-url=" + url);
+
+      assertThat(valid).isEqualTo(VerifyCommand.VALID);
+      assertThat(validOut).contains("verdict     VALID").contains("idx 3 in " + uri);
+      assertThat(revoked).isEqualTo(VerifyCommand.REJECTED);
+      assertThat(out()).contains("reason      REVOKED");
+    }
+  }
+
+  private static TokenFactory.Claims current(long idx, String uri) {
+    return current(idx)
+        .set("status", java.util.Map.of("status_list", TokenFactory.statusList(idx, uri)));
+  }
+
+  @Test
+  void helpNamesBothChannels() {
+    assertThat(run("", "--help")).isEqualTo(VerifyCommand.VALID);
+    assertThat(out())
+        .contains("--trust-dir DIR")
+        .contains("--trust-url URL")
+        .contains("/.well-known/jwks.json")
+        .contains("STATUS_STALE");
   }
 
   @Test

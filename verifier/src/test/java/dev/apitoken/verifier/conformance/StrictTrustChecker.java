@@ -38,6 +38,7 @@ final class StrictTrustChecker {
     WRONG_AUDIENCE,
     EXPIRED,
     NOT_YET_VALID,
+    STATUS_LIST_MISSING,
     STATUS_UNKNOWN,
     REVOKED
   }
@@ -242,6 +243,9 @@ final class StrictTrustChecker {
     Map<?, ?> reference = (Map<?, ?>) statusList;
     BigInteger idx = ((StrictJson.Number) reference.get("idx")).bigInteger();
     int value = status(idx, (String) reference.get("uri"));
+    if (value == -2) {
+      return Outcome.STATUS_LIST_MISSING;
+    }
     if (value < 0) {
       return Outcome.STATUS_UNKNOWN;
     }
@@ -256,7 +260,11 @@ final class StrictTrustChecker {
     long i = idx.longValueExact();
     int k = (int) (i / SHARD_SIZE);
     Shard shard = shards[k];
-    if (shard == null || !shard.uri().equals(uri)) {
+    if (shard == null) {
+      // No file for the shard of idx: TRUST-FORMAT.md's STATUS_LIST_MISSING.
+      return -2;
+    }
+    if (!shard.uri().equals(uri)) {
       return -1;
     }
     long end = Math.min(shard.bytes().length * 8L / shard.bits(), (k + 1) * SHARD_SIZE);

@@ -151,6 +151,7 @@ class TrustFormatFuzzTest {
   private TokenVerifier verifier() {
     return TokenVerifier.builder()
         .trustDirectory(dir)
+        .allowUnsignedStatusList()
         .watch(false)
         .expectedIssuer(ISSUER)
         .expectedAudience(AUDIENCE)

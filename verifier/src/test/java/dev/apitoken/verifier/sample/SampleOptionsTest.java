@@ -15,7 +15,15 @@ class SampleOptionsTest {
 
     assertThat(options)
         .isEqualTo(
-            new SampleOptions(Path.of("/etc/apitoken-trust"), "https://iss", null, 8080, false));
+            new SampleOptions(
+                Path.of("/etc/apitoken-trust"),
+                null,
+                "https://iss",
+                null,
+                8080,
+                null,
+                false,
+                false));
   }
 
   @Test
@@ -27,7 +35,41 @@ class SampleOptionsTest {
             });
 
     assertThat(options)
-        .isEqualTo(new SampleOptions(Path.of("/trust"), "https://iss", "orders", 0, false));
+        .isEqualTo(
+            new SampleOptions(
+                Path.of("/trust"), null, "https://iss", "orders", 0, null, false, false));
+  }
+
+  @Test
+  void theHttpChannelAloneOrWithTheMount() {
+    SampleOptions httpOnly =
+        SampleOptions.parse(
+            new String[] {
+              "--trust-url",
+              "https://tokens.example.com",
+              "--issuer",
+              "https://iss",
+              "--max-status-age=10m",
+              "--allow-unsigned-status-list"
+            });
+    SampleOptions both =
+        SampleOptions.parse(
+            new String[] {
+              "--trust-url=https://tokens.example.com", "--trust-dir", "/trust", "--issuer", "i"
+            });
+
+    assertThat(httpOnly.trustDirectory()).isNull();
+    assertThat(httpOnly.trustUrl()).hasToString("https://tokens.example.com");
+    assertThat(httpOnly.maxStatusListAge()).isEqualTo(java.time.Duration.ofMinutes(10));
+    assertThat(httpOnly.allowUnsignedStatusList()).isTrue();
+    assertThat(both.trustDirectory()).isEqualTo(Path.of("/trust"));
+    assertThat(both.trustUrl()).hasToString("https://tokens.example.com");
+    assertThatThrownBy(
+            () -> SampleOptions.parse(new String[] {"--trust-url", "ftp://x", "--issuer", "i"}))
+        .hasMessageContaining("--trust-url");
+    assertThatThrownBy(
+            () -> SampleOptions.parse(new String[] {"--max-status-age", "0s", "--issuer", "i"}))
+        .hasMessageContaining("--max-status-age");
   }
 
   @Test

@@ -8,6 +8,8 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.apitoken.verifier.MutableClock;
+import dev.apitoken.verifier.StatusListTokenWriter;
 import dev.apitoken.verifier.TestKey;
 import dev.apitoken.verifier.TokenFactory;
 import dev.apitoken.verifier.TokenVerifier;
@@ -53,6 +55,7 @@ class SampleServiceTest {
     verifier =
         TokenVerifier.builder()
             .trustDirectory(dir)
+            .allowUnsignedStatusList()
             .expectedIssuer(ISSUER)
             .clock(Clock.fixed(NOW, ZoneOffset.UTC))
             .listener(new UsageLog(usage::add))
@@ -221,6 +224,56 @@ class SampleServiceTest {
     assertThat(SampleService.bearerToken("Bearer   abc ")).isEqualTo("abc");
     assertThat(SampleService.bearerToken("Bearerabc")).isNull();
     assertThat(SampleService.bearerToken("Token abc")).isNull();
+  }
+
+  @Test
+  void readyzFailsWhileTheSignedStatusListIsStaleAndTokensFailClosed() throws Exception {
+    Path signedDir = dir.resolve("signed");
+    java.nio.file.Files.createDirectory(signedDir);
+    KubeletVolume signed = new KubeletVolume(signedDir);
+    signed.publish(signedTrust(NOW.getEpochSecond() - 60));
+    MutableClock clock = new MutableClock(NOW);
+    List<String> lines = new CopyOnWriteArrayList<>();
+    try (TokenVerifier stalling =
+            TokenVerifier.builder()
+                .trustDirectory(signedDir)
+                .expectedIssuer(ISSUER)
+                .clock(clock)
+                .listener(new UsageLog(lines::add))
+                .pollInterval(Duration.ofMillis(50))
+                .build();
+        SampleService served = SampleService.start(stalling, 0)) {
+      String token = TOKENS.token(claims(3));
+      assertThat(get(served, "/readyz", null).statusCode()).isEqualTo(200);
+      assertThat(get(served, "/orders", "Bearer " + token).statusCode()).isEqualTo(200);
+
+      clock.advance(Duration.ofHours(1)); // past the list's exp (iat + 1 h)
+
+      HttpResponse<String> notReady = get(served, "/readyz", null);
+      assertThat(notReady.statusCode()).isEqualTo(503);
+      assertThat(notReady.body()).contains("not ready").contains("is stale");
+      HttpResponse<String> refused = get(served, "/orders", "Bearer " + token);
+      assertThat(refused.statusCode()).isEqualTo(401);
+      assertThat(JSON.readTree(refused.body()).get("reason").asText()).isEqualTo("STATUS_STALE");
+      assertThat(lines).last().asString().contains("reason=STATUS_STALE");
+
+      signed.publish(signedTrust(clock.instant().getEpochSecond() - 5));
+
+      await()
+          .atMost(Duration.ofSeconds(2))
+          .untilAsserted(
+              () -> assertThat(get(served, "/readyz", null).statusCode()).isEqualTo(200));
+      assertThat(get(served, "/orders", "Bearer " + token).statusCode()).isEqualTo(200);
+    }
+  }
+
+  private static Map<String, String> signedTrust(long iat) {
+    return Map.of(
+        "jwks.json",
+        TestKey.jwks(KEY),
+        "status-list.jwt",
+        StatusListTokenWriter.sign(
+            KEY, TokenFactory.STATUS_URI, iat, StatusListTokenWriter.list(REVOKED_INDEX)));
   }
 
   private HttpResponse<String> get(String path, String authorization) throws Exception {
