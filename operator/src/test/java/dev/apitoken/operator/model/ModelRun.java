@@ -176,6 +176,7 @@ final class ModelRun implements AutoCloseable {
   private int uids;
   private boolean statusOutage;
   private final Set<String> damagedWhileStopped = new HashSet<>();
+  private final Map<Long, Instant> missingFromStatus = new HashMap<>();
   private volatile InMemoryConfigMaps.Faults faults = InMemoryConfigMaps.Faults.NONE;
   private final AtomicInteger crashCountdown = new AtomicInteger();
 
@@ -281,6 +282,8 @@ final class ModelRun implements AutoCloseable {
       }
       case LOSE_STATUS -> {
         if (t != null && mayDamage("status")) {
+          // A restore rebuilds status from the Secret: earlier tokens are named by records alone.
+          missingFromStatus.putAll(t.statusTokens);
           t.statusTokens.clear();
           t.revokedRecorded = false;
         }
@@ -478,6 +481,12 @@ final class ModelRun implements AutoCloseable {
     }
   }
 
+  private boolean statusLacksAValidToken() {
+    Instant now = clock.instant();
+    return missingFromStatus.values().stream()
+        .anyMatch(exp -> exp.plus(IndexSpace.RETENTION_AFTER_EXPIRY).isAfter(now));
+  }
+
   /**
    * A new leader repairs what it knows; an issue record rolled back or deleted just before a
    * fail-over is known only to the ApiToken side (status, Secret) until a reconcile records it
@@ -513,8 +522,10 @@ final class ModelRun implements AutoCloseable {
       // writes are stored: a crash before that leaves the damage in place, so it keeps counting
       // until then. The index counter is rewritten only at the next block reservation.
       if (repairsStored(r) && storedRecordsNameEveryReleasedToken()) {
-        // A status outage still going on keeps taking status away as a source.
-        damagedWhileStopped.retainAll(statusOutage ? Set.of("state", "status") : Set.of("state"));
+        // A status outage still going on keeps taking status away as a source, and so does a
+        // token it kept out of status, until that token has expired.
+        damagedWhileStopped.retainAll(
+            statusOutage || statusLacksAValidToken() ? Set.of("state", "status") : Set.of("state"));
       }
     } catch (RuntimeException failedStart) {
       // A process whose start fails exits; the next start is a new process.
@@ -623,10 +634,15 @@ final class ModelRun implements AutoCloseable {
             || !inSecret.get().claims().subject().equals(t.subject)
             || !now.isBefore(inSecret.get().claims().expiresAt().minus(RENEW_BEFORE));
     SignedToken token;
-    if (due && inSecret.isPresent() && !statusOutage) {
+    if (due && inSecret.isPresent()) {
       // As TokenIssuance: the token being replaced stays listed in status, whatever its subject.
-      t.statusTokens.put(
-          inSecret.get().claims().statusIndex(), inSecret.get().claims().expiresAt());
+      TokenClaims replaced = inSecret.get().claims();
+      if (statusOutage) {
+        // Never listed in status: from now on its issue record is the only source that names it.
+        missingFromStatus.put(replaced.statusIndex(), replaced.expiresAt());
+      } else {
+        t.statusTokens.put(replaced.statusIndex(), replaced.expiresAt());
+      }
     }
     if (due) {
       token =
