@@ -17,6 +17,8 @@ record OperatorStep(OperatorStep.Kind kind, int a, int b) {
     STOP,
     START,
     RESTART,
+    /** Stop, delete two kinds of state (as a lost namespace or a bad restore would), start. */
+    RESTART_AFTER_LOSS,
     /** While stopped: strip the ApiToken's finalizer and delete it. */
     STRIP_FINALIZER,
     /** Delete operator state: while stopped all of a kind, while running one object. */
@@ -40,7 +42,9 @@ record OperatorStep(OperatorStep.Kind kind, int a, int b) {
     RECORDS,
     STATE,
     ONE_COPY,
-    ALL_COPIES
+    ALL_COPIES,
+    /** Every ConfigMap of the operator's namespace: ledger, records, index counter, its copy. */
+    OPERATOR_NAMESPACE
   }
 
   @Override
@@ -48,6 +52,7 @@ record OperatorStep(OperatorStep.Kind kind, int a, int b) {
     return switch (kind) {
       case CREATE, CHANGE_SUBJECT, REVOKE, DELETE, STRIP_FINALIZER -> kind + "(t" + a + ")";
       case DAMAGE_DELETE, DAMAGE_ROLLBACK -> kind + "(" + Target.values()[a] + "#" + b + ")";
+      case RESTART_AFTER_LOSS -> kind + "(" + Target.values()[a] + ", " + Target.values()[b] + ")";
       case SELECTOR_JOIN, SELECTOR_LEAVE -> kind + "(" + TEAMS[a] + ")";
       case API_FAULT -> "API_FAULT(" + (a == 0 ? 500 : 422) + ", " + b + " ms)";
       default -> kind.toString();
@@ -68,6 +73,11 @@ record OperatorStep(OperatorStep.Kind kind, int a, int b) {
                 // Rollbacks hit the objects that have versions worth restoring: ledger shards,
                 // issue-record shards and copies.
                 new OperatorStep(kind, List.of(0, 1, 3).get(random.nextInt(3)), random.nextInt(8));
+            case RESTART_AFTER_LOSS ->
+                new OperatorStep(
+                    kind,
+                    random.nextInt(Target.values().length),
+                    random.nextInt(Target.values().length));
             case SELECTOR_JOIN, SELECTOR_LEAVE -> new OperatorStep(kind, random.nextInt(3), 0);
             case API_FAULT -> new OperatorStep(kind, random.nextInt(2), 300 + random.nextInt(1200));
             default -> new OperatorStep(kind, random.nextInt(TOKEN_SLOTS), 0);
@@ -95,7 +105,8 @@ record OperatorStep(OperatorStep.Kind kind, int a, int b) {
   private static int weight(Kind kind) {
     return switch (kind) {
       case CREATE -> 7;
-      case CHANGE_SUBJECT, REVOKE, DELETE, DAMAGE_DELETE -> 3;
+      case CHANGE_SUBJECT, REVOKE, DELETE, DAMAGE_DELETE, API_FAULT -> 3;
+      case RESTART_AFTER_LOSS -> 3;
       case SELECTOR_JOIN, SELECTOR_LEAVE -> 1;
       default -> 2;
     };
