@@ -299,8 +299,7 @@ final class OperatorModelRun implements AutoCloseable {
       }
       case REVOKE -> {
         if (live(t)) {
-          edit(t, a -> a.getSpec().setRevoked(true));
-          t.revoked = true;
+          t.revoked |= edit(t, a -> a.getSpec().setRevoked(true));
           waitForOperator(
               "revoked",
               () ->
@@ -396,19 +395,26 @@ final class OperatorModelRun implements AutoCloseable {
     return current == null || current.getStatus() == null ? null : current.getStatus().getJti();
   }
 
-  private void edit(Incarnation t, java.util.function.Consumer<ApiToken> change) {
-    try {
-      client
-          .resources(ApiToken.class)
-          .inNamespace(t.namespace)
-          .withName(t.name)
-          .edit(
-              a -> {
-                change.accept(a);
-                return a;
-              });
-    } catch (KubernetesClientException gone) {
-      note("edit of " + t.name + " failed: " + gone.getCode());
+  /** Edits as kubectl would, trying again on a conflict; true once the edit is stored. */
+  private boolean edit(Incarnation t, java.util.function.Consumer<ApiToken> change) {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        client
+            .resources(ApiToken.class)
+            .inNamespace(t.namespace)
+            .withName(t.name)
+            .edit(
+                a -> {
+                  change.accept(a);
+                  return a;
+                });
+        return true;
+      } catch (KubernetesClientException failed) {
+        if (failed.getCode() != 409 || attempt == 10) {
+          note("edit of " + t.name + " failed: " + failed.getCode());
+          return false;
+        }
+      }
     }
   }
 
@@ -419,7 +425,9 @@ final class OperatorModelRun implements AutoCloseable {
 
   /** kubectl patch ... finalizers: null and delete, while no operator runs. */
   private void stripFinalizer(Incarnation t) {
-    edit(t, a -> a.getMetadata().setFinalizers(new ArrayList<>()));
+    if (!edit(t, a -> a.getMetadata().setFinalizers(new ArrayList<>()))) {
+      return;
+    }
     delete(t);
     await().atMost(Duration.ofSeconds(5)).until(() -> get(t) == null);
     // The garbage collector of a real cluster deletes the Secret with its owner; the mock has none.
