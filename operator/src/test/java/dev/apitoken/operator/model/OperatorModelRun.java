@@ -326,7 +326,9 @@ final class OperatorModelRun implements AutoCloseable {
         start();
       }
       case STRIP_FINALIZER -> {
-        if (!running && live(t) && mayDamage(Set.of("strip"), List.of())) {
+        // The usual fix for a deletion stuck while the operator is down: stop it first if needed.
+        stop();
+        if (live(t) && mayDamage(Set.of("strip"), List.of())) {
           stripFinalizer(t);
         }
       }

@@ -19,7 +19,7 @@ record OperatorStep(OperatorStep.Kind kind, int a, int b) {
     RESTART,
     /** Stop, delete two kinds of state (as a lost namespace or a bad restore would), start. */
     RESTART_AFTER_LOSS,
-    /** While stopped: strip the ApiToken's finalizer and delete it. */
+    /** Stop the operator, strip the ApiToken's finalizer and delete it. */
     STRIP_FINALIZER,
     /** Delete operator state: while stopped all of a kind, while running one object. */
     DAMAGE_DELETE,
