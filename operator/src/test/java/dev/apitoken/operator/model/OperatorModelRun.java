@@ -143,6 +143,10 @@ final class OperatorModelRun implements AutoCloseable {
   private final List<Incarnation> incarnations = new ArrayList<>();
   private final Set<String> damaged = new TreeSet<>();
   private final Set<String> damagedCopies = new TreeSet<>();
+
+  /** Uids of ApiTokens whose finalizer the test stripped. */
+  private final Set<String> stripped = new HashSet<>();
+
   private final List<Watch> watches = new ArrayList<>();
   private int generation;
 
@@ -439,6 +443,7 @@ final class OperatorModelRun implements AutoCloseable {
                 s.getMetadata().getOwnerReferences().stream()
                     .anyMatch(r -> t.uid.equals(r.getUid())))
         .forEach(s -> client.resource(s).delete());
+    stripped.add(t.uid);
     note("stripped " + t.name + " uid=" + t.uid);
   }
 
@@ -719,7 +724,6 @@ final class OperatorModelRun implements AutoCloseable {
                               && records.get(t.index()).revoked())))) {
         repaired.add("records");
       }
-      Set<String> stripped = strippedUids();
       if (tokens.values().stream()
           .allMatch(t -> !stripped.contains(t.ownerUid()) || ledger.isRevoked(t.index()))) {
         repaired.add("strip");
@@ -763,16 +767,6 @@ final class OperatorModelRun implements AutoCloseable {
       note("(repairs stored: " + before + " -> " + damaged + ")");
     }
     return damaged.isEmpty() && damagedCopies.isEmpty();
-  }
-
-  private Set<String> strippedUids() {
-    Set<String> uids = new HashSet<>();
-    for (String line : trace) {
-      if (line.contains(" stripped ")) {
-        uids.add(line.substring(line.indexOf("uid=") + 4));
-      }
-    }
-    return uids;
   }
 
   // ---- settling and invariants ----
