@@ -43,6 +43,7 @@ public final class RunningOperator implements AutoCloseable {
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
   private SecureRandom random = new SecureRandom();
   private Duration maxResync = Duration.ofMillis(500);
+  private Duration maintenancePeriod = Duration.ofHours(1);
 
   public RunningOperator(KubernetesClient client, MutableClock clock, String... settings) {
     this.client = client;
@@ -67,12 +68,22 @@ public final class RunningOperator implements AutoCloseable {
     return this;
   }
 
+  /**
+   * How often the operator resyncs its revocation state (re-reads and merges every source, revokes
+   * orphans) and maintains keys; an hour unless a test asks, so that only tests that want it see
+   * it.
+   */
+  public RunningOperator withMaintenancePeriod(Duration maintenancePeriod) {
+    this.maintenancePeriod = maintenancePeriod;
+    return this;
+  }
+
   public RunningOperator start() {
     operator =
         new ApiTokenOperator(
             client,
             config,
-            new ApiTokenOperator.Tuning(maxResync, Duration.ofHours(1), false),
+            new ApiTokenOperator.Tuning(maxResync, maintenancePeriod, false),
             clock,
             random,
             new OperatorMetrics(registry, clock));
