@@ -19,7 +19,7 @@ import net.jqwik.api.constraints.Size;
  * The owner index of a shard answers exactly what a scan of its records answers, through every way
  * a shard is made (added to, merged, pruned, decoded): a revocation finds every token of its owner.
  */
-class IssueRecordShardProperties {
+class IssueRecordShardPropertiesTest {
   private static final Instant NOW = Instant.parse("2026-06-01T12:00:00Z");
   private static final List<String> OWNERS = List.of("uid-a", "uid-b", "uid-c", "uid-d");
 
