@@ -70,7 +70,7 @@ public final class RestartBenchmark {
         sweeper.awaitTermination(1, TimeUnit.MINUTES);
       }
       double issueSeconds = (System.nanoTime() - issueStart) / 1e9;
-      Quiet.until(cluster.requests());
+      Quiet.until(cluster.requests(), Duration.ofMinutes(setupMinutes));
       issuedBefore = issuedIndices(cluster);
       cluster.stopOperator();
       if (sweepEvents) {
@@ -89,7 +89,7 @@ public final class RestartBenchmark {
           .atMost(Duration.ofMinutes(30))
           .until(() -> reconciled(registry) >= count);
       long allReconciled = System.nanoTime();
-      Quiet.until(cluster.requests());
+      Quiet.until(cluster.requests(), Duration.ofMinutes(30));
       // Quiet waits 1.5 s without a request; that wait is not the operator's.
       long quiet = System.nanoTime() - 1_500_000_000L;
       Map<String, Long> used = RequestCounter.difference(cluster.requests().snapshot(), before);
