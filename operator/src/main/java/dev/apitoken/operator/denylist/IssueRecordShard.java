@@ -2,9 +2,12 @@ package dev.apitoken.operator.denylist;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
@@ -22,6 +25,13 @@ public final class IssueRecordShard {
 
   private final TreeMap<Long, IssueRecord> byIndex;
 
+  /**
+   * Records by owner uid, built on the first {@link #forOwner} and kept: the shard never changes,
+   * so a lookup costs one map access instead of a scan of the block, and a changed block (a new
+   * shard) rebuilds only its own.
+   */
+  private volatile Map<String, List<IssueRecord>> byOwner;
+
   private IssueRecordShard(TreeMap<Long, IssueRecord> byIndex) {
     this.byIndex = byIndex;
   }
@@ -36,6 +46,26 @@ public final class IssueRecordShard {
 
   public boolean isEmpty() {
     return byIndex.isEmpty();
+  }
+
+  /** The records of tokens issued for the ApiToken with this uid, in index order. */
+  public List<IssueRecord> forOwner(String uid) {
+    Map<String, List<IssueRecord>> index = byOwner;
+    if (index == null) {
+      Map<String, List<IssueRecord>> built = new HashMap<>();
+      byIndex
+          .values()
+          .forEach(r -> built.computeIfAbsent(r.ownerUid(), k -> new ArrayList<>(1)).add(r));
+      built.replaceAll((k, list) -> List.copyOf(list));
+      index = built;
+      byOwner = index;
+    }
+    return index.getOrDefault(uid, List.of());
+  }
+
+  /** One past the highest index recorded here (0 when none). */
+  public long indexBound() {
+    return byIndex.isEmpty() ? 0 : byIndex.lastKey() + 1;
   }
 
   /** The shard with {@code records} added; existing ones keep their owner, gain a revoked mark. */

@@ -73,9 +73,12 @@ public final class IssueRecordStore implements AutoCloseable {
     return shards.wanted(IndexSpace.recordShardOf(index)).get(index) != null;
   }
 
-  /** Every record of tokens issued for the ApiToken with this uid. */
+  /** Every record of tokens issued for the ApiToken with this uid, in index order. */
   public List<IssueRecord> forOwner(String uid) {
-    return all().stream().filter(r -> r.ownerUid().equals(uid)).toList();
+    // One lookup per shard (each keeps its own owner index), not a scan of every record.
+    List<IssueRecord> owned = new ArrayList<>();
+    shards.wantedAll().values().forEach(s -> owned.addAll(s.forOwner(uid)));
+    return owned;
   }
 
   /** The records as stored in the API (written or read), without changes still being written. */
@@ -99,7 +102,10 @@ public final class IssueRecordStore implements AutoCloseable {
 
   /** One past the highest recorded index (0 when none). */
   public long indexBound() {
-    return all().stream().mapToLong(r -> r.index() + 1).max().orElse(0);
+    return shards.wantedAll().values().stream()
+        .mapToLong(IssueRecordShard::indexBound)
+        .max()
+        .orElse(0);
   }
 
   /** Drops records of tokens that expired longer ago than any verifier may still accept. */

@@ -11,6 +11,7 @@ import dev.apitoken.operator.testing.ApiTokens;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.BufferedOutputStream;
@@ -195,13 +196,27 @@ final class BenchCluster implements AutoCloseable {
     return tokens;
   }
 
+  /**
+   * Creates one ApiToken. A 409 means it exists: the client retried a create whose first attempt
+   * was stored but answered too late (the mock API slows with the number of stored objects).
+   */
+  private void createOnce(ApiToken token) {
+    try {
+      client().resource(token).create();
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 409) {
+        throw e;
+      }
+    }
+  }
+
   /** Creates all of them from {@code threads} client threads at once; returns when all are in. */
   void createAll(List<ApiToken> tokens, int threads) {
     ExecutorService pool = Executors.newFixedThreadPool(threads, named("bench-create"));
     try {
       CompletableFuture.allOf(
               tokens.stream()
-                  .map(t -> CompletableFuture.runAsync(() -> client().resource(t).create(), pool))
+                  .map(t -> CompletableFuture.runAsync(() -> createOnce(t), pool))
                   .toArray(CompletableFuture[]::new))
           .join();
     } finally {

@@ -11,11 +11,16 @@ final class Quiet {
   private Quiet() {}
 
   static void until(RequestCounter requests) {
+    until(requests, Duration.ofSeconds(60));
+  }
+
+  /** As {@link #until(RequestCounter)}, waiting at most {@code atMost} for the quiet moment. */
+  static void until(RequestCounter requests, Duration atMost) {
     AtomicReference<Map<String, Long>> last = new AtomicReference<>(requests.snapshot());
     await()
         .pollInterval(Duration.ofMillis(100))
         .during(Duration.ofMillis(1500))
-        .atMost(Duration.ofSeconds(60))
+        .atMost(atMost)
         .until(() -> last.getAndSet(requests.snapshot()).equals(last.get()));
   }
 }
