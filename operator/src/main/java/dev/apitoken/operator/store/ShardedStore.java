@@ -137,6 +137,9 @@ public final class ShardedStore<S> implements AutoCloseable {
   private final class Slot {
     S wanted = codec.empty();
     S stored = codec.empty();
+    // What this store is writing right now: the watch may deliver that write before the PUT
+    // answers.
+    S writing;
     String resourceVersion;
     boolean dirty;
     long version;
@@ -320,6 +323,11 @@ public final class ShardedStore<S> implements AutoCloseable {
       S content = decodeOrEmpty(after);
       slot.stored = content;
       slot.resourceVersion = version;
+      if (slot.writing != null && Objects.equals(content, slot.writing)) {
+        // Our own write, seen before its answer: not an edit. What was wanted since is written
+        // next.
+        return;
+      }
       S merged = codec.merge(slot.wanted, content);
       if (!Objects.equals(merged, slot.wanted)) {
         listener.merged(name);
@@ -452,7 +460,17 @@ public final class ShardedStore<S> implements AutoCloseable {
           fail(shard, new Failure(name, 0, "not the leader", false));
           return;
         }
-        String written = write(name, wanted, version);
+        synchronized (lock) {
+          slots.get(shard).writing = wanted;
+        }
+        String written;
+        try {
+          written = write(name, wanted, version);
+        } finally {
+          synchronized (lock) {
+            slots.get(shard).writing = null;
+          }
+        }
         List<CompletableFuture<Void>> done = new ArrayList<>();
         synchronized (lock) {
           Slot slot = slots.get(shard);

@@ -1,0 +1,125 @@
+package dev.apitoken.operator.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.apitoken.operator.denylist.IssueRecord;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A watch may deliver a store's own write before the write's answer arrives (seen on a busy API
+ * server). While more was added meanwhile, that event is not an edit by someone else: no
+ * "restoring" warning, no restore metric, and everything wanted is stored in the end.
+ */
+@EnableKubernetesMockClient(crud = true)
+class OwnWriteSeenFirstTest {
+  private static final Instant NOW = Instant.parse("2026-01-01T00:00:00Z");
+  static KubernetesClient client;
+
+  @Test
+  void aStoresOwnWriteSeenBeforeItsAnswerIsNotAnEdit() {
+    List<String> restored = new CopyOnWriteArrayList<>();
+    AtomicReference<IssueRecordStore> storeRef = new AtomicReference<>();
+    AtomicReference<Runnable> duringFirstUpdate =
+        new AtomicReference<>(() -> storeRef.get().record(List.of(record(8))));
+    IssueRecordStore store =
+        new IssueRecordStore(
+            new OwnWriteFirst(new Fabric8ConfigMaps(client), duringFirstUpdate),
+            "ops",
+            "issued",
+            Clock.fixed(NOW, ZoneOffset.UTC),
+            Fence.OPEN,
+            new ShardedStore.Listener() {
+              @Override
+              public void refused(String configMap, int code, String reason) {}
+
+              @Override
+              public void restoring(String configMap, String why) {
+                restored.add(configMap + " " + why);
+              }
+
+              @Override
+              public void merged(String configMap) {}
+            });
+    storeRef.set(store);
+    try (store) {
+      store.start();
+      store.record(List.of(record(3))).join();
+      store.record(List.of(record(5))).join(); // an update: delivered to the watch first
+      store.record(List.of(record(9))).join();
+      assertThat(duringFirstUpdate.get()).isNull();
+      assertThat(store.stored()).extracting(IssueRecord::index).containsExactly(3L, 5L, 8L, 9L);
+      assertThat(restored).isEmpty();
+    }
+  }
+
+  private static IssueRecord record(long index) {
+    return new IssueRecord(
+        index, NOW.plusSeconds(86_400), "uid-" + index, "apps", "t" + index, "jti-" + index, false);
+  }
+
+  /** Hands every update to the watch handlers before the update returns. */
+  private static final class OwnWriteFirst implements ConfigMapApi {
+    private final ConfigMapApi api;
+    private final AtomicReference<Runnable> duringFirstUpdate;
+    private final List<Handler> handlers = new CopyOnWriteArrayList<>();
+
+    OwnWriteFirst(ConfigMapApi api, AtomicReference<Runnable> duringFirstUpdate) {
+      this.api = api;
+      this.duringFirstUpdate = duringFirstUpdate;
+    }
+
+    @Override
+    public ConfigMap get(String namespace, String name) {
+      return api.get(namespace, name);
+    }
+
+    @Override
+    public List<ConfigMap> list(String namespace, Map<String, String> labels) {
+      return api.list(namespace, labels);
+    }
+
+    @Override
+    public ConfigMap create(ConfigMap configMap) {
+      return api.create(configMap);
+    }
+
+    @Override
+    public ConfigMap update(ConfigMap configMap) {
+      ConfigMap written = api.update(configMap);
+      Runnable meanwhile = duringFirstUpdate.getAndSet(null);
+      if (meanwhile != null) {
+        meanwhile.run(); // more is wanted while this write is in flight
+      }
+      handlers.forEach(
+          h ->
+              h.changed(
+                  written.getMetadata().getNamespace(), written.getMetadata().getName(), written));
+      return written;
+    }
+
+    @Override
+    public void delete(String namespace, String name) {
+      api.delete(namespace, name);
+    }
+
+    @Override
+    public AutoCloseable watch(String namespace, Map<String, String> labels, Handler handler) {
+      handlers.add(handler);
+      AutoCloseable inner = api.watch(namespace, labels, handler);
+      return () -> {
+        handlers.remove(handler);
+        inner.close();
+      };
+    }
+  }
+}
