@@ -16,6 +16,7 @@ import dev.apitoken.operator.token.KeyRing;
 import dev.apitoken.operator.token.ObservedToken;
 import dev.apitoken.operator.token.ReissueBudget;
 import dev.apitoken.operator.token.ReissuePolicy;
+import dev.apitoken.operator.token.ReissueRequest;
 import dev.apitoken.operator.token.SignedToken;
 import dev.apitoken.operator.token.SigningKey;
 import dev.apitoken.operator.token.TokenClaims;
@@ -105,6 +106,7 @@ final class TokenIssuance {
       ApiToken apiToken,
       Context<ApiToken> context,
       DesiredToken desired,
+      Optional<ReissueRequest> request,
       StatusAggregator status,
       Instant now) {
     Optional<Secret> actual = secret.getSecondaryResource(apiToken, context);
@@ -126,6 +128,7 @@ final class TokenIssuance {
                 value.map(SignedToken::sha256Of).orElse(null),
                 verified,
                 value.flatMap(v -> ObservedToken.goneKid(v, ring))),
+            request,
             now);
     if (actual.isEmpty() && stillConflicting(apiToken, context)) {
       return conflict(apiToken, status);
@@ -358,8 +361,9 @@ final class TokenIssuance {
   }
 
   private void announce(ApiToken apiToken, IssueDecision decision, SignedToken token) {
-    boolean first = decision.reason().conditionReason().equals("FirstIssue");
-    String action = first ? "Issued" : "Reissued";
+    boolean first = decision.reason() == IssueReason.FIRST_ISSUE;
+    boolean requested = decision.reason() == IssueReason.RENEW_REQUESTED;
+    String action = first ? "Issued" : requested ? "Renewed" : "Reissued";
     String message =
         action
             + " token "
@@ -373,11 +377,11 @@ final class TokenIssuance {
     events.record(apiToken, EventRecorder.NORMAL, action, message);
     metrics.tokenIssued(decision.reason().conditionReason());
     AuditLog.issued(
-        first ? "issue" : "reissue",
+        first ? "issue" : requested ? "token_renewed" : "reissue",
         apiToken.getMetadata().getNamespace(),
         apiToken.getMetadata().getName(),
         token.claims(),
         token.kid(),
-        decision.reason().conditionReason());
+        requested ? "requested" : decision.reason().conditionReason());
   }
 }
