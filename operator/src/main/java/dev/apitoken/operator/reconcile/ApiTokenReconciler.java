@@ -267,6 +267,7 @@ public class ApiTokenReconciler implements Reconciler<ApiToken>, Cleaner<ApiToke
     }
     states.remove(apiToken);
     issuanceBudget.forget(TokenIssuance.budgetKey(apiToken));
+    issuance.forget(apiToken);
     return DeleteControl.defaultDelete();
   }
 

@@ -76,6 +76,10 @@ final class TokenIssuance {
 
   private final IssuanceBudget budget;
 
+  /** ApiTokens (budget keys) whose token a gone key signed, until their reissue. */
+  private final java.util.Set<String> awaitingKeyLossReissue =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
+
   TokenIssuance(
       TokenSecretDependent secret,
       TokenIssuer issuer,
@@ -95,6 +99,12 @@ final class TokenIssuance {
     this.signingKeyGate = signingKeyGate;
     this.keyLossReissues = keyLossReissues;
     this.budget = budget;
+    metrics.keyRevocationPending(awaitingKeyLossReissue::size);
+  }
+
+  /** Stops counting a deleted ApiToken as waiting for its reissue. */
+  void forget(ApiToken apiToken) {
+    awaitingKeyLossReissue.remove(budgetKey(apiToken));
   }
 
   /** The key an ApiToken's issues are counted under in the {@link IssuanceBudget}. */
@@ -134,6 +144,7 @@ final class TokenIssuance {
       return conflict(apiToken, status);
     }
     if (decision.reason() == IssueReason.SIGNING_KEY_GONE) {
+      awaitingKeyLossReissue.add(budgetKey(apiToken));
       Optional<Duration> turn = awaitReissueTurn(apiToken, decision, status, now);
       if (turn.isPresent()) {
         return new Outcome(Result.WAITING, turn.get());
@@ -190,6 +201,7 @@ final class TokenIssuance {
     if (decision.requiresIssue()) {
       announce(apiToken, decision, token);
     }
+    awaitingKeyLossReissue.remove(budgetKey(apiToken));
     return Outcome.of(Result.READY);
   }
 

@@ -167,6 +167,12 @@ class KeyCompromiseTest {
     }
     tokensSeen.addAll(newTokens);
     watch.close();
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(
+            () ->
+                operator.metrics().get("apitoken.key.revocation.pending.tokens").gauge().value()
+                    == 0.0);
     assertThat(signedBeforePublished).as("tokens signed by a key not yet published").isEmpty();
     for (String target : targets) {
       for (String fresh : newTokens) {
