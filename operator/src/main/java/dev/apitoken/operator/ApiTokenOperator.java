@@ -66,6 +66,7 @@ public final class ApiTokenOperator implements AutoCloseable, OperatorStatus {
       Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("keyring-maintenance"));
   private EventRecorder events;
   private volatile KeyRingSecretStore keyRing;
+  private volatile SigningKeyGate signingKeyGate;
   private volatile TrustPublisher trust;
   private RevocationLedgerStore ledger;
   private RevocationPath revocationPath;
@@ -153,11 +154,13 @@ public final class ApiTokenOperator implements AutoCloseable, OperatorStatus {
             ring -> {
               metrics.keyRingChanged(ring.activeKey().createdAt(), ring.keys().size());
               trust.publishKeys(ring);
+              wakeTokensOfRevokedKeys();
             },
             (secret, reason, message) ->
                 events.record(secret, EventRecorder.WARNING, reason, message));
     keyRing.fence(fence);
     SigningKeyGate signingKeyGate = new SigningKeyGate(trust::keyPublishedEverywhere);
+    this.signingKeyGate = signingKeyGate;
     trust.onPublished(signingKeyGate::published);
     metrics.tokensByState(states::counts);
 
@@ -229,6 +232,36 @@ public final class ApiTokenOperator implements AutoCloseable, OperatorStatus {
         keyRing.current().activeKey().kid(),
         ledger.current().size(),
         identity);
+  }
+
+  /**
+   * After a key compromise, wakes every ApiToken whose current token a revoked key signed, so each
+   * is reissued (rate-limited) now rather than at its next resync.
+   */
+  private void wakeTokensOfRevokedKeys() {
+    SigningKeyGate gate = signingKeyGate;
+    KeyRingSecretStore store = keyRing;
+    if (gate == null || store == null || store.revokedKids().isEmpty()) {
+      return;
+    }
+    Set<String> revoked = store.revokedKids().keySet();
+    try {
+      gate.wake(
+          listApiTokens().stream()
+              .filter(t -> t.getStatus() != null && revoked.contains(t.getStatus().getKeyId()))
+              .toList());
+    } catch (RuntimeException e) {
+      LOG.warn("event=key_revocation_wake_failed error={}", e.toString());
+    }
+  }
+
+  private List<ApiToken> listApiTokens() {
+    var apiTokens = client.resources(ApiToken.class);
+    return config.watchesAllNamespaces()
+        ? apiTokens.inAnyNamespace().list().getItems()
+        : config.watchNamespaces().stream()
+            .flatMap(ns -> apiTokens.inNamespace(ns).list().getItems().stream())
+            .toList();
   }
 
   /** Uids of every ApiToken that exists now, read from the API server. */

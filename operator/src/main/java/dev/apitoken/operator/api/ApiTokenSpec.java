@@ -48,6 +48,12 @@ import java.util.Objects;
         "revoked cannot be set back to false: a revoked token stays revoked; create a new"
             + " ApiToken to get a new token",
     reason = "FieldValueForbidden")
+@ValidationRule(
+    value = "!has(self.revokeIssuedBeforeGracePeriod) || has(self.revokeIssuedBefore)",
+    message =
+        "revokeIssuedBeforeGracePeriod needs revokeIssuedBefore: set revokeIssuedBefore to the"
+            + " time before which tokens are revoked, e.g. now",
+    reason = "FieldValueRequired")
 public class ApiTokenSpec {
   /**
    * Renewals of one ApiToken's token are at least this far apart ({@code ttl - renewBefore}). Each
@@ -175,6 +181,25 @@ public class ApiTokenSpec {
       "Why the token was revoked, for people and the audit log (e.g. 'key leaked in CI logs').")
   private String revocationReason;
 
+  @Size(max = MAX_REVOKE_AT_LENGTH)
+  @Pattern(RFC3339_PATTERN)
+  @JsonPropertyDescription(
+      "Revoke every token of this ApiToken issued before this time (RFC 3339) and issue a fresh"
+          + " one; the ApiToken stays in use. For a leaked token: set it to now. A time in the"
+          + " future waits until then. Done when status.revokedIssuedBefore shows it.")
+  private String revokeIssuedBefore;
+
+  @Size(max = MAX_DURATION_LENGTH)
+  @Pattern(DURATION_PATTERN)
+  @JsonPropertyDescription(
+      "With revokeIssuedBefore: revoke the old tokens only this long after the fresh token was"
+          + " written (or after revokeIssuedBefore, whichever is later), e.g. '10m', so that"
+          + " consumers read the new Secret first. Unset: revoked at once.")
+  private String revokeIssuedBeforeGracePeriod;
+
+  @JsonPropertyDescription("What happens to a token once a newer one replaces it.")
+  private Rotation rotation;
+
   public String getSubject() {
     return subject;
   }
@@ -255,6 +280,30 @@ public class ApiTokenSpec {
     this.revocationReason = revocationReason;
   }
 
+  public String getRevokeIssuedBefore() {
+    return revokeIssuedBefore;
+  }
+
+  public void setRevokeIssuedBefore(String revokeIssuedBefore) {
+    this.revokeIssuedBefore = revokeIssuedBefore;
+  }
+
+  public String getRevokeIssuedBeforeGracePeriod() {
+    return revokeIssuedBeforeGracePeriod;
+  }
+
+  public void setRevokeIssuedBeforeGracePeriod(String revokeIssuedBeforeGracePeriod) {
+    this.revokeIssuedBeforeGracePeriod = revokeIssuedBeforeGracePeriod;
+  }
+
+  public Rotation getRotation() {
+    return rotation;
+  }
+
+  public void setRotation(Rotation rotation) {
+    this.rotation = rotation;
+  }
+
   public boolean revocationRequested() {
     return Boolean.TRUE.equals(revoked);
   }
@@ -271,7 +320,10 @@ public class ApiTokenSpec {
         && Objects.equals(secretTemplate, that.secretTemplate)
         && Objects.equals(revoked, that.revoked)
         && Objects.equals(revokeAt, that.revokeAt)
-        && Objects.equals(revocationReason, that.revocationReason);
+        && Objects.equals(revocationReason, that.revocationReason)
+        && Objects.equals(revokeIssuedBefore, that.revokeIssuedBefore)
+        && Objects.equals(revokeIssuedBeforeGracePeriod, that.revokeIssuedBeforeGracePeriod)
+        && Objects.equals(rotation, that.rotation);
   }
 
   @Override
@@ -286,6 +338,9 @@ public class ApiTokenSpec {
         secretTemplate,
         revoked,
         revokeAt,
-        revocationReason);
+        revocationReason,
+        revokeIssuedBefore,
+        revokeIssuedBeforeGracePeriod,
+        rotation);
   }
 }

@@ -57,6 +57,32 @@ public class ApiTokenStatus {
   @JsonPropertyDescription("Why they were revoked, from spec.revocationReason or the operator.")
   private String revocationReason;
 
+  @JsonPropertyDescription(
+      "The last annotation apitoken.dev/renew-requested-at the operator acted on (RFC 3339): a"
+          + " renew request is carried out once.")
+  private String lastRenewRequest;
+
+  @JsonPropertyDescription(
+      "The spec.revokeIssuedBefore whose tokens are all revoked (RFC 3339); set once that"
+          + " revocation is stored.")
+  private String revokedIssuedBefore;
+
+  public String getLastRenewRequest() {
+    return lastRenewRequest;
+  }
+
+  public void setLastRenewRequest(String lastRenewRequest) {
+    this.lastRenewRequest = lastRenewRequest;
+  }
+
+  public String getRevokedIssuedBefore() {
+    return revokedIssuedBefore;
+  }
+
+  public void setRevokedIssuedBefore(String revokedIssuedBefore) {
+    this.revokedIssuedBefore = revokedIssuedBefore;
+  }
+
   public String getRevokedAt() {
     return revokedAt;
   }
@@ -180,7 +206,9 @@ public class ApiTokenStatus {
         && Objects.equals(tokenHash, that.tokenHash)
         && Objects.equals(tokens, that.tokens)
         && Objects.equals(revokedAt, that.revokedAt)
-        && Objects.equals(revocationReason, that.revocationReason);
+        && Objects.equals(revocationReason, that.revocationReason)
+        && Objects.equals(lastRenewRequest, that.lastRenewRequest)
+        && Objects.equals(revokedIssuedBefore, that.revokedIssuedBefore);
   }
 
   @Override
@@ -198,6 +226,8 @@ public class ApiTokenStatus {
         tokenHash,
         tokens,
         revokedAt,
-        revocationReason);
+        revocationReason,
+        lastRenewRequest,
+        revokedIssuedBefore);
   }
 }

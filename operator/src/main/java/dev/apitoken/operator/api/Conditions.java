@@ -24,6 +24,26 @@ public final class Conditions {
    */
   public static final String REVOCATION_PUBLISHED = "RevocationPublished";
 
+  /**
+   * PreviousTokensRevoked reports spec.revokeIssuedBefore: False with reason Scheduled (the message
+   * says when) while the old tokens wait for their grace period or for the fresh token; True with
+   * reason Revoked once every token issued before that time is revoked.
+   */
+  public static final String PREVIOUS_TOKENS_REVOKED = "PreviousTokensRevoked";
+
+  /**
+   * kstatus: Reconciling is True while the operator is issuing, revoking or publishing, or waits
+   * for something it will do itself (a signing key being published, its turn to reissue); False
+   * once the ApiToken has settled.
+   */
+  public static final String RECONCILING = "Reconciling";
+
+  /**
+   * kstatus: Stalled is True when the operator cannot make progress without a change from a person:
+   * an invalid spec, a Secret name taken by another Secret. The reason and message say what to fix.
+   */
+  public static final String STALLED = "Stalled";
+
   public static final String TRUE = "True";
   public static final String FALSE = "False";
   public static final String UNKNOWN = "Unknown";
@@ -45,6 +65,20 @@ public final class Conditions {
 
   /** Revoked=False: spec.revokeAt lies in the future. */
   public static final String REASON_SCHEDULED = "Scheduled";
+
+  /** Reconciling=True: a token is being issued or waits to be issued. */
+  public static final String REASON_ISSUING = "Issuing";
+
+  /** Reconciling=True: tokens are being revoked (recorded or published). */
+  public static final String REASON_REVOKING = "Revoking";
+
+  /** Reconciling=False and Stalled=False: the ApiToken has settled. */
+  public static final String REASON_SETTLED = "Settled";
+
+  /**
+   * Ready=True reason after a reissue asked for with annotation apitoken.dev/renew-requested-at.
+   */
+  public static final String REASON_RENEW_REQUESTED = "RenewRequested";
 
   /** RevocationPublished=True: in the trust ConfigMap of every target namespace. */
   public static final String REASON_PUBLISHED = "Published";

@@ -14,6 +14,7 @@ import dev.apitoken.operator.token.ReissuePolicy;
 import dev.apitoken.operator.token.TokenIssuer;
 import io.fabric8.kubernetes.api.model.StatusDetails;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -40,7 +41,11 @@ import java.util.function.Supplier;
  * ReissuePolicy}, {@link RevocationPolicy}); the work in {@link TokenIssuance} and {@link
  * TokenRevocation}. This class picks the path and turns the outcome into status and timing.
  */
-@ControllerConfiguration(name = ApiTokenReconciler.NAME)
+// Renew requests are annotations; SpecOrRequestChanged lets them through besides spec changes.
+@ControllerConfiguration(
+    name = ApiTokenReconciler.NAME,
+    generationAwareEventProcessing = false,
+    informer = @Informer(onUpdateFilter = SpecOrRequestChanged.class))
 // Retried without limit, backing off to every 5 minutes: JOSDK's default gives up after five
 // attempts, and an ApiToken whose revocation failed five times would then wait for an edit.
 @GradualRetry(
@@ -61,6 +66,7 @@ public class ApiTokenReconciler implements Reconciler<ApiToken>, Cleaner<ApiToke
   private final TokenIssuance issuance;
   private final SigningKeyGate signingKeyGate;
   private final TokenRevocation revocation;
+  private final PreviousTokens previousTokens;
   private final EventRecorder events;
   private final OperatorMetrics metrics;
   private final TokenStates states;
@@ -95,6 +101,7 @@ public class ApiTokenReconciler implements Reconciler<ApiToken>, Cleaner<ApiToke
             revocations,
             issuanceBudget);
     this.revocation = new TokenRevocation(secret, keyRing, revocations, events, metrics);
+    this.previousTokens = new PreviousTokens(revocation, events);
     this.events = events;
     this.metrics = metrics;
     this.states = states;
@@ -129,6 +136,11 @@ public class ApiTokenReconciler implements Reconciler<ApiToken>, Cleaner<ApiToke
       TokenRevocation.Outcome outcome =
           revocation.revoke(apiToken, context, status, revocationDecision, now);
       states.set(apiToken, TokenStates.REVOKED);
+      if (outcome.stage() == TokenRevocation.Stage.PUBLISHED) {
+        status.settled();
+      } else {
+        status.reconciling(Conditions.REASON_REVOKING, "revoking every token of this ApiToken");
+      }
       UpdateControl<ApiToken> control = finish(apiToken, context, status.build(), now, null);
       return switch (outcome.stage()) {
         case PUBLISHED -> control;
@@ -148,13 +160,26 @@ public class ApiTokenReconciler implements Reconciler<ApiToken>, Cleaner<ApiToke
 
     SpecResolver.Resolution resolution = specResolver.resolve(apiToken);
     if (!resolution.valid()) {
+      if (!reportedInvalid(apiToken, resolution.problem())) {
+        events.record(
+            apiToken, EventRecorder.WARNING, Conditions.REASON_INVALID_SPEC, resolution.problem());
+      }
       status.ready(Conditions.FALSE, Conditions.REASON_INVALID_SPEC, resolution.problem());
+      status.stalled(Conditions.REASON_INVALID_SPEC, resolution.problem());
       states.set(apiToken, TokenStates.INVALID);
       return finish(apiToken, context, status.build(), now, revocationDecision.at());
     }
     TokenIssuance.Outcome issued =
-        issuance.ensureToken(apiToken, context, resolution.desired(), status, now);
+        issuance.ensureToken(
+            apiToken,
+            context,
+            resolution.desired(),
+            ReissueRequests.of(apiToken, now),
+            status,
+            now);
     if (issued.result() == TokenIssuance.Result.CONFLICT) {
+      status.stalled(
+          TokenIssuance.REASON_SECRET_CONFLICT, "the Secret name is taken by another Secret");
       states.set(apiToken, TokenStates.FAILED);
       Duration retry =
           issuanceBudget
@@ -165,12 +190,63 @@ public class ApiTokenReconciler implements Reconciler<ApiToken>, Cleaner<ApiToke
       return finish(apiToken, context, status.build(), now, null).rescheduleAfter(retry);
     }
     if (issued.result() == TokenIssuance.Result.WAITING) {
+      status.reconciling(Conditions.REASON_ISSUING, "a new token is due and waits its turn");
       states.set(apiToken, TokenStates.PENDING);
       return finish(apiToken, context, status.build(), now, null)
           .rescheduleAfter(max(issued.retryAfter(), MINIMUM_DELAY));
     }
+    renewRequestDone(apiToken, status);
+    PreviousTokens.Outcome previous = previousTokens.settle(apiToken, context, status, now);
+    if (previous.recording()) {
+      status.reconciling(Conditions.REASON_REVOKING, "revoking tokens replaced by a newer one");
+    } else {
+      status.settled();
+    }
     states.set(apiToken, TokenStates.READY);
-    return finish(apiToken, context, status.build(), now, revocationDecision.at());
+    Instant wakeUp =
+        previous
+            .nextAt()
+            .map(
+                at ->
+                    revocationDecision.at() == null || at.isBefore(revocationDecision.at())
+                        ? at
+                        : revocationDecision.at())
+            .orElse(revocationDecision.at());
+    UpdateControl<ApiToken> control = finish(apiToken, context, status.build(), now, wakeUp);
+    return previous.recording() ? control.rescheduleAfter(MINIMUM_DELAY) : control;
+  }
+
+  /**
+   * The Secret now holds a token issued after any renew request: record the request as done, so it
+   * is carried out once. An unreadable request is reported once and recorded the same way.
+   */
+  private void renewRequestDone(ApiToken apiToken, StatusAggregator status) {
+    ReissueRequests.pendingRenew(apiToken)
+        .ifPresent(
+            text -> {
+              if (SpecResolver.instant(text).isEmpty()) {
+                events.record(
+                    apiToken,
+                    EventRecorder.WARNING,
+                    "InvalidRenewRequest",
+                    "annotation "
+                        + ReissueRequests.RENEW_ANNOTATION
+                        + " is not an RFC 3339 time (e.g. 2026-03-01T00:00:00Z): nothing was"
+                        + " renewed");
+              }
+              status.lastRenewRequest(text);
+            });
+  }
+
+  /** Whether status already reports this spec problem, so its Warning Event is posted once. */
+  private static boolean reportedInvalid(ApiToken apiToken, String problem) {
+    return apiToken.getStatus() != null
+        && apiToken.getStatus().getConditions().stream()
+            .anyMatch(
+                c ->
+                    Conditions.READY.equals(c.getType())
+                        && Conditions.REASON_INVALID_SPEC.equals(c.getReason())
+                        && problem.equals(c.getMessage()));
   }
 
   /** The uid tokens are recorded under: the ApiToken's metadata.uid. */
@@ -191,6 +267,7 @@ public class ApiTokenReconciler implements Reconciler<ApiToken>, Cleaner<ApiToke
     }
     states.remove(apiToken);
     issuanceBudget.forget(TokenIssuance.budgetKey(apiToken));
+    issuance.forget(apiToken);
     return DeleteControl.defaultDelete();
   }
 
@@ -210,7 +287,10 @@ public class ApiTokenReconciler implements Reconciler<ApiToken>, Cleaner<ApiToke
       writeStatus(
           apiToken,
           context,
-          new StatusAggregator(apiToken, now).ready(Conditions.FALSE, reason, message).build());
+          new StatusAggregator(apiToken, now)
+              .ready(Conditions.FALSE, reason, message)
+              .reconciling(reason, message)
+              .build());
     } catch (RuntimeException statusWriteFailed) {
       // The retry that follows writes status again; the original failure is what counts.
     }

@@ -53,6 +53,16 @@ public final class SigningKeyGate {
     }
   }
 
+  /**
+   * Wakes ApiTokens at once, e.g. those whose token a revoked key signed: their reissue must not
+   * wait for the next resync.
+   */
+  public void wake(Iterable<ApiToken> apiTokens) {
+    if (wakeUps.isRunning()) {
+      apiTokens.forEach(t -> wakeUps.propagateEvent(ResourceID.fromResource(t)));
+    }
+  }
+
   SimpleInboundEventSource<ApiToken> eventSource() {
     return wakeUps;
   }

@@ -171,7 +171,11 @@ public final class SpecResolver {
    * spec.revokeAt as an instant; empty when absent or unreadable (then {@link #resolve} says so).
    */
   public static Optional<Instant> revokeAt(ApiTokenSpec spec) {
-    String text = spec.getRevokeAt();
+    return instant(spec.getRevokeAt());
+  }
+
+  /** An RFC 3339 time as an instant; empty when absent or unreadable. */
+  public static Optional<Instant> instant(String text) {
     if (text == null
         || text.length() > ApiTokenSpec.MAX_REVOKE_AT_LENGTH
         || !RFC3339.matcher(text).matches()) {
@@ -236,6 +240,23 @@ public final class SpecResolver {
       return "spec.revokeAt "
           + quote(spec.getRevokeAt())
           + " is not an RFC 3339 time: use e.g. 2026-03-01T00:00:00Z";
+    }
+    if (spec.getRevokeIssuedBefore() != null && instant(spec.getRevokeIssuedBefore()).isEmpty()) {
+      return "spec.revokeIssuedBefore "
+          + quote(spec.getRevokeIssuedBefore())
+          + " is not an RFC 3339 time: use e.g. 2026-03-01T00:00:00Z";
+    }
+    String grace =
+        durationProblem(
+            "spec.revokeIssuedBeforeGracePeriod", spec.getRevokeIssuedBeforeGracePeriod());
+    if (grace == null && spec.getRotation() != null) {
+      grace =
+          durationProblem(
+              "spec.rotation.previousTokenGracePeriod",
+              spec.getRotation().getPreviousTokenGracePeriod());
+    }
+    if (grace != null) {
+      return grace;
     }
     if (spec.getRevocationReason() != null
         && codePoints(spec.getRevocationReason()) > ApiTokenSpec.MAX_REVOCATION_REASON_LENGTH) {
@@ -375,6 +396,18 @@ public final class SpecResolver {
             + " is not a duration: use up to "
             + ApiTokenSpec.MAX_DURATION_LENGTH
             + " characters of hours, minutes and seconds, e.g. 720h or 1h30m");
+  }
+
+  private static String durationProblem(String field, String text) {
+    if (text == null) {
+      return null;
+    }
+    try {
+      duration(field, text);
+      return null;
+    } catch (IllegalArgumentException e) {
+      return e.getMessage();
+    }
   }
 
   private static int codePoints(String text) {

@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.client.utils.Serialization;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
 
@@ -52,10 +53,18 @@ final class StatusAggregator {
   /** Adds a token to the outstanding list unless it is already there. */
   StatusAggregator outstanding(TokenClaims claims) {
     boolean known = status.getTokens().stream().anyMatch(t -> claims.jti().equals(t.getJti()));
+    if (known) {
+      // Entries listed before issue times were recorded learn theirs from the token itself.
+      status.getTokens().stream()
+          .filter(t -> claims.jti().equals(t.getJti()) && t.getIssuedAt() == null)
+          .forEach(t -> t.setIssuedAt(claims.issuedAt().toString()));
+    }
     if (!known && claims.expiresAt().plus(IndexSpace.RETENTION_AFTER_EXPIRY).isAfter(now)) {
       List<IssuedToken> tokens = new ArrayList<>(status.getTokens());
-      tokens.add(
-          new IssuedToken(claims.jti(), claims.statusIndex(), claims.expiresAt().toString()));
+      IssuedToken issued =
+          new IssuedToken(claims.jti(), claims.statusIndex(), claims.expiresAt().toString());
+      issued.setIssuedAt(claims.issuedAt().toString());
+      tokens.add(issued);
       tokens.sort(Comparator.comparing(IssuedToken::getIndex));
       status.setTokens(tokens);
     }
@@ -73,6 +82,25 @@ final class StatusAggregator {
     return this;
   }
 
+  /** kstatus: the operator is working on this ApiToken (issuing, revoking, publishing). */
+  StatusAggregator reconciling(String reason, String message) {
+    condition(Conditions.RECONCILING, Conditions.TRUE, reason, message);
+    return condition(Conditions.STALLED, Conditions.FALSE, reason, message);
+  }
+
+  /** kstatus: the operator cannot progress until a person changes something. */
+  StatusAggregator stalled(String reason, String message) {
+    condition(Conditions.STALLED, Conditions.TRUE, reason, message);
+    return condition(Conditions.RECONCILING, Conditions.FALSE, reason, message);
+  }
+
+  /** kstatus: nothing left to do until the next renewal or request. */
+  StatusAggregator settled() {
+    String message = "the ApiToken is in the state its spec asks for";
+    condition(Conditions.RECONCILING, Conditions.FALSE, Conditions.REASON_SETTLED, message);
+    return condition(Conditions.STALLED, Conditions.FALSE, Conditions.REASON_SETTLED, message);
+  }
+
   StatusAggregator withoutCondition(String type) {
     this.status.getConditions().removeIf(c -> type.equals(c.getType()));
     return this;
@@ -86,6 +114,32 @@ final class StatusAggregator {
     }
     status.setRenewalTime(null);
     return this;
+  }
+
+  /** Records that the renew request {@code requestedAt} (the annotation's text) was acted on. */
+  StatusAggregator lastRenewRequest(String requestedAt) {
+    status.setLastRenewRequest(requestedAt);
+    return this;
+  }
+
+  /** Records that every token issued before {@code before} (spec's text) is revoked. */
+  StatusAggregator revokedIssuedBefore(String before) {
+    status.setRevokedIssuedBefore(before);
+    return this;
+  }
+
+  /** Marks the listed tokens at these indices revoked at {@code at}, each once. */
+  StatusAggregator tokensRevoked(Collection<Long> indices, Instant at) {
+    String when = at.truncatedTo(ChronoUnit.SECONDS).toString();
+    status.getTokens().stream()
+        .filter(t -> t.getRevokedAt() == null && indices.contains(t.getIndex()))
+        .forEach(t -> t.setRevokedAt(when));
+    return this;
+  }
+
+  /** The current token's jti, null before the first issue. */
+  String currentJti() {
+    return status.getJti();
   }
 
   /** The tokens still outstanding (unexpired, or expired within the retention), by reference. */

@@ -16,6 +16,7 @@ import dev.apitoken.operator.token.KeyRing;
 import dev.apitoken.operator.token.ObservedToken;
 import dev.apitoken.operator.token.ReissueBudget;
 import dev.apitoken.operator.token.ReissuePolicy;
+import dev.apitoken.operator.token.ReissueRequest;
 import dev.apitoken.operator.token.SignedToken;
 import dev.apitoken.operator.token.SigningKey;
 import dev.apitoken.operator.token.TokenClaims;
@@ -75,6 +76,10 @@ final class TokenIssuance {
 
   private final IssuanceBudget budget;
 
+  /** ApiTokens (budget keys) whose token a gone key signed, until their reissue. */
+  private final java.util.Set<String> awaitingKeyLossReissue =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
+
   TokenIssuance(
       TokenSecretDependent secret,
       TokenIssuer issuer,
@@ -94,6 +99,12 @@ final class TokenIssuance {
     this.signingKeyGate = signingKeyGate;
     this.keyLossReissues = keyLossReissues;
     this.budget = budget;
+    metrics.keyRevocationPending(awaitingKeyLossReissue::size);
+  }
+
+  /** Stops counting a deleted ApiToken as waiting for its reissue. */
+  void forget(ApiToken apiToken) {
+    awaitingKeyLossReissue.remove(budgetKey(apiToken));
   }
 
   /** The key an ApiToken's issues are counted under in the {@link IssuanceBudget}. */
@@ -105,6 +116,7 @@ final class TokenIssuance {
       ApiToken apiToken,
       Context<ApiToken> context,
       DesiredToken desired,
+      Optional<ReissueRequest> request,
       StatusAggregator status,
       Instant now) {
     Optional<Secret> actual = secret.getSecondaryResource(apiToken, context);
@@ -126,11 +138,13 @@ final class TokenIssuance {
                 value.map(SignedToken::sha256Of).orElse(null),
                 verified,
                 value.flatMap(v -> ObservedToken.goneKid(v, ring))),
+            request,
             now);
     if (actual.isEmpty() && stillConflicting(apiToken, context)) {
       return conflict(apiToken, status);
     }
     if (decision.reason() == IssueReason.SIGNING_KEY_GONE) {
+      awaitingKeyLossReissue.add(budgetKey(apiToken));
       Optional<Duration> turn = awaitReissueTurn(apiToken, decision, status, now);
       if (turn.isPresent()) {
         return new Outcome(Result.WAITING, turn.get());
@@ -187,6 +201,7 @@ final class TokenIssuance {
     if (decision.requiresIssue()) {
       announce(apiToken, decision, token);
     }
+    awaitingKeyLossReissue.remove(budgetKey(apiToken));
     return Outcome.of(Result.READY);
   }
 
@@ -358,8 +373,9 @@ final class TokenIssuance {
   }
 
   private void announce(ApiToken apiToken, IssueDecision decision, SignedToken token) {
-    boolean first = decision.reason().conditionReason().equals("FirstIssue");
-    String action = first ? "Issued" : "Reissued";
+    boolean first = decision.reason() == IssueReason.FIRST_ISSUE;
+    boolean requested = decision.reason() == IssueReason.RENEW_REQUESTED;
+    String action = first ? "Issued" : requested ? "Renewed" : "Reissued";
     String message =
         action
             + " token "
@@ -373,11 +389,11 @@ final class TokenIssuance {
     events.record(apiToken, EventRecorder.NORMAL, action, message);
     metrics.tokenIssued(decision.reason().conditionReason());
     AuditLog.issued(
-        first ? "issue" : "reissue",
+        first ? "issue" : requested ? "token_renewed" : "reissue",
         apiToken.getMetadata().getNamespace(),
         apiToken.getMetadata().getName(),
         token.claims(),
         token.kid(),
-        decision.reason().conditionReason());
+        requested ? "requested" : decision.reason().conditionReason());
   }
 }

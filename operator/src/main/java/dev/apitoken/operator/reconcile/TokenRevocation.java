@@ -151,7 +151,7 @@ final class TokenRevocation {
    * in its status, or found in its Secret (any subject: the spec may have changed in the same
    * edit). Tokens within {@link IndexSpace#RETENTION_AFTER_EXPIRY} of their expiry count.
    */
-  private List<IssueRecord> outstanding(ApiToken apiToken, Context<ApiToken> context, Instant now) {
+  List<IssueRecord> outstanding(ApiToken apiToken, Context<ApiToken> context, Instant now) {
     String uid = ownerUid(apiToken);
     String namespace = apiToken.getMetadata().getNamespace();
     String name = apiToken.getMetadata().getName();
@@ -195,7 +195,8 @@ final class TokenRevocation {
         : uid;
   }
 
-  private Outcome record(List<IssueRecord> tokens) {
+  /** Stores the revocation of these tokens, waiting a little for the write. */
+  Outcome record(List<IssueRecord> tokens) {
     List<Long> indices = tokens.stream().map(IssueRecord::index).toList();
     CompletableFuture<Void> written = revocations.record(tokens);
     try {

@@ -46,6 +46,7 @@ public final class OperatorMetrics {
   static final String TRUST_WRITES = "apitoken.trust.configmap.writes";
   static final String KEY_AGE = "apitoken.signing.key.age";
   static final String SIGNING_KEYS = "apitoken.signing.keys";
+  static final String KEY_REVOCATION_PENDING = "apitoken.key.revocation.pending.tokens";
   static final String TOKENS = "apitoken.tokens";
   static final String SOURCE_DISAGREEMENTS = "apitoken.revocation.source.disagreements";
   static final String STATE_WRITES_REFUSED = "apitoken.state.writes.refused";
@@ -253,6 +254,20 @@ public final class OperatorMetrics {
     signingKeys.set(keys);
     registerKeyGauges();
   }
+
+  /**
+   * Registers {@code apitoken_key_revocation_pending_tokens}: ApiTokens whose token a revoked or
+   * lost signing key signed and that wait for their rate-limited reissue. Read from memory.
+   */
+  public void keyRevocationPending(Supplier<Integer> pending) {
+    // The latest supplier counts: a restarted operator in the same process registers again.
+    this.keyRevocationPending = Objects.requireNonNull(pending, "pending");
+    Gauge.builder(KEY_REVOCATION_PENDING, this, m -> m.keyRevocationPending.get())
+        .description("ApiTokens waiting to be reissued after their signing key was revoked or lost")
+        .register(registry);
+  }
+
+  private volatile Supplier<Integer> keyRevocationPending = () -> 0;
 
   /**
    * Registers {@code apitoken_tokens{state=...}}, read from {@code counts} at every scrape. The

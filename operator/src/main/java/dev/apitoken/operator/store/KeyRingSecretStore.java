@@ -20,11 +20,14 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Base64;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,6 +58,21 @@ public final class KeyRingSecretStore implements AutoCloseable {
    */
   public static final Duration PUBLISH_AHEAD = Duration.ofHours(1);
 
+  /**
+   * Key compromise request: {@code <kid>[,<kid>...]} set by a cluster admin ({@code kubectl
+   * apitoken keys revoke KID}). The leader removes those keys from the ring and every published
+   * JWKS, records them in {@link #REVOKED_KIDS_ANNOTATION} and clears the request.
+   */
+  public static final String REVOKE_KIDS_ANNOTATION = "apitoken.dev/revoke-kids";
+
+  /** {@code <kid>=<RFC 3339>,...}: keys revoked for good; never used or published again. */
+  public static final String REVOKED_KIDS_ANNOTATION = "apitoken.dev/revoked-kids";
+
+  /** The ring without private material, for {@code kubectl apitoken keys}: a JSON array. */
+  public static final String KEYS_ANNOTATION = "apitoken.dev/keys";
+
+  public static final String REASON_KEY_REVOKED = "KeyRevoked";
+
   private static final Logger LOG = LoggerFactory.getLogger(KeyRingSecretStore.class);
   private static final Logger AUDIT = LoggerFactory.getLogger("audit");
 
@@ -71,6 +89,7 @@ public final class KeyRingSecretStore implements AutoCloseable {
   private final Consumer<KeyRing> onChange;
   private final Warnings warnings;
   private volatile KeyRing ring;
+  private final Map<String, String> revokedKids = new ConcurrentSkipListMap<>();
   private volatile String resourceVersion;
   private volatile boolean writer;
   private volatile Fence fence = Fence.OPEN;
@@ -216,9 +235,32 @@ public final class KeyRingSecretStore implements AutoCloseable {
    */
   private synchronized void follow(Secret stored) {
     for (int attempt = 1; ; attempt++) {
+      Set<String> requested = KeyRevocations.requested(stored);
       if (stored != null
-          && Objects.equals(stored.getMetadata().getResourceVersion(), resourceVersion)) {
+          && Objects.equals(stored.getMetadata().getResourceVersion(), resourceVersion)
+          && (requested.isEmpty() || !writer)) {
         return;
+      }
+      revokedKids.putAll(KeyRevocations.revoked(stored));
+      if (holdsRevoked(ring)) {
+        Optional<KeyRing> storedRing = readable(stored);
+        if (storedRing.isPresent() && !holdsRevoked(storedRing.get())) {
+          // The leader revoked a key: take its ring, never put the key back.
+          adoptedWithout(storedRing.get(), stored.getMetadata().getResourceVersion());
+          return;
+        }
+      }
+      if (writer && !requested.isEmpty()) {
+        try {
+          revokeKeys(stored, requested);
+          return;
+        } catch (KubernetesClientException e) {
+          if (!KubernetesWrites.isStale(e) || attempt >= KubernetesWrites.MAX_ATTEMPTS) {
+            throw e;
+          }
+          stored = secret().get();
+          continue;
+        }
       }
       Optional<KeyRing> storedRing = readable(stored);
       Instant now = clock.instant();
@@ -289,6 +331,68 @@ public final class KeyRingSecretStore implements AutoCloseable {
         stored = secret().get();
       }
     }
+  }
+
+  /**
+   * Key compromise: removes the requested keys (a new active key is made when the active one goes;
+   * it signs only once published), records them as revoked and clears the request, in one write.
+   */
+  private void revokeKeys(Secret stored, Set<String> requested) {
+    Instant now = clock.instant();
+    Map<String, String> before = Map.copyOf(revokedKids);
+    requested.forEach(
+        kid -> revokedKids.putIfAbsent(kid, now.truncatedTo(ChronoUnit.SECONDS).toString()));
+    KeyRing next = ring.withoutKeys(revokedKids.keySet(), now, random);
+    Secret written;
+    try {
+      written = write(next, stored.getMetadata().getResourceVersion());
+    } catch (RuntimeException e) {
+      revokedKids.clear();
+      revokedKids.putAll(before);
+      throw e;
+    }
+    KeyRing previous = ring;
+    ring = next;
+    resourceVersion = written.getMetadata().getResourceVersion();
+    for (String kid : requested) {
+      AUDIT.info(
+          "audit action=key_revoked secret={} kid={} was_in_ring={} active_kid={}",
+          secretPath(),
+          kid,
+          previous.byKid(kid).isPresent(),
+          next.activeKey().kid());
+    }
+    LOG.warn(
+        "event=key_revoked secret={} kids={} active_kid={}",
+        secretPath(),
+        requested,
+        next.activeKey().kid());
+    warnings.raise(
+        written,
+        REASON_KEY_REVOKED,
+        "Revoked signing key(s) "
+            + String.join(", ", requested)
+            + ": removed from every published JWKS, so every token they signed fails as an"
+            + " unknown key; affected tokens are reissued with key "
+            + next.activeKey().kid()
+            + " once it is published everywhere");
+    onChange.accept(ring);
+  }
+
+  private boolean holdsRevoked(KeyRing keyRing) {
+    return keyRing.keys().stream().anyMatch(key -> revokedKids.containsKey(key.kid()));
+  }
+
+  /** Takes the stored ring, which the leader wrote without revoked keys, over the held one. */
+  private void adoptedWithout(KeyRing stored, String version) {
+    ring = stored;
+    resourceVersion = version;
+    onChange.accept(ring);
+  }
+
+  /** The kids revoked for good, with when. */
+  public Map<String, String> revokedKids() {
+    return Map.copyOf(revokedKids);
   }
 
   /**
@@ -377,6 +481,7 @@ public final class KeyRingSecretStore implements AutoCloseable {
               + KEY
               + "' entry: delete it to let the operator create a new key ring");
     }
+    revokedKids.putAll(KeyRevocations.revoked(secret));
     ring = decode(encoded);
     resourceVersion = secret.getMetadata().getResourceVersion();
   }
@@ -405,6 +510,7 @@ public final class KeyRingSecretStore implements AutoCloseable {
         .withName(config.keyRingSecretName())
         .withNamespace(config.operatorNamespace())
         .withLabels(Labels.managed("signing-keys"))
+        .withAnnotations(KeyRevocations.annotations(keyRing, revokedKids))
         .withResourceVersion(resourceVersion)
         .endMetadata()
         .withType("Opaque")

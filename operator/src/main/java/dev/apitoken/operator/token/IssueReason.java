@@ -27,6 +27,13 @@ public enum IssueReason {
   EXPIRED("Expired"),
   /** The token is within {@code renewBefore} of expiring. */
   RENEWAL_DUE("RenewalDue"),
+  /**
+   * Someone asked for a new token (annotation {@code apitoken.dev/renew-requested-at}) after the
+   * current one was issued.
+   */
+  RENEW_REQUESTED("RenewRequested"),
+  /** spec.revokeIssuedBefore names a time after the current token was issued. */
+  REVOKE_ISSUED_BEFORE("RevokeIssuedBefore"),
   /** The token matches the spec and is not yet due for renewal. */
   UP_TO_DATE("UpToDate");
 

@@ -154,6 +154,25 @@ public final class KeyRing {
   }
 
   /**
+   * The ring without {@code revoked} keys (a key compromise). When the active key goes, the next
+   * key signs in its place, or a fresh key from {@code now}; either signs only once it is published
+   * (the reconciler's signing-key gate), so no verifier meets a key it was never shown.
+   *
+   * @return {@code this} when the ring holds none of them
+   */
+  public KeyRing withoutKeys(Set<String> revoked, Instant now, SecureRandom random) {
+    List<SigningKey> kept = keys.stream().filter(key -> !revoked.contains(key.kid())).toList();
+    if (kept.size() == keys.size()) {
+      return this;
+    }
+    List<SigningKey> next = new ArrayList<>(kept);
+    if (kept.stream().noneMatch(SigningKey::isActive)) {
+      next.add(SigningKey.generate(now, random));
+    }
+    return new KeyRing(next);
+  }
+
+  /**
    * When the active key becomes due for rotation, so a reconciler can schedule itself; empty when
    * rotation is disabled by a zero or negative period.
    */

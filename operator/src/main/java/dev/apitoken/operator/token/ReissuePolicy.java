@@ -48,6 +48,20 @@ public final class ReissuePolicy {
    */
   public static IssueDecision evaluate(
       DesiredToken desired, IssuedRecord lastIssued, ObservedToken observed, Instant now) {
+    return evaluate(desired, lastIssued, observed, Optional.empty(), now);
+  }
+
+  /**
+   * Like {@link #evaluate(DesiredToken, IssuedRecord, ObservedToken, Instant)}, and a token issued
+   * before {@code request}'s time is replaced, with the request's reason, when nothing more
+   * fundamental already replaces it.
+   */
+  public static IssueDecision evaluate(
+      DesiredToken desired,
+      IssuedRecord lastIssued,
+      ObservedToken observed,
+      Optional<ReissueRequest> request,
+      Instant now) {
     if (lastIssued == null) {
       return new IssueDecision(IssueReason.FIRST_ISSUE, "no token has been issued yet");
     }
@@ -97,6 +111,13 @@ public final class ReissuePolicy {
       return new IssueDecision(
           IssueReason.RENEWAL_DUE,
           "renewal was due at " + renewalTime + "; the token expires at " + claims.expiresAt());
+    }
+    if (request.isPresent() && claims.issuedAt().isBefore(request.get().before())) {
+      return new IssueDecision(
+          request.get().reason(),
+          request.get().description()
+              + "; the token in the Secret was issued at "
+              + claims.issuedAt());
     }
     return new IssueDecision(
         IssueReason.UP_TO_DATE,

@@ -60,6 +60,24 @@ class CrdValidationTest {
             spec("{subject: a, ttl: 1h, renewBefore: 59m59s}"),
             RENEW_BEFORE_TOO_LONG),
         arguments("ttl 5m, the shortest", spec("{subject: a, ttl: 5m}"), ACCEPTED),
+        arguments(
+            "revokeIssuedBefore with a grace period",
+            spec(
+                "{subject: a, revokeIssuedBefore: '2026-03-01T00:00:00Z',"
+                    + " revokeIssuedBeforeGracePeriod: 10m}"),
+            ACCEPTED),
+        arguments(
+            "revokeIssuedBeforeGracePeriod without revokeIssuedBefore",
+            spec("{subject: a, revokeIssuedBeforeGracePeriod: 10m}"),
+            "$.spec: revokeIssuedBeforeGracePeriod needs revokeIssuedBefore"),
+        arguments(
+            "revokeIssuedBefore not a time",
+            spec("{subject: a, revokeIssuedBefore: yesterday}"),
+            "$.spec.revokeIssuedBefore: does not match"),
+        arguments(
+            "rotation.previousTokenGracePeriod '10 minutes'",
+            spec("{subject: a, rotation: {previousTokenGracePeriod: 10 minutes}}"),
+            "$.spec.rotation.previousTokenGracePeriod: " + DURATION),
         arguments("ttl 4m59s", spec("{subject: a, ttl: 4m59s}"), TTL_TOO_SHORT),
         arguments(
             "ttl of 17 times '1h' (17h, but too long a string)",
@@ -289,7 +307,8 @@ class CrdValidationTest {
             "$.spec false ttl must be at least 5m (tokens are renewed at most every 5m), e.g."
                 + " 720h",
             "$.spec true secretName cannot be added, changed or removed after creation",
-            "$.spec true revoked cannot be set back to false");
+            "$.spec true revoked cannot be set back to false",
+            "$.spec false revokeIssuedBeforeGracePeriod needs revokeIssuedBefore");
   }
 
   @Test

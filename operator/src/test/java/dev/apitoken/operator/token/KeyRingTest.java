@@ -185,4 +185,41 @@ class KeyRingTest {
         .contains(key.kid())
         .doesNotContain(Fixtures.RFC8037_D);
   }
+
+  @Test
+  void revokingTheActiveKeyMakesAFreshKeyThatSignsFromNow() {
+    KeyRing ring = KeyRing.create(T0, random);
+    String leaked = ring.activeKey().kid();
+    Instant now = T0.plus(Duration.ofDays(3));
+
+    KeyRing after = ring.withoutKeys(java.util.Set.of(leaked), now, random);
+
+    assertThat(after.byKid(leaked)).isEmpty();
+    assertThat(after.activeKey().kid()).isNotEqualTo(leaked);
+    assertThat(after.activeKey().createdAt()).isEqualTo(now);
+    assertThat(after.keys()).hasSize(1);
+  }
+
+  @Test
+  void revokingTheActiveKeyHandsOverToTheNextKeyAlreadyPublished() {
+    KeyRing ring =
+        KeyRing.create(T0, random)
+            .rotateIfDue(
+                T0.plus(ROTATION_PERIOD).minusSeconds(60),
+                ROTATION_PERIOD,
+                Duration.ofHours(1),
+                random);
+    SigningKey next = ring.nextKey().orElseThrow();
+
+    KeyRing after = ring.withoutKeys(java.util.Set.of(ring.activeKey().kid()), T0, random);
+
+    assertThat(after.activeKey()).isEqualTo(next);
+    assertThat(after.keys()).containsExactly(next);
+  }
+
+  @Test
+  void revokingAKidTheRingDoesNotHoldChangesNothing() {
+    KeyRing ring = KeyRing.create(T0, random);
+    assertThat(ring.withoutKeys(java.util.Set.of("unknown"), T0, random)).isSameAs(ring);
+  }
 }

@@ -240,9 +240,51 @@ class ReissuePolicyTest {
         .doesNotContain(ISSUED.value().split("\\.")[2]);
   }
 
+  /** Rows for a renew request or spec.revokeIssuedBefore: (name, request, now, expected). */
+  static Stream<org.junit.jupiter.params.provider.Arguments> requests() {
+    Instant later = T0.plus(Duration.ofHours(1));
+    return Stream.of(
+        org.junit.jupiter.params.provider.Arguments.of(
+            "a renew request after the token was issued",
+            new ReissueRequest(IssueReason.RENEW_REQUESTED, later, "a new token was requested"),
+            later,
+            IssueReason.RENEW_REQUESTED),
+        org.junit.jupiter.params.provider.Arguments.of(
+            "revokeIssuedBefore after the token was issued",
+            new ReissueRequest(IssueReason.REVOKE_ISSUED_BEFORE, later, "revokeIssuedBefore"),
+            later,
+            IssueReason.REVOKE_ISSUED_BEFORE),
+        org.junit.jupiter.params.provider.Arguments.of(
+            "a request the token already answers (issued in that second)",
+            new ReissueRequest(IssueReason.RENEW_REQUESTED, T0, "a new token was requested"),
+            later,
+            IssueReason.UP_TO_DATE),
+        org.junit.jupiter.params.provider.Arguments.of(
+            "a due renewal beats a request",
+            new ReissueRequest(IssueReason.RENEW_REQUESTED, later, "a new token was requested"),
+            EXPIRY.minusSeconds(60),
+            IssueReason.RENEWAL_DUE));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("requests")
+  void requestedReissues(String name, ReissueRequest request, Instant now, IssueReason expected) {
+    Row row = Row.row(name);
+    IssueDecision decision =
+        ReissuePolicy.evaluate(
+            row.desired(), row.lastIssued(), row.observed(), Optional.of(request), now);
+
+    assertThat(decision.reason()).isEqualTo(expected);
+  }
+
   @Test
   void everyReasonHasARow() {
-    List<IssueReason> covered = oneRowPerReason().map(Row::expectedReason).distinct().toList();
+    List<IssueReason> covered =
+        Stream.concat(
+                oneRowPerReason().map(Row::expectedReason),
+                requests().map(a -> (IssueReason) a.get()[3]))
+            .distinct()
+            .toList();
 
     assertThat(covered).containsExactlyInAnyOrder(IssueReason.values());
   }
@@ -289,6 +331,8 @@ class ReissuePolicyTest {
             "TtlChanged",
             "Expired",
             "RenewalDue",
+            "RenewRequested",
+            "RevokeIssuedBefore",
             "UpToDate");
   }
 

@@ -1,0 +1,244 @@
+package dev.apitoken.operator.reconcile;
+
+import dev.apitoken.operator.api.ApiToken;
+import dev.apitoken.operator.api.ApiTokenSpec;
+import dev.apitoken.operator.api.Conditions;
+import dev.apitoken.operator.api.IssuedToken;
+import dev.apitoken.operator.denylist.IssueRecord;
+import dev.apitoken.operator.token.Durations;
+import dev.apitoken.operator.token.ReissueRequest;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * Revokes tokens of a live ApiToken that a newer token replaced, once the Secret holds that newer
+ * token: every token issued before spec.revokeIssuedBefore (after its grace period), and with
+ * spec.rotation.previousTokenGracePeriod each replaced token that long after its successor was
+ * written. Which tokens and when follow from the issue times in status, so nothing is scheduled in
+ * memory and a restart changes nothing.
+ */
+final class PreviousTokens {
+  /** What {@link #settle} did; the reconciler turns it into timing and kstatus. */
+  record Outcome(boolean recording, Optional<Instant> nextAt) {
+    static final Outcome SETTLED = new Outcome(false, Optional.empty());
+  }
+
+  private final TokenRevocation revocation;
+  private final EventRecorder events;
+
+  PreviousTokens(TokenRevocation revocation, EventRecorder events) {
+    this.revocation = revocation;
+    this.events = events;
+  }
+
+  /**
+   * spec.revokeIssuedBefore when it is set and readable; {@link SpecResolver} reports otherwise.
+   */
+  static Optional<Instant> revokeIssuedBefore(ApiTokenSpec spec) {
+    return spec == null ? Optional.empty() : SpecResolver.instant(spec.getRevokeIssuedBefore());
+  }
+
+  /** Whether spec.revokeIssuedBefore asks for something status does not show done yet. */
+  static boolean revokeIssuedBeforePending(ApiToken apiToken) {
+    String wanted = apiToken.getSpec() == null ? null : apiToken.getSpec().getRevokeIssuedBefore();
+    return wanted != null
+        && (apiToken.getStatus() == null
+            || !wanted.equals(apiToken.getStatus().getRevokedIssuedBefore()));
+  }
+
+  /**
+   * Run once the Secret holds a current token. Revokes what is due, reports spec.revokeIssuedBefore
+   * in condition PreviousTokensRevoked, and says when to look again.
+   */
+  Outcome settle(
+      ApiToken apiToken, Context<ApiToken> context, StatusAggregator status, Instant now) {
+    List<Instant> wakeUps = new ArrayList<>();
+    boolean recording = false;
+    Optional<Instant> before = revokeIssuedBefore(apiToken.getSpec());
+    if (before.isPresent() && revokeIssuedBeforePending(apiToken)) {
+      Outcome outcome = revokeIssuedBefore(apiToken, context, status, before.get(), now);
+      recording |= outcome.recording();
+      outcome.nextAt().ifPresent(wakeUps::add);
+    } else if (apiToken.getSpec() != null && apiToken.getSpec().getRevokeIssuedBefore() == null) {
+      status.withoutCondition(Conditions.PREVIOUS_TOKENS_REVOKED);
+    }
+    Optional<Duration> grace = previousTokenGracePeriod(apiToken.getSpec());
+    if (grace.isPresent()) {
+      Outcome outcome = retireReplaced(apiToken, status, grace.get(), now);
+      recording |= outcome.recording();
+      outcome.nextAt().ifPresent(wakeUps::add);
+    }
+    return new Outcome(recording, wakeUps.stream().min(Comparator.naturalOrder()));
+  }
+
+  private Outcome revokeIssuedBefore(
+      ApiToken apiToken,
+      Context<ApiToken> context,
+      StatusAggregator status,
+      Instant before,
+      Instant now) {
+    Instant cut = ReissueRequest.wholeSecondAtOrAfter(before);
+    String text = apiToken.getSpec().getRevokeIssuedBefore();
+    if (now.isBefore(cut)) {
+      status.condition(
+          Conditions.PREVIOUS_TOKENS_REVOKED,
+          Conditions.FALSE,
+          Conditions.REASON_SCHEDULED,
+          "tokens issued before " + text + " are revoked from then on");
+      return new Outcome(false, Optional.of(cut));
+    }
+    List<IssuedToken> kept =
+        status.tokens().stream()
+            .filter(t -> t.getIssuedAt() != null && !Instant.parse(t.getIssuedAt()).isBefore(cut))
+            .toList();
+    if (kept.isEmpty()) {
+      // The fresh token is not written yet; the reissue comes first.
+      return Outcome.SETTLED;
+    }
+    Set<Long> keptIndices = kept.stream().map(IssuedToken::getIndex).collect(Collectors.toSet());
+    List<IssueRecord> old =
+        revocation.outstanding(apiToken, context, now).stream()
+            .filter(r -> !keptIndices.contains(r.index()))
+            .toList();
+    Optional<Duration> grace = gracePeriod(apiToken.getSpec());
+    Instant freshWritten =
+        kept.stream().map(t -> Instant.parse(t.getIssuedAt())).min(Comparator.naturalOrder()).get();
+    Instant due =
+        grace.map(g -> (freshWritten.isAfter(before) ? freshWritten : before).plus(g)).orElse(now);
+    if (!old.isEmpty() && now.isBefore(due)) {
+      status.condition(
+          Conditions.PREVIOUS_TOKENS_REVOKED,
+          Conditions.FALSE,
+          Conditions.REASON_SCHEDULED,
+          old.size()
+              + " token(s) issued before "
+              + text
+              + " are revoked at "
+              + due.truncatedTo(ChronoUnit.SECONDS)
+              + ", after the grace period; the fresh token is in the Secret");
+      return new Outcome(false, Optional.of(due));
+    }
+    if (!old.isEmpty() && revocation.record(old).stage() == TokenRevocation.Stage.RECORDING) {
+      status.condition(
+          Conditions.PREVIOUS_TOKENS_REVOKED,
+          Conditions.FALSE,
+          Conditions.REASON_RECORDING,
+          old.size() + " token(s) issued before " + text + " are being revoked, retrying");
+      return new Outcome(true, Optional.empty());
+    }
+    status.tokensRevoked(old.stream().map(IssueRecord::index).toList(), now);
+    status.revokedIssuedBefore(text);
+    String message = old.size() + " token(s) issued before " + text + " revoked";
+    status.condition(
+        Conditions.PREVIOUS_TOKENS_REVOKED,
+        Conditions.TRUE,
+        Conditions.REASON_REVOKED,
+        message + "; the Secret holds token " + status.currentJti());
+    events.record(
+        apiToken, EventRecorder.NORMAL, Conditions.PREVIOUS_TOKENS_REVOKED, message + ".");
+    old.forEach(r -> audit(apiToken, r, "revokeIssuedBefore " + text));
+    return Outcome.SETTLED;
+  }
+
+  /**
+   * Every listed token that a newer token replaced is revoked {@code grace} after the first newer
+   * one was issued (and so written to the Secret). The current token is never among them.
+   */
+  private Outcome retireReplaced(
+      ApiToken apiToken, StatusAggregator status, Duration grace, Instant now) {
+    List<IssuedToken> listed =
+        status.tokens().stream().filter(t -> t.getIssuedAt() != null).toList();
+    List<IssueRecord> due = new ArrayList<>();
+    Instant next = null;
+    for (IssuedToken token : listed) {
+      if (token.getRevokedAt() != null || token.getJti().equals(status.currentJti())) {
+        continue;
+      }
+      Instant issued = Instant.parse(token.getIssuedAt());
+      Optional<Instant> successor =
+          listed.stream()
+              .map(t -> Instant.parse(t.getIssuedAt()))
+              .filter(at -> at.isAfter(issued))
+              .min(Comparator.naturalOrder());
+      if (successor.isEmpty()) {
+        continue;
+      }
+      Instant at = successor.get().plus(grace);
+      if (now.isBefore(at)) {
+        next = next == null || at.isBefore(next) ? at : next;
+      } else {
+        due.add(record(apiToken, token));
+      }
+    }
+    if (!due.isEmpty()) {
+      if (revocation.record(due).stage() == TokenRevocation.Stage.RECORDING) {
+        return new Outcome(true, Optional.ofNullable(next));
+      }
+      status.tokensRevoked(due.stream().map(IssueRecord::index).toList(), now);
+      events.record(
+          apiToken,
+          EventRecorder.NORMAL,
+          "PreviousTokenRevoked",
+          "Revoked "
+              + due.size()
+              + " replaced token(s) ("
+              + due.stream().map(IssueRecord::jti).collect(Collectors.joining(", "))
+              + ") after spec.rotation.previousTokenGracePeriod "
+              + apiToken.getSpec().getRotation().getPreviousTokenGracePeriod());
+      due.forEach(r -> audit(apiToken, r, "previousTokenGracePeriod"));
+    }
+    return new Outcome(false, Optional.ofNullable(next));
+  }
+
+  private static IssueRecord record(ApiToken apiToken, IssuedToken token) {
+    return new IssueRecord(
+        token.getIndex(),
+        Instant.parse(token.getExpiresAt()),
+        TokenRevocation.ownerUid(apiToken),
+        apiToken.getMetadata().getNamespace(),
+        apiToken.getMetadata().getName(),
+        token.getJti(),
+        false);
+  }
+
+  private static Optional<Duration> gracePeriod(ApiTokenSpec spec) {
+    return parse(spec.getRevokeIssuedBeforeGracePeriod());
+  }
+
+  static Optional<Duration> previousTokenGracePeriod(ApiTokenSpec spec) {
+    return spec == null || spec.getRotation() == null
+        ? Optional.empty()
+        : parse(spec.getRotation().getPreviousTokenGracePeriod());
+  }
+
+  private static Optional<Duration> parse(String text) {
+    if (text == null) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(Durations.parse(text));
+    } catch (IllegalArgumentException unreadable) {
+      // SpecResolver refuses the spec before this runs.
+      return Optional.empty();
+    }
+  }
+
+  private static void audit(ApiToken apiToken, IssueRecord token, String reason) {
+    AuditLog.revoked(
+        "revoke-previous",
+        apiToken.getMetadata().getNamespace(),
+        apiToken.getMetadata().getName(),
+        token.jti(),
+        token.index(),
+        token.expiresAt().toString(),
+        reason);
+  }
+}
