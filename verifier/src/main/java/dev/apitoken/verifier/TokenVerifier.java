@@ -492,7 +492,6 @@ public final class TokenVerifier implements AutoCloseable {
       status = ReloadStatus.ok(clock.instant(), "loaded " + next.describe());
       LOG.log(Level.INFO, "reloaded trust from {0}: {1}", path, next.describe());
     } catch (IOException | RuntimeException e) {
-      failedReloads.incrementAndGet();
       String message =
           UntrustedText.escape(
               e instanceof TrustLoadException ? e.getMessage() : e.toString(),
@@ -505,6 +504,10 @@ public final class TokenVerifier implements AutoCloseable {
       lastSeenFingerprint = seen != null ? seen : fingerprintOrUnreadable();
     }
     lastReloadStatus = status;
+    if (!status.ok()) {
+      // Counted after the status is set: whoever sees the count sees this failure's status.
+      failedReloads.incrementAndGet();
+    }
     return status;
   }
 
