@@ -30,6 +30,14 @@ import picocli.CommandLine.Command;
       "Run 'kubectl apitoken COMMAND --help' for a command's options."
     })
 public final class Main implements Callable<Integer> {
+  /**
+   * A person waits for the answer: retry a failed call twice, quickly, then say what failed (the
+   * client's default backs off for about 20 s).
+   */
+  static final int RETRIES = 2;
+
+  static final int RETRY_INTERVAL_MS = 200;
+
   private final Env env;
 
   Main(Env env) {
@@ -102,6 +110,8 @@ public final class Main implements Callable<Integer> {
             || !context.equals(config.getCurrentContext().getName()))) {
       throw CliException.usage("no context '" + context + "' in the kubeconfig");
     }
+    config.setRequestRetryBackoffLimit(RETRIES);
+    config.setRequestRetryBackoffInterval(RETRY_INTERVAL_MS);
     return new KubernetesClientBuilder().withConfig(config).build();
   }
 }

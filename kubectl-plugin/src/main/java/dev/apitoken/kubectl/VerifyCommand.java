@@ -152,7 +152,7 @@ final class VerifyCommand extends ClusterCommand {
         (name, value) ->
             env.out()
                 .printf(
-                    "%-15s%s%n",
+                    "%-17s%s%n",
                     name + ":",
                     Render.cell(
                         value instanceof java.util.Collection<?> c

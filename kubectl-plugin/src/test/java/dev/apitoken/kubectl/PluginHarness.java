@@ -40,7 +40,7 @@ final class PluginHarness implements AutoCloseable {
 
   private final KubernetesMockServer server;
   final KubernetesClient client;
-  final List<RecordedRequest> requests = new CopyOnWriteArrayList<>();
+  final List<Sent> requests = new CopyOnWriteArrayList<>();
   private volatile Predicate<RecordedRequest> forbidden = r -> false;
   final List<String> contexts = new ArrayList<>();
 
@@ -59,7 +59,13 @@ final class PluginHarness implements AutoCloseable {
         new Dispatcher() {
           @Override
           public MockResponse dispatch(RecordedRequest request) {
-            requests.add(request);
+            byte[] body = request.getBody() == null ? new byte[0] : request.getBody().getBytes();
+            requests.add(
+                new Sent(
+                    request.getMethod(),
+                    request.getPath(),
+                    new String(body, StandardCharsets.UTF_8),
+                    request.getHeader("Content-Type")));
             if (forbidden.test(request)) {
               return new MockResponse()
                   .setResponseCode(403)
@@ -78,6 +84,29 @@ final class PluginHarness implements AutoCloseable {
             new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
     server.init();
     client = server.createClient();
+    clientForRuns = client;
+  }
+
+  /** A request the plugin sent, as the API server received it. */
+  record Sent(String method, String path, String body, String contentType) {}
+
+  private volatile KubernetesClient clientForRuns;
+
+  /**
+   * Stops the API server: the cluster is unreachable from now on. Runs use a client that retries as
+   * the plugin's own does ({@link Main#connect}), so the test does not wait out the default
+   * backoff.
+   */
+  void stopServer() {
+    clientForRuns =
+        new io.fabric8.kubernetes.client.KubernetesClientBuilder()
+            .withConfig(
+                new io.fabric8.kubernetes.client.ConfigBuilder(client.getConfiguration())
+                    .withRequestRetryBackoffLimit(Main.RETRIES)
+                    .withRequestRetryBackoffInterval(Main.RETRY_INTERVAL_MS)
+                    .build())
+            .build();
+    server.destroy();
   }
 
   /** Requests matching {@code rule} are refused with 403, as RBAC would. */
@@ -102,7 +131,7 @@ final class PluginHarness implements AutoCloseable {
         new Env(
             (context, kubeconfig) -> {
               contexts.add(context);
-              return client;
+              return clientForRuns;
             },
             Clock.fixed(NOW, ZoneOffset.UTC),
             new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),

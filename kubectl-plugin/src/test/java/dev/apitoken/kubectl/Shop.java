@@ -70,30 +70,8 @@ final class Shop {
   static void seed(PluginHarness h) {
     h.apply(trustCopy(OPERATOR_NS));
     h.apply(trustCopy("shop"));
-    String records =
-        String.join(
-            "\\n",
-            "3 " + (NOW + 3 * 3600) + " uid-old-batch shop/old-batch ob-3 R",
-            "7 " + (NOW + 5 * 3600) + " uid-legacy shop/legacy leg-7 R",
-            "9 " + (NOW + 2 * 3600) + " uid-reports billing/reports rep-9 R",
-            "12 " + (NOW + 1 * 3600) + " uid-orders shop/orders ord-12",
-            "41 " + (NOW + 10 * 3600) + " uid-orders shop/orders ord-41",
-            "42 " + (NOW + 22 * 3600) + " uid-orders shop/orders ord-42",
-            "50 " + (NOW + 24 * 3600) + " uid-invoices billing/invoices inv-50");
     h.apply(
         """
-        apiVersion: v1
-        kind: ConfigMap
-        metadata:
-          name: apitoken-trust-issued-0
-          namespace: apitoken-system
-          labels:
-            app.kubernetes.io/managed-by: apitoken-operator
-            app.kubernetes.io/component: issue-records
-        data:
-          format: apitoken.dev/issue-records-v1
-          records: "%s\\n"
-        ---
         apiVersion: v1
         kind: Secret
         metadata:
@@ -105,7 +83,7 @@ final class Shop {
         data:
           keyring.json: %s
         """
-            .formatted(records, ACTIVE.kid(), NEXT.kid(), b64(PRIVATE_MATERIAL)));
+            .formatted(ACTIVE.kid(), NEXT.kid(), b64(PRIVATE_MATERIAL)));
     h.apply(
         """
         apiVersion: apitoken.dev/v1alpha1
@@ -113,7 +91,6 @@ final class Shop {
         metadata:
           name: orders
           namespace: shop
-          uid: uid-orders
           generation: 3
         spec:
           subject: orders-api
@@ -172,7 +149,6 @@ final class Shop {
         metadata:
           name: legacy
           namespace: shop
-          uid: uid-legacy
         spec:
           subject: legacy-batch
           revoked: true
@@ -205,7 +181,6 @@ final class Shop {
         metadata:
           name: pending
           namespace: shop
-          uid: uid-pending
         spec:
           subject: pending-api
         status:
@@ -219,7 +194,6 @@ final class Shop {
         metadata:
           name: invoices
           namespace: billing
-          uid: uid-invoices
         spec:
           subject: invoices-api
         status:
@@ -241,5 +215,42 @@ final class Shop {
                 ACTIVE.kid(),
                 at(NOW + 24 * 3600),
                 at(NOW + 24 * 3600)));
+    issueRecords(h);
+  }
+
+  /** The issue records name owners by uid, which the API server assigns: read them back. */
+  private static void issueRecords(PluginHarness h) {
+    String uidOrders = uid(h, "shop", "orders");
+    String uidLegacy = uid(h, "shop", "legacy");
+    String uidInvoices = uid(h, "billing", "invoices");
+    String records =
+        String.join(
+            "\\n",
+            "3 " + (NOW + 3 * 3600) + " uid-old-batch shop/old-batch ob-3 R",
+            "7 " + (NOW + 5 * 3600) + " " + uidLegacy + " shop/legacy leg-7 R",
+            "9 " + (NOW + 2 * 3600) + " uid-reports billing/reports rep-9 R",
+            "12 " + (NOW + 1 * 3600) + " " + uidOrders + " shop/orders ord-12",
+            "41 " + (NOW + 10 * 3600) + " " + uidOrders + " shop/orders ord-41",
+            "42 " + (NOW + 22 * 3600) + " " + uidOrders + " shop/orders ord-42",
+            "50 " + (NOW + 24 * 3600) + " " + uidInvoices + " billing/invoices inv-50");
+    h.apply(
+        """
+        apiVersion: v1
+        kind: ConfigMap
+        metadata:
+          name: apitoken-trust-issued-0
+          namespace: apitoken-system
+          labels:
+            app.kubernetes.io/managed-by: apitoken-operator
+            app.kubernetes.io/component: issue-records
+        data:
+          format: apitoken.dev/issue-records-v1
+          records: "%s\\n"
+        """
+            .formatted(records));
+  }
+
+  static String uid(PluginHarness h, String ns, String name) {
+    return h.apiToken(ns, name).path("metadata").path("uid").asText();
   }
 }
