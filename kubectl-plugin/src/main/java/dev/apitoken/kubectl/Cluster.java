@@ -188,12 +188,21 @@ public final class Cluster {
           code > 0
               ? CliException.error("cannot " + what + ": the API answered " + code + detail)
               : CliException.error(
-                  "cannot "
-                      + what
-                      + ": the cluster is unreachable ("
-                      + (e.getCause() == null ? e.getMessage() : e.getCause().toString())
-                      + ")");
+                  "cannot " + what + ": the cluster is unreachable (" + rootCause(e) + ")");
     };
+  }
+
+  /** The innermost message (e.g. "Connection refused"), which says more than the wrappers. */
+  static String rootCause(Throwable e) {
+    String message = e.getMessage();
+    String kind = e.getClass().getSimpleName();
+    for (Throwable t = e.getCause(); t != null && t != t.getCause(); t = t.getCause()) {
+      if (t.getMessage() != null && !t.getMessage().isBlank()) {
+        message = t.getMessage();
+        kind = t.getClass().getSimpleName();
+      }
+    }
+    return message == null ? kind : kind + ": " + message;
   }
 
   private static String serverMessage(KubernetesClientException e) {
