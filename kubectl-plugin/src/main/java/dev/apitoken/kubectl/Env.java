@@ -1,0 +1,20 @@
+package dev.apitoken.kubectl;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Clock;
+
+/**
+ * What a command runs with: how to reach the cluster, the time, and the standard streams. Tests
+ * pass the mock server's client and a fixed clock.
+ */
+public record Env(Clients clients, Clock clock, InputStream in, PrintStream out, PrintStream err) {
+
+  /** Opens a client for a kubeconfig context ({@code null}: the current one). */
+  @FunctionalInterface
+  public interface Clients {
+    KubernetesClient connect(String context, Path kubeconfig);
+  }
+}
