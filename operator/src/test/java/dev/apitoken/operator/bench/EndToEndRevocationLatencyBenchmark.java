@@ -9,6 +9,8 @@ import dev.apitoken.verifier.Verdict;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Secret;
 import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
+import java.lang.management.ThreadMXBean;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.time.Duration;
@@ -16,7 +18,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -58,6 +62,8 @@ public final class EndToEndRevocationLatencyBenchmark {
   private EndToEndRevocationLatencyBenchmark() {}
 
   public static void main(String[] args) throws Exception {
+    // As Main does: on <= 2 CPUs the common pool would otherwise start a thread per async task.
+    dev.apitoken.operator.Main.sizeCommonPool();
     int verifierCount = Integer.getInteger("bench.verifiers", 1000);
     int tokenCount = Integer.getInteger("bench.tokens", 25);
     int revocations = Math.min(tokenCount, Integer.getInteger("bench.revocations", tokenCount));
@@ -131,6 +137,10 @@ public final class EndToEndRevocationLatencyBenchmark {
         double[] allVerifiersMillis = new double[revocations];
         List<Double> holderMillis = new ArrayList<>();
         double load = 0;
+        Map<String, Long> cpuBefore = cpuByThreadGroup();
+        CpuAccount account = new CpuAccount();
+        account.start();
+        long processCpuBefore = processCpuNanos();
         for (int r = 0; r < revocations; r++) {
           ApiToken token = ready.get(r);
           String value = values.get(r);
@@ -198,6 +208,9 @@ public final class EndToEndRevocationLatencyBenchmark {
               "every verifier long-polling again");
         }
 
+        Map<String, Long> cpuAfter = cpuByThreadGroup();
+        Map<String, Double> accounted = account.stop();
+        long processCpu = processCpuNanos() - processCpuBefore;
         System.out.printf(
             "EndToEndRevocationLatencyBenchmark: %d revocations, %d verifiers over HTTP (long-poll,"
                 + " shared client) on %d tokens, %d trust copies, %d CPUs, load average %.1f%n",
@@ -219,6 +232,23 @@ public final class EndToEndRevocationLatencyBenchmark {
         print(
             "patch -> each holder rejects, all holders pooled",
             holderMillis.stream().mapToDouble(Double::doubleValue).toArray());
+        System.out.printf(
+            "  CPU per revocation (whole phase, quiet gaps included): process %.0f ms; by thread:%n",
+            processCpu / 1e6 / revocations);
+        System.out.printf(
+            "    (threads that ended, GC, JIT: %.0f ms; GC wall %.0f ms; threads started %.0f)%n",
+            accounted.get("GC, JIT, short-lived threads") / revocations,
+            accounted.get("(GC time, wall)") / revocations,
+            accounted.get("(threads started, count)") / revocations);
+        cpuAfter.entrySet().stream()
+            .map(e -> Map.entry(e.getKey(), e.getValue() - cpuBefore.getOrDefault(e.getKey(), 0L)))
+            .filter(e -> e.getValue() > 0)
+            .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+            .limit(12)
+            .forEach(
+                e ->
+                    System.out.printf(
+                        "    %-40s %6.1f ms%n", e.getKey(), e.getValue() / 1e6 / revocations));
         System.out.println(
             "  mounted path: the kubelet's refresh of a ConfigMap volume (60-90 s by default) comes"
                 + " on top of the copy write and is outside the operator's control");
@@ -226,6 +256,26 @@ public final class EndToEndRevocationLatencyBenchmark {
       }
     }
     System.exit(0);
+  }
+
+  /** CPU time of the live threads, summed by name with its trailing number dropped. */
+  private static Map<String, Long> cpuByThreadGroup() {
+    ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+    Map<String, Long> cpu = new HashMap<>();
+    for (ThreadInfo info : threads.getThreadInfo(threads.getAllThreadIds())) {
+      if (info != null) {
+        long used = threads.getThreadCpuTime(info.getThreadId());
+        if (used > 0) {
+          cpu.merge(info.getThreadName().replaceAll("[-#]?\\d+$", ""), used, Long::sum);
+        }
+      }
+    }
+    return cpu;
+  }
+
+  private static long processCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
   }
 
   private static boolean revoked(TokenVerifier verifier, String token) {
