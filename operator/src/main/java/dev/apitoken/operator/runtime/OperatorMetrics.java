@@ -253,6 +253,12 @@ public final class OperatorMetrics {
     }
   }
 
+  /** What the provider telemetry reads; held by a field, see {@link #statusListProvider}. */
+  private record ProviderSources(
+      IntSupplier openLongPolls, LongSupplier refusedLongPolls, LongSupplier notModified) {}
+
+  private volatile ProviderSources providerSources;
+
   /**
    * Registers the Status List provider's telemetry, each read from the provider when scraped: the
    * long-polls parked now ({@code apitoken_status_long_polls}; near the waiter bound, new ones are
@@ -260,14 +266,19 @@ public final class OperatorMetrics {
    */
   public void statusListProvider(
       IntSupplier openLongPolls, LongSupplier refusedLongPolls, LongSupplier notModified) {
-    Gauge.builder(STATUS_LONG_POLLS, openLongPolls, IntSupplier::getAsInt)
+    // Micrometer holds a function counter's state object weakly: once collected, the counter
+    // freezes at its last value. This field keeps the suppliers alive as long as the metrics.
+    ProviderSources sources = new ProviderSources(openLongPolls, refusedLongPolls, notModified);
+    providerSources = sources;
+    Gauge.builder(STATUS_LONG_POLLS, sources, s -> s.openLongPolls().getAsInt())
         .description("Long-polls parked at this replica's Status List provider now")
         .strongReference(true)
         .register(registry);
-    FunctionCounter.builder(STATUS_LONG_POLLS_REFUSED, refusedLongPolls, LongSupplier::getAsLong)
+    FunctionCounter.builder(
+            STATUS_LONG_POLLS_REFUSED, sources, s -> s.refusedLongPolls().getAsLong())
         .description("Long-polls refused with 503 because the bound on waiters was reached")
         .register(registry);
-    FunctionCounter.builder(STATUS_NOT_MODIFIED, notModified, LongSupplier::getAsLong)
+    FunctionCounter.builder(STATUS_NOT_MODIFIED, sources, s -> s.notModified().getAsLong())
         .description(
             "Status List provider answers 304 Not Modified, long-polls at their deadline"
                 + " included")
