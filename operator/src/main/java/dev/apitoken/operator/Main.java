@@ -72,6 +72,8 @@ public final class Main {
     StatusListProvider statusLists =
         StatusListProvider.start(
             config.statusPort(), published, config.statusListTtl(), config.statusMaxWaiters());
+    metrics.statusListProvider(
+        statusLists::waiters, statusLists::refusedLongPolls, statusLists::notModifiedResponses);
     published.start();
 
     Runtime.getRuntime()

@@ -20,6 +20,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -55,6 +56,8 @@ public final class StatusListProvider implements AutoCloseable {
   private final String cacheControl;
   private final int maxWaiters;
   private final AtomicInteger waiting = new AtomicInteger();
+  private final LongAdder notModified = new LongAdder();
+  private final LongAdder refusedLongPolls = new LongAdder();
   private final ConcurrentHashMap<String, Set<Waiter>> waitersByPath = new ConcurrentHashMap<>();
 
   private StatusListProvider(
@@ -121,6 +124,16 @@ public final class StatusListProvider implements AutoCloseable {
     return waiting.get();
   }
 
+  /** Answers 304 so far: conditional GETs and long-polls that reached their deadline unchanged. */
+  public long notModifiedResponses() {
+    return notModified.sum();
+  }
+
+  /** Long-polls refused with 503 so far because {@code maxWaiters} were already parked. */
+  public long refusedLongPolls() {
+    return refusedLongPolls.sum();
+  }
+
   private void handle(HttpExchange exchange) throws IOException {
     boolean parked = false;
     try {
@@ -177,6 +190,7 @@ public final class StatusListProvider implements AutoCloseable {
       throws IOException {
     if (waiting.incrementAndGet() > maxWaiters) {
       waiting.decrementAndGet();
+      refusedLongPolls.increment();
       exchange.getResponseHeaders().set("Retry-After", Integer.toString(RETRY_AFTER_SECONDS));
       plain(exchange, 503, "too many clients are waiting; retry later\n");
       return false;
@@ -251,6 +265,7 @@ public final class StatusListProvider implements AutoCloseable {
     headers.set("Cache-Control", cacheControl);
     headers.set("Vary", "Accept-Encoding");
     if (file.matches(exchange.getRequestHeaders().getFirst("If-None-Match"))) {
+      notModified.increment();
       exchange.sendResponseHeaders(304, -1);
       return;
     }

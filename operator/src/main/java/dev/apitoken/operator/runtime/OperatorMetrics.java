@@ -3,6 +3,7 @@ package dev.apitoken.operator.runtime;
 import io.javaoperatorsdk.operator.api.monitoring.Metrics;
 import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -23,6 +24,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.IntSupplier;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -52,6 +55,9 @@ public final class OperatorMetrics {
   static final String STATE_WRITES_REFUSED = "apitoken.state.writes.refused";
   static final String STATE_RESTORES = "apitoken.state.restores";
   static final String INDEX_SPACE_USED = "apitoken.status.list.index.used.ratio";
+  static final String STATUS_LONG_POLLS = "apitoken.status.long.polls";
+  static final String STATUS_LONG_POLLS_REFUSED = "apitoken.status.long.polls.refused";
+  static final String STATUS_NOT_MODIFIED = "apitoken.status.responses.not.modified";
 
   /**
    * States that always have a series once {@link #tokensByState} is registered, at 0 when no token
@@ -246,6 +252,38 @@ public final class OperatorMetrics {
         indexGaugeRegistered = true;
       }
     }
+  }
+
+  /** What the provider telemetry reads; held by a field, see {@link #statusListProvider}. */
+  private record ProviderSources(
+      IntSupplier openLongPolls, LongSupplier refusedLongPolls, LongSupplier notModified) {}
+
+  private volatile ProviderSources providerSources;
+
+  /**
+   * Registers the Status List provider's telemetry, each read from the provider when scraped: the
+   * long-polls parked now ({@code apitoken_status_long_polls}; near the waiter bound, new ones are
+   * refused), the long-polls refused with 503 because the bound was reached, and the answers 304.
+   */
+  public void statusListProvider(
+      IntSupplier openLongPolls, LongSupplier refusedLongPolls, LongSupplier notModified) {
+    // Micrometer holds a function counter's state object weakly: once collected, the counter
+    // freezes at its last value. This field keeps the suppliers alive as long as the metrics.
+    ProviderSources sources = new ProviderSources(openLongPolls, refusedLongPolls, notModified);
+    providerSources = sources;
+    Gauge.builder(STATUS_LONG_POLLS, sources, s -> s.openLongPolls().getAsInt())
+        .description("Long-polls parked at this replica's Status List provider now")
+        .strongReference(true)
+        .register(registry);
+    FunctionCounter.builder(
+            STATUS_LONG_POLLS_REFUSED, sources, s -> s.refusedLongPolls().getAsLong())
+        .description("Long-polls refused with 503 because the bound on waiters was reached")
+        .register(registry);
+    FunctionCounter.builder(STATUS_NOT_MODIFIED, sources, s -> s.notModified().getAsLong())
+        .description(
+            "Status List provider answers 304 Not Modified, long-polls at their deadline"
+                + " included")
+        .register(registry);
   }
 
   /** The key ring changed: a new active key, or keys added or pruned. */

@@ -5,8 +5,11 @@ import dev.apitoken.operator.api.ApiToken;
 import dev.apitoken.operator.config.ConfigLoader;
 import dev.apitoken.operator.config.OperatorConfig;
 import dev.apitoken.operator.embedded.EmbeddedKubernetes;
+import dev.apitoken.operator.provider.PublishedFiles;
+import dev.apitoken.operator.provider.StatusListProvider;
 import dev.apitoken.operator.runtime.LogSetup;
 import dev.apitoken.operator.runtime.OperatorMetrics;
+import dev.apitoken.operator.store.Fabric8ConfigMaps;
 import dev.apitoken.operator.testing.ApiTokens;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -58,8 +61,15 @@ final class BenchCluster implements AutoCloseable {
   private final PrintStream log;
   private ApiTokenOperator operator;
   private OperatorMetrics metrics;
+  private PublishedFiles publishedFiles;
+  private StatusListProvider statusListProvider;
 
   BenchCluster(String benchmark) {
+    this(benchmark, new String[0]);
+  }
+
+  /** With {@code extraArgs} (command-line settings, {@code --name=value}) for the operator. */
+  BenchCluster(String benchmark, String... extraArgs) {
     log = quietLogs(benchmark);
     MOCK_SERVER_LOG.setLevel(java.util.logging.Level.WARNING);
     kubernetes = new EmbeddedKubernetes();
@@ -72,7 +82,11 @@ final class BenchCluster implements AutoCloseable {
             .build();
     config =
         ConfigLoader.load(
-            new String[] {"--operator-namespace=" + OPERATOR_NAMESPACE, "--leader-election=false"},
+            java.util.stream.Stream.concat(
+                    java.util.stream.Stream.of(
+                        "--operator-namespace=" + OPERATOR_NAMESPACE, "--leader-election=false"),
+                    java.util.Arrays.stream(extraArgs))
+                .toArray(String[]::new),
             Map.of());
   }
 
@@ -175,6 +189,24 @@ final class BenchCluster implements AutoCloseable {
     operator.start();
   }
 
+  /**
+   * The Status List provider wired as {@code Main} wires it (the operator's client, its own watch
+   * of the trust ConfigMaps, the configured port, ttl and waiter bound); closed with the cluster.
+   */
+  StatusListProvider startStatusListProvider() {
+    publishedFiles =
+        new PublishedFiles(
+            new Fabric8ConfigMaps(operatorClient),
+            config.operatorNamespace(),
+            config.trustConfigMapName(),
+            config.statusListUri());
+    statusListProvider =
+        StatusListProvider.start(
+            config.statusPort(), publishedFiles, config.statusListTtl(), config.statusMaxWaiters());
+    publishedFiles.start();
+    return statusListProvider;
+  }
+
   void stopOperator() {
     if (operator != null) {
       operator.close();
@@ -242,6 +274,10 @@ final class BenchCluster implements AutoCloseable {
 
   @Override
   public void close() {
+    if (statusListProvider != null) {
+      statusListProvider.close();
+      publishedFiles.close();
+    }
     stopOperator();
     if (operatorClient != null) {
       operatorClient.close();

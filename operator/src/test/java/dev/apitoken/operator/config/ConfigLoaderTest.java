@@ -25,7 +25,7 @@ class ConfigLoaderTest {
     assertThat(config.statusListValidity()).isEqualTo(Duration.ofHours(1));
     assertThat(config.statusListTtl()).isEqualTo(Duration.ofSeconds(30));
     assertThat(config.statusPort()).isEqualTo(8081);
-    assertThat(config.statusMaxWaiters()).isEqualTo(10_000);
+    assertThat(config.statusMaxWaiters()).isEqualTo(4_000);
   }
 
   @Test

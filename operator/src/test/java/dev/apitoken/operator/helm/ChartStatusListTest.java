@@ -39,7 +39,7 @@ class ChartStatusListTest {
         .containsEntry("APITOKEN_STATUS_LIST_VALIDITY", "1h")
         .containsEntry("APITOKEN_STATUS_LIST_TTL", "30s")
         .containsEntry("APITOKEN_STATUS_PORT", "8081")
-        .containsEntry("APITOKEN_STATUS_MAX_WAITERS", "10000");
+        .containsEntry("APITOKEN_STATUS_MAX_WAITERS", "4000");
     assertThat(rendered.ofKind("Ingress")).as("no Ingress unless asked").isEmpty();
   }
 

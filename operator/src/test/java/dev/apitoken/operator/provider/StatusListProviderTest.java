@@ -5,12 +5,15 @@ import static org.awaitility.Awaitility.await;
 
 import dev.apitoken.operator.api.ApiToken;
 import dev.apitoken.operator.api.Conditions;
+import dev.apitoken.operator.runtime.OperatorMetrics;
 import dev.apitoken.operator.store.Fabric8ConfigMaps;
 import dev.apitoken.operator.testing.ApiTokens;
 import dev.apitoken.operator.testing.MutableClock;
 import dev.apitoken.operator.testing.RunningOperator;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.ByteArrayInputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -273,6 +276,44 @@ class StatusListProviderTest {
     for (var poll : parked) {
       assertThat(poll.get().statusCode()).isEqualTo(304);
     }
+  }
+
+  @Test
+  void metricsShowOpenLongPollsRefusalsAnd304s() throws Exception {
+    StatusListProvider provider = replica(1);
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    new OperatorMetrics(registry, new MutableClock(RunningOperator.START))
+        .statusListProvider(
+            provider::waiters, provider::refusedLongPolls, provider::notModifiedResponses);
+    String current = etag(awaitServed(provider, "/statuslist"));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                send(get(provider, "/statuslist").header("If-None-Match", current)).statusCode()
+                    == 304);
+    long notModifiedBefore = provider.notModifiedResponses();
+    assertThat(registry.scrape())
+        .contains("apitoken_status_long_polls 0.0")
+        .contains("apitoken_status_long_polls_refused_total 0.0")
+        .contains("apitoken_status_responses_not_modified_total " + notModifiedBefore + ".0");
+
+    CompletableFuture<HttpResponse<byte[]>> parked =
+        http.sendAsync(
+            get(provider, "/statuslist?wait=2s").header("If-None-Match", current).build(),
+            HttpResponse.BodyHandlers.ofByteArray());
+    await().atMost(Duration.ofSeconds(10)).until(() -> provider.waiters() == 1);
+    assertThat(registry.scrape()).contains("apitoken_status_long_polls 1.0");
+    assertThat(
+            send(get(provider, "/statuslist?wait=2s").header("If-None-Match", current))
+                .statusCode())
+        .isEqualTo(503);
+    assertThat(registry.scrape()).contains("apitoken_status_long_polls_refused_total 1.0");
+
+    assertThat(parked.get().statusCode()).as("answered at its deadline").isEqualTo(304);
+    assertThat(registry.scrape())
+        .contains("apitoken_status_long_polls 0.0")
+        .contains("apitoken_status_responses_not_modified_total " + (notModifiedBefore + 1) + ".0");
   }
 
   @Test

@@ -182,4 +182,31 @@ class OperatorMetricsTest {
         .map(g -> g.getId().getTag("state"))
         .collect(Collectors.toSet());
   }
+
+  @Test
+  void providerCountersKeepCountingAfterAGarbageCollection() {
+    java.util.concurrent.atomic.AtomicInteger open =
+        new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicLong refused = new java.util.concurrent.atomic.AtomicLong();
+    java.util.concurrent.atomic.AtomicLong notModified =
+        new java.util.concurrent.atomic.AtomicLong();
+    metrics.statusListProvider(open::get, refused::get, notModified::get);
+    assertThat(registry.get(OperatorMetrics.STATUS_LONG_POLLS_REFUSED).functionCounter().count())
+        .isZero();
+
+    // The suppliers above are only reachable through the metrics: a collection must not freeze
+    // the counters at their last value.
+    for (int i = 0; i < 3; i++) {
+      System.gc();
+    }
+    open.set(3);
+    refused.set(2);
+    notModified.set(7);
+
+    assertThat(registry.get(OperatorMetrics.STATUS_LONG_POLLS).gauge().value()).isEqualTo(3);
+    assertThat(registry.get(OperatorMetrics.STATUS_LONG_POLLS_REFUSED).functionCounter().count())
+        .isEqualTo(2);
+    assertThat(registry.get(OperatorMetrics.STATUS_NOT_MODIFIED).functionCounter().count())
+        .isEqualTo(7);
+  }
 }
