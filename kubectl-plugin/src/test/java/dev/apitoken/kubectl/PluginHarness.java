@@ -185,6 +185,11 @@ final class PluginHarness implements AutoCloseable {
   @Override
   public void close() {
     client.close();
-    server.destroy();
+    try {
+      server.destroy();
+    } catch (java.util.concurrent.RejectedExecutionException alreadyStopped) {
+      // The mock server's Vert.x event loop can finish shutting down before destroy() hands it
+      // its last completion callback (seen once in CI): the server is down either way.
+    }
   }
 }

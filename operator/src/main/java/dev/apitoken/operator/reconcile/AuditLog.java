@@ -13,7 +13,7 @@ public final class AuditLog {
 
   private AuditLog() {}
 
-  public static void revoked(
+  private static void revoked(
       String action,
       String namespace,
       String name,
@@ -30,6 +30,22 @@ public final class AuditLog {
         index,
         expires,
         reason == null ? "" : reason.replace("\"", "'"));
+  }
+
+  /** One revoked token of {@code apiToken}. */
+  public static void revoked(
+      String action,
+      dev.apitoken.operator.api.ApiToken apiToken,
+      dev.apitoken.operator.denylist.IssueRecord token,
+      String reason) {
+    revoked(
+        action,
+        apiToken.getMetadata().getNamespace(),
+        apiToken.getMetadata().getName(),
+        token.jti(),
+        token.index(),
+        token.expiresAt().toString(),
+        reason);
   }
 
   public static void orphansRevoked(int tokens) {

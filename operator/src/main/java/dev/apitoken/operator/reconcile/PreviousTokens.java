@@ -232,13 +232,6 @@ final class PreviousTokens {
   }
 
   private static void audit(ApiToken apiToken, IssueRecord token, String reason) {
-    AuditLog.revoked(
-        "revoke-previous",
-        apiToken.getMetadata().getNamespace(),
-        apiToken.getMetadata().getName(),
-        token.jti(),
-        token.index(),
-        token.expiresAt().toString(),
-        reason);
+    AuditLog.revoked("revoke-previous", apiToken, token, reason);
   }
 }

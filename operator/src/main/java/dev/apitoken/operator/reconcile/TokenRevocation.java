@@ -242,13 +242,6 @@ final class TokenRevocation {
   }
 
   private static void audit(ApiToken apiToken, IssueRecord token, String reason) {
-    AuditLog.revoked(
-        "revoke",
-        apiToken.getMetadata().getNamespace(),
-        apiToken.getMetadata().getName(),
-        token.jti(),
-        token.index(),
-        token.expiresAt().toString(),
-        reason);
+    AuditLog.revoked("revoke", apiToken, token, reason);
   }
 }
