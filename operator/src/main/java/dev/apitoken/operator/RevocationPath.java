@@ -265,6 +265,7 @@ public final class RevocationPath implements AutoCloseable {
       sweepOrphans();
       ledger.prune();
       records.prune();
+      trust.resyncCopiesWhenDue();
       trust.requestPublish();
     } catch (RuntimeException e) {
       LOG.warn("event=state_maintenance_failed error={}", e.getClass().getSimpleName());

@@ -76,6 +76,16 @@ public final class TrustPublisher implements AutoCloseable {
   /** Every ConfigMap of ours in any namespace, as last seen ("ns/name" → map). */
   private final Map<String, ConfigMap> copies = new ConcurrentHashMap<>();
 
+  /**
+   * Deletions the watch reported, per copy ("ns/name" → count). A version read or written before a
+   * deletion was reported must not go back into {@link #copies} after it: the publisher would
+   * believe a deleted copy is there and, its content being current, never write it again. (Found by
+   * the model under load: a fan-out thread's create returned, the namespace was deleted and the
+   * watch reported it, then the thread cached its write; the namespace, re-created, never got a
+   * copy.)
+   */
+  private final Map<String, Long> deletionsSeen = new ConcurrentHashMap<>();
+
   /** Versions known to carry no revocation the ledger lacks ("ns/name" → resourceVersion). */
   private final Map<String, String> checked = new ConcurrentHashMap<>();
 
@@ -146,10 +156,7 @@ public final class TrustPublisher implements AutoCloseable {
    * watches namespaces and copies, and publishes.
    */
   public void start() {
-    for (ConfigMap map : api.list(null, copyLabels())) {
-      copies.put(key(map), map);
-    }
-    absorbUnchecked();
+    // The watch first, then the list: a copy deleted in between is then known to be gone.
     watch =
         api.watch(
             null,
@@ -157,19 +164,81 @@ public final class TrustPublisher implements AutoCloseable {
             (ns, name, after) -> {
               String key = ns + "/" + name;
               if (after == null) {
+                deletionsSeen.merge(key, 1L, Long::sum);
                 copies.remove(key);
                 checked.remove(key);
               } else {
-                copies.merge(key, after, (old, fresh) -> newer(old, fresh));
+                copies.merge(key, after, TrustPublisher::newer);
               }
               if (running && (after == null || !isChecked(after))) {
                 requestPublish();
               }
             });
+    resyncCopies();
     namespaces.start(this::requestPublish);
     running = true;
     requestPublish();
     worker.start();
+  }
+
+  /**
+   * Reads every published copy again and absorbs what they show, so the publisher's picture of the
+   * copies rests on the API server, not only on a watch that may have missed a deletion while
+   * disconnected. At start, and from the maintenance loop at most every {@link
+   * #COPY_RESYNC_INTERVAL}.
+   */
+  public void resyncCopies() {
+    Map<String, Long> deletionsBefore = Map.copyOf(deletionsSeen);
+    Map<String, ConfigMap> listed = new TreeMap<>();
+    for (ConfigMap map : api.list(null, copyLabels())) {
+      listed.put(key(map), map);
+    }
+    listed.values().forEach(map -> remember(map, deletionsBefore.get(key(map))));
+    // Cached but not listed: gone, or written after the list was taken. Asked one by one.
+    for (Map.Entry<String, ConfigMap> cached : Map.copyOf(copies).entrySet()) {
+      if (!listed.containsKey(cached.getKey())) {
+        ConfigMap was = cached.getValue();
+        ConfigMap now = api.get(was.getMetadata().getNamespace(), was.getMetadata().getName());
+        if (now == null) {
+          copies.remove(cached.getKey(), was);
+          checked.remove(cached.getKey());
+        } else {
+          remember(now, deletionsBefore.get(cached.getKey()));
+        }
+      }
+    }
+    lastResyncNanos = System.nanoTime();
+    absorbUnchecked();
+  }
+
+  /**
+   * How often the maintenance loop re-reads the copies (a list of every copy: not every minute).
+   */
+  public static final Duration COPY_RESYNC_INTERVAL = Duration.ofMinutes(10);
+
+  private volatile long lastResyncNanos;
+
+  /** {@link #resyncCopies()} when the last one is {@link #COPY_RESYNC_INTERVAL} old. */
+  public void resyncCopiesWhenDue() {
+    if (System.nanoTime() - lastResyncNanos >= COPY_RESYNC_INTERVAL.toNanos()) {
+      resyncCopies();
+      requestPublish();
+    }
+  }
+
+  /**
+   * Caches a version of a copy read or written when {@code deletionsBefore} deletions of it had
+   * been reported: kept only if no deletion was reported since (else it may be gone).
+   */
+  private void remember(ConfigMap version, Long deletionsBefore) {
+    copies.compute(
+        key(version),
+        (key, cached) -> {
+          if (!Objects.equals(deletionsSeen.get(key), deletionsBefore)) {
+            return cached;
+          }
+          return cached == null ? version : newer(cached, version);
+        });
   }
 
   /** The newest of two versions of one copy (resourceVersions are numbers on our API servers). */
@@ -405,6 +474,7 @@ public final class TrustPublisher implements AutoCloseable {
       Map<String, String> annotations,
       SigningKey signingKey) {
     String name = TrustDocument.configMapName(trustName, shard);
+    Long deletionsBefore = deletionsSeen.get(namespace + "/" + name);
     ConfigMap believed = copies.get(namespace + "/" + name);
     ConfigMap stored =
         writer.write(
@@ -415,7 +485,7 @@ public final class TrustPublisher implements AutoCloseable {
             believed,
             current -> keepingWhatItShows(current, shard, data, signingKey));
     boolean changed = believed == null || stored != believed;
-    copies.merge(namespace + "/" + name, stored, TrustPublisher::newer);
+    remember(stored, deletionsBefore);
     checked.put(namespace + "/" + name, stored.getMetadata().getResourceVersion());
     metrics.trustWrite(namespace, changed);
     return changed;

@@ -8,6 +8,7 @@ import static org.awaitility.Awaitility.await;
 import dev.apitoken.operator.RevocationPath;
 import dev.apitoken.operator.denylist.IssueRecord;
 import dev.apitoken.operator.runtime.OperatorMetrics;
+import dev.apitoken.operator.store.ConfigMapApi;
 import dev.apitoken.operator.testing.MutableClock;
 import dev.apitoken.operator.token.IndexAllocator;
 import dev.apitoken.operator.token.KeyRing;
@@ -246,6 +247,147 @@ class RevocationPathRegressionTest {
         leader[0].close();
       }
       fencedOut.close();
+    }
+  }
+
+  /**
+   * Found by the model under load (seed 12672: a namespace deleted, re-created and selected again
+   * had no copy 30 s later): a fan-out thread's create returned, then the namespace was deleted and
+   * the watch reported both the copy and its deletion before the thread cached its write. The
+   * publisher then believed the copy was there, current, and never wrote it again.
+   */
+  @Test
+  void aCopyDeletedBeforeItsWriterCachedItIsWrittenAgain() throws Exception {
+    namespaces.select("team-a");
+    java.util.concurrent.atomic.AtomicBoolean armed =
+        new java.util.concurrent.atomic.AtomicBoolean(true);
+    var client = cluster.client("replica-1");
+    ConfigMapApi deletedBeforeCached =
+        new DelegatingConfigMaps(client) {
+          @Override
+          public io.fabric8.kubernetes.api.model.ConfigMap create(
+              io.fabric8.kubernetes.api.model.ConfigMap map) {
+            var created = super.create(map);
+            if (map.getMetadata().getNamespace().equals("team-a")
+                && map.getMetadata().getName().equals(ModelRun.TRUST)
+                && armed.compareAndSet(true, false)) {
+              namespaces.deselect("team-a");
+              cluster.deleteNamespace("team-a");
+              cluster.drainEvents(); // the watch has told of the copy and of its deletion
+            }
+            return created;
+          }
+        };
+    RevocationPath path =
+        new RevocationPath(
+            deletedBeforeCached,
+            namespaces.source(),
+            client::alive,
+            clock,
+            ModelRun.settings(),
+            new OperatorMetrics(new SimpleMeterRegistry(), clock),
+            Set::of);
+    try {
+      path.startIndexStore();
+      path.startLeading(() -> path.trust().publishKeys(RING));
+      await().atMost(10, SECONDS).until(() -> !armed.get());
+      cluster.createNamespace("team-a");
+      namespaces.select("team-a");
+      await()
+          .atMost(10, SECONDS)
+          .untilAsserted(() -> assertThat(cluster.get("team-a", ModelRun.TRUST)).isNotNull());
+    } finally {
+      path.close();
+    }
+  }
+
+  /**
+   * A watch that was disconnected while a copy was deleted may never report the deletion; the
+   * periodic re-read of the copies notices it, and the copy is written again.
+   */
+  @Test
+  void aDeletionTheWatchMissedIsNoticedWhenTheCopiesAreReadAgain() throws Exception {
+    namespaces.select("team-a");
+    var client = cluster.client("replica-1");
+    ConfigMapApi missesDeletions =
+        new DelegatingConfigMaps(client) {
+          @Override
+          public AutoCloseable watch(
+              String namespace, java.util.Map<String, String> labels, Handler handler) {
+            return super.watch(
+                namespace,
+                labels,
+                (ns, name, after) -> {
+                  if (after != null) {
+                    handler.changed(ns, name, after);
+                  }
+                });
+          }
+        };
+    RevocationPath path =
+        new RevocationPath(
+            missesDeletions,
+            namespaces.source(),
+            client::alive,
+            clock,
+            ModelRun.settings(),
+            new OperatorMetrics(new SimpleMeterRegistry(), clock),
+            Set::of);
+    try {
+      path.startIndexStore();
+      path.startLeading(() -> path.trust().publishKeys(RING));
+      await().atMost(10, SECONDS).until(() -> cluster.get("team-a", ModelRun.TRUST) != null);
+      cluster.adminDelete("team-a", ModelRun.TRUST);
+      path.trust().publishNow();
+      assertThat(cluster.get("team-a", ModelRun.TRUST)).as("unseen deletion").isNull();
+      path.trust().resyncCopies();
+      path.trust().publishNow();
+      assertThat(cluster.get("team-a", ModelRun.TRUST)).isNotNull();
+    } finally {
+      path.close();
+    }
+  }
+
+  /** Passes every call on; tests override the one they hook. */
+  private static class DelegatingConfigMaps implements ConfigMapApi {
+    private final ConfigMapApi api;
+
+    DelegatingConfigMaps(ConfigMapApi api) {
+      this.api = api;
+    }
+
+    @Override
+    public io.fabric8.kubernetes.api.model.ConfigMap get(String namespace, String name) {
+      return api.get(namespace, name);
+    }
+
+    @Override
+    public List<io.fabric8.kubernetes.api.model.ConfigMap> list(
+        String namespace, java.util.Map<String, String> labels) {
+      return api.list(namespace, labels);
+    }
+
+    @Override
+    public io.fabric8.kubernetes.api.model.ConfigMap create(
+        io.fabric8.kubernetes.api.model.ConfigMap map) {
+      return api.create(map);
+    }
+
+    @Override
+    public io.fabric8.kubernetes.api.model.ConfigMap update(
+        io.fabric8.kubernetes.api.model.ConfigMap map) {
+      return api.update(map);
+    }
+
+    @Override
+    public void delete(String namespace, String name) {
+      api.delete(namespace, name);
+    }
+
+    @Override
+    public AutoCloseable watch(
+        String namespace, java.util.Map<String, String> labels, Handler handler) {
+      return api.watch(namespace, labels, handler);
     }
   }
 
