@@ -12,7 +12,7 @@ import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -36,6 +36,16 @@ import org.slf4j.LoggerFactory;
  * holds no thread: its exchange is parked and completed from the change notification or from a
  * scheduler thread at its deadline. Waiters are bounded; past the bound a request is refused with
  * 503 and {@code Retry-After}.
+ *
+ * <p>A slow client must not stall the others: a woken long-poll is answered on a small pool of
+ * {@value #ANSWER_THREADS} threads, so one blocked write does not hold the rest, and each answer
+ * has a write deadline ({@link #ANSWER_WRITE_DEADLINE}). The JDK server has no write timeout and
+ * its writes block, so past the deadline the scheduler interrupts the writing thread: the blocking
+ * {@code SocketChannel} write is interruptible, which closes that client's connection and frees the
+ * thread. {@code HttpExchange.close()} from another thread is not used because it flushes through
+ * the same blocked stream; {@code sun.net.httpserver.maxRspTime} is not used because it is a
+ * JVM-wide property read once when the JDK server class loads, so it would also cut every other
+ * HTTP server in the process and cannot be set per provider.
  */
 public final class StatusListProvider implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(StatusListProvider.class);
@@ -47,10 +57,15 @@ public final class StatusListProvider implements AutoCloseable {
   private static final int REQUEST_THREADS = 4;
   private static final int REQUEST_QUEUE = 256;
   private static final int RETRY_AFTER_SECONDS = 5;
+  private static final int ANSWER_THREADS = 4;
+
+  /** The longest one long-poll answer may take to write before its connection is cut. */
+  public static final Duration ANSWER_WRITE_DEADLINE = Duration.ofSeconds(10);
 
   private final HttpServer server;
   private final ThreadPoolExecutor requests;
-  private final ExecutorService completions;
+  private final ThreadPoolExecutor completions;
+  private final long writeDeadlineMillis;
   private final ScheduledThreadPoolExecutor deadlines;
   private final PublishedFiles files;
   private final String cacheControl;
@@ -61,8 +76,13 @@ public final class StatusListProvider implements AutoCloseable {
   private final ConcurrentHashMap<String, Set<Waiter>> waitersByPath = new ConcurrentHashMap<>();
 
   private StatusListProvider(
-      HttpServer server, PublishedFiles files, Duration ttl, int maxWaiters) {
+      HttpServer server,
+      PublishedFiles files,
+      Duration ttl,
+      int maxWaiters,
+      Duration writeDeadline) {
     this.server = server;
+    this.writeDeadlineMillis = writeDeadline.toMillis();
     this.files = files;
     this.cacheControl = "max-age=" + ttl.toSeconds();
     this.maxWaiters = maxWaiters;
@@ -77,12 +97,13 @@ public final class StatusListProvider implements AutoCloseable {
             new ThreadPoolExecutor.CallerRunsPolicy());
     this.completions =
         new ThreadPoolExecutor(
-            1,
-            2,
+            ANSWER_THREADS,
+            ANSWER_THREADS,
             30,
             TimeUnit.SECONDS,
-            new java.util.concurrent.LinkedBlockingQueue<>(),
+            new LinkedBlockingQueue<>(),
             DaemonThreads.named("status-long-poll"));
+    completions.allowCoreThreadTimeOut(true);
     this.deadlines = new ScheduledThreadPoolExecutor(1, DaemonThreads.named("status-deadline"));
     deadlines.setRemoveOnCancelPolicy(true);
   }
@@ -95,13 +116,20 @@ public final class StatusListProvider implements AutoCloseable {
    */
   public static StatusListProvider start(
       int port, PublishedFiles files, Duration ttl, int maxWaiters) {
+    return start(port, files, ttl, maxWaiters, ANSWER_WRITE_DEADLINE);
+  }
+
+  /** As {@link #start(int, PublishedFiles, Duration, int)}, with another write deadline. */
+  static StatusListProvider start(
+      int port, PublishedFiles files, Duration ttl, int maxWaiters, Duration writeDeadline) {
     HttpServer server;
     try {
       server = HttpServer.create(new InetSocketAddress(port), 1024);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot listen on the status port " + port, e);
     }
-    StatusListProvider provider = new StatusListProvider(server, files, ttl, maxWaiters);
+    StatusListProvider provider =
+        new StatusListProvider(server, files, ttl, maxWaiters, writeDeadline);
     server.setExecutor(provider.requests);
     server.createContext("/", provider::handle);
     files.onChange(provider::changed);
@@ -198,7 +226,7 @@ public final class StatusListProvider implements AutoCloseable {
     Waiter waiter = new Waiter(exchange, path, ifNoneMatch);
     waitersByPath.computeIfAbsent(path, p -> ConcurrentHashMap.newKeySet()).add(waiter);
     try {
-      waiter.deadline = deadlines.schedule(() -> complete(waiter), waitSeconds, TimeUnit.SECONDS);
+      waiter.deadline = deadlines.schedule(() -> answer(waiter), waitSeconds, TimeUnit.SECONDS);
     } catch (RejectedExecutionException stopping) {
       complete(waiter);
       return true;
@@ -206,7 +234,7 @@ public final class StatusListProvider implements AutoCloseable {
     // The document may have changed between the check and the parking.
     ServedFile now = files.get(path);
     if (now == null || !now.matches(ifNoneMatch)) {
-      complete(waiter);
+      answer(waiter);
     }
     return true;
   }
@@ -220,12 +248,37 @@ public final class StatusListProvider implements AutoCloseable {
     ServedFile now = files.get(path);
     for (Waiter waiter : waiters) {
       if (now == null || !now.matches(waiter.ifNoneMatch)) {
-        try {
-          completions.execute(() -> complete(waiter));
-        } catch (RejectedExecutionException stopping) {
-          return;
-        }
+        answer(waiter);
       }
+    }
+  }
+
+  /**
+   * Answers {@code waiter} on the answer pool, within the write deadline: a client that stops
+   * reading loses its connection instead of holding a thread (see the class comment).
+   */
+  private void answer(Waiter waiter) {
+    if (waiter.done.get()) {
+      return;
+    }
+    try {
+      completions.execute(
+          () -> {
+            Cutoff cutoff = new Cutoff(Thread.currentThread());
+            try {
+              cutoff.timer =
+                  deadlines.schedule(cutoff::fire, writeDeadlineMillis, TimeUnit.MILLISECONDS);
+            } catch (RejectedExecutionException stopping) {
+              // Stopping: answer without a deadline; close() interrupts the pool anyway.
+            }
+            try {
+              complete(waiter);
+            } finally {
+              cutoff.finish();
+            }
+          });
+    } catch (RejectedExecutionException stopping) {
+      // Stopping: the server closes every connection.
     }
   }
 
@@ -325,6 +378,34 @@ public final class StatusListProvider implements AutoCloseable {
     completions.shutdownNow();
     requests.shutdownNow();
     LOG.info("event=status_provider_stopped");
+  }
+
+  /** Interrupts a writer that overran its deadline, and never a thread that has moved on. */
+  private static final class Cutoff {
+    private final Thread writer;
+    private boolean finished;
+    volatile ScheduledFuture<?> timer;
+
+    Cutoff(Thread writer) {
+      this.writer = writer;
+    }
+
+    synchronized void fire() {
+      if (!finished) {
+        LOG.debug("event=status_long_poll_write_cut thread={}", writer.getName());
+        writer.interrupt();
+      }
+    }
+
+    synchronized void finish() {
+      finished = true;
+      ScheduledFuture<?> t = timer;
+      if (t != null) {
+        t.cancel(false);
+      }
+      // An interrupt from a deadline that fired as the write finished must not reach the next task.
+      Thread.interrupted();
+    }
   }
 
   private static final class Waiter {
