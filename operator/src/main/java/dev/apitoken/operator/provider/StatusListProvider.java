@@ -38,14 +38,14 @@ import org.slf4j.LoggerFactory;
  * 503 and {@code Retry-After}.
  *
  * <p>A slow client must not stall the others: a woken long-poll is answered on a small pool of
- * {@value #ANSWER_THREADS} threads, so one blocked write does not hold the rest, and each answer
- * has a write deadline ({@link #ANSWER_WRITE_DEADLINE}). The JDK server has no write timeout and
- * its writes block, so past the deadline the scheduler interrupts the writing thread: the blocking
- * {@code SocketChannel} write is interruptible, which closes that client's connection and frees the
- * thread. {@code HttpExchange.close()} from another thread is not used because it flushes through
- * the same blocked stream; {@code sun.net.httpserver.maxRspTime} is not used because it is a
- * JVM-wide property read once when the JDK server class loads, so it would also cut every other
- * HTTP server in the process and cannot be set per provider.
+ * {@value #ANSWER_THREADS} threads, so one blocked write does not hold the rest, and every answer
+ * (ordinary or woken) has a write deadline ({@link #ANSWER_WRITE_DEADLINE}). The JDK server has no
+ * write timeout and its writes block, so past the deadline the scheduler interrupts the writing
+ * thread: the blocking {@code SocketChannel} write is interruptible, which closes that client's
+ * connection and frees the thread. {@code HttpExchange.close()} from another thread is not used
+ * because it flushes through the same blocked stream; {@code sun.net.httpserver.maxRspTime} is not
+ * used because it is a JVM-wide property read once when the JDK server class loads, so it would
+ * also cut every other HTTP server in the process and cannot be set per provider.
  */
 public final class StatusListProvider implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(StatusListProvider.class);
@@ -131,7 +131,19 @@ public final class StatusListProvider implements AutoCloseable {
     StatusListProvider provider =
         new StatusListProvider(server, files, ttl, maxWaiters, writeDeadline);
     server.setExecutor(provider.requests);
-    server.createContext("/", provider::handle);
+    // Ordinary answers have the same write deadline: a few clients that stop reading must not
+    // hold every request thread (nor, once the queue is full, the server's own thread).
+    server.createContext(
+        "/",
+        exchange ->
+            provider.withinWriteDeadline(
+                () -> {
+                  try {
+                    provider.handle(exchange);
+                  } catch (IOException clientGone) {
+                    exchange.close();
+                  }
+                }));
     files.onChange(provider::changed);
     server.start();
     LOG.info(
@@ -262,23 +274,27 @@ public final class StatusListProvider implements AutoCloseable {
       return;
     }
     try {
-      completions.execute(
-          () -> {
-            Cutoff cutoff = new Cutoff(Thread.currentThread());
-            try {
-              cutoff.timer =
-                  deadlines.schedule(cutoff::fire, writeDeadlineMillis, TimeUnit.MILLISECONDS);
-            } catch (RejectedExecutionException stopping) {
-              // Stopping: answer without a deadline; close() interrupts the pool anyway.
-            }
-            try {
-              complete(waiter);
-            } finally {
-              cutoff.finish();
-            }
-          });
+      completions.execute(() -> withinWriteDeadline(() -> complete(waiter)));
     } catch (RejectedExecutionException stopping) {
       // Stopping: the server closes every connection.
+    }
+  }
+
+  /**
+   * Runs {@code answer} on this thread, interrupted (which cuts its client's connection) if it is
+   * still writing at the write deadline.
+   */
+  private void withinWriteDeadline(Runnable answer) {
+    Cutoff cutoff = new Cutoff(Thread.currentThread());
+    try {
+      cutoff.timer = deadlines.schedule(cutoff::fire, writeDeadlineMillis, TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException stopping) {
+      // Stopping: answer without a deadline; close() stops the server anyway.
+    }
+    try {
+      answer.run();
+    } finally {
+      cutoff.finish();
     }
   }
 

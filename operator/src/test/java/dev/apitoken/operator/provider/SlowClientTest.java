@@ -233,6 +233,33 @@ class SlowClientTest {
     }
   }
 
+  /** More clients that send a plain GET and never read than there are request threads. */
+  @Test
+  void plainGetsFromClientsThatStopReadingDoNotStallTheServer() throws Exception {
+    StatusListProvider provider = provider(Duration.ofSeconds(1));
+    publishLargeList();
+    List<Socket> stalled = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      Socket socket = new Socket();
+      closing.add(socket);
+      socket.setReceiveBufferSize(1024);
+      socket.connect(new InetSocketAddress("127.0.0.1", provider.port()));
+      socket
+          .getOutputStream()
+          .write(
+              "GET /statuslist HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+                  .getBytes(StandardCharsets.US_ASCII));
+      stalled.add(socket);
+    }
+    HttpResponse<String> answer =
+        http.send(get(provider, "/statuslist").build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(answer.statusCode()).isEqualTo(200);
+    for (Socket socket : stalled) {
+      socket.setSoTimeout(10_000);
+      assertThat(bytesUntilClosed(socket.getInputStream())).isLessThan(answer.body().length());
+    }
+  }
+
   private static long bytesUntilClosed(InputStream in) {
     byte[] buffer = new byte[64 * 1024];
     long total = 0;
