@@ -38,8 +38,9 @@ public final class TrustConfigMapWriter {
    * there.
    *
    * @param believed what is there as far as the caller knows (null: unknown or absent)
-   * @param adjust given every version about to be replaced, returns the data to write over it:
-   *     {@code data} itself, or more (a copy must never lose a revocation it shows)
+   * @param adjust given every version about to be replaced (null before a create), returns the data
+   *     to write: {@code data} itself, or more (a copy must never lose a revocation it shows); it
+   *     may throw to write nothing
    * @return the ConfigMap as stored now
    */
   public ConfigMap write(
@@ -51,7 +52,7 @@ public final class TrustConfigMapWriter {
       Function<ConfigMap, Map<String, String>> adjust) {
     ConfigMap current = believed;
     for (int attempt = 1; ; attempt++) {
-      Map<String, String> wanted = current == null ? data : adjust.apply(current);
+      Map<String, String> wanted = adjust.apply(current);
       if (current != null
           && Objects.equals(current.getData(), wanted)
           && isOurs(current)

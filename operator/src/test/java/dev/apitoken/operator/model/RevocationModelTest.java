@@ -74,7 +74,19 @@ class RevocationModelTest {
         results.add(pool.submit(() -> failureOf(seed, Step.generate(new Random(seed), kinds))));
       }
       for (int i = 0; i < results.size(); i++) {
-        Optional<String> failure = results.get(i).get(120, TimeUnit.SECONDS);
+        Optional<String> failure;
+        try {
+          failure = results.get(i).get(120, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.TimeoutException stuck) {
+          long seed = base + i / REPEAT;
+          fail(
+              "model sequence did not finish within 120 s: seed="
+                  + seed
+                  + " (replay: -Dmodel.seed="
+                  + seed
+                  + " -Dmodel.sequences=1 -Dmodel.trace=true)");
+          return;
+        }
         if (failure.isPresent()) {
           long seed = base + i / REPEAT;
           List<Step> steps = Step.generate(new Random(seed), kinds);
