@@ -1,14 +1,16 @@
 package dev.apitoken.verifier;
 
-import com.fasterxml.jackson.core.JsonFactory;
+import static dev.apitoken.verifier.StrictJson.memberName;
+import static dev.apitoken.verifier.StrictJson.nonEmptyString;
+import static dev.apitoken.verifier.StrictJson.nonNegativeLong;
+import static dev.apitoken.verifier.StrictJson.numericDate;
+import static dev.apitoken.verifier.StrictJson.requireEnd;
+import static dev.apitoken.verifier.StrictJson.skipValue;
+import static dev.apitoken.verifier.StrictJson.string;
+
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.core.StreamReadFeature;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -23,11 +25,8 @@ import java.util.List;
  * string or member name with an unpaired surrogate escape such as {@code "\ud800"}.
  */
 final class JwtJson {
-  private static final JsonFactory JSON =
-      JsonFactory.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
-
   /** The largest NumericDate accepted: 9999-12-31T23:59:59Z. */
-  static final long MAX_NUMERIC_DATE = 253_402_300_799L;
+  static final long MAX_NUMERIC_DATE = StrictJson.MAX_NUMERIC_DATE;
 
   private JwtJson() {}
 
@@ -65,9 +64,17 @@ final class JwtJson {
    * and the like are refused rather than ignored).
    */
   static Header header(byte[] json) throws IOException, MalformedException {
+    try {
+      return readHeader(json);
+    } catch (StrictJson.Malformed e) {
+      throw new MalformedException(e.getMessage());
+    }
+  }
+
+  private static Header readHeader(byte[] json) throws IOException, MalformedException {
     String alg = null;
     String kid = null;
-    try (JsonParser parser = JSON.createParser(utf8Text(json, "header"))) {
+    try (JsonParser parser = StrictJson.parser(json, "header")) {
       if (parser.nextToken() != JsonToken.START_OBJECT) {
         throw new MalformedException("header is not a JSON object");
       }
@@ -100,7 +107,16 @@ final class JwtJson {
    * claims are skipped, as RFC 7519 asks. Presence of required claims is the caller's check.
    */
   static void payload(byte[] json, Payload into) throws IOException, MalformedException {
-    try (JsonParser parser = JSON.createParser(utf8Text(json, "payload"))) {
+    try {
+      readPayload(json, into);
+    } catch (StrictJson.Malformed e) {
+      throw new MalformedException(e.getMessage());
+    }
+  }
+
+  private static void readPayload(byte[] json, Payload into)
+      throws IOException, MalformedException {
+    try (JsonParser parser = StrictJson.parser(json, "payload")) {
       if (parser.nextToken() != JsonToken.START_OBJECT) {
         throw new MalformedException("payload is not a JSON object");
       }
@@ -201,113 +217,5 @@ final class JwtJson {
       start = end + 1;
     }
     return scopes;
-  }
-
-  private static long numericDate(JsonParser parser, JsonToken value, String name)
-      throws IOException, MalformedException {
-    long seconds = nonNegativeLong(parser, value, name);
-    if (seconds > MAX_NUMERIC_DATE) {
-      throw new MalformedException(name + " is beyond the year 9999");
-    }
-    return seconds;
-  }
-
-  private static long nonNegativeLong(JsonParser parser, JsonToken value, String name)
-      throws IOException, MalformedException {
-    if (value != JsonToken.VALUE_NUMBER_INT) {
-      throw new MalformedException(name + " is not an integer");
-    }
-    JsonParser.NumberType type = parser.getNumberType();
-    if (type != JsonParser.NumberType.INT && type != JsonParser.NumberType.LONG) {
-      throw new MalformedException(name + " is too large");
-    }
-    long number = parser.getLongValue();
-    if (number < 0) {
-      throw new MalformedException(name + " is negative");
-    }
-    return number;
-  }
-
-  private static String string(JsonParser parser, JsonToken value, String name)
-      throws IOException, MalformedException {
-    if (value != JsonToken.VALUE_STRING) {
-      throw new MalformedException(name + " is not a string");
-    }
-    return wellFormed(parser.getText(), name);
-  }
-
-  private static String memberName(JsonParser parser) throws IOException, MalformedException {
-    return wellFormed(parser.currentName(), "a member name");
-  }
-
-  /**
-   * Skips a value nobody reads (an unknown claim) but still holds its strings to the rules above,
-   * so that every reader sees the same, well-formed JSON text.
-   */
-  private static void skipValue(JsonParser parser, JsonToken value)
-      throws IOException, MalformedException {
-    int depth = 0;
-    JsonToken token = value;
-    while (true) {
-      if (token == null) {
-        throw new MalformedException("the JSON text ends inside a value");
-      }
-      switch (token) {
-        case START_OBJECT, START_ARRAY -> depth++;
-        case END_OBJECT, END_ARRAY -> depth--;
-        case FIELD_NAME -> memberName(parser);
-        case VALUE_STRING -> wellFormed(parser.getText(), "a string");
-        default -> {
-          // Numbers and literals have no text that could be ill-formed.
-        }
-      }
-      if (depth == 0) {
-        return;
-      }
-      token = parser.nextToken();
-    }
-  }
-
-  /** The text is UTF-16 and surrogates only come from escapes: a lone one is a broken escape. */
-  private static String wellFormed(String text, String name) throws MalformedException {
-    if (WellFormedText.hasUnpairedSurrogate(text)) {
-      throw new MalformedException(name + " has an unpaired surrogate escape");
-    }
-    return text;
-  }
-
-  /** Strict UTF-8 with no byte order mark, decoded before Jackson can guess an encoding. */
-  private static String utf8Text(byte[] json, String part) throws MalformedException {
-    if (json.length >= 3
-        && (json[0] & 0xFF) == 0xEF
-        && (json[1] & 0xFF) == 0xBB
-        && (json[2] & 0xFF) == 0xBF) {
-      throw new MalformedException(part + " starts with a UTF-8 byte order mark");
-    }
-    try {
-      return StandardCharsets.UTF_8
-          .newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(ByteBuffer.wrap(json))
-          .toString();
-    } catch (CharacterCodingException e) {
-      throw new MalformedException(part + " is not UTF-8");
-    }
-  }
-
-  private static String nonEmptyString(JsonParser parser, JsonToken value, String name)
-      throws IOException, MalformedException {
-    String text = string(parser, value, name);
-    if (text.isEmpty()) {
-      throw new MalformedException(name + " is empty");
-    }
-    return text;
-  }
-
-  private static void requireEnd(JsonParser parser) throws IOException, MalformedException {
-    if (parser.currentToken() != JsonToken.END_OBJECT || parser.nextToken() != null) {
-      throw new MalformedException("content after the JSON object");
-    }
   }
 }

@@ -1,17 +1,19 @@
 package dev.apitoken.verifier.status;
 
-import com.fasterxml.jackson.core.JsonFactory;
+import static dev.apitoken.verifier.StrictJson.memberName;
+import static dev.apitoken.verifier.StrictJson.nonEmptyString;
+import static dev.apitoken.verifier.StrictJson.nonNegativeLong;
+import static dev.apitoken.verifier.StrictJson.numericDate;
+import static dev.apitoken.verifier.StrictJson.requireEnd;
+import static dev.apitoken.verifier.StrictJson.skipValue;
+
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.core.StreamReadFeature;
+import dev.apitoken.verifier.StrictJson;
 import dev.apitoken.verifier.TrustedKeys;
 import dev.apitoken.verifier.UntrustedText;
-import dev.apitoken.verifier.WellFormedText;
 import dev.apitoken.verifier.status.StatusListTokenException.Problem;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Base64;
@@ -46,9 +48,6 @@ public final class StatusListToken {
   public static final int MAX_LENGTH = 4 * 1024 * 1024;
 
   private static final String EDDSA = "EdDSA";
-  private static final long MAX_NUMERIC_DATE = 253_402_300_799L;
-  private static final JsonFactory JSON =
-      JsonFactory.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
 
   private final String kid;
   private final String subject;
@@ -197,10 +196,18 @@ public final class StatusListToken {
 
   /** alg, kid, typ. */
   private static String[] header(byte[] json) {
+    try {
+      return readHeader(json);
+    } catch (StrictJson.Malformed e) {
+      throw malformed(e.getMessage());
+    }
+  }
+
+  private static String[] readHeader(byte[] json) {
     String alg = null;
     String kid = null;
     String typ = null;
-    try (JsonParser parser = JSON.createParser(utf8(json, "header"))) {
+    try (JsonParser parser = StrictJson.parser(json, "the header")) {
       if (parser.nextToken() != JsonToken.START_OBJECT) {
         throw malformed("the header is not a JSON object");
       }
@@ -229,13 +236,21 @@ public final class StatusListToken {
   }
 
   private static StatusListToken payload(String kid, byte[] json) {
+    try {
+      return readPayload(kid, json);
+    } catch (StrictJson.Malformed e) {
+      throw malformed(e.getMessage());
+    }
+  }
+
+  private static StatusListToken readPayload(String kid, byte[] json) {
     String subject = null;
     long issuedAt = -1;
     long expiresAt = -1;
     long ttl = -1;
     int bits = -1;
     String lst = null;
-    try (JsonParser parser = JSON.createParser(utf8(json, "payload"))) {
+    try (JsonParser parser = StrictJson.parser(json, "the payload")) {
       if (parser.nextToken() != JsonToken.START_OBJECT) {
         throw malformed("the payload is not a JSON object");
       }
@@ -308,102 +323,5 @@ public final class StatusListToken {
       throw malformed("the " + name + " is not canonical base64url without padding");
     }
     return decoded;
-  }
-
-  private static String utf8(byte[] json, String part) {
-    if (json.length >= 3
-        && (json[0] & 0xFF) == 0xEF
-        && (json[1] & 0xFF) == 0xBB
-        && (json[2] & 0xFF) == 0xBF) {
-      throw malformed("the " + part + " starts with a UTF-8 byte order mark");
-    }
-    try {
-      return StandardCharsets.UTF_8
-          .newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(ByteBuffer.wrap(json))
-          .toString();
-    } catch (CharacterCodingException e) {
-      throw malformed("the " + part + " is not UTF-8");
-    }
-  }
-
-  private static long numericDate(JsonParser parser, JsonToken value, String name)
-      throws IOException {
-    long seconds = nonNegativeLong(parser, value, name);
-    if (seconds > MAX_NUMERIC_DATE) {
-      throw malformed(name + " is beyond the year 9999");
-    }
-    return seconds;
-  }
-
-  private static long nonNegativeLong(JsonParser parser, JsonToken value, String name)
-      throws IOException {
-    if (value != JsonToken.VALUE_NUMBER_INT) {
-      throw malformed(name + " is not an integer");
-    }
-    JsonParser.NumberType type = parser.getNumberType();
-    if (type != JsonParser.NumberType.INT && type != JsonParser.NumberType.LONG) {
-      throw malformed(name + " is too large");
-    }
-    long number = parser.getLongValue();
-    if (number < 0) {
-      throw malformed(name + " is negative");
-    }
-    return number;
-  }
-
-  private static String nonEmptyString(JsonParser parser, JsonToken value, String name)
-      throws IOException {
-    if (value != JsonToken.VALUE_STRING) {
-      throw malformed(name + " is not a string");
-    }
-    String text = wellFormed(parser.getText(), name);
-    if (text.isEmpty()) {
-      throw malformed(name + " is empty");
-    }
-    return text;
-  }
-
-  private static String memberName(JsonParser parser) throws IOException {
-    return wellFormed(parser.currentName(), "a member name");
-  }
-
-  private static String wellFormed(String text, String name) {
-    if (WellFormedText.hasUnpairedSurrogate(text)) {
-      throw malformed(name + " has an unpaired surrogate escape");
-    }
-    return text;
-  }
-
-  /** Skips an unknown claim, holding its strings and member names to the same rules. */
-  private static void skipValue(JsonParser parser, JsonToken value) throws IOException {
-    int depth = 0;
-    JsonToken token = value;
-    while (true) {
-      if (token == null) {
-        throw malformed("the JSON text ends inside a value");
-      }
-      switch (token) {
-        case START_OBJECT, START_ARRAY -> depth++;
-        case END_OBJECT, END_ARRAY -> depth--;
-        case FIELD_NAME -> memberName(parser);
-        case VALUE_STRING -> wellFormed(parser.getText(), "a string");
-        default -> {
-          // Numbers and literals have no text that could be ill-formed.
-        }
-      }
-      if (depth == 0) {
-        return;
-      }
-      token = parser.nextToken();
-    }
-  }
-
-  private static void requireEnd(JsonParser parser) throws IOException {
-    if (parser.currentToken() != JsonToken.END_OBJECT || parser.nextToken() != null) {
-      throw malformed("content after the JSON object");
-    }
   }
 }
