@@ -426,14 +426,7 @@ public final class TrustPublisher implements AutoCloseable {
         int shard = k;
         writes.add(
             CompletableFuture.supplyAsync(
-                () ->
-                    writeCopy(
-                        ns,
-                        shard,
-                        documents.get(shard),
-                        snapshot,
-                        annotations,
-                        keySnapshot.active()),
+                () -> writeCopy(ns, shard, documents.get(shard), annotations, keySnapshot.active()),
                 fanOut));
       }
     }
@@ -478,7 +471,6 @@ public final class TrustPublisher implements AutoCloseable {
       String namespace,
       int shard,
       Map<String, String> data,
-      RevocationLedger computedFrom,
       Map<String, String> annotations,
       SigningKey signingKey) {
     String name = TrustDocument.configMapName(trustName, shard);
@@ -491,7 +483,7 @@ public final class TrustPublisher implements AutoCloseable {
             data,
             annotations,
             believed,
-            current -> keepingWhatItShows(current, shard, data, computedFrom, signingKey));
+            current -> keepingWhatItShows(current, shard, data, signingKey));
     boolean changed = believed == null || stored != believed;
     remember(stored, deletionsBefore);
     checked.put(namespace + "/" + name, stored.getMetadata().getResourceVersion());
@@ -599,11 +591,7 @@ public final class TrustPublisher implements AutoCloseable {
    * bit.)
    */
   private Map<String, String> keepingWhatItShows(
-      ConfigMap current,
-      int shard,
-      Map<String, String> data,
-      RevocationLedger computedFrom,
-      SigningKey signingKey) {
+      ConfigMap current, int shard, Map<String, String> data, SigningKey signingKey) {
     // Checked before every write, not only when the round began: a round that outlives the Lease
     // stops at its next write.
     if (!fence.mayWrite()) {
@@ -618,41 +606,32 @@ public final class TrustPublisher implements AutoCloseable {
     String shownToken = shownFiles.get(tokenKey);
     boolean jsonDiffers = shown != null && !shown.equals(written);
     boolean tokenDiffers = shownToken != null && !shownToken.equals(data.get(tokenKey));
-    // Stored since the document was computed: a round slower than a fail-over must not write a
-    // copy that lacks what the new leader has published elsewhere meanwhile. (Found by the model
-    // under load: a fenced-out leader's round wrote a copy without a bit another copy showed.)
-    BitSet storedSince = revokedSince(computedFrom, ledger.durable(), shard);
-    if (!jsonDiffers && !tokenDiffers && storedSince.isEmpty()) {
+    if (!jsonDiffers && !tokenDiffers) {
       return data;
     }
-    BitSet shownExtra = new BitSet();
+    BitSet extra = new BitSet();
     BitSet fromJson = jsonDiffers ? decodedBits(shown, shard, false) : null;
     BitSet fromToken = tokenDiffers ? decodedBits(shownToken, shard, true) : null;
     // An unreadable copy shows nothing: a verifier rejects every token against it anyway.
     if (fromJson != null) {
-      shownExtra.or(fromJson);
+      extra.or(fromJson);
     }
     if (fromToken != null) {
-      shownExtra.or(fromToken);
+      extra.or(fromToken);
     }
     // The signed list beside the JSON shows the same bits.
     BitSet writing = decodedBits(written, shard, false);
     if (writing != null) {
-      shownExtra.andNot(writing);
-      storedSince.andNot(writing);
+      extra.andNot(writing);
     }
     RevocationLedger known = ledger.current();
-    shownExtra.stream().filter(i -> provablyExpired(known, i)).forEach(shownExtra::clear);
-    if (shownExtra.isEmpty() && storedSince.isEmpty()) {
+    extra.stream().filter(i -> provablyExpired(known, i)).forEach(extra::clear);
+    if (extra.isEmpty()) {
       return data;
     }
-    if (!shownExtra.isEmpty()
-        && ledger.absorb(shownExtra, "copy " + key(current), conservativeExpiry.get(), knownExpiry)
-            > 0) {
+    if (ledger.absorb(extra, "copy " + key(current), conservativeExpiry.get(), knownExpiry) > 0) {
       metrics.revocationSourceDisagreed("copy");
     }
-    BitSet extra = (BitSet) shownExtra.clone();
-    extra.or(storedSince);
     StatusListDocument document = StatusListDocument.parse(written);
     var list = document.statusList();
     long size = Math.max(list.size(), extra.length());
@@ -666,27 +645,6 @@ public final class TrustPublisher implements AutoCloseable {
     // The signed list shows the same bits as the JSON beside it, always.
     files.put(tokenKey, signer.sign(kept.uri(), kept.bits(), kept.lst(), signingKey).compact());
     return files;
-  }
-
-  /** Indices revoked in {@code now} but not in {@code before}, within copy shard {@code shard}. */
-  private static BitSet revokedSince(RevocationLedger before, RevocationLedger now, int shard) {
-    BitSet since = new BitSet();
-    if (now == before) {
-      return since;
-    }
-    List<dev.apitoken.operator.denylist.LedgerShard> was = before.shardsOfCopy(shard);
-    List<dev.apitoken.operator.denylist.LedgerShard> is = now.shardsOfCopy(shard);
-    long first = shard * IndexSpace.COPY_SHARD_SIZE;
-    for (int k = 0; k < is.size(); k++) {
-      if (is.get(k) == was.get(k)) {
-        continue;
-      }
-      BitSet added = (BitSet) is.get(k).revoked().clone();
-      added.andNot(was.get(k).revoked());
-      int base = Math.toIntExact(first + (long) k * IndexSpace.LEDGER_SHARD_SIZE);
-      added.stream().forEach(i -> since.set(base + i));
-    }
-    return since;
   }
 
   /** The revoked indices a signed list shows within {@code shard}; null if unreadable. */

@@ -8,6 +8,7 @@ import dev.apitoken.operator.denylist.IssueRecord;
 import dev.apitoken.operator.denylist.IssueRecordShard;
 import dev.apitoken.operator.denylist.RevocationLedger;
 import dev.apitoken.operator.denylist.TrustDocument;
+import dev.apitoken.operator.publish.TrustPublisher;
 import dev.apitoken.operator.runtime.OperatorMetrics;
 import dev.apitoken.operator.store.Labels;
 import dev.apitoken.operator.testing.MutableClock;
@@ -550,7 +551,12 @@ final class ModelRun implements AutoCloseable {
     }
   }
 
-  /** The Lease moves to a new replica; the old one keeps running, fenced, until it is reaped. */
+  /**
+   * The Lease moves to a new replica; the old one keeps running, fenced, until it is reaped. As
+   * with a real Lease (renew deadline 10 s < lease duration 15 s), the old leader has stopped
+   * writing before another can take over: its fence refuses from its next write on, and the round
+   * it may be in the middle of has ended (a copy write already sent is not taken back).
+   */
   private void failover() {
     if (zombie != null) {
       zombie.close();
@@ -558,6 +564,15 @@ final class ModelRun implements AutoCloseable {
     }
     Replica old = leader;
     leader = null;
+    leaseHolder = null;
+    if (old != null) {
+      TrustPublisher publisher = old.path.trust();
+      if (publisher != null) {
+        synchronized (publisher) {
+          // publishNow holds this monitor for a whole round: none is in flight any more.
+        }
+      }
+    }
     startReplica();
     zombie = old;
   }
