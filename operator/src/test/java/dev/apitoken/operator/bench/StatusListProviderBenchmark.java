@@ -3,12 +3,10 @@ package dev.apitoken.operator.bench;
 import dev.apitoken.operator.denylist.TrustDocument;
 import dev.apitoken.operator.provider.PublishedFiles;
 import dev.apitoken.operator.provider.StatusListProvider;
-import dev.apitoken.operator.store.ConfigMapApi;
+import dev.apitoken.operator.testing.FedConfigMaps;
 import dev.apitoken.operator.token.KeyRing;
 import dev.apitoken.operator.token.StatusListTokenSigner;
 import dev.apitoken.verifier.status.StatusList;
-import io.fabric8.kubernetes.api.model.ConfigMap;
-import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
@@ -43,54 +41,6 @@ public final class StatusListProviderBenchmark {
   private static final String NAMESPACE = "apitoken-system";
   private static final String TRUST = "apitoken-trust";
   private static final String URI = "https://tokens.example/statuslist";
-
-  /** Only the watch is used: the provider reads what the watch delivers. */
-  private static final class FedConfigMaps implements ConfigMapApi {
-    private volatile Handler handler;
-
-    void publish(Map<String, String> data) {
-      ConfigMap map =
-          new ConfigMapBuilder()
-              .withNewMetadata()
-              .withNamespace(NAMESPACE)
-              .withName(TRUST)
-              .endMetadata()
-              .withData(data)
-              .build();
-      handler.changed(NAMESPACE, TRUST, map);
-    }
-
-    @Override
-    public AutoCloseable watch(String namespace, Map<String, String> labels, Handler handler) {
-      this.handler = handler;
-      return () -> {};
-    }
-
-    @Override
-    public ConfigMap get(String namespace, String name) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public List<ConfigMap> list(String namespace, Map<String, String> labels) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public ConfigMap create(ConfigMap configMap) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public ConfigMap update(ConfigMap configMap) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public void delete(String namespace, String name) {
-      throw new UnsupportedOperationException();
-    }
-  }
 
   private static Map<String, String> files(KeyRing ring, Random random, Instant at) {
     StatusList list = new StatusList(1, 1_000_000);
@@ -165,7 +115,7 @@ public final class StatusListProviderBenchmark {
     int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 10;
     Random random = new Random(1);
     KeyRing ring = KeyRing.create(Instant.now(), new SecureRandom());
-    FedConfigMaps api = new FedConfigMaps();
+    FedConfigMaps api = new FedConfigMaps(NAMESPACE, TRUST);
     PublishedFiles published = new PublishedFiles(api, NAMESPACE, TRUST, URI);
     StatusListProvider provider =
         StatusListProvider.start(0, published, Duration.ofSeconds(30), 10_000);

@@ -39,12 +39,17 @@ class RevocationPathRegressionTest {
   }
 
   private RevocationPath start(String replica, java.util.function.BooleanSupplier holdsLease) {
-    var api = cluster.client(replica);
+    var client = cluster.client(replica);
+    return start(client, () -> client.alive() && holdsLease.getAsBoolean());
+  }
+
+  /** A leading replica's revocation path over {@code api} (a client, or a test's wrapper). */
+  private RevocationPath start(ConfigMapApi api, dev.apitoken.operator.store.Fence fence) {
     RevocationPath path =
         new RevocationPath(
             api,
             namespaces.source(),
-            () -> api.alive() && holdsLease.getAsBoolean(),
+            fence,
             clock,
             ModelRun.settings(),
             new OperatorMetrics(new SimpleMeterRegistry(), clock),
@@ -278,18 +283,8 @@ class RevocationPathRegressionTest {
             return created;
           }
         };
-    RevocationPath path =
-        new RevocationPath(
-            deletedBeforeCached,
-            namespaces.source(),
-            client::alive,
-            clock,
-            ModelRun.settings(),
-            new OperatorMetrics(new SimpleMeterRegistry(), clock),
-            Set::of);
+    RevocationPath path = start(deletedBeforeCached, client::alive);
     try {
-      path.startIndexStore();
-      path.startLeading(() -> path.trust().publishKeys(RING));
       await().atMost(10, SECONDS).until(() -> !armed.get());
       cluster.createNamespace("team-a");
       namespaces.select("team-a");
@@ -324,18 +319,8 @@ class RevocationPathRegressionTest {
                 });
           }
         };
-    RevocationPath path =
-        new RevocationPath(
-            missesDeletions,
-            namespaces.source(),
-            client::alive,
-            clock,
-            ModelRun.settings(),
-            new OperatorMetrics(new SimpleMeterRegistry(), clock),
-            Set::of);
+    RevocationPath path = start(missesDeletions, client::alive);
     try {
-      path.startIndexStore();
-      path.startLeading(() -> path.trust().publishKeys(RING));
       await().atMost(10, SECONDS).until(() -> cluster.get("team-a", ModelRun.TRUST) != null);
       cluster.adminDelete("team-a", ModelRun.TRUST);
       path.trust().publishNow();

@@ -4,13 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.apitoken.operator.denylist.TrustDocument;
-import dev.apitoken.operator.store.ConfigMapApi;
+import dev.apitoken.operator.testing.FedConfigMaps;
 import dev.apitoken.operator.token.Jwks;
 import dev.apitoken.operator.token.KeyRing;
 import dev.apitoken.operator.token.StatusListTokenSigner;
 import dev.apitoken.verifier.status.StatusList;
-import io.fabric8.kubernetes.api.model.ConfigMap;
-import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -45,59 +43,11 @@ class SlowClientTest {
   private static final String TRUST = "apitoken-trust";
   private static final String URI_BASE = "https://tokens.example/statuslist";
 
-  /** Only the watch is used: the provider reads what the watch delivers. */
-  private static final class FedConfigMaps implements ConfigMapApi {
-    private volatile Handler handler;
-
-    void publish(Map<String, String> data) {
-      ConfigMap map =
-          new ConfigMapBuilder()
-              .withNewMetadata()
-              .withNamespace(NAMESPACE)
-              .withName(TRUST)
-              .endMetadata()
-              .withData(data)
-              .build();
-      handler.changed(NAMESPACE, TRUST, map);
-    }
-
-    @Override
-    public AutoCloseable watch(String namespace, Map<String, String> labels, Handler handler) {
-      this.handler = handler;
-      return () -> {};
-    }
-
-    @Override
-    public ConfigMap get(String namespace, String name) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public List<ConfigMap> list(String namespace, Map<String, String> labels) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public ConfigMap create(ConfigMap configMap) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public ConfigMap update(ConfigMap configMap) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public void delete(String namespace, String name) {
-      throw new UnsupportedOperationException();
-    }
-  }
-
   private final HttpClient http =
       HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   private final Random random = new Random(15);
   private final List<AutoCloseable> closing = new ArrayList<>();
-  private final FedConfigMaps api = new FedConfigMaps();
+  private final FedConfigMaps api = new FedConfigMaps(NAMESPACE, TRUST);
   private KeyRing ring;
   private Instant signedAt = Instant.parse("2025-01-01T00:00:00Z");
 
@@ -191,15 +141,8 @@ class SlowClientTest {
     stalledLongPoll(provider, first);
     await().atMost(Duration.ofSeconds(10)).until(() -> provider.waiters() == 1);
 
-    publishLargeList(); // wakes the stalled client: its answer blocks once the buffers are full
-    await().atMost(Duration.ofSeconds(10)).until(() -> provider.waiters() == 0);
-    String second = currentEtag(provider);
-    CompletableFuture<HttpResponse<String>> reader = longPoll(provider, second);
-    await().atMost(Duration.ofSeconds(10)).until(() -> provider.waiters() == 1);
-
-    publishLargeList();
-    HttpResponse<String> answer =
-        await().atMost(Duration.ofSeconds(5)).until(() -> reader.getNow(null), r -> r != null);
+    // Wakes the stalled client: its answer blocks once the buffers are full.
+    HttpResponse<String> answer = wakeThenAnswerAReader(provider, Duration.ofSeconds(5));
     assertThat(answer.statusCode()).isEqualTo(200);
     assertThat(answer.headers().firstValue("ETag")).hasValue(currentEtag(provider));
   }
@@ -215,15 +158,7 @@ class SlowClientTest {
     }
     await().atMost(Duration.ofSeconds(10)).until(() -> provider.waiters() == 6);
 
-    publishLargeList();
-    await().atMost(Duration.ofSeconds(10)).until(() -> provider.waiters() == 0);
-    String second = currentEtag(provider);
-    CompletableFuture<HttpResponse<String>> reader = longPoll(provider, second);
-    await().atMost(Duration.ofSeconds(10)).until(() -> provider.waiters() == 1);
-
-    publishLargeList();
-    HttpResponse<String> answer =
-        await().atMost(Duration.ofSeconds(15)).until(() -> reader.getNow(null), r -> r != null);
+    HttpResponse<String> answer = wakeThenAnswerAReader(provider, Duration.ofSeconds(15));
     assertThat(answer.statusCode()).isEqualTo(200);
 
     // What a stalled client sees when it reads at last: a cut-off answer, then the end.
@@ -258,6 +193,20 @@ class SlowClientTest {
       socket.setSoTimeout(10_000);
       assertThat(bytesUntilClosed(socket.getInputStream())).isLessThan(answer.body().length());
     }
+  }
+
+  /**
+   * Publishes a new list (waking every parked long-poll), then parks a reading client and publishes
+   * again: the reader's answer, which must arrive within {@code within}.
+   */
+  private HttpResponse<String> wakeThenAnswerAReader(StatusListProvider provider, Duration within)
+      throws Exception {
+    publishLargeList();
+    await().atMost(Duration.ofSeconds(10)).until(() -> provider.waiters() == 0);
+    CompletableFuture<HttpResponse<String>> reader = longPoll(provider, currentEtag(provider));
+    await().atMost(Duration.ofSeconds(10)).until(() -> provider.waiters() == 1);
+    publishLargeList();
+    return await().atMost(within).until(() -> reader.getNow(null), r -> r != null);
   }
 
   private static long bytesUntilClosed(InputStream in) {
