@@ -342,10 +342,21 @@ public final class TrustPublisher implements AutoCloseable {
    * @throws IllegalStateException when that does not happen within {@code timeout}
    */
   public void awaitReservationPublished(long highWater, Duration timeout) {
+    long roundsBefore = roundsStarted.get();
     requestPublish();
     long deadline = System.nanoTime() + timeout.toNanos();
     synchronized (reservationPublished) {
       while (publishedReserved < highWater) {
+        RoundFailure failure = lastFailure;
+        // A round begun after this request failed: say why now rather than wait out the timeout
+        // (one namespace refusing its copy must not hold every issuance for the whole timeout).
+        if (failure != null && failure.round() > roundsBefore) {
+          throw new IllegalStateException(
+              "the new block of status-list indices could not be announced in the trust"
+                  + " ConfigMaps: "
+                  + failure.reason()
+                  + "; no index of it is used");
+        }
         long left = deadline - System.nanoTime();
         if (left <= 0) {
           throw new IllegalStateException(
@@ -393,11 +404,60 @@ public final class TrustPublisher implements AutoCloseable {
     return targets;
   }
 
+  /** Rounds begun so far. */
+  private final AtomicLong roundsStarted = new AtomicLong();
+
+  /** Why the last failed round failed (no secret in it: namespaces, names, HTTP codes). */
+  private record RoundFailure(long round, String reason) {}
+
+  private volatile RoundFailure lastFailure;
+
   /** One round: read unchecked copies into the ledger, compute every shard, write it everywhere. */
   public synchronized void publishNow() {
     if (keys.jwksJson() == null) {
       return;
     }
+    long round = roundsStarted.incrementAndGet();
+    try {
+      publishRound();
+    } catch (RuntimeException e) {
+      lastFailure = new RoundFailure(round, reasonOf(e));
+      synchronized (reservationPublished) {
+        reservationPublished.notifyAll();
+      }
+      throw e;
+    }
+  }
+
+  private static String reasonOf(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof CopyWriteFailed failed) {
+        return failed.getMessage();
+      }
+    }
+    return describe(e);
+  }
+
+  /** A copy could not be written: names the copy and the API server's answer. */
+  private static final class CopyWriteFailed extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    CopyWriteFailed(String namespace, String name, RuntimeException cause) {
+      super(
+          "writing ConfigMap "
+              + name
+              + " in namespace "
+              + namespace
+              + " failed ("
+              + (cause instanceof io.fabric8.kubernetes.client.KubernetesClientException k
+                  ? "HTTP " + k.getCode()
+                  : describe(cause))
+              + ")",
+          cause);
+    }
+  }
+
+  private void publishRound() {
     long requestedAt = pendingSinceNanos.getAndSet(0);
     PublicKeys keySnapshot = keys;
     absorbUnchecked();
@@ -476,14 +536,19 @@ public final class TrustPublisher implements AutoCloseable {
     String name = TrustDocument.configMapName(trustName, shard);
     Long deletionsBefore = deletionsSeen.get(namespace + "/" + name);
     ConfigMap believed = copies.get(namespace + "/" + name);
-    ConfigMap stored =
-        writer.write(
-            namespace,
-            name,
-            data,
-            annotations,
-            believed,
-            current -> keepingWhatItShows(current, shard, data, signingKey));
+    ConfigMap stored;
+    try {
+      stored =
+          writer.write(
+              namespace,
+              name,
+              data,
+              annotations,
+              believed,
+              current -> keepingWhatItShows(current, shard, data, signingKey));
+    } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+      throw new CopyWriteFailed(namespace, name, e);
+    }
     boolean changed = believed == null || stored != believed;
     remember(stored, deletionsBefore);
     checked.put(namespace + "/" + name, stored.getMetadata().getResourceVersion());

@@ -333,6 +333,37 @@ class RevocationPathRegressionTest {
     }
   }
 
+  /**
+   * Found by the model (seed 777782 took minutes): one target namespace refusing its copy (422)
+   * made every new block of indices wait out the whole announcement timeout. Issuance now fails at
+   * once, with the namespace and the API server's answer in the message, and works again once the
+   * namespace accepts the copy.
+   */
+  @Test
+  void aNamespaceRefusingItsCopyFailsIssuanceAtOnceWithTheReason() throws Exception {
+    cluster.createNamespace("team-b");
+    namespaces.select("team-b");
+    cluster.faults(
+        call ->
+            "team-b".equals(call.namespace()) && call.isWrite()
+                ? InMemoryConfigMaps.Fault.TOO_LARGE
+                : null);
+    RevocationPath path = start("replica-1");
+    try {
+      IndexAllocator allocator = new IndexAllocator(path.indexStore(), 1024);
+      assertThatThrownBy(allocator::next)
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("could not be announced")
+          .hasMessageContaining("namespace team-b")
+          .hasMessageContaining("HTTP 422");
+      cluster.faults(InMemoryConfigMaps.Faults.NONE);
+      long index = allocator.next();
+      assertThat(coverage()).isGreaterThan(index);
+    } finally {
+      path.close();
+    }
+  }
+
   /** Passes every call on; tests override the one they hook. */
   private static class DelegatingConfigMaps implements ConfigMapApi {
     private final ConfigMapApi api;
