@@ -15,9 +15,11 @@ import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.net.HttpURLConnection;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,6 +28,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -103,7 +106,18 @@ final class TokenConsumers {
     DELETED
   }
 
+  /** How long one Pod list of a namespace serves every ApiToken there. */
+  static final Duration POD_LIST_REUSE = Duration.ofSeconds(5);
+
+  /** A Pod that uses Secrets: its name, uid, controller (null: none) and the Secrets it uses. */
+  private record PodUse(
+      String name, String uid, OwnerReference controller, Map<String, Use> secrets) {}
+
+  private record Snapshot(long takenAt, List<PodUse> pods) {}
+
   private final EventRecorder events;
+  private final LongSupplier ticker;
+  private final Map<String, Snapshot> snapshots = new ConcurrentHashMap<>();
   private final Set<String> warned = ConcurrentHashMap.newKeySet();
   private final Map<String, Optional<OwnerReference>> owners =
       java.util.Collections.synchronizedMap(
@@ -115,20 +129,20 @@ final class TokenConsumers {
           });
 
   TokenConsumers(EventRecorder events) {
+    this(events, System::nanoTime);
+  }
+
+  /** {@code ticker}: monotonic nanoseconds, for how long a Pod list is reused. */
+  TokenConsumers(EventRecorder events, LongSupplier ticker) {
     this.events = events;
+    this.ticker = ticker;
   }
 
   /** The workloads whose Pods in {@code namespace} use Secret {@code secretName}. */
   Lookup find(KubernetesClient client, String namespace, String secretName) {
-    List<Pod> pods;
+    List<PodUse> pods;
     try {
-      // resourceVersion 0: served from the API server's cache, not a quorum read of etcd.
-      pods =
-          client
-              .pods()
-              .inNamespace(namespace)
-              .list(new ListOptionsBuilder().withResourceVersion("0").build())
-              .getItems();
+      pods = pods(client, namespace);
     } catch (KubernetesClientException e) {
       boolean forbidden = e.getCode() == HttpURLConnection.HTTP_FORBIDDEN;
       warnOnce(
@@ -142,8 +156,8 @@ final class TokenConsumers {
       return forbidden ? Lookup.forbiddenLookup() : Lookup.failed();
     }
     Map<String, Workload> byOwner = new TreeMap<>();
-    for (Pod pod : pods) {
-      Use use = use(pod.getSpec(), secretName);
+    for (PodUse pod : pods) {
+      Use use = pod.secrets().getOrDefault(secretName, Use.NONE);
       if (use == Use.NONE) {
         continue;
       }
@@ -158,6 +172,41 @@ final class TokenConsumers {
     List<Workload> sorted = new ArrayList<>(byOwner.values());
     sorted.sort(Comparator.comparing(Workload::kind).thenComparing(Workload::name));
     return new Lookup(true, false, List.copyOf(sorted));
+  }
+
+  /**
+   * The Pods of a namespace that use any Secret, as read at most {@link #POD_LIST_REUSE} ago: when
+   * many ApiTokens of one namespace reconcile at once (a start, a key revocation), they share one
+   * list. Only what is needed is kept, never whole Pods.
+   */
+  private List<PodUse> pods(KubernetesClient client, String namespace) {
+    long now = ticker.getAsLong();
+    Snapshot cached = snapshots.get(namespace);
+    if (cached != null && now - cached.takenAt() < POD_LIST_REUSE.toNanos()) {
+      return cached.pods();
+    }
+    // resourceVersion 0: served from the API server's cache, not a quorum read of etcd.
+    List<Pod> listed =
+        client
+            .pods()
+            .inNamespace(namespace)
+            .list(new ListOptionsBuilder().withResourceVersion("0").build())
+            .getItems();
+    List<PodUse> pods = new ArrayList<>();
+    for (Pod pod : listed) {
+      Map<String, Use> secrets = uses(pod.getSpec());
+      if (!secrets.isEmpty()) {
+        pods.add(
+            new PodUse(
+                pod.getMetadata().getName(),
+                pod.getMetadata().getUid(),
+                controllerOf(pod.getMetadata().getOwnerReferences()).orElse(null),
+                secrets));
+      }
+    }
+    snapshots.values().removeIf(s -> now - s.takenAt() >= POD_LIST_REUSE.toNanos());
+    snapshots.put(namespace, new Snapshot(now, List.copyOf(pods)));
+    return pods;
   }
 
   /**
@@ -247,20 +296,23 @@ final class TokenConsumers {
 
   /** How {@code spec} uses Secret {@code secret}: through env wins, as it needs a restart. */
   static Use use(PodSpec spec, String secret) {
+    return uses(spec).getOrDefault(secret, Use.NONE);
+  }
+
+  /** Every Secret {@code spec} uses, and how. */
+  static Map<String, Use> uses(PodSpec spec) {
     if (spec == null) {
-      return Use.NONE;
+      return Map.of();
     }
-    boolean env =
-        Stream.of(
-                containerEnv(spec.getContainers(), c -> c.getEnv(), c -> c.getEnvFrom()),
-                containerEnv(spec.getInitContainers(), c -> c.getEnv(), c -> c.getEnvFrom()),
-                containerEnv(spec.getEphemeralContainers(), c -> c.getEnv(), c -> c.getEnvFrom()))
-            .flatMap(s -> s)
-            .anyMatch(secret::equals);
-    if (env) {
-      return Use.ENV;
-    }
-    return volumeSecrets(spec.getVolumes()).anyMatch(secret::equals) ? Use.VOLUME : Use.NONE;
+    Map<String, Use> uses = new HashMap<>();
+    volumeSecrets(spec.getVolumes()).forEach(name -> uses.put(name, Use.VOLUME));
+    Stream.of(
+            containerEnv(spec.getContainers(), c -> c.getEnv(), c -> c.getEnvFrom()),
+            containerEnv(spec.getInitContainers(), c -> c.getEnv(), c -> c.getEnvFrom()),
+            containerEnv(spec.getEphemeralContainers(), c -> c.getEnv(), c -> c.getEnvFrom()))
+        .flatMap(names -> names)
+        .forEach(name -> uses.put(name, Use.ENV));
+    return uses;
   }
 
   private static <C> Stream<String> containerEnv(
@@ -306,13 +358,11 @@ final class TokenConsumers {
   }
 
   /** The workload a Pod belongs to: its controller's controller, as far as that is cheap. */
-  private Workload owner(KubernetesClient client, String namespace, Pod pod, boolean readsEnv) {
-    Optional<OwnerReference> controller = controllerOf(pod.getMetadata().getOwnerReferences());
-    if (controller.isEmpty()) {
-      return new Workload(
-          "v1", "Pod", pod.getMetadata().getName(), pod.getMetadata().getUid(), readsEnv);
+  private Workload owner(KubernetesClient client, String namespace, PodUse pod, boolean readsEnv) {
+    if (pod.controller() == null) {
+      return new Workload("v1", "Pod", pod.name(), pod.uid(), readsEnv);
     }
-    OwnerReference ref = controller.get();
+    OwnerReference ref = pod.controller();
     Optional<OwnerReference> above = Optional.empty();
     if (isKind(ref, "apps/", "ReplicaSet")) {
       above = ownerOf(client, namespace, ref, "Deployment");
