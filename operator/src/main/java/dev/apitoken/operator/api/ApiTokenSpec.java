@@ -79,6 +79,7 @@ public class ApiTokenSpec {
   public static final int MAX_SECRET_NAME_LENGTH = 253;
   public static final int MAX_REVOKE_AT_LENGTH = 64;
   public static final int MAX_REVOCATION_REASON_LENGTH = 256;
+  public static final int MAX_ROLLOUT_RESTART_TARGETS = 20;
 
   /** Go-style duration made of hours, minutes and seconds, as Kubernetes CEL understands it. */
   public static final String DURATION_PATTERN = "^([0-9]+(h|m|s))+$";
@@ -200,6 +201,14 @@ public class ApiTokenSpec {
   @JsonPropertyDescription("What happens to a token once a newer one replaces it.")
   private Rotation rotation;
 
+  @Size(max = MAX_ROLLOUT_RESTART_TARGETS)
+  @JsonPropertyDescription(
+      "Workloads in this namespace to restart, as 'kubectl rollout restart' does, once after"
+          + " each new token was written to the Secret (not on the first token, not on"
+          + " revocation): for Pods that read the token from environment variables, which"
+          + " never change while a Pod runs. Up to 20, e.g. [{kind: Deployment, name: orders}].")
+  private List<RolloutRestartTarget> rolloutRestart = new ArrayList<>();
+
   public String getSubject() {
     return subject;
   }
@@ -304,6 +313,14 @@ public class ApiTokenSpec {
     this.rotation = rotation;
   }
 
+  public List<RolloutRestartTarget> getRolloutRestart() {
+    return rolloutRestart;
+  }
+
+  public void setRolloutRestart(List<RolloutRestartTarget> rolloutRestart) {
+    this.rolloutRestart = rolloutRestart == null ? new ArrayList<>() : rolloutRestart;
+  }
+
   public boolean revocationRequested() {
     return Boolean.TRUE.equals(revoked);
   }
@@ -323,7 +340,8 @@ public class ApiTokenSpec {
         && Objects.equals(revocationReason, that.revocationReason)
         && Objects.equals(revokeIssuedBefore, that.revokeIssuedBefore)
         && Objects.equals(revokeIssuedBeforeGracePeriod, that.revokeIssuedBeforeGracePeriod)
-        && Objects.equals(rotation, that.rotation);
+        && Objects.equals(rotation, that.rotation)
+        && Objects.equals(rolloutRestart, that.rolloutRestart);
   }
 
   @Override
@@ -341,6 +359,7 @@ public class ApiTokenSpec {
         revocationReason,
         revokeIssuedBefore,
         revokeIssuedBeforeGracePeriod,
-        rotation);
+        rotation,
+        rolloutRestart);
   }
 }

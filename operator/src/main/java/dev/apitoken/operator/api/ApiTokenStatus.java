@@ -67,6 +67,49 @@ public class ApiTokenStatus {
           + " revocation is stored.")
   private String revokedIssuedBefore;
 
+  @JsonPropertyDescription(
+      "Workloads whose Pods use the token Secret (as a volume, a projected volume, env or"
+          + " envFrom), as found at the last issue, revocation or resync: the Pod's owning"
+          + " Deployment, StatefulSet, DaemonSet, CronJob or Job, or the Pod itself. The first 20"
+          + " by kind and name; consumerCount has the total. Absent when none was found or when"
+          + " the operator may not list Pods in this namespace.")
+  private List<Consumer> consumers;
+
+  @JsonPropertyDescription(
+      "How many workloads use the token Secret, those beyond the 20 listed in consumers"
+          + " included. Absent when the operator may not list Pods in this namespace.")
+  private Integer consumerCount;
+
+  @JsonPropertyDescription(
+      "The jti of the token for which spec.rolloutRestart was last carried out (or that was"
+          + " current when spec.rolloutRestart was set): each new token restarts the targets"
+          + " once.")
+  private String rolloutRestartedFor;
+
+  public List<Consumer> getConsumers() {
+    return consumers;
+  }
+
+  public void setConsumers(List<Consumer> consumers) {
+    this.consumers = consumers;
+  }
+
+  public Integer getConsumerCount() {
+    return consumerCount;
+  }
+
+  public void setConsumerCount(Integer consumerCount) {
+    this.consumerCount = consumerCount;
+  }
+
+  public String getRolloutRestartedFor() {
+    return rolloutRestartedFor;
+  }
+
+  public void setRolloutRestartedFor(String rolloutRestartedFor) {
+    this.rolloutRestartedFor = rolloutRestartedFor;
+  }
+
   public String getLastRenewRequest() {
     return lastRenewRequest;
   }
@@ -208,7 +251,10 @@ public class ApiTokenStatus {
         && Objects.equals(revokedAt, that.revokedAt)
         && Objects.equals(revocationReason, that.revocationReason)
         && Objects.equals(lastRenewRequest, that.lastRenewRequest)
-        && Objects.equals(revokedIssuedBefore, that.revokedIssuedBefore);
+        && Objects.equals(revokedIssuedBefore, that.revokedIssuedBefore)
+        && Objects.equals(consumers, that.consumers)
+        && Objects.equals(consumerCount, that.consumerCount)
+        && Objects.equals(rolloutRestartedFor, that.rolloutRestartedFor);
   }
 
   @Override
@@ -228,6 +274,9 @@ public class ApiTokenStatus {
         revokedAt,
         revocationReason,
         lastRenewRequest,
-        revokedIssuedBefore);
+        revokedIssuedBefore,
+        consumers,
+        consumerCount,
+        rolloutRestartedFor);
   }
 }

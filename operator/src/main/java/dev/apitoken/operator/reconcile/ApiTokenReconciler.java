@@ -67,6 +67,7 @@ public class ApiTokenReconciler implements Reconciler<ApiToken>, Cleaner<ApiToke
   private final SigningKeyGate signingKeyGate;
   private final TokenRevocation revocation;
   private final PreviousTokens previousTokens;
+  private final ConsumerUpdates consumers;
   private final EventRecorder events;
   private final OperatorMetrics metrics;
   private final TokenStates states;
@@ -102,6 +103,7 @@ public class ApiTokenReconciler implements Reconciler<ApiToken>, Cleaner<ApiToke
             issuanceBudget);
     this.revocation = new TokenRevocation(secret, keyRing, revocations, events, metrics);
     this.previousTokens = new PreviousTokens(revocation, events);
+    this.consumers = new ConsumerUpdates(events);
     this.events = events;
     this.metrics = metrics;
     this.states = states;
@@ -133,8 +135,15 @@ public class ApiTokenReconciler implements Reconciler<ApiToken>, Cleaner<ApiToke
     StatusAggregator status = new StatusAggregator(apiToken, now);
     RevocationPolicy.Decision revocationDecision = TokenRevocation.decide(apiToken, now);
     if (revocationDecision.kind() == RevocationPolicy.Kind.REVOKE) {
+      boolean recordedBefore =
+          apiToken.getStatus() != null && apiToken.getStatus().revocationRecorded();
       TokenRevocation.Outcome outcome =
           revocation.revoke(apiToken, context, status, revocationDecision, now);
+      consumers.afterRevocation(
+          apiToken,
+          context,
+          status,
+          !recordedBefore && outcome.stage() != TokenRevocation.Stage.RECORDING);
       states.set(apiToken, TokenStates.REVOKED);
       if (outcome.stage() == TokenRevocation.Stage.PUBLISHED) {
         status.settled();
@@ -196,6 +205,7 @@ public class ApiTokenReconciler implements Reconciler<ApiToken>, Cleaner<ApiToke
           .rescheduleAfter(max(issued.retryAfter(), MINIMUM_DELAY));
     }
     renewRequestDone(apiToken, status);
+    consumers.afterIssue(apiToken, context, issued.issued(), status, now);
     PreviousTokens.Outcome previous = previousTokens.settle(apiToken, context, status, now);
     if (previous.recording()) {
       status.reconciling(Conditions.REASON_REVOKING, "revoking tokens replaced by a newer one");
@@ -259,6 +269,9 @@ public class ApiTokenReconciler implements Reconciler<ApiToken>, Cleaner<ApiToke
     try {
       if (!revocation.cleanup(apiToken, context, clock.instant())) {
         return DeleteControl.noFinalizerRemoval().rescheduleAfter(PUBLISH_POLL);
+      }
+      if (apiToken.getStatus() == null || !apiToken.getStatus().revocationRecorded()) {
+        consumers.afterDeletion(apiToken, context);
       }
     } catch (OutOfMemoryError | ReconcileError e) {
       throw e;

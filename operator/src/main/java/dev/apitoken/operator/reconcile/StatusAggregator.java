@@ -3,6 +3,7 @@ package dev.apitoken.operator.reconcile;
 import dev.apitoken.operator.api.ApiToken;
 import dev.apitoken.operator.api.ApiTokenStatus;
 import dev.apitoken.operator.api.Conditions;
+import dev.apitoken.operator.api.Consumer;
 import dev.apitoken.operator.api.IssuedToken;
 import dev.apitoken.operator.denylist.IndexSpace;
 import dev.apitoken.operator.token.SignedToken;
@@ -134,6 +135,32 @@ final class StatusAggregator {
     status.getTokens().stream()
         .filter(t -> t.getRevokedAt() == null && indices.contains(t.getIndex()))
         .forEach(t -> t.setRevokedAt(when));
+    return this;
+  }
+
+  /**
+   * Records the workloads found using the Secret. Consumers the operator may not look up are
+   * omitted; after any other failed lookup the last known ones stay.
+   */
+  StatusAggregator consumers(TokenConsumers.Lookup lookup) {
+    if (lookup.known()) {
+      List<Consumer> listed =
+          lookup.workloads().stream()
+              .limit(TokenConsumers.MAX_LISTED)
+              .map(TokenConsumers.Workload::consumer)
+              .toList();
+      status.setConsumers(listed.isEmpty() ? null : new ArrayList<>(listed));
+      status.setConsumerCount(lookup.workloads().size());
+    } else if (lookup.forbidden()) {
+      status.setConsumers(null);
+      status.setConsumerCount(null);
+    }
+    return this;
+  }
+
+  /** Records the token for which spec.rolloutRestart was carried out (null: nothing to record). */
+  StatusAggregator rolloutRestartedFor(String jti) {
+    status.setRolloutRestartedFor(jti);
     return this;
   }
 

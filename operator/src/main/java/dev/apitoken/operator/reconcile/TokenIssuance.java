@@ -52,11 +52,19 @@ final class TokenIssuance {
     WAITING
   }
 
-  record Outcome(Result result, Duration retryAfter) {
+  /** {@code issued}: the token this call wrote to the Secret, null when it wrote none. */
+  record Outcome(Result result, Duration retryAfter, Issued issued) {
+    Outcome(Result result, Duration retryAfter) {
+      this(result, retryAfter, null);
+    }
+
     static Outcome of(Result result) {
       return new Outcome(result, null);
     }
   }
+
+  /** A token newly written to the Secret, by reference; {@code first} for an ApiToken's first. */
+  record Issued(TokenClaims claims, boolean first) {}
 
   /** Publishing wakes a waiting ApiToken; this is only in case that wake-up is lost. */
   private static final Duration KEY_PUBLICATION_FALLBACK = Duration.ofSeconds(30);
@@ -198,11 +206,13 @@ final class TokenIssuance {
             + token.claims().expiresAt()
             + "; it is renewed at "
             + renewalTime);
+    Issued issued = null;
     if (decision.requiresIssue()) {
       announce(apiToken, decision, token);
+      issued = new Issued(token.claims(), decision.reason() == IssueReason.FIRST_ISSUE);
     }
     awaitingKeyLossReissue.remove(budgetKey(apiToken));
-    return Outcome.of(Result.READY);
+    return new Outcome(Result.READY, null, issued);
   }
 
   /**

@@ -112,6 +112,31 @@ class CrdValidationTest {
             spec("{subject: a, scopes: [" + "s".repeat(65) + "]}"),
             "$.spec.scopes[0]: must be at most 64 characters long"),
         arguments(
+            "rolloutRestart of a Deployment and a StatefulSet",
+            spec(
+                "{subject: a, rolloutRestart: [{kind: Deployment, name: orders},"
+                    + " {kind: StatefulSet, name: ledger}]}"),
+            ""),
+        arguments(
+            "rolloutRestart of a Job",
+            spec("{subject: a, rolloutRestart: [{kind: Job, name: nightly}]}"),
+            "$.spec.rolloutRestart[0].kind: does not match the regex pattern"),
+        arguments(
+            "rolloutRestart without a name",
+            spec("{subject: a, rolloutRestart: [{kind: Deployment}]}"),
+            "$.spec.rolloutRestart[0]: required property 'name' not found"),
+        arguments(
+            "21 rolloutRestart targets",
+            spec(
+                "{subject: a, rolloutRestart: ["
+                    + String.join(
+                        ", ",
+                        java.util.stream.IntStream.range(0, 21)
+                            .mapToObj(i -> "{kind: Deployment, name: d" + i + "}")
+                            .toList())
+                    + "]}"),
+            "$.spec.rolloutRestart: must have at most 20 items"),
+        arguments(
             "secretTemplate label value of 64 characters",
             spec("{subject: a, secretTemplate: {labels: {team: " + "t".repeat(64) + "}}}"),
             "$.spec.secretTemplate.labels.team: must be at most 63 characters long"),

@@ -143,6 +143,7 @@ class ChartRbacTest {
     assertThat(verbs(rules, "", "secrets")).containsExactlyInAnyOrderElementsOf(TOKEN_SECRET_VERBS);
     assertThat(verbs(rules, "", "namespaces")).containsExactlyInAnyOrder("get", "list", "watch");
     assertThat(verbs(rules, "", "events")).containsExactly("create");
+    assertConsumerRules(rules);
     assertThat(rules)
         .flatExtracting(Rule::resources)
         .containsOnly(
@@ -152,7 +153,13 @@ class ChartRbacTest {
             "secrets",
             "configmaps",
             "namespaces",
-            "events");
+            "events",
+            "pods",
+            "replicasets",
+            "jobs",
+            "deployments",
+            "statefulsets",
+            "daemonsets");
     assertThat(rules).noneMatch(rule -> rule.apiGroups().contains("events.k8s.io"));
   }
 
@@ -253,7 +260,15 @@ class ChartRbacTest {
 
     assertThat(clusterRules)
         .flatExtracting(Rule::resources)
-        .doesNotContain("apitokens", "apitokens/status", "apitokens/finalizers", "secrets")
+        .doesNotContain(
+            "apitokens",
+            "apitokens/status",
+            "apitokens/finalizers",
+            "secrets",
+            "pods",
+            "replicasets",
+            "jobs",
+            "deployments")
         // the trust ConfigMap is still copied into selected namespaces anywhere
         .contains("configmaps", "namespaces", "events");
 
@@ -272,6 +287,7 @@ class ChartRbacTest {
       assertThat(verbs(rules, "apitoken.dev", "apitokens/finalizers")).containsExactly("update");
       assertThat(verbs(rules, "", "secrets"))
           .containsExactlyInAnyOrderElementsOf(TOKEN_SECRET_VERBS);
+      assertConsumerRules(rules);
     }
     assertThat(namespaced.ofKind("Role"))
         .extracting(r -> r.at("/metadata/namespace").asText())
@@ -280,6 +296,20 @@ class ChartRbacTest {
         .containsEntry("APITOKEN_WATCH_NAMESPACES", "team-a,team-b," + Helm.NAMESPACE)
         .containsEntry("APITOKEN_TARGET_NAMESPACE_SELECTOR", "apitoken.dev/trust=enabled")
         .containsEntry("APITOKEN_LOG_FORMAT", "json");
+  }
+
+  @Test
+  void withoutRolloutRestartTheOperatorMayChangeNoWorkload() {
+    Manifests rendered = helm.render("--set", "rolloutRestart.enabled=false");
+
+    assertThat(rendered.allRules())
+        .filteredOn(rule -> rule.apiGroups().contains("apps") || rule.apiGroups().contains("batch"))
+        .isNotEmpty()
+        .allSatisfy(rule -> assertThat(rule.verbs()).as("%s", rule).containsExactly("get"));
+    assertThat(rendered.allRules())
+        .flatExtracting(Rule::resources)
+        .doesNotContain("deployments", "statefulsets", "daemonsets")
+        .contains("pods", "replicasets", "jobs");
   }
 
   @Test
@@ -335,6 +365,20 @@ class ChartRbacTest {
     return Stream.concat(
             Stream.of(trust), IntStream.rangeClosed(1, 15).mapToObj(k -> trust + "-" + k))
         .toList();
+  }
+
+  /**
+   * Finding the workloads that use a token Secret lists Pods and reads ReplicaSets and Jobs (to
+   * reach Deployments and CronJobs); spec.rolloutRestart patches the three restartable kinds. No
+   * watch and no get on Pods: one list per reconcile.
+   */
+  private static void assertConsumerRules(List<Rule> rules) {
+    assertThat(verbs(rules, "", "pods")).containsExactly("list");
+    assertThat(verbs(rules, "apps", "replicasets")).containsExactly("get");
+    assertThat(verbs(rules, "batch", "jobs")).containsExactly("get");
+    for (String kind : List.of("deployments", "statefulsets", "daemonsets")) {
+      assertThat(verbs(rules, "apps", kind)).as(kind).containsExactly("patch");
+    }
   }
 
   private static Collector<Rule, ?, Rule> onlyOne(String what) {
