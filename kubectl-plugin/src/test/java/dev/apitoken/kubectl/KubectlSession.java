@@ -38,9 +38,9 @@ import java.util.regex.Pattern;
  *
  * <p>Time in the cluster is the test clock. A user's {@code kubectl wait --timeout=15m} lasts up to
  * 15 minutes, and the operator's scheduled work (a grace period) happens while it waits: the
- * session moves the clock on a minute at a time, but only while the object waited for is settled
- * (kstatus: its status observes the current generation and {@code Reconciling} is not True), so a
- * slow machine never uses up the timeout while the operator is still busy.
+ * session moves the clock on a few minutes at a time, but only while the object waited for is
+ * settled (kstatus: its status observes the current generation and {@code Reconciling} is not
+ * True), so a slow machine never uses up the timeout while the operator is still busy.
  */
 final class KubectlSession {
   /** The clock the operator and the plugin read, and how it moves. */
@@ -56,7 +56,12 @@ final class KubectlSession {
   /** A command as typed and what it printed. */
   record Ran(String line, Result result) {}
 
-  static final Duration WAIT_STEP = Duration.ofMinutes(1);
+  /**
+   * How far the clock moves per step while kubectl waits. The operator looks at a new time within
+   * about a second (its shortest reschedule), so this sets how long a 10m grace takes to run here.
+   */
+  static final Duration WAIT_STEP = Duration.ofMinutes(2);
+
   private static final Duration REAL_TIME_LIMIT = Duration.ofSeconds(40);
   private static final Duration DEFAULT_WAIT_TIMEOUT = Duration.ofSeconds(30);
   private static final Pattern GO_DURATION = Pattern.compile("([0-9]+)(h|m|s)");
