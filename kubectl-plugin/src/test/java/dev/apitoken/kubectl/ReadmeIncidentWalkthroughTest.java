@@ -110,6 +110,9 @@ class ReadmeIncidentWalkthroughTest {
       client.close();
       server.destroy();
     }
+    if (session == null) {
+      return; // the setup failed: that failure is the one to report
+    }
     for (KubectlSession.Ran ran : session.transcript()) {
       for (String token : tokensSeen) {
         String signature = token.substring(token.lastIndexOf('.') + 1);
