@@ -157,7 +157,8 @@ public final class ApiTokenOperator implements AutoCloseable, OperatorStatus {
               wakeTokensOfRevokedKeys();
             },
             (secret, reason, message) ->
-                events.record(secret, EventRecorder.WARNING, reason, message));
+                events.record(secret, EventRecorder.WARNING, reason, message),
+            revocationPath.revokedKidRecords(() -> keyRing.revokedKids()));
     keyRing.fence(fence);
     SigningKeyGate signingKeyGate = new SigningKeyGate(trust::keyPublishedEverywhere);
     this.signingKeyGate = signingKeyGate;
@@ -244,7 +245,7 @@ public final class ApiTokenOperator implements AutoCloseable, OperatorStatus {
     if (gate == null || store == null || store.revokedKids().isEmpty()) {
       return;
     }
-    Set<String> revoked = store.revokedKids().keySet();
+    Set<String> revoked = store.revokedKids().kids();
     try {
       gate.wake(
           listApiTokens().stream()

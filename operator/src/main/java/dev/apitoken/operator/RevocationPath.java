@@ -11,7 +11,10 @@ import dev.apitoken.operator.store.ConfigMapIndexBlockStore;
 import dev.apitoken.operator.store.Fence;
 import dev.apitoken.operator.store.IssueRecordStore;
 import dev.apitoken.operator.store.RevocationLedgerStore;
+import dev.apitoken.operator.store.RevokedKidRecords;
 import dev.apitoken.operator.store.ShardedStore;
+import dev.apitoken.operator.store.StateRevokedKids;
+import dev.apitoken.operator.token.RevokedKids;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -77,6 +80,7 @@ public final class RevocationPath implements AutoCloseable {
   private final TrustPublisher trust;
   private final PublishedRevocations revocations;
   private final OrphanedTokens orphans;
+  private final StateRevokedKids revokedKidsInState;
   private boolean started;
 
   /**
@@ -151,6 +155,8 @@ public final class RevocationPath implements AutoCloseable {
             metrics,
             new dev.apitoken.operator.token.StatusListTokenSigner(
                 settings.statusListValidity(), settings.statusListTtl(), clock));
+    revokedKidsInState =
+        new StateRevokedKids(configMaps, namespace, settings.stateName(), clock, fence);
     revocations = new PublishedRevocations(() -> ledger, () -> records, () -> trust);
     orphans = new OrphanedTokens(() -> records.all(), liveOwnerUids, revocations, clock);
   }
@@ -207,6 +213,8 @@ public final class RevocationPath implements AutoCloseable {
     ledger.start();
     records.start();
     absorbRecordedRevocations();
+    // Before the key ring is checked: the copies may be the last record of a revoked signing key.
+    trust.readCopies();
     maintainKeys.run();
     trust.start();
     sweepOrphans();
@@ -270,6 +278,31 @@ public final class RevocationPath implements AutoCloseable {
     } catch (RuntimeException e) {
       LOG.warn("event=state_maintenance_failed error={}", e.getClass().getSimpleName());
     }
+  }
+
+  /**
+   * Where revoked signing keys are recorded besides the key-ring Secret: the state ConfigMap and
+   * every copy of shard 0 (written by the publisher, which asks {@code recorded} each round).
+   */
+  public RevokedKidRecords revokedKidRecords(Supplier<RevokedKids> recorded) {
+    trust.revokedKids(recorded);
+    return new RevokedKidRecords() {
+      @Override
+      public RevokedKids shownByCopies() {
+        return trust.revokedKidsShown();
+      }
+
+      @Override
+      public RevokedKids readState() {
+        return revokedKidsInState.read();
+      }
+
+      @Override
+      public void store(RevokedKids kids) {
+        revokedKidsInState.write(kids);
+        trust.requestPublish();
+      }
+    };
   }
 
   public RevocationLedgerStore ledger() {

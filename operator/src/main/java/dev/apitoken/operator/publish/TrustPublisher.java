@@ -7,10 +7,12 @@ import dev.apitoken.operator.runtime.DaemonThreads;
 import dev.apitoken.operator.runtime.OperatorMetrics;
 import dev.apitoken.operator.store.ConfigMapApi;
 import dev.apitoken.operator.store.Fence;
+import dev.apitoken.operator.store.KeyRingSecretStore;
 import dev.apitoken.operator.store.Labels;
 import dev.apitoken.operator.store.RevocationLedgerStore;
 import dev.apitoken.operator.token.Jwks;
 import dev.apitoken.operator.token.KeyRing;
+import dev.apitoken.operator.token.RevokedKids;
 import dev.apitoken.operator.token.SigningKey;
 import dev.apitoken.operator.token.StatusListTokenSigner;
 import dev.apitoken.operator.token.StatusListTokenSigner.SignedStatusList;
@@ -105,6 +107,8 @@ public final class TrustPublisher implements AutoCloseable {
 
   private volatile Runnable onPublished = () -> {};
 
+  private volatile Supplier<RevokedKids> revokedKids = RevokedKids::none;
+
   /** The published keys, and the active key, which signs the Status List Tokens. */
   private record PublicKeys(String jwksJson, Set<String> kids, SigningKey active) {}
 
@@ -156,6 +160,21 @@ public final class TrustPublisher implements AutoCloseable {
    * watches namespaces and copies, and publishes.
    */
   public void start() {
+    readCopies();
+    namespaces.start(this::requestPublish);
+    running = true;
+    requestPublish();
+    worker.start();
+  }
+
+  /**
+   * Reads every published copy and follows them from then on, absorbing their revocations; {@link
+   * #start()} does it unless done before (a new leader reads them before its key ring is checked).
+   */
+  public synchronized void readCopies() {
+    if (watch != null) {
+      return;
+    }
     // The watch first, then the list: a copy deleted in between is then known to be gone.
     watch =
         api.watch(
@@ -175,10 +194,6 @@ public final class TrustPublisher implements AutoCloseable {
               }
             });
     resyncCopies();
-    namespaces.start(this::requestPublish);
-    running = true;
-    requestPublish();
-    worker.start();
   }
 
   /**
@@ -310,6 +325,30 @@ public final class TrustPublisher implements AutoCloseable {
     if (running) {
       requestPublish();
     }
+  }
+
+  /**
+   * The signing keys revoked for good that the next rounds record on every copy of shard 0 (beside
+   * {@code jwks.json}; verifiers ignore it), so losing the operator namespace does not lose them.
+   */
+  public void revokedKids(Supplier<RevokedKids> source) {
+    revokedKids = source;
+  }
+
+  /** The union of the revoked signing keys every copy of shard 0 records, as last seen. */
+  public RevokedKids revokedKidsShown() {
+    RevokedKids shown = RevokedKids.none();
+    for (ConfigMap map : copies.values()) {
+      Map<String, String> annotations = map.getMetadata().getAnnotations();
+      if (annotations != null
+          && TrustDocument.shardOf(trustName, map.getMetadata().getName()) == 0) {
+        shown =
+            shown.union(
+                RevokedKids.parse(
+                    annotations.get(KeyRingSecretStore.REVOKED_KIDS_ANNOTATION), clock.instant()));
+      }
+    }
+    return shown;
   }
 
   /** Asks for a publish soon; many requests during one round make one more round. */
@@ -469,6 +508,7 @@ public final class TrustPublisher implements AutoCloseable {
     long reserved = Math.max(reservedUpTo.getAsLong(), reservedByCopies());
     long coverage = TrustDocument.coverage(reserved);
     Map<String, String> annotations = Map.of(RESERVED_ANNOTATION, Long.toString(reserved));
+    Map<String, String> keyAnnotations = withRevokedKids(annotations);
     int shards = Math.max(TrustDocument.shards(coverage), highestShardPublished() + 1);
     List<Map<String, String>> documents = new ArrayList<>();
     for (int k = 0; k < shards; k++) {
@@ -486,7 +526,13 @@ public final class TrustPublisher implements AutoCloseable {
         int shard = k;
         writes.add(
             CompletableFuture.supplyAsync(
-                () -> writeCopy(ns, shard, documents.get(shard), annotations, keySnapshot.active()),
+                () ->
+                    writeCopy(
+                        ns,
+                        shard,
+                        documents.get(shard),
+                        shard == 0 ? keyAnnotations : annotations,
+                        keySnapshot.active()),
                 fanOut));
       }
     }
@@ -517,6 +563,20 @@ public final class TrustPublisher implements AutoCloseable {
           snapshot.size(),
           statusListBytes);
     }
+  }
+
+  /**
+   * {@code annotations} plus the revoked signing keys, for the copies of shard 0. Written empty
+   * only to clear kids some copy still shows (all forgotten), and left out otherwise.
+   */
+  private Map<String, String> withRevokedKids(Map<String, String> annotations) {
+    RevokedKids kids = revokedKids.get();
+    if (kids.isEmpty() && revokedKidsShown().isEmpty()) {
+      return annotations;
+    }
+    Map<String, String> with = new TreeMap<>(annotations);
+    with.put(KeyRingSecretStore.REVOKED_KIDS_ANNOTATION, kids.format());
+    return with;
   }
 
   private int highestShardPublished() {

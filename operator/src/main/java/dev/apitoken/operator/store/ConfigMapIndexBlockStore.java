@@ -144,6 +144,11 @@ public final class ConfigMapIndexBlockStore implements IndexBlockStore {
 
   private long parseNext(ConfigMap current) {
     String value = current.getData() == null ? null : current.getData().get(NEXT_INDEX_KEY);
+    if (value == null) {
+      // Lost, not unreadable: the ConfigMap also holds other state (the revoked signing keys),
+      // which may have been written back after the counter was deleted.
+      return -1;
+    }
     try {
       return Long.parseLong(value);
     } catch (NumberFormatException e) {

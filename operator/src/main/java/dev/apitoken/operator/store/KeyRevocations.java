@@ -1,9 +1,11 @@
 package dev.apitoken.operator.store;
 
 import dev.apitoken.operator.token.KeyRing;
+import dev.apitoken.operator.token.RevokedKids;
 import dev.apitoken.operator.token.SigningKey;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.utils.Serialization;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,28 +36,23 @@ final class KeyRevocations {
     return kids;
   }
 
-  /** The kids recorded as revoked, with when; unreadable entries are skipped. */
-  static Map<String, String> revoked(Secret secret) {
-    Map<String, String> revoked = new LinkedHashMap<>();
+  /** The kids recorded as revoked on the Secret (see {@link RevokedKids#parse}). */
+  static RevokedKids revoked(Secret secret, Instant seenAt) {
+    return RevokedKids.parse(
+        annotation(secret, KeyRingSecretStore.REVOKED_KIDS_ANNOTATION), seenAt);
+  }
+
+  /** The record exactly as the Secret carries it; "" when it has none. */
+  static String revokedText(Secret secret) {
     String text = annotation(secret, KeyRingSecretStore.REVOKED_KIDS_ANNOTATION);
-    if (text != null) {
-      for (String entry : text.split(",")) {
-        int equals = entry.indexOf('=');
-        if (equals > 0) {
-          revoked.put(entry.substring(0, equals).strip(), entry.substring(equals + 1).strip());
-        }
-      }
-    }
-    return revoked;
+    return text == null ? "" : text;
   }
 
   /** The annotations every key-ring write carries: the revoked kids and the public listing. */
-  static Map<String, String> annotations(KeyRing ring, Map<String, String> revoked) {
+  static Map<String, String> annotations(KeyRing ring, RevokedKids revoked) {
     Map<String, String> annotations = new LinkedHashMap<>();
     if (!revoked.isEmpty()) {
-      List<String> entries = new ArrayList<>();
-      revoked.forEach((kid, at) -> entries.add(kid + "=" + at));
-      annotations.put(KeyRingSecretStore.REVOKED_KIDS_ANNOTATION, String.join(",", entries));
+      annotations.put(KeyRingSecretStore.REVOKED_KIDS_ANNOTATION, revoked.format());
     }
     List<Map<String, String>> keys = new ArrayList<>();
     for (SigningKey key : ring.keys()) {

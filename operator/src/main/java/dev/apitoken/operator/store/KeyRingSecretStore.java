@@ -2,10 +2,12 @@ package dev.apitoken.operator.store;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.apitoken.operator.config.OperatorConfig;
+import dev.apitoken.operator.denylist.IndexSpace;
 import dev.apitoken.operator.denylist.TrustDocument;
 import dev.apitoken.operator.token.KeyRing;
 import dev.apitoken.operator.token.KeyRingCodec;
 import dev.apitoken.operator.token.KeyRingDrift;
+import dev.apitoken.operator.token.RevokedKids;
 import dev.apitoken.operator.token.SigningKey;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -20,14 +22,11 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.Base64;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -73,6 +72,12 @@ public final class KeyRingSecretStore implements AutoCloseable {
 
   public static final String REASON_KEY_REVOKED = "KeyRevoked";
 
+  /**
+   * Warning Event reason: the Secret held a revoked key again (a backup taken before the revocation
+   * was restored), and the key was removed again.
+   */
+  public static final String REASON_REVOKED_KEY_RESTORED = "RevokedKeyRestored";
+
   private static final Logger LOG = LoggerFactory.getLogger(KeyRingSecretStore.class);
   private static final Logger AUDIT = LoggerFactory.getLogger("audit");
 
@@ -89,7 +94,17 @@ public final class KeyRingSecretStore implements AutoCloseable {
   private final Consumer<KeyRing> onChange;
   private final Warnings warnings;
   private volatile KeyRing ring;
-  private final Map<String, String> revokedKids = new ConcurrentSkipListMap<>();
+  private final RevokedKidRecords records;
+
+  /**
+   * Every key revoked for good: the union of the Secret's record, the operator state's and every
+   * trust copy's. Only grows, except that a key is forgotten once no token it signed can pass.
+   */
+  private volatile RevokedKids revoked = RevokedKids.none();
+
+  /** What the operator state was last seen or made to hold. */
+  private volatile RevokedKids revokedInState;
+
   private volatile String resourceVersion;
   private volatile boolean writer;
   private volatile Fence fence = Fence.OPEN;
@@ -115,12 +130,24 @@ public final class KeyRingSecretStore implements AutoCloseable {
       SecureRandom random,
       Consumer<KeyRing> onChange,
       Warnings warnings) {
+    this(client, config, clock, random, onChange, warnings, RevokedKidRecords.NONE);
+  }
+
+  public KeyRingSecretStore(
+      KubernetesClient client,
+      OperatorConfig config,
+      Clock clock,
+      SecureRandom random,
+      Consumer<KeyRing> onChange,
+      Warnings warnings,
+      RevokedKidRecords records) {
     this.client = client;
     this.config = config;
     this.clock = clock;
     this.random = random;
     this.onChange = onChange;
     this.warnings = warnings;
+    this.records = records;
   }
 
   /**
@@ -159,6 +186,12 @@ public final class KeyRingSecretStore implements AutoCloseable {
         }
       }
     }
+    // Unreadable state fails the start, as an unreadable Secret does: the Secret may be a restored
+    // backup that lacks a revocation only the state remembers. A revoked key still in the ring is
+    // dropped once this replica writes (startWriting): nothing publishes or signs before that.
+    RevokedKids inState = records.readState();
+    revokedInState = inState;
+    merge(inState);
     onChange.accept(ring);
     return ring;
   }
@@ -170,7 +203,9 @@ public final class KeyRingSecretStore implements AutoCloseable {
   public synchronized void startWriting() {
     writer = true;
     try {
+      mergeRecords();
       follow(secret().get());
+      storeRecords();
     } catch (RuntimeException e) {
       repairPending = true;
       LOG.warn(
@@ -194,8 +229,14 @@ public final class KeyRingSecretStore implements AutoCloseable {
     return ring.activeKey();
   }
 
-  /** Rotates when due and prunes retired keys; persists and publishes any change. */
+  /**
+   * Rotates when due and prunes retired keys; on the leader also merges the revoked keys with every
+   * record of them first. Persists and publishes any change.
+   */
   public synchronized void maintain() {
+    if (writer) {
+      syncRevokedKids();
+    }
     if (repairPending && writer) {
       follow(secret().get());
       repairPending = false;
@@ -238,10 +279,10 @@ public final class KeyRingSecretStore implements AutoCloseable {
       Set<String> requested = KeyRevocations.requested(stored);
       if (stored != null
           && Objects.equals(stored.getMetadata().getResourceVersion(), resourceVersion)
-          && (requested.isEmpty() || !writer)) {
+          && (!writer || (requested.isEmpty() && recordedOn(stored)))) {
         return;
       }
-      revokedKids.putAll(KeyRevocations.revoked(stored));
+      merge(KeyRevocations.revoked(stored, clock.instant()));
       if (holdsRevoked(ring)) {
         Optional<KeyRing> storedRing = readable(stored);
         if (storedRing.isPresent() && !holdsRevoked(storedRing.get())) {
@@ -249,6 +290,7 @@ public final class KeyRingSecretStore implements AutoCloseable {
           adoptedWithout(storedRing.get(), stored.getMetadata().getResourceVersion());
           return;
         }
+        dropRevokedFromHeld();
       }
       if (writer && !requested.isEmpty()) {
         try {
@@ -263,22 +305,57 @@ public final class KeyRingSecretStore implements AutoCloseable {
         }
       }
       Optional<KeyRing> storedRing = readable(stored);
-      Instant now = clock.instant();
-      switch (KeyRingDrift.of(ring, storedRing, now, config.maxTtl())) {
-        case SAME -> {
-          resourceVersion = stored.getMetadata().getResourceVersion();
+      if (storedRing.isPresent() && holdsRevoked(storedRing.get())) {
+        if (!writer) {
+          LOG.warn(
+              "event=revoked_key_restored secret={} kids={} action=waiting_for_leader_to_remove",
+              secretPath(),
+              revokedIn(storedRing.get()));
           return;
         }
-        case ADOPT -> {
-          ring = storedRing.get();
-          resourceVersion = stored.getMetadata().getResourceVersion();
-          LOG.info(
-              "event=keyring_adopted secret={} active_kid={} keys={}",
-              secretPath(),
-              ring.activeKey().kid(),
-              ring.keys().size());
-          onChange.accept(ring);
+        try {
+          removeRestoredRevokedKeys(stored, storedRing.get());
           return;
+        } catch (KubernetesClientException e) {
+          if (!KubernetesWrites.isStale(e) || attempt >= KubernetesWrites.MAX_ATTEMPTS) {
+            throw e;
+          }
+          stored = secret().get();
+          continue;
+        }
+      }
+      Instant now = clock.instant();
+      switch (KeyRingDrift.of(ring, storedRing, now, config.maxTtl())) {
+        case SAME, ADOPT -> {
+          if (!ring.equals(storedRing.get())) {
+            ring = storedRing.get();
+            LOG.info(
+                "event=keyring_adopted secret={} active_kid={} keys={}",
+                secretPath(),
+                ring.activeKey().kid(),
+                ring.keys().size());
+            onChange.accept(ring);
+          }
+          resourceVersion = stored.getMetadata().getResourceVersion();
+          if (!writer || recordedOn(stored)) {
+            return;
+          }
+          try {
+            // The Secret's record lags the union (a restored Secret, or a key forgotten).
+            Secret written = write(ring, resourceVersion);
+            resourceVersion = written.getMetadata().getResourceVersion();
+            LOG.info(
+                "event=revoked_kids_recorded secret={} revoked_kids={}",
+                secretPath(),
+                revoked.kids());
+            return;
+          } catch (KubernetesClientException e) {
+            if (!KubernetesWrites.isStale(e) || attempt >= KubernetesWrites.MAX_ATTEMPTS) {
+              throw e;
+            }
+            stored = secret().get();
+            continue;
+          }
         }
         case RESTORE -> {
           if (!writer) {
@@ -339,16 +416,16 @@ public final class KeyRingSecretStore implements AutoCloseable {
    */
   private void revokeKeys(Secret stored, Set<String> requested) {
     Instant now = clock.instant();
-    Map<String, String> before = Map.copyOf(revokedKids);
-    requested.forEach(
-        kid -> revokedKids.putIfAbsent(kid, now.truncatedTo(ChronoUnit.SECONDS).toString()));
-    KeyRing next = ring.withoutKeys(revokedKids.keySet(), now, random);
+    RevokedKids before = revoked;
+    for (String kid : requested) {
+      revoked = revoked.with(kid, now);
+    }
+    KeyRing next = ring.withoutKeys(revoked.kids(), now, random);
     Secret written;
     try {
       written = write(next, stored.getMetadata().getResourceVersion());
     } catch (RuntimeException e) {
-      revokedKids.clear();
-      revokedKids.putAll(before);
+      revoked = before;
       throw e;
     }
     KeyRing previous = ring;
@@ -377,10 +454,144 @@ public final class KeyRingSecretStore implements AutoCloseable {
             + next.activeKey().kid()
             + " once it is published everywhere");
     onChange.accept(ring);
+    storeRecordsOrRetry();
+  }
+
+  /**
+   * A Secret that holds a revoked key again (a backup taken before the revocation was restored):
+   * written back as the ring held, which lacks it, in one write. The key is never published or used
+   * meanwhile: the held ring never holds it.
+   */
+  private void removeRestoredRevokedKeys(Secret stored, KeyRing storedRing) {
+    Set<String> restored = revokedIn(storedRing);
+    Secret written = write(ring, stored == null ? null : stored.getMetadata().getResourceVersion());
+    resourceVersion = written.getMetadata().getResourceVersion();
+    LOG.warn(
+        "event=revoked_key_restored secret={} kids={} action=removed active_kid={}",
+        secretPath(),
+        restored,
+        ring.activeKey().kid());
+    for (String kid : restored) {
+      AUDIT.info(
+          "audit action=revoked_key_removed secret={} kid={} revoked_at={} active_kid={}",
+          secretPath(),
+          kid,
+          revoked.revokedAt().get(kid),
+          ring.activeKey().kid());
+    }
+    warnings.raise(
+        written,
+        REASON_REVOKED_KEY_RESTORED,
+        "Secret "
+            + secretPath()
+            + " held signing key(s) "
+            + String.join(", ", restored)
+            + " that were revoked for good (was a backup taken before the revocation restored?):"
+            + " removed them again; they stay out of every published JWKS, and tokens they signed"
+            + " are reissued with key "
+            + ring.activeKey().kid());
+  }
+
+  private Set<String> revokedIn(KeyRing keyRing) {
+    Set<String> kids = new TreeSet<>();
+    keyRing.keys().stream().map(SigningKey::kid).filter(revoked::contains).forEach(kids::add);
+    return kids;
   }
 
   private boolean holdsRevoked(KeyRing keyRing) {
-    return keyRing.keys().stream().anyMatch(key -> revokedKids.containsKey(key.kid()));
+    return keyRing.keys().stream().anyMatch(key -> revoked.contains(key.kid()));
+  }
+
+  /**
+   * Drops revoked keys from the held ring at once (a fresh key is made when the active one goes; it
+   * signs only once published), so they are neither published nor used to sign, even while the
+   * Secret cannot be written. Writer only: a standby waits for the leader's ring instead, which it
+   * must adopt as is.
+   */
+  private void dropRevokedFromHeld() {
+    if (!writer || !holdsRevoked(ring)) {
+      return;
+    }
+    ring = ring.withoutKeys(revoked.kids(), clock.instant(), random);
+    onChange.accept(ring);
+  }
+
+  /**
+   * Takes {@code more} into the union: merge, never subtract. A key is forgotten only once every
+   * token it can have signed has expired beyond the largest verifier leeway: revoked at most
+   * max-ttl after it signed, so {@code revokedAt + max-ttl + leeway and propagation margin}.
+   *
+   * @return whether the union changed
+   */
+  private boolean merge(RevokedKids more) {
+    RevokedKids next =
+        revoked
+            .union(more)
+            .forgettingExpired(
+                clock.instant(), config.maxTtl().plus(IndexSpace.RETENTION_AFTER_EXPIRY));
+    if (next.equals(revoked)) {
+      return false;
+    }
+    revoked = next;
+    return true;
+  }
+
+  /** Whether the Secret records exactly the union and holds no revoked key. */
+  private boolean recordedOn(Secret stored) {
+    return KeyRevocations.revokedText(stored).equals(revoked.format())
+        && readable(stored).map(r -> !holdsRevoked(r)).orElse(false);
+  }
+
+  /**
+   * The union with every record outside the Secret: the copies first (from memory, never fails),
+   * then the operator state (read from the API).
+   */
+  private boolean mergeRecords() {
+    boolean changed = merge(records.shownByCopies());
+    // Dropped before the state is read: a failed read must not leave a revoked key held.
+    dropRevokedFromHeld();
+    RevokedKids inState = records.readState();
+    revokedInState = inState;
+    changed |= merge(inState);
+    dropRevokedFromHeld();
+    return changed;
+  }
+
+  /** Makes the operator state and the copies record the union, when the state lags. */
+  private void storeRecords() {
+    RevokedKids union = revoked;
+    if (!union.equals(revokedInState)) {
+      records.store(union);
+      revokedInState = union;
+    }
+  }
+
+  private void storeRecordsOrRetry() {
+    try {
+      storeRecords();
+    } catch (RuntimeException e) {
+      LOG.warn(
+          "event=revoked_kids_store_failed error={} action=retrying_at_next_maintenance",
+          describe(e));
+    }
+  }
+
+  /**
+   * Every maintenance pass: the union with every record (a record restored from an old backup, or
+   * lost, is made whole again), kids past their retention forgotten everywhere, and a Secret that
+   * lags written.
+   */
+  private void syncRevokedKids() {
+    try {
+      if (mergeRecords()) {
+        follow(secret().get());
+      }
+      storeRecords();
+    } catch (RuntimeException e) {
+      LOG.warn(
+          "event=revoked_kids_sync_failed error={} action=retrying_at_next_maintenance",
+          describe(e));
+    }
   }
 
   /** Takes the stored ring, which the leader wrote without revoked keys, over the held one. */
@@ -391,8 +602,8 @@ public final class KeyRingSecretStore implements AutoCloseable {
   }
 
   /** The kids revoked for good, with when. */
-  public Map<String, String> revokedKids() {
-    return Map.copyOf(revokedKids);
+  public RevokedKids revokedKids() {
+    return revoked;
   }
 
   /**
@@ -481,7 +692,7 @@ public final class KeyRingSecretStore implements AutoCloseable {
               + KEY
               + "' entry: delete it to let the operator create a new key ring");
     }
-    revokedKids.putAll(KeyRevocations.revoked(secret));
+    merge(KeyRevocations.revoked(secret, clock.instant()));
     ring = decode(encoded);
     resourceVersion = secret.getMetadata().getResourceVersion();
   }
@@ -510,7 +721,7 @@ public final class KeyRingSecretStore implements AutoCloseable {
         .withName(config.keyRingSecretName())
         .withNamespace(config.operatorNamespace())
         .withLabels(Labels.managed("signing-keys"))
-        .withAnnotations(KeyRevocations.annotations(keyRing, revokedKids))
+        .withAnnotations(KeyRevocations.annotations(keyRing, revoked))
         .withResourceVersion(resourceVersion)
         .endMetadata()
         .withType("Opaque")

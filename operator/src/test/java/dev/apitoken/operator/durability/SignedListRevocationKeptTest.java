@@ -4,27 +4,36 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.apitoken.operator.denylist.TrustDocument;
+import dev.apitoken.operator.store.Labels;
+import dev.apitoken.operator.store.StoredState;
 import dev.apitoken.operator.testing.ApiTokens;
 import dev.apitoken.operator.testing.MutableClock;
 import dev.apitoken.operator.testing.RunningOperator;
 import dev.apitoken.operator.token.KeyRing;
 import dev.apitoken.operator.token.StatusListTokenSigner;
+import dev.apitoken.verifier.Rejection;
 import dev.apitoken.verifier.status.StatusList;
 import dev.apitoken.verifier.status.StatusListDocument;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.Watch;
+import io.fabric8.kubernetes.client.Watcher;
+import io.fabric8.kubernetes.client.WatcherException;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * A copy never loses a revoked bit, whichever of its files shows it: a bit that only the signed
  * list ({@code status-list.jwt}) of a copy shows is taken into the ledger and kept in both files of
- * every copy, never overwritten by the next publish.
+ * every copy, never overwritten by the next publish: while the operator runs, and after damage
+ * while it was stopped.
  */
 @EnableKubernetesMockClient(crud = true)
 class SignedListRevocationKeptTest {
@@ -99,5 +108,120 @@ class SignedListRevocationKeptTest {
               });
     }
     assertThat(operator.operator().revocationLedger().current().isRevoked(index)).isTrue();
+  }
+
+  /**
+   * The same while stopped: the token's ApiToken is deleted (revoked), then, with the operator
+   * down, the ledger and the issue records are lost and the JSON of every copy is damaged so that
+   * only the signed lists still show the bit. After the restart the bit is back in both files of
+   * every copy and in the ledger, and no version of any copy's signed list ever showed it cleared.
+   */
+  @Test
+  void aBitShownOnlyByTheSignedListsAfterDamageWhileStoppedIsKeptInEveryCopy() {
+    String ns = "stopped-apps";
+    MutableClock clock = new MutableClock(RunningOperator.START);
+    operator = new RunningOperator(client, clock);
+    operator.createNamespace(ns, Map.of());
+    operator.start();
+    operator.create(ApiTokens.named("gone").in(ns).build());
+    long index = operator.awaitReady(ns, "gone").getStatus().getStatusListIndex();
+    String token = operator.tokenValue(ns, "gone-token");
+    client.resource(operator.get(ns, "gone")).delete();
+    await().atMost(Duration.ofSeconds(20)).until(() -> operator.get(ns, "gone") == null);
+    List<String> namespaces = List.of(ns, RunningOperator.OPERATOR_NAMESPACE);
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(
+            () ->
+                namespaces.stream()
+                    .allMatch(
+                        n ->
+                            bitIn(operator.trustConfigMap(n), "status-list.jwt", index)
+                                == StatusList.INVALID));
+
+    operator.close();
+    String prefix = operator.config().revocationsConfigMapName();
+    StoredState.shardMaps(client, RunningOperator.OPERATOR_NAMESPACE, prefix, "revocations")
+        .forEach(m -> client.resource(m).delete());
+    StoredState.shardMaps(
+            client,
+            RunningOperator.OPERATOR_NAMESPACE,
+            operator.config().issueRecordsConfigMapPrefix(),
+            "issue-records")
+        .forEach(m -> client.resource(m).delete());
+    for (String n : namespaces) {
+      ConfigMap copy = operator.trustConfigMap(n);
+      StatusListDocument json =
+          StatusListDocument.parse(copy.getData().get(TrustDocument.STATUS_LIST_KEY));
+      byte[] bytes = json.statusList().toBytes();
+      bytes[(int) (index / 8)] &= (byte) ~(1 << (index % 8));
+      Map<String, String> data = new HashMap<>(copy.getData());
+      data.put(
+          TrustDocument.STATUS_LIST_KEY,
+          StatusListDocument.of(StatusList.ofBytes(1, bytes), json.uri()).toJson());
+      copy.setData(data);
+      client.resource(copy).update();
+      assertThat(bitIn(operator.trustConfigMap(n), TrustDocument.STATUS_LIST_KEY, index))
+          .isEqualTo(StatusList.VALID);
+    }
+    List<ConfigMap> versions = new CopyOnWriteArrayList<>();
+    Watch watch =
+        client
+            .configMaps()
+            .inAnyNamespace()
+            .withLabels(Labels.managed("trust"))
+            .watch(
+                new Watcher<>() {
+                  @Override
+                  public void eventReceived(Action action, ConfigMap map) {
+                    if (action != Action.DELETED) {
+                      versions.add(map);
+                    }
+                  }
+
+                  @Override
+                  public void onClose(WatcherException cause) {}
+                });
+    try {
+      operator.start();
+
+      for (String n : namespaces) {
+        await()
+            .atMost(Duration.ofSeconds(20))
+            .untilAsserted(
+                () -> {
+                  ConfigMap now = operator.trustConfigMap(n);
+                  assertThat(bitIn(now, TrustDocument.STATUS_LIST_KEY, index))
+                      .as("%s status-list.json", n)
+                      .isEqualTo(StatusList.INVALID);
+                  assertThat(bitIn(now, "status-list.jwt", index))
+                      .as("%s status-list.jwt", n)
+                      .isEqualTo(StatusList.INVALID);
+                  assertThat(operator.verifierFor(n).verify(token).rejection())
+                      .contains(Rejection.REVOKED);
+                });
+      }
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .until(
+              () ->
+                  StoredState.ledger(client, RunningOperator.OPERATOR_NAMESPACE, prefix)
+                      .isRevoked(index));
+    } finally {
+      watch.close();
+    }
+    for (ConfigMap version : versions) {
+      if (TrustDocument.shardOf(
+              operator.config().trustConfigMapName(), version.getMetadata().getName())
+          == 0) {
+        assertThat(bitIn(version, "status-list.jwt", index))
+            .as(
+                "signed list of %s/%s version %s",
+                version.getMetadata().getNamespace(),
+                version.getMetadata().getName(),
+                version.getMetadata().getResourceVersion())
+            .isEqualTo(StatusList.INVALID);
+      }
+    }
   }
 }
