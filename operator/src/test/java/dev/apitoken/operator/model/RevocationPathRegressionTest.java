@@ -69,7 +69,7 @@ class RevocationPathRegressionTest {
       throws Exception {
     namespaces.select("team-a");
     RevocationPath first = start("replica-1");
-    await().atMost(10, TimeUnit.SECONDS).until(() -> cluster.get("team-a", ModelRun.TRUST) != null);
+    await().atMost(30, TimeUnit.SECONDS).until(() -> cluster.get("team-a", ModelRun.TRUST) != null);
     // Copies cannot be updated for now: a reservation cannot be announced in them.
     cluster.faults(
         call ->
@@ -88,7 +88,7 @@ class RevocationPathRegressionTest {
         .recordIssued(
             new IssueRecord(
                 issued, clock.instant().plusSeconds(3600), "uid-1", "apps", "t1", null, false))
-        .get(10, TimeUnit.SECONDS);
+        .get(30, TimeUnit.SECONDS);
     cluster.client("replica-1").kill();
     first.close();
 
@@ -111,7 +111,7 @@ class RevocationPathRegressionTest {
   @Test
   void aNewLeaderNeverPublishesAShorterListThanTheTokensHandedOut() throws Exception {
     RevocationPath first = start("replica-1");
-    await().atMost(10, TimeUnit.SECONDS).until(() -> coverage() > 0);
+    await().atMost(30, TimeUnit.SECONDS).until(() -> coverage() > 0);
     cluster.adminDelete(ModelRun.NAMESPACE, ModelRun.TRUST + "-state");
     long issued = new IndexAllocator(first.indexStore(), 1024).next();
     first
@@ -119,8 +119,8 @@ class RevocationPathRegressionTest {
         .recordIssued(
             new IssueRecord(
                 issued, clock.instant().plusSeconds(3600), "uid-1", "apps", "t1", null, false))
-        .get(10, TimeUnit.SECONDS);
-    await().atMost(10, TimeUnit.SECONDS).until(() -> coverage() > issued);
+        .get(30, TimeUnit.SECONDS);
+    await().atMost(30, TimeUnit.SECONDS).until(() -> coverage() > issued);
     cluster.client("replica-1").kill();
     first.close();
     cluster.adminDelete(ModelRun.NAMESPACE, ModelRun.TRUST + "-state");
@@ -167,7 +167,7 @@ class RevocationPathRegressionTest {
                           "t1",
                           null,
                           false)));
-      revoked.get(10, TimeUnit.SECONDS);
+      revoked.get(30, TimeUnit.SECONDS);
       assertThat(cluster.get(ModelRun.NAMESPACE, ModelRun.TRUST + "-revocations-0")).isNotNull();
     } finally {
       path.close();
@@ -188,7 +188,7 @@ class RevocationPathRegressionTest {
     java.util.concurrent.atomic.AtomicBoolean armed =
         new java.util.concurrent.atomic.AtomicBoolean(false);
     RevocationPath fencedOut = start("replica-1", holdsLease::get);
-    await().atMost(10, TimeUnit.SECONDS).until(() -> coverage() > 0);
+    await().atMost(30, TimeUnit.SECONDS).until(() -> coverage() > 0);
     RevocationPath[] leader = new RevocationPath[1];
     long revokedByLeader = 7;
     long revokedByFencedOut = 9;
@@ -206,10 +206,10 @@ class RevocationPathRegressionTest {
               // lands, and replica-1's ledger learns of it.
               try {
                 leader[0] = start("replica-2");
-                leader[0].revocations().record(List.of(record(revokedByLeader))).get(10, SECONDS);
-                await().atMost(10, SECONDS).until(() -> copyShows(revokedByLeader));
+                leader[0].revocations().record(List.of(record(revokedByLeader))).get(30, SECONDS);
+                await().atMost(30, SECONDS).until(() -> copyShows(revokedByLeader));
                 await()
-                    .atMost(10, SECONDS)
+                    .atMost(30, SECONDS)
                     .until(() -> fencedOut.ledger().durable().isRevoked(revokedByLeader));
               } catch (Exception e) {
                 throw new IllegalStateException(e);
@@ -219,7 +219,7 @@ class RevocationPathRegressionTest {
           });
       armed.set(true);
       // A revocation that replica-1's next round must write, so that the round updates the copy.
-      fencedOut.revocations().record(List.of(record(revokedByFencedOut))).get(10, SECONDS);
+      fencedOut.revocations().record(List.of(record(revokedByFencedOut))).get(30, SECONDS);
       try {
         // Rounds run one at a time: when this one returns, the round that met the hook (this one
         // or one of replica-1's own before it) has ended.
@@ -285,11 +285,11 @@ class RevocationPathRegressionTest {
         };
     RevocationPath path = start(deletedBeforeCached, client::alive);
     try {
-      await().atMost(10, SECONDS).until(() -> !armed.get());
+      await().atMost(30, SECONDS).until(() -> !armed.get());
       cluster.createNamespace("team-a");
       namespaces.select("team-a");
       await()
-          .atMost(10, SECONDS)
+          .atMost(30, SECONDS)
           .untilAsserted(() -> assertThat(cluster.get("team-a", ModelRun.TRUST)).isNotNull());
     } finally {
       path.close();
@@ -321,7 +321,7 @@ class RevocationPathRegressionTest {
         };
     RevocationPath path = start(missesDeletions, client::alive);
     try {
-      await().atMost(10, SECONDS).until(() -> cluster.get("team-a", ModelRun.TRUST) != null);
+      await().atMost(30, SECONDS).until(() -> cluster.get("team-a", ModelRun.TRUST) != null);
       cluster.adminDelete("team-a", ModelRun.TRUST);
       path.trust().publishNow();
       assertThat(cluster.get("team-a", ModelRun.TRUST)).as("unseen deletion").isNull();
@@ -422,7 +422,7 @@ class RevocationPathRegressionTest {
     java.util.concurrent.atomic.AtomicBoolean armed =
         new java.util.concurrent.atomic.AtomicBoolean(false);
     RevocationPath old = start("replica-1", holdsLease::get);
-    await().atMost(10, SECONDS).until(() -> cluster.get("team-a", ModelRun.TRUST) != null);
+    await().atMost(30, SECONDS).until(() -> cluster.get("team-a", ModelRun.TRUST) != null);
     RevocationPath[] leader = new RevocationPath[1];
     long revokedByLeader = 7;
     try {
@@ -440,8 +440,8 @@ class RevocationPathRegressionTest {
               holdsLease.set(false);
               try {
                 leader[0] = start("replica-2");
-                leader[0].revocations().record(List.of(record(revokedByLeader))).get(10, SECONDS);
-                await().atMost(10, SECONDS).until(() -> copyShows(revokedByLeader));
+                leader[0].revocations().record(List.of(record(revokedByLeader))).get(30, SECONDS);
+                await().atMost(30, SECONDS).until(() -> copyShows(revokedByLeader));
               } catch (Exception e) {
                 throw new IllegalStateException(e);
               }
@@ -451,7 +451,7 @@ class RevocationPathRegressionTest {
             return null;
           });
       armed.set(true);
-      old.revocations().record(List.of(record(9))).get(10, SECONDS);
+      old.revocations().record(List.of(record(9))).get(30, SECONDS);
       try {
         old.trust().publishNow();
       } catch (RuntimeException roundFailed) {
