@@ -134,9 +134,17 @@ final class PreviousTokens {
           old.size() + " token(s) issued before " + text + " are being revoked, retrying");
       return new Outcome(true, Optional.empty());
     }
-    status.tokensRevoked(old.stream().map(IssueRecord::index).toList(), now);
+    // Recorded again above (harmless, and it repairs a lost mark), but counted, audited and
+    // announced only when not revoked before: an earlier cut-off may have revoked some already.
+    Set<Long> revokedBefore =
+        status.tokens().stream()
+            .filter(t -> t.getRevokedAt() != null)
+            .map(IssuedToken::getIndex)
+            .collect(Collectors.toSet());
+    List<IssueRecord> newly = old.stream().filter(r -> !revokedBefore.contains(r.index())).toList();
+    status.tokensRevoked(newly.stream().map(IssueRecord::index).toList(), now);
     status.revokedIssuedBefore(text);
-    String message = old.size() + " token(s) issued before " + text + " revoked";
+    String message = newly.size() + " token(s) issued before " + text + " revoked";
     status.condition(
         Conditions.PREVIOUS_TOKENS_REVOKED,
         Conditions.TRUE,
@@ -144,7 +152,7 @@ final class PreviousTokens {
         message + "; the Secret holds token " + status.currentJti());
     events.record(
         apiToken, EventRecorder.NORMAL, Conditions.PREVIOUS_TOKENS_REVOKED, message + ".");
-    old.forEach(r -> audit(apiToken, r, "revokeIssuedBefore " + text));
+    newly.forEach(r -> audit(apiToken, r, "revokeIssuedBefore " + text));
     return Outcome.SETTLED;
   }
 

@@ -190,6 +190,29 @@ class IncidentResponseTest {
             () ->
                 events(ns, "leaky").stream()
                     .anyMatch(e -> Conditions.PREVIOUS_TOKENS_REVOKED.equals(e.getReason())));
+
+    // A second cut-off counts only what it revokes itself, not what the first one did.
+    clock.advance(Duration.ofMinutes(1));
+    String secondCut = clock.instant().toString();
+    after.getSpec().setRevokeIssuedBefore(secondCut);
+    client.resource(after).update();
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(
+            () -> secondCut.equals(operator.get(ns, "leaky").getStatus().getRevokedIssuedBefore()));
+    assertThat(
+            operator.get(ns, "leaky").getStatus().getConditions().stream()
+                .filter(c -> c.getType().equals(Conditions.PREVIOUS_TOKENS_REVOKED))
+                .findFirst()
+                .orElseThrow()
+                .getMessage())
+        .startsWith("1 token(s) issued before " + secondCut + " revoked");
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () ->
+                assertThat(operator.verifierFor(ns).verify(fresh).rejection())
+                    .contains(Rejection.REVOKED));
   }
 
   @Test
