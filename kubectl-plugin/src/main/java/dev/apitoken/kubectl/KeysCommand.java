@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -84,6 +85,33 @@ final class KeysCommand extends ClusterCommand {
       }
     }
 
+    // Progress of a key revocation: ApiTokens whose current token the revoked key signed (the
+    // operator reissues them, rate-limited). Counted only when a key is revoked or asked to be.
+    Map<String, Long> stillSigned = new TreeMap<>();
+    for (Map<String, Object> r : rows) {
+      if (r.containsKey("revokedAt") || Boolean.TRUE.equals(r.get("revocationRequested"))) {
+        stillSigned.put((String) r.get("kid"), 0L);
+      }
+    }
+    String countProblem = null;
+    if (!stillSigned.isEmpty()) {
+      try {
+        for (var node : cluster.apiTokens(null)) {
+          String kid = new ApiTokenView(node).status("keyId");
+          if (kid != null) {
+            stillSigned.computeIfPresent(kid, (k, n) -> n + 1);
+          }
+        }
+        for (Map<String, Object> r : rows) {
+          Long n = stillSigned.get((String) r.get("kid"));
+          if (n != null) {
+            r.put("apiTokensStillSigned", n);
+          }
+        }
+      } catch (CliException e) {
+        countProblem = e.getMessage().lines().findFirst().orElse("forbidden");
+      }
+    }
     if (output.format() != OutputOptions.Format.TABLE) {
       Render.document(output.format(), Map.of("keys", rows), env.out());
       return ExitCodes.OK;
@@ -109,6 +137,22 @@ final class KeysCommand extends ClusterCommand {
         List.of("KID", "STATE", "CREATED", "SIGNS-FROM", "RETIRE-AT", "PUBLISHED", "REVOCATION"),
         table,
         env.out());
+    if (countProblem != null) {
+      env.err().println("note: cannot count the ApiTokens still to reissue: " + countProblem);
+    } else {
+      stillSigned.forEach(
+          (kid, n) ->
+              env.out()
+                  .println(
+                      n == 0
+                          ? "Key " + kid + ": no ApiToken holds a token it signed."
+                          : "Key "
+                              + kid
+                              + ": "
+                              + n
+                              + " ApiToken(s) still hold a token it signed; the operator"
+                              + " reissues them (rate-limited)."));
+    }
     return ExitCodes.OK;
   }
 
