@@ -44,8 +44,4 @@ final class ConditionSetter {
     result.sort((a, b) -> a.getType().compareTo(b.getType()));
     return result;
   }
-
-  static java.util.Optional<Condition> find(List<Condition> conditions, String type) {
-    return conditions.stream().filter(c -> type.equals(c.getType())).findFirst();
-  }
 }
