@@ -3,6 +3,7 @@ package dev.apitoken.operator.api;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.model.annotation.Categories;
 import io.fabric8.kubernetes.model.annotation.Group;
 import io.fabric8.kubernetes.model.annotation.Kind;
 import io.fabric8.kubernetes.model.annotation.Plural;
@@ -17,6 +18,9 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @Plural("apitokens")
 @Singular("apitoken")
 @ShortNames({"apitok", "apit"})
+// A category, so that kubectl get apitoken keeps listing everything the operator owns when it
+// gains a second kind.
+@Categories("apitoken")
 @AdditionalPrinterColumn(
     name = "Ready",
     type = AdditionalPrinterColumn.Type.STRING,
@@ -38,6 +42,12 @@ import io.fabric8.kubernetes.model.annotation.Version;
     name = "Secret",
     type = AdditionalPrinterColumn.Type.STRING,
     jsonPath = ".status.secretName")
+@AdditionalPrinterColumn(
+    name = "Status",
+    // Priority 1: shown by kubectl get -o wide only, since a message is too long for the table.
+    type = AdditionalPrinterColumn.Type.STRING,
+    priority = 1,
+    jsonPath = ".status.conditions[?(@.type==\"Ready\")].message")
 @AdditionalPrinterColumn(
     name = "Age",
     type = AdditionalPrinterColumn.Type.DATE,

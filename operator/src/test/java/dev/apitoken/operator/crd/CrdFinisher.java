@@ -13,12 +13,15 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The one step the CRD generator cannot do: it sorts printer columns by JSON path, while {@code
- * kubectl get} should read READY, REVOKED, SUBJECT, EXPIRES, SECRET, AGE.
+ * The steps the CRD generator cannot do: it sorts printer columns by JSON path, while {@code
+ * kubectl get} should read READY, REVOKED, SUBJECT, EXPIRES, SECRET, AGE (and STATUS with {@code -o
+ * wide}); it writes no description for the root or for fabric8's Condition fields; and it cannot
+ * mark status.conditions as a map keyed by type, so that a client applying one condition with
+ * server-side apply merges it instead of replacing the operator's.
  */
 final class CrdFinisher {
   static final List<String> COLUMN_ORDER =
-      List.of("Ready", "Revoked", "Subject", "Expires", "Secret", "Age");
+      List.of("Ready", "Revoked", "Subject", "Expires", "Secret", "Age", "Status");
 
   private static final YAMLMapper YAML =
       new YAMLMapper(
@@ -27,6 +30,11 @@ final class CrdFinisher {
               .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
               .enable(YAMLGenerator.Feature.INDENT_ARRAYS_WITH_INDICATOR)
               .build());
+
+  static final String ROOT_DESCRIPTION =
+      "A signed API token (a JWT) for one subject, kept in a Secret in the same namespace, renewed"
+          + " before it expires and revocable through its spec. kubectl explain apitoken.spec says"
+          + " what can be set.";
 
   private static final Map<String, String> CONDITION_FIELDS =
       Map.of(
@@ -50,8 +58,8 @@ final class CrdFinisher {
       columns.removeAll();
       sorted.forEach(columns::add);
       ((ObjectNode) version).set("additionalPrinterColumns", columns);
-      ObjectNode properties =
-          (ObjectNode) version.path("schema").path("openAPIV3Schema").path("properties");
+      ObjectNode root = (ObjectNode) version.path("schema").path("openAPIV3Schema");
+      ObjectNode properties = (ObjectNode) root.path("properties");
       ((ObjectNode) properties.get("spec"))
           .put(
               "description",
@@ -60,15 +68,16 @@ final class CrdFinisher {
           .put(
               "description",
               "What the operator issued and published for this ApiToken. Never contains a token.");
-      JsonNode conditionFields =
-          properties
-              .path("status")
-              .path("properties")
-              .path("conditions")
-              .path("items")
-              .path("properties");
+      ObjectNode conditions =
+          (ObjectNode) properties.path("status").path("properties").path("conditions");
+      conditions.put("x-kubernetes-list-type", "map");
+      conditions.set("x-kubernetes-list-map-keys", YAML.createArrayNode().add("type"));
+      // The API server accepts a list-map key only if it is required (or has a default).
+      ((ObjectNode) conditions.get("items")).set("required", YAML.createArrayNode().add("type"));
+      JsonNode conditionFields = conditions.path("items").path("properties");
       CONDITION_FIELDS.forEach(
           (field, text) -> ((ObjectNode) conditionFields.get(field)).put("description", text));
+      root.put("description", ROOT_DESCRIPTION);
     }
     return "# Generated from operator/src/main/java/dev/apitoken/operator/api by the build; do not edit.\n"
         + YAML.writeValueAsString(crd);

@@ -35,8 +35,50 @@ class CrdQualityTest {
   @Test
   void printerColumnsReadReadyRevokedSubjectExpiresSecretAge() {
     JsonNode columns = crd.crd().at("/spec/versions/0/additionalPrinterColumns");
-    assertThat(StreamSupport.stream(columns.spliterator(), false).map(c -> c.path("name").asText()))
+    assertThat(
+            StreamSupport.stream(columns.spliterator(), false)
+                .filter(c -> c.path("priority").asInt(0) == 0)
+                .map(c -> c.path("name").asText()))
         .containsExactly("Ready", "Revoked", "Subject", "Expires", "Secret", "Age");
+  }
+
+  @Test
+  void wideOutputAddsAStatusColumnWithTheReadyMessage() {
+    JsonNode columns = crd.crd().at("/spec/versions/0/additionalPrinterColumns");
+    List<JsonNode> wideOnly =
+        StreamSupport.stream(columns.spliterator(), false)
+            .filter(c -> c.path("priority").asInt(0) > 0)
+            .toList();
+    assertThat(wideOnly).hasSize(1);
+    JsonNode status = wideOnly.get(0);
+    assertThat(status.path("name").asText()).isEqualTo("Status");
+    assertThat(status.path("priority").asInt()).isEqualTo(1);
+    assertThat(status.path("type").asText()).isEqualTo("string");
+    assertThat(status.path("jsonPath").asText())
+        .isEqualTo(".status.conditions[?(@.type==\"Ready\")].message");
+  }
+
+  @Test
+  void kubectlExplainApitokenHasARootDescription() {
+    assertThat(crd.openApiSchema().path("description").asText("")).contains("API token");
+  }
+
+  @Test
+  void conditionsAreAListMapKeyedByTypeSoServerSideApplyMergesThem() {
+    JsonNode conditions = crd.openApiSchema().at("/properties/status/properties/conditions");
+    assertThat(conditions.path("x-kubernetes-list-type").asText()).isEqualTo("map");
+    assertThat(conditions.path("x-kubernetes-list-map-keys"))
+        .extracting(JsonNode::asText)
+        .containsExactly("type");
+    // The API server rejects a CRD whose list-map key is neither required nor defaulted.
+    assertThat(conditions.at("/items/required")).extracting(JsonNode::asText).contains("type");
+  }
+
+  @Test
+  void apitokenCategoryExists() {
+    assertThat(crd.crd().at("/spec/names/categories"))
+        .extracting(JsonNode::asText)
+        .containsExactly("apitoken");
   }
 
   @Test

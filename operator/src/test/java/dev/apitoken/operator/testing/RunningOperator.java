@@ -17,6 +17,7 @@ import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -40,7 +41,8 @@ public final class RunningOperator implements AutoCloseable {
   private final OperatorConfig config;
   private final List<String> issuedTokenValues = new ArrayList<>();
   private ApiTokenOperator operator;
-  private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+  private MeterRegistry registry = new SimpleMeterRegistry();
+  private OperatorMetrics operatorMetrics;
   private SecureRandom random = new SecureRandom();
   private Duration maxResync = Duration.ofMillis(500);
   private Duration maintenancePeriod = Duration.ofHours(1);
@@ -78,7 +80,17 @@ public final class RunningOperator implements AutoCloseable {
     return this;
   }
 
+  /**
+   * The registry the operator records into; a {@code SimpleMeterRegistry} unless a test needs the
+   * Prometheus one {@code /metrics} renders. Call before start.
+   */
+  public RunningOperator withRegistry(MeterRegistry registry) {
+    this.registry = registry;
+    return this;
+  }
+
   public RunningOperator start() {
+    operatorMetrics = new OperatorMetrics(registry, clock);
     operator =
         new ApiTokenOperator(
             client,
@@ -86,7 +98,7 @@ public final class RunningOperator implements AutoCloseable {
             new ApiTokenOperator.Tuning(maxResync, maintenancePeriod, false),
             clock,
             random,
-            new OperatorMetrics(registry, clock));
+            operatorMetrics);
     operator.start();
     return this;
   }
@@ -101,8 +113,13 @@ public final class RunningOperator implements AutoCloseable {
   }
 
   /** What the operator's /metrics endpoint would serve, across restarts of this instance. */
-  public SimpleMeterRegistry metrics() {
+  public MeterRegistry metrics() {
     return registry;
+  }
+
+  /** The operator's metrics recorder, for wiring parts Main adds (the Status List provider). */
+  public OperatorMetrics operatorMetrics() {
+    return operatorMetrics;
   }
 
   public OperatorConfig config() {
