@@ -50,6 +50,24 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end }}
 
 {{/*
+The extra labels (a map) without the keys the base labels (YAML) already set, as YAML: no object
+carries a key twice (strict YAML parsers reject that, others keep whichever comes last, and the
+selector labels could lose). Call with (dict "extra" <map> "base" <labels YAML>).
+*/}}
+{{- define "apitoken-operator.extraLabels" -}}
+{{- $base := fromYaml .base }}
+{{- $extra := dict }}
+{{- range $key, $value := .extra }}
+{{- if not (hasKey $base $key) }}
+{{- $_ := set $extra $key $value }}
+{{- end }}
+{{- end }}
+{{- with $extra }}
+{{- toYaml . }}
+{{- end }}
+{{- end }}
+
+{{/*
 The ServiceAccount the operator runs as.
 */}}
 {{- define "apitoken-operator.serviceAccountName" -}}
