@@ -33,6 +33,16 @@ Name and version for the helm.sh/chart label.
 Labels for every object the chart creates.
 */}}
 {{- define "apitoken-operator.labels" -}}
+{{ include "apitoken-operator.standardLabels" . }}
+{{- with include "apitoken-operator.extraLabels" (dict "extra" .Values.commonLabels "base" (include "apitoken-operator.standardLabels" .)) }}
+{{ . }}
+{{- end }}
+{{- end }}
+
+{{/*
+The labels the chart itself sets on every object.
+*/}}
+{{- define "apitoken-operator.standardLabels" -}}
 helm.sh/chart: {{ include "apitoken-operator.chart" . }}
 {{ include "apitoken-operator.selectorLabels" . }}
 app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
@@ -50,6 +60,24 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end }}
 
 {{/*
+The extra labels (a map) without the keys the base labels (YAML) already set, as YAML: no object
+carries a key twice (strict YAML parsers reject that, others keep whichever comes last, and the
+selector labels could lose). Call with (dict "extra" <map> "base" <labels YAML>).
+*/}}
+{{- define "apitoken-operator.extraLabels" -}}
+{{- $base := fromYaml .base }}
+{{- $extra := dict }}
+{{- range $key, $value := .extra }}
+{{- if not (hasKey $base $key) }}
+{{- $_ := set $extra $key $value }}
+{{- end }}
+{{- end }}
+{{- with $extra }}
+{{- toYaml . }}
+{{- end }}
+{{- end }}
+
+{{/*
 The ServiceAccount the operator runs as.
 */}}
 {{- define "apitoken-operator.serviceAccountName" -}}
@@ -61,10 +89,14 @@ The ServiceAccount the operator runs as.
 {{- end }}
 
 {{/*
-The container image reference.
+The container image reference: <repository>@<digest> when a digest is set, else <repository>:<tag>.
 */}}
 {{- define "apitoken-operator.image" -}}
+{{- if .Values.image.digest }}
+{{- printf "%s@%s" .Values.image.repository .Values.image.digest }}
+{{- else }}
 {{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
+{{- end }}
 {{- end }}
 
 {{/*

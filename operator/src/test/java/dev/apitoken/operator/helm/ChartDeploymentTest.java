@@ -198,6 +198,35 @@ class ChartDeploymentTest {
   }
 
   @Test
+  void podLabelsAndServiceMonitorLabelsRepeatingAStandardKeyRenderEachKeyOnce() {
+    // Manifests.parse fails on a key that appears twice in one mapping
+    Manifests rendered =
+        helm.render(
+            "--set", "podLabels.app\\.kubernetes\\.io/name=other",
+            "--set", "podLabels.app\\.kubernetes\\.io/component=mine",
+            "--set", "podLabels.team=identity",
+            "--set", "metrics.serviceMonitor.enabled=true",
+            "--set", "metrics.serviceMonitor.labels.app\\.kubernetes\\.io/instance=other",
+            "--set", "metrics.serviceMonitor.labels.release=prometheus");
+    JsonNode deployment = rendered.one("Deployment");
+    JsonNode podLabels = deployment.at("/spec/template/metadata/labels");
+
+    assertThat(podLabels.path("team").asText()).isEqualTo("identity");
+    assertThat(podLabels.path("app.kubernetes.io/component").asText()).isEqualTo("operator");
+    deployment
+        .at("/spec/selector/matchLabels")
+        .fields()
+        .forEachRemaining(
+            selector ->
+                assertThat(podLabels.path(selector.getKey()).asText())
+                    .as("pod label %s", selector.getKey())
+                    .isEqualTo(selector.getValue().asText()));
+    JsonNode monitorLabels = rendered.one("ServiceMonitor").at("/metadata/labels");
+    assertThat(monitorLabels.path("app.kubernetes.io/instance").asText()).isEqualTo(Helm.RELEASE);
+    assertThat(monitorLabels.path("release").asText()).isEqualTo("prometheus");
+  }
+
+  @Test
   void everyObjectHasTheStandardLabels() {
     for (JsonNode object : defaults.objects()) {
       JsonNode labels = object.at("/metadata/labels");

@@ -1,5 +1,6 @@
 package dev.apitoken.operator.helm;
 
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
@@ -13,7 +14,10 @@ import java.util.stream.StreamSupport;
 
 /** The objects of a rendered chart, parsed from helm's multi-document YAML. */
 record Manifests(List<JsonNode> objects) {
-  private static final YAMLMapper YAML = new YAMLMapper();
+  // A key twice in one mapping is an error here, as it is for strict YAML parsers; Jackson would
+  // otherwise keep the last one and hide the duplicate from every chart test.
+  private static final YAMLMapper YAML =
+      YAMLMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
 
   static Manifests parse(String multiDocumentYaml) {
     List<JsonNode> objects = new ArrayList<>();
