@@ -1,9 +1,9 @@
 package dev.apitoken.operator.provider;
 
 import dev.apitoken.operator.denylist.TrustDocument;
+import dev.apitoken.operator.kubernetes.Labels;
 import dev.apitoken.operator.publish.TrustConfigMapWriter;
 import dev.apitoken.operator.store.ConfigMapApi;
-import dev.apitoken.operator.store.Labels;
 import dev.apitoken.operator.token.StatusListUris;
 import dev.apitoken.verifier.status.StatusListShards;
 import io.fabric8.kubernetes.api.model.ConfigMap;

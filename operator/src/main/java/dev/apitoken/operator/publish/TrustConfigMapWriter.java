@@ -1,8 +1,8 @@
 package dev.apitoken.operator.publish;
 
+import dev.apitoken.operator.kubernetes.KubernetesWrites;
+import dev.apitoken.operator.kubernetes.Labels;
 import dev.apitoken.operator.store.ConfigMapApi;
-import dev.apitoken.operator.store.KubernetesWrites;
-import dev.apitoken.operator.store.Labels;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;

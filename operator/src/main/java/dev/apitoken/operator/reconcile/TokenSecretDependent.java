@@ -1,7 +1,7 @@
 package dev.apitoken.operator.reconcile;
 
 import dev.apitoken.operator.api.ApiToken;
-import dev.apitoken.operator.store.Labels;
+import dev.apitoken.operator.kubernetes.Labels;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.javaoperatorsdk.operator.api.config.informer.InformerConfiguration;

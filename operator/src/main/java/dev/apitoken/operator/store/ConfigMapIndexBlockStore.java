@@ -1,6 +1,8 @@
 package dev.apitoken.operator.store;
 
 import dev.apitoken.operator.denylist.IndexSpace;
+import dev.apitoken.operator.kubernetes.KubernetesWrites;
+import dev.apitoken.operator.kubernetes.Labels;
 import dev.apitoken.operator.token.IndexBlockStore;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.apitoken.operator.config.OperatorConfig;
 import dev.apitoken.operator.denylist.IndexSpace;
 import dev.apitoken.operator.denylist.TrustDocument;
+import dev.apitoken.operator.kubernetes.KubernetesWrites;
+import dev.apitoken.operator.kubernetes.Labels;
 import dev.apitoken.operator.token.KeyRing;
 import dev.apitoken.operator.token.KeyRingCodec;
 import dev.apitoken.operator.token.KeyRingDrift;

@@ -1,5 +1,7 @@
 package dev.apitoken.operator.store;
 
+import dev.apitoken.operator.kubernetes.KubernetesWrites;
+import dev.apitoken.operator.kubernetes.Labels;
 import dev.apitoken.operator.token.RevokedKids;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;

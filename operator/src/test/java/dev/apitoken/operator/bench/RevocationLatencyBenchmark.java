@@ -137,7 +137,8 @@ public final class RevocationLatencyBenchmark {
                         new io.fabric8.kubernetes.api.model.ConfigMapBuilder()
                             .withNewMetadata()
                             .withName(config.revocationsConfigMapName() + "-" + shard)
-                            .withLabels(dev.apitoken.operator.store.Labels.managed("revocations"))
+                            .withLabels(
+                                dev.apitoken.operator.kubernetes.Labels.managed("revocations"))
                             .endMetadata()
                             .withData(data)
                             .build())
@@ -150,7 +151,7 @@ public final class RevocationLatencyBenchmark {
             new io.fabric8.kubernetes.api.model.ConfigMapBuilder()
                 .withNewMetadata()
                 .withName(config.stateConfigMapName())
-                .withLabels(dev.apitoken.operator.store.Labels.managed("state"))
+                .withLabels(dev.apitoken.operator.kubernetes.Labels.managed("state"))
                 .endMetadata()
                 .addToData(
                     dev.apitoken.operator.store.ConfigMapIndexBlockStore.NEXT_INDEX_KEY,

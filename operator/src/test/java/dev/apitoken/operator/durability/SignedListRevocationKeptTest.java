@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.apitoken.operator.denylist.TrustDocument;
-import dev.apitoken.operator.store.Labels;
+import dev.apitoken.operator.kubernetes.Labels;
 import dev.apitoken.operator.store.StoredState;
 import dev.apitoken.operator.testing.ApiTokens;
 import dev.apitoken.operator.testing.MutableClock;

@@ -1,7 +1,7 @@
 package dev.apitoken.operator.model;
 
+import dev.apitoken.operator.kubernetes.Labels;
 import dev.apitoken.operator.store.ConfigMapApi;
-import dev.apitoken.operator.store.Labels;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.Status;

@@ -1,4 +1,4 @@
-package dev.apitoken.operator.store;
+package dev.apitoken.operator.kubernetes;
 
 import java.util.Map;
 

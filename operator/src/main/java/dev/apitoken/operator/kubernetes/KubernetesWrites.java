@@ -1,4 +1,4 @@
-package dev.apitoken.operator.store;
+package dev.apitoken.operator.kubernetes;
 
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.net.HttpURLConnection;
