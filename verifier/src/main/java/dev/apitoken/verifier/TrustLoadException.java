@@ -1,7 +1,8 @@
 package dev.apitoken.verifier;
 
 /**
- * The trusted keys or the status list could not be read or are not in the format of CONTRACTS.md.
+ * The trusted keys or the status list could not be read or are not in the format of
+ * docs/TRUST-FORMAT.md.
  */
 public final class TrustLoadException extends RuntimeException {
   private static final long serialVersionUID = 1L;

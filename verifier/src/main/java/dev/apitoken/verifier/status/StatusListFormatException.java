@@ -1,6 +1,8 @@
 package dev.apitoken.verifier.status;
 
-/** A status list or status list document that does not follow the format in CONTRACTS.md. */
+/**
+ * A status list or status list document that does not follow the format in docs/TRUST-FORMAT.md.
+ */
 public final class StatusListFormatException extends IllegalArgumentException {
   private static final long serialVersionUID = 1L;
 
