@@ -267,7 +267,7 @@ public final class ConfigLoader {
   private Duration positiveDuration(String value) {
     if (!DURATION.matcher(value).matches()) {
       throw new IllegalArgumentException(
-          "use days, hours, minutes and seconds, e.g. 30d, 720h or 1h30m");
+          "use hours, minutes and seconds, e.g. 720h or 1h30m" + Durations.daysHint(value));
     }
     Duration parsed = Durations.parse(value);
     if (parsed.isZero()) {

@@ -395,7 +395,8 @@ public final class SpecResolver {
             + quote(text)
             + " is not a duration: use up to "
             + ApiTokenSpec.MAX_DURATION_LENGTH
-            + " characters of hours, minutes and seconds, e.g. 720h or 1h30m");
+            + " characters of hours, minutes and seconds, e.g. 720h or 1h30m"
+            + Durations.daysHint(text));
   }
 
   private static String durationProblem(String field, String text) {

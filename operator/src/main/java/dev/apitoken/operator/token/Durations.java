@@ -3,8 +3,12 @@ package dev.apitoken.operator.token;
 import java.time.Duration;
 
 /**
- * Go/Kubernetes-style durations as users write them in an ApiToken spec: one or more {@code
- * <digits><unit>} parts with unit d, h, m or s, e.g. {@code 720h}, {@code 1h30m}, {@code 90d}.
+ * Go/Kubernetes-style durations as users write them in an ApiToken spec, a flag or a chart value:
+ * one or more {@code <digits><unit>} parts with unit h, m or s, e.g. {@code 720h}, {@code 1h30m}.
+ *
+ * <p>No days: the CRD checks durations at admission with CEL's {@code duration()}, which, like Go
+ * and every Kubernetes field, has no {@code d}. One grammar everywhere means a value copied from
+ * the chart into an ApiToken (or back) means the same thing or is refused, never reinterpreted.
  */
 public final class Durations {
 
@@ -13,7 +17,7 @@ public final class Durations {
    * strings it matches. Each number is limited to nine digits so that every matching string fits a
    * {@link Duration} without overflow.
    */
-  public static final String PATTERN = "^([0-9]{1,9}[dhms])+$";
+  public static final String PATTERN = "^([0-9]{1,9}[hms])+$";
 
   private static final int MAX_DIGITS_PER_PART = 9;
 
@@ -26,7 +30,7 @@ public final class Durations {
   private Durations() {}
 
   /**
-   * Parses a duration such as {@code 720h}, {@code 1h30m}, {@code 90d} or {@code 45s}.
+   * Parses a duration such as {@code 720h}, {@code 1h30m} or {@code 45s}.
    *
    * @throws IllegalArgumentException when the text does not match {@link #PATTERN}
    */
@@ -61,8 +65,7 @@ public final class Durations {
 
   /**
    * Writes a duration in canonical form: hours, minutes and seconds, largest unit first, zero parts
-   * left out ({@code 720h}, {@code 1h30m}, {@code 45s}); zero is {@code 0s}. Days are never used,
-   * like Go's {@code time.Duration}, so {@code parse("90d")} formats as {@code 2160h}.
+   * left out ({@code 720h}, {@code 1h30m}, {@code 45s}); zero is {@code 0s}.
    *
    * @throws IllegalArgumentException for negative durations, fractions of a second or more than
    *     999999999 hours, none of which {@link #parse} could read back
@@ -101,7 +104,6 @@ public final class Durations {
 
   private static Duration unitOf(char unit, String text) {
     return switch (unit) {
-      case 'd' -> Duration.ofDays(1);
       case 'h' -> Duration.ofHours(1);
       case 'm' -> Duration.ofMinutes(1);
       case 's' -> Duration.ofSeconds(1);
@@ -112,6 +114,20 @@ public final class Durations {
   private static IllegalArgumentException notADuration(String text) {
     String shown = text == null ? "null" : "\"" + text + "\"";
     return new IllegalArgumentException(
-        shown + " is not a duration: use a number followed by d, h, m or s, e.g. 720h");
+        shown
+            + " is not a duration: use a number followed by h, m or s, e.g. 720h"
+            + daysHint(text));
+  }
+
+  /**
+   * For a value written in days ({@code 30d}), the same in hours: the most common slip, since other
+   * tools accept days.
+   */
+  public static String daysHint(String text) {
+    if (text == null || !text.matches("[0-9]{1,7}d")) {
+      return "";
+    }
+    long days = Long.parseLong(text.substring(0, text.length() - 1));
+    return " (days are not accepted, as in Kubernetes: write " + days * 24 + "h for " + text + ")";
   }
 }

@@ -45,6 +45,7 @@ class ConfigLoaderTest {
       value = {
         "--default-ttl=30 days | default-ttl (--default-ttl or APITOKEN_DEFAULT_TTL) is '30 days'",
         "--max-ttl=0h | max-ttl (--max-ttl or APITOKEN_MAX_TTL) is '0h': must be longer than zero",
+        "--max-ttl=365d | is '365d': use hours, minutes and seconds, e.g. 720h or 1h30m (days are not accepted, as in Kubernetes: write 8760h for 365d)",
         "--http-port=99999 | http-port (--http-port or APITOKEN_HTTP_PORT) is '99999'",
         "--log-format=xml | log-format (--log-format or APITOKEN_LOG_FORMAT) is 'xml': use one of text, json",
         "--leader-election=maybe | leader-election (--leader-election or APITOKEN_LEADER_ELECTION)",

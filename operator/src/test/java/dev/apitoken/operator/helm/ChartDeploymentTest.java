@@ -116,7 +116,7 @@ class ChartDeploymentTest {
             "--set", "issuer=https://tokens.example.com",
             "--set", "statusListUri=https://tokens.example.com/status",
             "--set", "defaultTtl=1h30m",
-            "--set", "maxTtl=30d",
+            "--set", "maxTtl=720h",
             "--set", "keyRotationPeriod=168h",
             "--set", "trustConfigMapName=trust",
             "--set", "keyRingSecretName=keys",
@@ -130,7 +130,7 @@ class ChartDeploymentTest {
         .containsEntry("APITOKEN_ISSUER", "https://tokens.example.com")
         .containsEntry("APITOKEN_STATUS_LIST_URI", "https://tokens.example.com/status")
         .containsEntry("APITOKEN_DEFAULT_TTL", "1h30m")
-        .containsEntry("APITOKEN_MAX_TTL", "30d")
+        .containsEntry("APITOKEN_MAX_TTL", "720h")
         .containsEntry("APITOKEN_KEY_ROTATION_PERIOD", "168h")
         .containsEntry("APITOKEN_TRUST_CONFIGMAP", "trust")
         .containsEntry("APITOKEN_KEY_RING_SECRET", "keys")

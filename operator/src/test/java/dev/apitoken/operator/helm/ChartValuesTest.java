@@ -57,6 +57,7 @@ class ChartValuesTest {
         "replicaCount=-1                | replicaCount",
         "defaultTtl=1y                  | defaultTtl",
         "maxTtl=720                     | maxTtl",
+        "maxTtl=365d                    | maxTtl",
         "keyRotationPeriod=soon         | keyRotationPeriod",
         "logFormat=xml                  | logFormat",
         "logLevel=verbose               | logLevel",
@@ -83,7 +84,7 @@ class ChartValuesTest {
   @ValueSource(
       strings = {
         "defaultTtl=1h30m",
-        "maxTtl=365d",
+        "maxTtl=8760h",
         "keyRotationPeriod=90s",
         "logFormat=json",
         "logLevel=debug",
