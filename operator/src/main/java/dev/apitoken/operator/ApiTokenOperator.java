@@ -1,5 +1,7 @@
 package dev.apitoken.operator;
 
+import static net.logstash.logback.argument.StructuredArguments.kv;
+
 import dev.apitoken.operator.api.ApiToken;
 import dev.apitoken.operator.config.OperatorConfig;
 import dev.apitoken.operator.publish.SelectedNamespaces;
@@ -226,13 +228,14 @@ public final class ApiTokenOperator implements AutoCloseable, OperatorStatus {
     long period = tuning.maintenancePeriod().toMillis();
     maintenance.scheduleWithFixedDelay(this::maintain, period, period, TimeUnit.MILLISECONDS);
     LOG.info(
-        "event=started issuer={} namespace={} watch={} active_kid={} revoked={} identity={}",
-        config.issuer(),
-        namespace,
-        config.watchesAllNamespaces() ? "all" : config.watchNamespaces(),
-        keyRing.current().activeKey().kid(),
-        ledger.current().size(),
-        identity);
+        "{} {} {} {} {} {} {}",
+        kv("event", "started"),
+        kv("issuer", config.issuer()),
+        kv("namespace", namespace),
+        kv("watch", config.watchesAllNamespaces() ? "all" : config.watchNamespaces()),
+        kv("active_kid", keyRing.current().activeKey().kid()),
+        kv("revoked", ledger.current().size()),
+        kv("identity", identity));
   }
 
   /**
@@ -252,7 +255,7 @@ public final class ApiTokenOperator implements AutoCloseable, OperatorStatus {
               .filter(t -> t.getStatus() != null && revoked.contains(t.getStatus().getKeyId()))
               .toList());
     } catch (RuntimeException e) {
-      LOG.warn("event=key_revocation_wake_failed error={}", e.toString());
+      LOG.warn("{} {}", kv("event", "key_revocation_wake_failed"), kv("error", e.toString()));
     }
   }
 
@@ -324,7 +327,7 @@ public final class ApiTokenOperator implements AutoCloseable, OperatorStatus {
     try {
       keyRing.maintain();
     } catch (RuntimeException e) {
-      LOG.warn("event=keyring_maintenance_failed error={}", e.toString());
+      LOG.warn("{} {}", kv("event", "keyring_maintenance_failed"), kv("error", e.toString()));
     }
   }
 

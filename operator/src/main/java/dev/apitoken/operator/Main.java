@@ -1,5 +1,7 @@
 package dev.apitoken.operator;
 
+import static net.logstash.logback.argument.StructuredArguments.kv;
+
 import dev.apitoken.operator.config.ConfigLoader;
 import dev.apitoken.operator.config.InvalidConfigException;
 import dev.apitoken.operator.config.OperatorConfig;
@@ -80,7 +82,7 @@ public final class Main {
         .addShutdownHook(
             new Thread(
                 () -> {
-                  log.info("event=stopping");
+                  log.info("{}", kv("event", "stopping"));
                   readiness.markStopping();
                   try {
                     // Stops informers, then waits for in-flight reconciliations, then releases
@@ -88,21 +90,21 @@ public final class Main {
                     operator.close();
                     client.close();
                   } catch (RuntimeException e) {
-                    log.warn("event=stop_failed error={}", e.toString());
+                    log.warn("{} {}", kv("event", "stop_failed"), kv("error", e.toString()));
                   } finally {
                     statusLists.close();
                     published.close();
                     // Last, so probes keep answering (ready=false, live=true) while stopping.
                     http.close();
                     registry.close();
-                    log.info("event=stopped");
+                    log.info("{}", kv("event", "stopped"));
                   }
                 },
                 "shutdown"));
     try {
       operator.start();
     } catch (RuntimeException e) {
-      log.error("event=start_failed error={}", e.toString(), e);
+      log.error("{} {}", kv("event", "start_failed"), kv("error", e.toString()), e);
       System.exit(1);
       return;
     }

@@ -1,5 +1,7 @@
 package dev.apitoken.operator;
 
+import static net.logstash.logback.argument.StructuredArguments.kv;
+
 import dev.apitoken.operator.denylist.IssueRecord;
 import dev.apitoken.operator.publish.NamespaceSource;
 import dev.apitoken.operator.publish.TrustPublisher;
@@ -257,7 +259,8 @@ public final class RevocationPath implements AutoCloseable {
     try {
       orphans.sweep();
     } catch (RuntimeException e) {
-      LOG.warn("event=orphan_sweep_failed error={}", e.getClass().getSimpleName());
+      LOG.warn(
+          "{} {}", kv("event", "orphan_sweep_failed"), kv("error", e.getClass().getSimpleName()));
     }
   }
 
@@ -276,7 +279,10 @@ public final class RevocationPath implements AutoCloseable {
       trust.resyncCopiesWhenDue();
       trust.requestPublish();
     } catch (RuntimeException e) {
-      LOG.warn("event=state_maintenance_failed error={}", e.getClass().getSimpleName());
+      LOG.warn(
+          "{} {}",
+          kv("event", "state_maintenance_failed"),
+          kv("error", e.getClass().getSimpleName()));
     }
   }
 

@@ -1,5 +1,7 @@
 package dev.apitoken.operator.provider;
 
+import static net.logstash.logback.argument.StructuredArguments.kv;
+
 import dev.apitoken.operator.denylist.TrustDocument;
 import dev.apitoken.operator.kubernetes.Labels;
 import dev.apitoken.operator.publish.TrustConfigMapWriter;
@@ -119,7 +121,7 @@ public final class PublishedFiles implements AutoCloseable {
       files = Map.copyOf(next);
     }
     for (String path : changedPaths) {
-      LOG.debug("event=status_list_served path={}", path);
+      LOG.debug("{} {}", kv("event", "status_list_served"), kv("path", path));
       onChange.accept(path);
     }
   }

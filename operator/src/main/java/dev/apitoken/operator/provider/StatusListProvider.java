@@ -1,5 +1,7 @@
 package dev.apitoken.operator.provider;
 
+import static net.logstash.logback.argument.StructuredArguments.kv;
+
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.apitoken.operator.runtime.DaemonThreads;
@@ -147,11 +149,12 @@ public final class StatusListProvider implements AutoCloseable {
     files.onChange(provider::changed);
     server.start();
     LOG.info(
-        "event=status_provider_started port={} path={} jwks={} max_waiters={}",
-        provider.port(),
-        files.shardPath(0),
-        PublishedFiles.JWKS_PATH,
-        maxWaiters);
+        "{} {} {} {} {}",
+        kv("event", "status_provider_started"),
+        kv("port", provider.port()),
+        kv("path", files.shardPath(0)),
+        kv("jwks", PublishedFiles.JWKS_PATH),
+        kv("max_waiters", maxWaiters));
     return provider;
   }
 
@@ -322,7 +325,10 @@ public final class StatusListProvider implements AutoCloseable {
         send(exchange, file);
       }
     } catch (IOException | RuntimeException clientGone) {
-      LOG.debug("event=status_long_poll_write_failed error={}", clientGone.toString());
+      LOG.debug(
+          "{} {}",
+          kv("event", "status_long_poll_write_failed"),
+          kv("error", clientGone.toString()));
     }
   }
 
@@ -393,7 +399,7 @@ public final class StatusListProvider implements AutoCloseable {
     deadlines.shutdownNow();
     completions.shutdownNow();
     requests.shutdownNow();
-    LOG.info("event=status_provider_stopped");
+    LOG.info("{}", kv("event", "status_provider_stopped"));
   }
 
   /** Interrupts a writer that overran its deadline, and never a thread that has moved on. */
@@ -408,7 +414,8 @@ public final class StatusListProvider implements AutoCloseable {
 
     synchronized void fire() {
       if (!finished) {
-        LOG.debug("event=status_long_poll_write_cut thread={}", writer.getName());
+        LOG.debug(
+            "{} {}", kv("event", "status_long_poll_write_cut"), kv("thread", writer.getName()));
         writer.interrupt();
       }
     }

@@ -1,5 +1,7 @@
 package dev.apitoken.operator.publish;
 
+import static net.logstash.logback.argument.StructuredArguments.kv;
+
 import dev.apitoken.operator.denylist.IndexSpace;
 import dev.apitoken.operator.denylist.RevocationLedger;
 import dev.apitoken.operator.denylist.TrustDocument;
@@ -555,13 +557,14 @@ public final class TrustPublisher implements AutoCloseable {
         requestedAt == 0 ? null : Duration.ofNanos(System.nanoTime() - requestedAt));
     if (written > 0) {
       LOG.info(
-          "event=trust_published configmap={} namespaces={} shards={} written={} revoked={} bytes={}",
-          trustName,
-          targets.size(),
-          shards,
-          written,
-          snapshot.size(),
-          statusListBytes);
+          "{} {} {} {} {} {} {}",
+          kv("event", "trust_published"),
+          kv("configmap", trustName),
+          kv("namespaces", targets.size()),
+          kv("shards", shards),
+          kv("written", written),
+          kv("revoked", snapshot.size()),
+          kv("bytes", statusListBytes));
     }
   }
 
@@ -891,7 +894,11 @@ public final class TrustPublisher implements AutoCloseable {
 
   private void absorbShown(ConfigMap map, String shown, BitSet bits) {
     if (bits == null) {
-      LOG.warn("event=trust_copy_unreadable configmap={} action=replacing", key(map));
+      LOG.warn(
+          "{} {} {}",
+          kv("event", "trust_copy_unreadable"),
+          kv("configmap", key(map)),
+          kv("action", "replacing"));
       return;
     }
     int added =
@@ -938,8 +945,11 @@ public final class TrustPublisher implements AutoCloseable {
           && !selected.contains(ns)
           && warnedOutsideSelector.add(ns)) {
         LOG.warn(
-            "event=trust_copy_outside_selector namespace={} action=kept_up_to_date hint=delete_the_copy_if_no_workload_mounts_it",
-            ns);
+            "{} {} {} {}",
+            kv("event", "trust_copy_outside_selector"),
+            kv("namespace", ns),
+            kv("action", "kept_up_to_date"),
+            kv("hint", "delete_the_copy_if_no_workload_mounts_it"));
       }
     }
     warnedOutsideSelector.retainAll(targets);
@@ -964,7 +974,11 @@ public final class TrustPublisher implements AutoCloseable {
       } catch (InterruptedException e) {
         return;
       } catch (RuntimeException e) {
-        LOG.warn("event=trust_publish_failed error={} action=retrying", describe(e));
+        LOG.warn(
+            "{} {} {}",
+            kv("event", "trust_publish_failed"),
+            kv("error", describe(e)),
+            kv("action", "retrying"));
         synchronized (signal) {
           dirty = true;
           try {

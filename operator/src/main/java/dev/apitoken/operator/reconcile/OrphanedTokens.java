@@ -1,5 +1,7 @@
 package dev.apitoken.operator.reconcile;
 
+import static net.logstash.logback.argument.StructuredArguments.kv;
+
 import dev.apitoken.operator.denylist.IndexSpace;
 import dev.apitoken.operator.denylist.IssueRecord;
 import java.time.Clock;
@@ -56,12 +58,12 @@ public final class OrphanedTokens {
       orphans.forEach(
           r ->
               LOG.warn(
-                  "event=orphaned_token_revoked apitoken={}/{} uid={} index={} expires_at={}",
-                  r.namespace(),
-                  r.name(),
-                  r.ownerUid(),
-                  r.index(),
-                  r.expiresAt()));
+                  "{} {} {} {} {}",
+                  kv("event", "orphaned_token_revoked"),
+                  kv("apitoken", r.namespace() + "/" + r.name()),
+                  kv("uid", r.ownerUid()),
+                  kv("index", r.index()),
+                  kv("expires_at", r.expiresAt())));
       revocations.record(orphans);
       AuditLog.orphansRevoked(orphans.size());
     }

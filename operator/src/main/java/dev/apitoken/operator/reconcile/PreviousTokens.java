@@ -5,6 +5,7 @@ import dev.apitoken.operator.api.ApiTokenSpec;
 import dev.apitoken.operator.api.Conditions;
 import dev.apitoken.operator.api.IssuedToken;
 import dev.apitoken.operator.denylist.IssueRecord;
+import dev.apitoken.operator.runtime.AuditAction;
 import dev.apitoken.operator.token.Durations;
 import dev.apitoken.operator.token.ReissueRequest;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -240,6 +241,6 @@ final class PreviousTokens {
   }
 
   private static void audit(ApiToken apiToken, IssueRecord token, String reason) {
-    AuditLog.revoked("revoke-previous", apiToken, token, reason);
+    AuditLog.revoked(AuditAction.REVOKE_PREVIOUS, apiToken, token, reason);
   }
 }

@@ -5,6 +5,7 @@ import dev.apitoken.operator.api.ApiTokenStatus;
 import dev.apitoken.operator.api.Conditions;
 import dev.apitoken.operator.api.IssuedToken;
 import dev.apitoken.operator.denylist.IssueRecord;
+import dev.apitoken.operator.runtime.AuditAction;
 import dev.apitoken.operator.runtime.OperatorMetrics;
 import dev.apitoken.operator.store.ShardedStore;
 import dev.apitoken.operator.token.DesiredToken;
@@ -399,7 +400,7 @@ final class TokenIssuance {
     events.record(apiToken, EventRecorder.NORMAL, action, message);
     metrics.tokenIssued(decision.reason().conditionReason());
     AuditLog.issued(
-        first ? "issue" : requested ? "token_renewed" : "reissue",
+        first ? AuditAction.ISSUE : requested ? AuditAction.RENEW : AuditAction.REISSUE,
         apiToken.getMetadata().getNamespace(),
         apiToken.getMetadata().getName(),
         token.claims(),

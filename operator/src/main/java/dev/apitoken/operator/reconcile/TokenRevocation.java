@@ -6,6 +6,7 @@ import dev.apitoken.operator.api.IssuedToken;
 import dev.apitoken.operator.denylist.IndexSpace;
 import dev.apitoken.operator.denylist.IssueRecord;
 import dev.apitoken.operator.denylist.RevocationPolicy;
+import dev.apitoken.operator.runtime.AuditAction;
 import dev.apitoken.operator.runtime.OperatorMetrics;
 import dev.apitoken.operator.store.ShardedStore;
 import dev.apitoken.operator.token.KeyRing;
@@ -242,6 +243,6 @@ final class TokenRevocation {
   }
 
   private static void audit(ApiToken apiToken, IssueRecord token, String reason) {
-    AuditLog.revoked("revoke", apiToken, token, reason);
+    AuditLog.revoked(AuditAction.REVOKE, apiToken, token, reason);
   }
 }

@@ -1,5 +1,7 @@
 package dev.apitoken.operator.runtime;
 
+import static net.logstash.logback.argument.StructuredArguments.kv;
+
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -94,7 +96,7 @@ public final class HttpEndpoints implements AutoCloseable {
     server.createContext("/metrics", exchange -> endpoints.metrics(exchange, registry));
     server.createContext("/", exchange -> endpoints.notFound(exchange));
     server.start();
-    LOG.info("event=http_started port={}", endpoints.port());
+    LOG.info("{} {}", kv("event", "http_started"), kv("port", endpoints.port()));
     return endpoints;
   }
 
@@ -110,7 +112,7 @@ public final class HttpEndpoints implements AutoCloseable {
     requests.shutdownNow();
     livenessChecks.shutdownNow();
     readinessChecks.shutdownNow();
-    LOG.info("event=http_stopped");
+    LOG.info("{}", kv("event", "http_stopped"));
   }
 
   private void probe(HttpExchange exchange, ExecutorService checks, Supplier<Readiness.Check> check)
@@ -143,7 +145,7 @@ public final class HttpEndpoints implements AutoCloseable {
       answer.cancel(true);
       return Readiness.Check.failing("check did not answer within " + CHECK_DEADLINE);
     } catch (ExecutionException e) {
-      LOG.warn("event=probe_check_failed error={}", e.getCause().toString());
+      LOG.warn("{} {}", kv("event", "probe_check_failed"), kv("error", e.getCause().toString()));
       return Readiness.Check.failing("check failed: " + e.getCause());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -160,7 +162,7 @@ public final class HttpEndpoints implements AutoCloseable {
       try {
         registry.scrape(body, METRICS_CONTENT_TYPE);
       } catch (RuntimeException e) {
-        LOG.warn("event=metrics_scrape_failed error={}", e.toString());
+        LOG.warn("{} {}", kv("event", "metrics_scrape_failed"), kv("error", e.toString()));
         respond(
             exchange,
             500,

@@ -6,19 +6,23 @@ import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.Layout;
 import ch.qos.logback.core.OutputStreamAppender;
+import ch.qos.logback.core.encoder.Encoder;
 import ch.qos.logback.core.encoder.LayoutWrappingEncoder;
 import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
+import net.logstash.logback.encoder.LogstashEncoder;
+import net.logstash.logback.fieldnames.LogstashFieldNames;
 import org.slf4j.LoggerFactory;
 
 /**
  * Configures logback in code from the operator's settings, replacing logback.xml: one appender to
  * standard output, writing one line per event as readable text ({@link TextLineLayout}) or as a
- * JSON object ({@link JsonLineLayout}). Whatever the level, the loggers that print HTTP headers and
- * bodies stay at INFO ({@link SecretBearingLoggers}).
+ * JSON object (logstash-logback-encoder: every structured argument, e.g. {@code kv("jti", jti)},
+ * becomes a field of its own beside {@code message}). Whatever the level, the loggers that print
+ * HTTP headers and bodies stay at INFO ({@link SecretBearingLoggers}).
  */
 public final class LogSetup {
   /** The audit trail's logger: kept at INFO whatever the level, so audit lines are never lost. */
@@ -27,6 +31,9 @@ public final class LogSetup {
   /** The JDK HTTP client's logger. Held: java.util.logging forgets the level of a collected one. */
   static final java.util.logging.Logger JDK_HTTP_CLIENT_LOG =
       java.util.logging.Logger.getLogger("jdk.httpclient.HttpClient");
+
+  // logstash-logback-encoder's marker for "leave this field out".
+  private static final String IGNORE = "[ignore]";
 
   private LogSetup() {}
 
@@ -40,12 +47,7 @@ public final class LogSetup {
 
   static void configure(LoggerContext context, String format, String level, OutputStream out) {
     context.reset();
-    Layout<ILoggingEvent> layout = layout(context, format);
-    LayoutWrappingEncoder<ILoggingEvent> encoder = new LayoutWrappingEncoder<>();
-    encoder.setContext(context);
-    encoder.setCharset(StandardCharsets.UTF_8);
-    encoder.setLayout(layout);
-    encoder.start();
+    Encoder<ILoggingEvent> encoder = encoder(context, format);
 
     OutputStreamAppender<ILoggingEvent> appender = new OutputStreamAppender<>();
     appender.setContext(context);
@@ -70,17 +72,39 @@ public final class LogSetup {
     context.start();
   }
 
-  private static Layout<ILoggingEvent> layout(LoggerContext context, String format) {
+  private static Encoder<ILoggingEvent> encoder(LoggerContext context, String format) {
     String chosen = format == null ? "text" : format.trim().toLowerCase(Locale.ROOT);
-    Layout<ILoggingEvent> layout;
     if (chosen.equals("json")) {
-      layout = new JsonLineLayout();
-    } else {
-      layout = new TextLineLayout();
+      return jsonEncoder(context);
     }
+    Layout<ILoggingEvent> layout = new TextLineLayout();
     layout.setContext(context);
     layout.start();
-    return layout;
+    LayoutWrappingEncoder<ILoggingEvent> encoder = new LayoutWrappingEncoder<>();
+    encoder.setContext(context);
+    encoder.setCharset(StandardCharsets.UTF_8);
+    encoder.setLayout(layout);
+    encoder.start();
+    return encoder;
+  }
+
+  /**
+   * {@code timestamp} (ISO-8601, UTC), {@code level}, {@code logger}, {@code thread}, {@code
+   * message}, {@code stack_trace} for a throwable, and one field per structured argument.
+   */
+  private static Encoder<ILoggingEvent> jsonEncoder(LoggerContext context) {
+    LogstashEncoder encoder = new LogstashEncoder();
+    encoder.setContext(context);
+    encoder.setTimeZone("UTC");
+    LogstashFieldNames names = new LogstashFieldNames();
+    names.setTimestamp("timestamp");
+    names.setLogger("logger");
+    names.setThread("thread");
+    names.setVersion(IGNORE);
+    names.setLevelValue(IGNORE);
+    encoder.setFieldNames(names);
+    encoder.start();
+    return encoder;
   }
 
   private static final class UnclosableStream extends FilterOutputStream {

@@ -1,5 +1,7 @@
 package dev.apitoken.operator.store;
 
+import static net.logstash.logback.argument.StructuredArguments.kv;
+
 import dev.apitoken.operator.denylist.IndexSpace;
 import dev.apitoken.operator.kubernetes.KubernetesWrites;
 import dev.apitoken.operator.kubernetes.Labels;
@@ -103,11 +105,12 @@ public final class ConfigMapIndexBlockStore implements IndexBlockStore {
         long from = Math.max(Math.max(stored, highWater), known);
         if (known > Math.max(stored, highWater)) {
           LOG.warn(
-              "event=index_state_behind configmap={}/{} stored_next={} floor={} action=resuming_at_floor",
-              namespace,
-              name,
-              stored,
-              known);
+              "{} {} {} {} {}",
+              kv("event", "index_state_behind"),
+              kv("configmap", namespace + "/" + name),
+              kv("stored_next", stored),
+              kv("floor", known),
+              kv("action", "resuming_at_floor"));
         }
         if (from + size > IndexSpace.CAPACITY) {
           throw new IndexSpaceExhausted(from);
@@ -137,10 +140,11 @@ public final class ConfigMapIndexBlockStore implements IndexBlockStore {
     if (ratio >= IndexSpace.WARN_RATIO && !warned) {
       warned = true;
       LOG.warn(
-          "event=index_space_nearly_used reserved={} capacity={} ratio={}",
-          highWater,
-          IndexSpace.CAPACITY,
-          String.format("%.2f", ratio));
+          "{} {} {} {}",
+          kv("event", "index_space_nearly_used"),
+          kv("reserved", highWater),
+          kv("capacity", IndexSpace.CAPACITY),
+          kv("ratio", String.format("%.2f", ratio)));
     }
   }
 
@@ -156,7 +160,10 @@ public final class ConfigMapIndexBlockStore implements IndexBlockStore {
     } catch (NumberFormatException e) {
       // Unreadable: the floor from the other sources decides; never restart at an unknown point.
       LOG.warn(
-          "event=index_state_unreadable configmap={}/{} action=resuming_at_floor", namespace, name);
+          "{} {} {}",
+          kv("event", "index_state_unreadable"),
+          kv("configmap", namespace + "/" + name),
+          kv("action", "resuming_at_floor"));
       return -1;
     }
   }

@@ -1,11 +1,15 @@
 package dev.apitoken.operator.store;
 
+import static net.logstash.logback.argument.StructuredArguments.keyValue;
+import static net.logstash.logback.argument.StructuredArguments.kv;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.apitoken.operator.config.OperatorConfig;
 import dev.apitoken.operator.denylist.IndexSpace;
 import dev.apitoken.operator.denylist.TrustDocument;
 import dev.apitoken.operator.kubernetes.KubernetesWrites;
 import dev.apitoken.operator.kubernetes.Labels;
+import dev.apitoken.operator.runtime.AuditAction;
 import dev.apitoken.operator.token.KeyRing;
 import dev.apitoken.operator.token.KeyRingCodec;
 import dev.apitoken.operator.token.KeyRingDrift;
@@ -177,9 +181,10 @@ public final class KeyRingSecretStore implements AutoCloseable {
           Secret written = secrets().resource(toSecret(created, null)).create();
           adopt(written);
           AUDIT.info(
-              "audit action=keyring_create secret={} kid={}",
-              secretPath(),
-              created.activeKey().kid());
+              "audit {} {} {}",
+              AuditAction.KEYRING_CREATE.field(),
+              kv("secret", secretPath()),
+              kv("kid", created.activeKey().kid()));
           warnIfKeysWereLost(written, created);
         } catch (KubernetesClientException e) {
           if (!KubernetesWrites.isConflict(e) || attempt >= KubernetesWrites.MAX_ATTEMPTS) {
@@ -211,9 +216,11 @@ public final class KeyRingSecretStore implements AutoCloseable {
     } catch (RuntimeException e) {
       repairPending = true;
       LOG.warn(
-          "event=keyring_check_failed secret={} error={} action=retrying_at_next_maintenance",
-          secretPath(),
-          describe(e));
+          "{} {} {} {}",
+          kv("event", "keyring_check_failed"),
+          kv("secret", secretPath()),
+          kv("error", describe(e)),
+          kv("action", "retrying_at_next_maintenance"));
     }
   }
 
@@ -256,10 +263,11 @@ public final class KeyRingSecretStore implements AutoCloseable {
         ring = next;
         resourceVersion = written.getMetadata().getResourceVersion();
         AUDIT.info(
-            "audit action=keyring_update secret={} active_kid={} keys={}",
-            secretPath(),
-            next.activeKey().kid(),
-            next.keys().size());
+            "audit {} {} {} {}",
+            AuditAction.KEYRING_UPDATE.field(),
+            kv("secret", secretPath()),
+            kv("active_kid", next.activeKey().kid()),
+            kv("keys", next.keys().size()));
         onChange.accept(ring);
         return;
       } catch (KubernetesClientException e) {
@@ -310,9 +318,11 @@ public final class KeyRingSecretStore implements AutoCloseable {
       if (storedRing.isPresent() && holdsRevoked(storedRing.get())) {
         if (!writer) {
           LOG.warn(
-              "event=revoked_key_restored secret={} kids={} action=waiting_for_leader_to_remove",
-              secretPath(),
-              revokedIn(storedRing.get()));
+              "{} {} {} {}",
+              kv("event", "revoked_key_restored"),
+              kv("secret", secretPath()),
+              kv("kids", revokedIn(storedRing.get())),
+              kv("action", "waiting_for_leader_to_remove"));
           return;
         }
         try {
@@ -332,10 +342,11 @@ public final class KeyRingSecretStore implements AutoCloseable {
           if (!ring.equals(storedRing.get())) {
             ring = storedRing.get();
             LOG.info(
-                "event=keyring_adopted secret={} active_kid={} keys={}",
-                secretPath(),
-                ring.activeKey().kid(),
-                ring.keys().size());
+                "{} {} {} {}",
+                kv("event", "keyring_adopted"),
+                kv("secret", secretPath()),
+                kv("active_kid", ring.activeKey().kid()),
+                kv("keys", ring.keys().size()));
             onChange.accept(ring);
           }
           resourceVersion = stored.getMetadata().getResourceVersion();
@@ -347,9 +358,10 @@ public final class KeyRingSecretStore implements AutoCloseable {
             Secret written = write(ring, resourceVersion);
             resourceVersion = written.getMetadata().getResourceVersion();
             LOG.info(
-                "event=revoked_kids_recorded secret={} revoked_kids={}",
-                secretPath(),
-                revoked.kids());
+                "{} {} {}",
+                kv("event", "revoked_kids_recorded"),
+                kv("secret", secretPath()),
+                kv("revoked_kids", revoked.kids()));
             return;
           } catch (KubernetesClientException e) {
             if (!KubernetesWrites.isStale(e) || attempt >= KubernetesWrites.MAX_ATTEMPTS) {
@@ -362,8 +374,10 @@ public final class KeyRingSecretStore implements AutoCloseable {
         case RESTORE -> {
           if (!writer) {
             LOG.warn(
-                "event=keyring_damaged secret={} action=waiting_for_leader_to_restore",
-                secretPath());
+                "{} {} {}",
+                kv("event", "keyring_damaged"),
+                kv("secret", secretPath()),
+                kv("action", "waiting_for_leader_to_restore"));
             return;
           }
         }
@@ -391,16 +405,18 @@ public final class KeyRingSecretStore implements AutoCloseable {
                 + ring.activeKey().kid()
                 + "); every token issued so far still verifies";
         LOG.warn(
-            "event=keyring_restored secret={} damage=\"{}\" active_kid={} keys={}",
-            secretPath(),
-            damage,
-            ring.activeKey().kid(),
-            ring.keys().size());
+            "{} {} {} {} {}",
+            kv("event", "keyring_restored"),
+            kv("secret", secretPath()),
+            keyValue("damage", damage, "{0}=\"{1}\""),
+            kv("active_kid", ring.activeKey().kid()),
+            kv("keys", ring.keys().size()));
         AUDIT.info(
-            "audit action=keyring_restore secret={} active_kid={} keys={}",
-            secretPath(),
-            ring.activeKey().kid(),
-            ring.keys().size());
+            "audit {} {} {} {}",
+            AuditAction.KEYRING_RESTORE.field(),
+            kv("secret", secretPath()),
+            kv("active_kid", ring.activeKey().kid()),
+            kv("keys", ring.keys().size()));
         warnings.raise(written, REASON_RESTORED, message);
         return;
       } catch (KubernetesClientException e) {
@@ -435,17 +451,19 @@ public final class KeyRingSecretStore implements AutoCloseable {
     resourceVersion = written.getMetadata().getResourceVersion();
     for (String kid : requested) {
       AUDIT.info(
-          "audit action=key_revoked secret={} kid={} was_in_ring={} active_kid={}",
-          secretPath(),
-          kid,
-          previous.byKid(kid).isPresent(),
-          next.activeKey().kid());
+          "audit {} {} {} {} {}",
+          AuditAction.KEY_REVOKED.field(),
+          kv("secret", secretPath()),
+          kv("kid", kid),
+          kv("was_in_ring", previous.byKid(kid).isPresent()),
+          kv("active_kid", next.activeKey().kid()));
     }
     LOG.warn(
-        "event=key_revoked secret={} kids={} active_kid={}",
-        secretPath(),
-        requested,
-        next.activeKey().kid());
+        "{} {} {} {}",
+        kv("event", "key_revoked"),
+        kv("secret", secretPath()),
+        kv("kids", requested),
+        kv("active_kid", next.activeKey().kid()));
     warnings.raise(
         written,
         REASON_KEY_REVOKED,
@@ -469,17 +487,20 @@ public final class KeyRingSecretStore implements AutoCloseable {
     Secret written = write(ring, stored == null ? null : stored.getMetadata().getResourceVersion());
     resourceVersion = written.getMetadata().getResourceVersion();
     LOG.warn(
-        "event=revoked_key_restored secret={} kids={} action=removed active_kid={}",
-        secretPath(),
-        restored,
-        ring.activeKey().kid());
+        "{} {} {} {} {}",
+        kv("event", "revoked_key_restored"),
+        kv("secret", secretPath()),
+        kv("kids", restored),
+        kv("action", "removed"),
+        kv("active_kid", ring.activeKey().kid()));
     for (String kid : restored) {
       AUDIT.info(
-          "audit action=revoked_key_removed secret={} kid={} revoked_at={} active_kid={}",
-          secretPath(),
-          kid,
-          revoked.revokedAt().get(kid),
-          ring.activeKey().kid());
+          "audit {} {} {} {} {}",
+          AuditAction.REVOKED_KEY_REMOVED.field(),
+          kv("secret", secretPath()),
+          kv("kid", kid),
+          kv("revoked_at", revoked.revokedAt().get(kid)),
+          kv("active_kid", ring.activeKey().kid()));
     }
     warnings.raise(
         written,
@@ -573,8 +594,10 @@ public final class KeyRingSecretStore implements AutoCloseable {
       storeRecords();
     } catch (RuntimeException e) {
       LOG.warn(
-          "event=revoked_kids_store_failed error={} action=retrying_at_next_maintenance",
-          describe(e));
+          "{} {} {}",
+          kv("event", "revoked_kids_store_failed"),
+          kv("error", describe(e)),
+          kv("action", "retrying_at_next_maintenance"));
     }
   }
 
@@ -591,8 +614,10 @@ public final class KeyRingSecretStore implements AutoCloseable {
       storeRecords();
     } catch (RuntimeException e) {
       LOG.warn(
-          "event=revoked_kids_sync_failed error={} action=retrying_at_next_maintenance",
-          describe(e));
+          "{} {} {}",
+          kv("event", "revoked_kids_sync_failed"),
+          kv("error", describe(e)),
+          kv("action", "retrying_at_next_maintenance"));
     }
   }
 
@@ -629,10 +654,11 @@ public final class KeyRingSecretStore implements AutoCloseable {
             + "); tokens signed by the lost keys no longer verify and are reissued once the new key"
             + " is published";
     LOG.warn(
-        "event=keyring_lost secret={} lost_kids={} new_kid={}",
-        secretPath(),
-        lost,
-        created.activeKey().kid());
+        "{} {} {} {}",
+        kv("event", "keyring_lost"),
+        kv("secret", secretPath()),
+        kv("lost_kids", lost),
+        kv("new_kid", created.activeKey().kid()));
     warnings.raise(written, REASON_RECREATED, message);
   }
 
@@ -658,7 +684,8 @@ public final class KeyRingSecretStore implements AutoCloseable {
         }
       }
     } catch (Exception unreadable) {
-      LOG.debug("event=published_keys_unreadable error={}", unreadable.toString());
+      LOG.debug(
+          "{} {}", kv("event", "published_keys_unreadable"), kv("error", unreadable.toString()));
     }
     return kids;
   }
@@ -770,9 +797,11 @@ public final class KeyRingSecretStore implements AutoCloseable {
       } catch (RuntimeException e) {
         repairPending = true;
         LOG.warn(
-            "event=keyring_restore_failed secret={} error={} action=retrying_at_next_maintenance",
-            secretPath(),
-            describe(e));
+            "{} {} {} {}",
+            kv("event", "keyring_restore_failed"),
+            kv("secret", secretPath()),
+            kv("error", describe(e)),
+            kv("action", "retrying_at_next_maintenance"));
       }
     }
   }

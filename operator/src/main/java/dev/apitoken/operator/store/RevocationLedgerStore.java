@@ -1,5 +1,7 @@
 package dev.apitoken.operator.store;
 
+import static net.logstash.logback.argument.StructuredArguments.kv;
+
 import dev.apitoken.operator.denylist.IndexSpace;
 import dev.apitoken.operator.denylist.LedgerShard;
 import dev.apitoken.operator.denylist.RevocationLedger;
@@ -92,20 +94,24 @@ public final class RevocationLedgerStore implements AutoCloseable {
         // bring back, at every start, revocations that have since expired and been forgotten.
         revoke(tokens).thenRun(() -> api.delete(namespace, legacyName));
         LOG.info(
-            "event=ledger_migrated from={}/{} revoked={}", namespace, legacyName, tokens.size());
+            "{} {} {}",
+            kv("event", "ledger_migrated"),
+            kv("from", namespace + "/" + legacyName),
+            kv("revoked", tokens.size()));
       } catch (RuntimeException unreadable) {
         LOG.warn(
-            "event=legacy_ledger_unreadable configmap={}/{} error={}",
-            namespace,
-            legacyName,
-            unreadable.getClass().getSimpleName());
+            "{} {} {}",
+            kv("event", "legacy_ledger_unreadable"),
+            kv("configmap", namespace + "/" + legacyName),
+            kv("error", unreadable.getClass().getSimpleName()));
       }
     }
     LOG.info(
-        "event=ledger_loaded namespace={} shards={} revoked={}",
-        namespace,
-        ledger.shards().size(),
-        ledger.size());
+        "{} {} {} {}",
+        kv("event", "ledger_loaded"),
+        kv("namespace", namespace),
+        kv("shards", ledger.shards().size()),
+        kv("revoked", ledger.size()));
     return ledger;
   }
 
@@ -176,9 +182,11 @@ public final class RevocationLedgerStore implements AutoCloseable {
       return 0;
     }
     LOG.warn(
-        "event=revocation_source_disagrees source={} missing_in_ledger={} action=restoring_revocations",
-        source,
-        missing.size());
+        "{} {} {} {}",
+        kv("event", "revocation_source_disagrees"),
+        kv("source", source),
+        kv("missing_in_ledger", missing.size()),
+        kv("action", "restoring_revocations"));
     revoke(missing);
     onDisagreement.accept(source, missing.size());
     return missing.size();

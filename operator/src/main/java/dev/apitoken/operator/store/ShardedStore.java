@@ -1,5 +1,7 @@
 package dev.apitoken.operator.store;
 
+import static net.logstash.logback.argument.StructuredArguments.kv;
+
 import dev.apitoken.operator.kubernetes.KubernetesWrites;
 import dev.apitoken.operator.kubernetes.Labels;
 import io.fabric8.kubernetes.api.model.ConfigMap;
@@ -314,7 +316,11 @@ public final class ShardedStore<S> implements AutoCloseable {
         slot.stored = codec.empty();
         if (!codec.isEmpty(slot.wanted)) {
           listener.restoring(name, "deleted");
-          LOG.warn("event=state_shard_deleted configmap={}/{} action=restoring", namespace, name);
+          LOG.warn(
+              "{} {} {}",
+              kv("event", "state_shard_deleted"),
+              kv("configmap", namespace + "/" + name),
+              kv("action", "restoring"));
           markDirty(slot);
         }
         return;
@@ -334,16 +340,22 @@ public final class ShardedStore<S> implements AutoCloseable {
       if (!Objects.equals(merged, slot.wanted)) {
         listener.merged(name);
         LOG.warn(
-            "event=state_source_disagrees configmap={}/{} detail=stored_has_more action=merged",
-            namespace,
-            name);
+            "{} {} {} {}",
+            kv("event", "state_source_disagrees"),
+            kv("configmap", namespace + "/" + name),
+            kv("detail", "stored_has_more"),
+            kv("action", "merged"));
         slot.wanted = merged;
         slot.version++;
         changed = true;
       }
       if (!Objects.equals(merged, content)) {
         listener.restoring(name, "edited");
-        LOG.warn("event=state_shard_edited configmap={}/{} action=restoring", namespace, name);
+        LOG.warn(
+            "{} {} {}",
+            kv("event", "state_shard_edited"),
+            kv("configmap", namespace + "/" + name),
+            kv("action", "restoring"));
         markDirty(slot);
       }
     }
@@ -377,10 +389,11 @@ public final class ShardedStore<S> implements AutoCloseable {
       return codec.decode(map.getData() == null ? Map.of() : map.getData());
     } catch (RuntimeException corrupt) {
       LOG.error(
-          "event=state_shard_corrupt configmap={}/{} action=rewriting_from_memory error={}",
-          namespace,
-          map.getMetadata().getName(),
-          corrupt.getClass().getSimpleName());
+          "{} {} {} {}",
+          kv("event", "state_shard_corrupt"),
+          kv("configmap", namespace + "/" + map.getMetadata().getName()),
+          kv("action", "rewriting_from_memory"),
+          kv("error", corrupt.getClass().getSimpleName()));
       listener.restoring(map.getMetadata().getName(), "corrupt");
       return codec.empty();
     }
@@ -573,18 +586,20 @@ public final class ShardedStore<S> implements AutoCloseable {
     if (failure.refused()) {
       listener.refused(failure.configMap(), failure.code(), failure.reason());
       LOG.warn(
-          "event=state_write_refused configmap={}/{} code={} reason={} action=retrying_with_backoff",
-          namespace,
-          failure.configMap(),
-          failure.code(),
-          failure.reason());
+          "{} {} {} {} {}",
+          kv("event", "state_write_refused"),
+          kv("configmap", namespace + "/" + failure.configMap()),
+          kv("code", failure.code()),
+          kv("reason", failure.reason()),
+          kv("action", "retrying_with_backoff"));
     } else if (failure.code() != 0) {
       LOG.warn(
-          "event=state_write_failed configmap={}/{} code={} reason={} action=retrying",
-          namespace,
-          failure.configMap(),
-          failure.code(),
-          failure.reason());
+          "{} {} {} {} {}",
+          kv("event", "state_write_failed"),
+          kv("configmap", namespace + "/" + failure.configMap()),
+          kv("code", failure.code()),
+          kv("reason", failure.reason()),
+          kv("action", "retrying"));
     }
   }
 
