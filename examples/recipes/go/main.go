@@ -270,6 +270,7 @@ func (v *Verifier) stale(held *statusList) bool {
 
 // Ready is for a readiness probe: keys are held and no status list is stale.
 func (v *Verifier) Ready() bool {
+	v.reloadIfChanged(false)
 	for _, held := range v.lists {
 		if v.stale(held) {
 			return false

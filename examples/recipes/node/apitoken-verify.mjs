@@ -139,8 +139,9 @@ export class Verifier {
     this.fingerprint = seen;
   }
 
-  /** For a readiness probe: keys are held and no status list is stale. */
-  ready() {
+  /** For a readiness probe: resolves to true when keys are held and no status list is stale. */
+  async ready() {
+    await this.reloadIfChanged();
     return this.keys.size > 0 && ![...this.lists.values()].some((held) => this.stale(held));
   }
 

@@ -124,6 +124,7 @@ class Verifier:
 
     def ready(self):
         """For a readiness probe: keys are held and no status list is stale."""
+        self.reload_if_changed()
         return bool(self.keys) and not any(self._stale(held) for held in self.lists.values())
 
     def _stale(self, held):
