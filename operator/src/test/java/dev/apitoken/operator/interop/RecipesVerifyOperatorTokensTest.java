@@ -71,7 +71,6 @@ class RecipesVerifyOperatorTokensTest {
     now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
     MutableClock clock = new MutableClock(now.minus(Duration.ofHours(2)));
     operator = new RunningOperator(client, clock);
-    operator.createNamespace(APPS, Map.of());
     operator.start();
     operator.create(
         ApiTokens.named("kept").in(APPS).audiences(AUDIENCE).scopes("orders:read").build());
@@ -217,16 +216,16 @@ class RecipesVerifyOperatorTokensTest {
   }
 
   private static Map<String, String> currentTrust() {
-    return Map.copyOf(operator.trustConfigMap(APPS).getData());
+    return Map.copyOf(operator.trustConfigMap().getData());
   }
 
-  /** The trust copy of {@code apps} once its Status List Token was signed at {@code issuedAt}. */
+  /** The trust copy once its Status List Token was signed at {@code issuedAt}. */
   private static Map<String, String> trustOnceSigned(Instant issuedAt) {
     await()
         .atMost(Duration.ofSeconds(15))
         .until(
             () -> {
-              var map = operator.trustConfigMap(APPS);
+              var map = operator.trustConfigMap();
               String jwt = map == null ? null : map.getData().get(JWT_FILE);
               return jwt != null && payload(jwt).path("iat").asLong() == issuedAt.getEpochSecond();
             });
