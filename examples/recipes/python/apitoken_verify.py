@@ -96,8 +96,10 @@ class Verifier:
             for _ in range(3):  # the kubelet may swap the files while we read them
                 texts = {}
                 for name in ["jwks.json"] + LIST_FILES:
-                    path = self.dir / name
-                    texts[name] = path.read_text(encoding="utf-8") if path.exists() else None
+                    try:
+                        texts[name] = (self.dir / name).read_text(encoding="utf-8")
+                    except FileNotFoundError:
+                        texts[name] = None
                 if self._fingerprint() == seen:
                     break
                 seen = self._fingerprint()
