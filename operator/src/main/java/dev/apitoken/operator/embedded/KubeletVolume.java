@@ -17,7 +17,7 @@ import java.util.stream.Stream;
  * repointed to it in one rename, and the visible files are symlinks into {@code ..data/}. A reader
  * therefore sees either the whole old version or the whole new one, never a mix.
  */
-final class KubeletVolume implements AutoCloseable {
+public final class KubeletVolume implements AutoCloseable {
   static final String DATA_LINK = "..data";
   private static final DateTimeFormatter VERSION_NAME =
       DateTimeFormatter.ofPattern("'..'yyyy_MM_dd_HH_mm_ss'.'");
@@ -29,11 +29,11 @@ final class KubeletVolume implements AutoCloseable {
   }
 
   /** An empty volume in a new temporary directory; {@link #close()} deletes it. */
-  static KubeletVolume createTemporary(String prefix) throws IOException {
+  public static KubeletVolume createTemporary(String prefix) throws IOException {
     return new KubeletVolume(Files.createTempDirectory(prefix));
   }
 
-  Path dir() {
+  public Path dir() {
     return dir;
   }
 
@@ -42,7 +42,7 @@ final class KubeletVolume implements AutoCloseable {
    *
    * @return the new version's directory name, e.g. {@code ..2026_01_01_12_00_00.123}
    */
-  String publish(Map<String, String> files) throws IOException {
+  public String publish(Map<String, String> files) throws IOException {
     String prefix = ZonedDateTime.now(ZoneOffset.UTC).format(VERSION_NAME);
     Path version = Files.createTempDirectory(dir, prefix);
     for (Map.Entry<String, String> file : files.entrySet()) {
