@@ -69,6 +69,8 @@ public final class VerifiedTokenCache {
   private Entry[] slots; // guarded by this
   private int slotsUsed; // guarded by this; slots at or above it were never filled
   private int hand; // guarded by this
+  // Slots holding an entry: what the cache keeps in memory. Written under this, read freely.
+  private volatile int held;
 
   VerifiedTokenCache(int capacity) {
     if (capacity < 1) {
@@ -116,6 +118,7 @@ public final class VerifiedTokenCache {
         entry.slot = previous.slot;
       } else {
         entry.slot = freeSlot(nowMillis);
+        held++;
       }
       slots[entry.slot] = entry;
       entries.put(digest, entry);
@@ -128,16 +131,17 @@ public final class VerifiedTokenCache {
       synchronized (this) {
         if (slots[entry.slot] == entry) {
           slots[entry.slot] = null;
+          held--;
         }
       }
     }
   }
 
   Statistics statistics() {
-    return new Statistics(hits.sum(), misses.sum(), entries.size(), capacity);
+    return new Statistics(hits.sum(), misses.sum(), held, capacity);
   }
 
-  // Holds this. Frees a slot: the map then holds at most capacity - 1 entries.
+  // Holds this. An empty slot, emptied by evicting an entry when every slot is held.
   private int freeSlot(long nowMillis) {
     if (slotsUsed < capacity) {
       if (slotsUsed == slots.length) {
@@ -159,6 +163,7 @@ public final class VerifiedTokenCache {
       }
       entries.remove(entry.digest, entry);
       slots[slot] = null;
+      held--;
       return slot;
     }
   }
