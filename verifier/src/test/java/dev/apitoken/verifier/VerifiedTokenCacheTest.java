@@ -105,6 +105,26 @@ class VerifiedTokenCacheTest {
   }
 
   @Test
+  void cachedVerdictsShareTheValuesTheyRepeatButEqualTheFullOnes() {
+    TokenVerifier verifier = inMemory(10).build();
+    String one = TOKENS.token(claims(3));
+    String two = TOKENS.token(claims(4).set("jti", "BAECAwQFBgcICQoLDA0ODw"));
+    Verdict.Accepted fullOne = (Verdict.Accepted) verifier.verify(one);
+    Verdict.Accepted fullTwo = (Verdict.Accepted) verifier.verify(two);
+
+    Verdict.Accepted cachedOne = (Verdict.Accepted) verifier.verify(one);
+    Verdict.Accepted cachedTwo = (Verdict.Accepted) verifier.verify(two);
+
+    assertThat(cachedOne).isEqualTo(fullOne);
+    assertThat(cachedTwo).isEqualTo(fullTwo);
+    assertThat(cachedOne.claims().audience()).isSameAs(cachedTwo.claims().audience());
+    assertThat(cachedOne.claims().scopes()).isSameAs(cachedTwo.claims().scopes());
+    assertThat(cachedOne.claims().issuer()).isSameAs(cachedTwo.claims().issuer());
+    assertThat(cachedOne.claims().statusUri()).isSameAs(cachedTwo.claims().statusUri());
+    assertThat(verifier.cacheStatistics().hits()).isEqualTo(2);
+  }
+
+  @Test
   void onlyAcceptedVerdictsAreCachedAndRejectionsAreHeardEveryTime() {
     TokenVerifier verifier = inMemory(10).build();
     String revoked = TOKENS.token(claims(7));
