@@ -10,9 +10,11 @@ import dev.apitoken.verifier.TestKey;
 import dev.apitoken.verifier.TokenFactory;
 import dev.apitoken.verifier.TokenVerifier;
 import dev.apitoken.verifier.Verdict;
+import dev.apitoken.verifier.VerifiedTokenCache;
 import dev.apitoken.verifier.status.StatusList;
 import dev.apitoken.verifier.status.StatusListDocument;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.Date;
@@ -20,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import org.bouncycastle.crypto.digests.Blake3Digest;
 import org.bouncycastle.math.ec.rfc8032.Ed25519;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -30,12 +33,14 @@ import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Single-thread verifications per second of the same tokens and key: our {@link TokenVerifier},
- * nimbus-jose-jwt doing the same checks, and the floor, Bouncy Castle's bare Ed25519 verification.
- * Run with {@link VerifierBenchmarkMain}.
+ * nimbus-jose-jwt doing the same checks, and the floor, Bouncy Castle's bare Ed25519 verification;
+ * then our verifier with the verified-token cache, hitting and missing, and the candidate digests
+ * for its key. Run with {@link VerifierBenchmarkMain}.
  *
  * <p>Five one-second warmups rather than three: each benchmark runs in its own fork, and C2 needs a
  * few seconds to compile Bouncy Castle's field arithmetic on a busy two-core machine; with less,
@@ -58,6 +63,12 @@ public class VerifierBenchmark {
   private int next;
 
   private TokenVerifier ours;
+  private TokenVerifier cached;
+  private TokenVerifier churning;
+  private byte[][] tokenBytes;
+  private MessageDigest sha256;
+  private MessageDigest sha512t256;
+  private Blake3Digest blake3;
   private JWSVerifier nimbus;
   private Ed25519.PublicPoint publicPoint;
   private StatusList statusList;
@@ -94,20 +105,46 @@ public class VerifierBenchmark {
       signatures[i] = Base64.getUrlDecoder().decode(tokens[i].substring(lastDot + 1));
     }
 
-    ours =
-        TokenVerifier.builder()
-            .trust(
-                TestKey.jwks(key),
-                StatusListDocument.of(statusList, TokenFactory.STATUS_URI).toJson())
-            .expectedIssuer(TokenFactory.ISSUER)
-            .expectedAudience(TokenFactory.AUDIENCE)
-            .build();
+    ours = verifier(key, 0);
+    cached = verifier(key, 2 * TOKENS);
+    // Half the tokens: cycling through all of them, every lookup misses and evicts.
+    churning = verifier(key, TOKENS / 2);
+    sha256 = MessageDigest.getInstance("SHA-256");
+    sha512t256 = MessageDigest.getInstance("SHA-512/256");
+    blake3 = new Blake3Digest(256);
+    tokenBytes = new byte[TOKENS][];
+    for (int i = 0; i < TOKENS; i++) {
+      tokenBytes[i] = tokens[i].getBytes(StandardCharsets.US_ASCII);
+      if (!cached.verify(tokens[i]).isAccepted()) {
+        throw new IllegalStateException("a benchmark token does not verify");
+      }
+    }
     nimbus = new Ed25519Verifier(key.toNimbus().toPublicJWK());
     publicPoint = Ed25519.validatePublicKeyFullExport(key.publicKey(), 0);
     for (String token : tokens) {
       if (!ours.verify(token).isAccepted() || !nimbus(token) || !bouncyCastle(token)) {
         throw new IllegalStateException("a benchmark token does not verify");
       }
+    }
+  }
+
+  private TokenVerifier verifier(TestKey key, int cacheSize) {
+    return TokenVerifier.builder()
+        .trust(
+            TestKey.jwks(key), StatusListDocument.of(statusList, TokenFactory.STATUS_URI).toJson())
+        .expectedIssuer(TokenFactory.ISSUER)
+        .expectedAudience(TokenFactory.AUDIENCE)
+        .verifiedTokenCache(cacheSize)
+        .build();
+  }
+
+  @TearDown
+  public void checkTheCacheBenchmarksMeasuredWhatTheySay() {
+    VerifiedTokenCache.Statistics hitting = cached.cacheStatistics();
+    VerifiedTokenCache.Statistics missing = churning.cacheStatistics();
+    if (hitting.misses() != TOKENS || missing.hits() != 0) {
+      throw new IllegalStateException(
+          "cacheHit saw " + hitting + ", cacheMiss saw " + missing + ": not all hits / misses");
     }
   }
 
@@ -177,6 +214,43 @@ public class VerifierBenchmark {
     int i = List.of(tokens).indexOf(token);
     byte[] message = signingInputs[i];
     return Ed25519.verify(signatures[i], 0, publicPoint, message, 0, message.length);
+  }
+
+  /**
+   * (e) A verified-token cache hit: SHA-256 of the token, lookup, key still trusted, exp/nbf and
+   * the status bit checked again.
+   */
+  @Benchmark
+  public Verdict cacheHit() {
+    return cached.verify(tokens[nextToken()]);
+  }
+
+  /** (f) A cache miss: the digest and lookup on top of (a), plus an insert that evicts. */
+  @Benchmark
+  public Verdict cacheMiss() {
+    return churning.verify(tokens[nextToken()]);
+  }
+
+  /** (g) What a hit spends on the key alone, SHA-256 of the token (SHA-NI where the CPU has it). */
+  @Benchmark
+  public byte[] digestSha256() {
+    return sha256.digest(tokenBytes[nextToken()]);
+  }
+
+  /** (h) The alternative for CPUs without SHA instructions: SHA-512/256, 64-bit words. */
+  @Benchmark
+  public byte[] digestSha512t256() {
+    return sha512t256.digest(tokenBytes[nextToken()]);
+  }
+
+  /** (i) BLAKE3 (Bouncy Castle, pure Java), 256 bits. */
+  @Benchmark
+  public byte[] digestBlake3() {
+    byte[] token = tokenBytes[nextToken()];
+    blake3.update(token, 0, token.length);
+    byte[] out = new byte[32];
+    blake3.doFinal(out, 0);
+    return out;
   }
 
   /** (d) One status list lookup. */
