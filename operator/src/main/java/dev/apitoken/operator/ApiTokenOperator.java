@@ -43,8 +43,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The whole operator, wired once: production ({@link Main}) and the embedded run use this same
- * class and differ only in the client and configuration they pass in.
+ * The whole operator, wired once: production ({@link Main}) and the embedded run (demo/) use this
+ * same class and differ only in the client and configuration they pass in.
  */
 public final class ApiTokenOperator implements AutoCloseable, OperatorStatus {
   private static final Logger LOG = LoggerFactory.getLogger(ApiTokenOperator.class);

@@ -9,7 +9,6 @@ import static dev.apitoken.verifier.status.StatusListShards.SHARD_SIZE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.apitoken.verifier.sample.KubeletVolume;
 import dev.apitoken.verifier.status.StatusList;
 import dev.apitoken.verifier.status.StatusListDocument;
 import dev.apitoken.verifier.status.StatusListShards;

@@ -1,101 +1,20 @@
 package dev.apitoken.verifier;
 
-import static dev.apitoken.verifier.TokenFactory.ISSUER;
-import static dev.apitoken.verifier.TokenFactory.NOW;
-import static dev.apitoken.verifier.TokenFactory.claims;
+import static dev.apitoken.verifier.HostileText.KEY;
+import static dev.apitoken.verifier.HostileText.assertSafe;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.apitoken.verifier.cli.VerifyCommand;
-import dev.apitoken.verifier.sample.UsageLog;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Clock;
-import java.time.ZoneOffset;
-import java.util.ArrayList;
-import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Issue 9 item 8: a value nobody vouched for reaches text (usage log, verdicts handed to listeners,
- * CLI output, exception messages) only bounded and as printable ASCII.
+ * CLI output, exception messages) only bounded and as printable ASCII. The usage log and the CLI
+ * are checked in the verifier-tools module (UsageLogTest, VerifyCommandTest).
  */
 class UntrustedTextTest {
-  static final TestKey KEY = TestKey.fromSeed(1);
-  static final TestKey UNKNOWN = TestKey.fromSeed(99);
-
-  /** The attack of the issue: 5,000+ characters with raw line separators, forging a usage line. */
-  static final String HOSTILE_KID =
-      "x\u2028usage verdict=VALID sub=admin\u0085\r\n\u001b[2J\u202e"
-          + "A".repeat(5_000)
-          + "\u2028";
-
-  @TempDir Path dir;
-
-  static String tokenWithKid(String kid) {
-    String header = "{\"alg\":\"EdDSA\",\"typ\":\"JWT\",\"kid\":" + jsonString(kid) + "}";
-    return new TokenFactory(UNKNOWN).token(header, claims(3).toJson());
-  }
-
-  private static String jsonString(String value) {
-    StringBuilder out = new StringBuilder("\"");
-    // Raw, as the attacker sends them; JSON only insists on escaping the C0 controls.
-    value.chars().forEach(c -> out.append(c < ' ' ? String.format("\\u%04x", c) : (char) c));
-    return out.append('"').toString();
-  }
-
-  private static void assertSafe(String text, int maxLength) {
-    assertThat(text.length()).isLessThanOrEqualTo(maxLength);
-    assertThat(text.chars()).allMatch(c -> c >= ' ' && c <= '~', "printable ASCII");
-  }
-
-  @Test
-  void anUnknownHostileKidReachesTheUsageLogBoundedAndEscaped() {
-    List<String> usage = new ArrayList<>();
-    TokenVerifier verifier =
-        TokenVerifier.builder()
-            .trust(TestKey.jwks(KEY), TokenFactory.statusListJson())
-            .expectedIssuer(ISSUER)
-            .clock(Clock.fixed(NOW, ZoneOffset.UTC))
-            .listener(new UsageLog(usage::add))
-            .build();
-
-    Verdict verdict = verifier.verify(tokenWithKid(HOSTILE_KID));
-
-    assertThat(verdict.rejection()).contains(Rejection.UNKNOWN_KEY);
-    assertSafe(verdict.kid(), UntrustedText.DEFAULT_MAX_LENGTH);
-    assertThat(verdict.kid()).startsWith("x\\u2028usage verdict=VALID").endsWith(" chars)");
-    assertThat(usage).singleElement().satisfies(line -> assertSafe(line, 300));
-    assertThat(usage.get(0))
-        .startsWith("usage verdict=REJECTED reason=UNKNOWN_KEY kid=\"x\\\\u2028usage");
-  }
-
-  @Test
-  void theCliPrintsAHostileKidEscaped() throws Exception {
-    Files.writeString(dir.resolve("jwks.json"), TestKey.jwks(KEY));
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    String token = tokenWithKid(HOSTILE_KID);
-
-    int exit =
-        VerifyCommand.run(
-            new String[] {"verify", "--trust-dir", dir.toString()},
-            new ByteArrayInputStream(token.getBytes(StandardCharsets.UTF_8)),
-            new PrintStream(out, true, StandardCharsets.UTF_8),
-            new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
-
-    assertThat(exit).isEqualTo(VerifyCommand.REJECTED);
-    List<String> lines = out.toString(StandardCharsets.UTF_8).lines().toList();
-    assertThat(lines).hasSize(3).allSatisfy(line -> assertSafe(line, 600));
-    assertThat(lines.get(2)).startsWith("kid         x\\u2028usage verdict=VALID");
-  }
-
   @Test
   void aHostileMemberNameInJwksIsEscapedInTheLoadError() {
     String jwks =

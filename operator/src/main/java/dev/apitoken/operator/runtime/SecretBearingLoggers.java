@@ -24,7 +24,7 @@ public final class SecretBearingLoggers extends TurboFilter {
       List.of(
           // Fabric8's HttpLoggingInterceptor: request and response headers and bodies at TRACE.
           "io.fabric8.kubernetes.client.http",
-          // The embedded API server (mock server): stored objects, Secrets included, at DEBUG.
+          // The mock API server (demo/ and tests): stored objects, Secrets included, at DEBUG.
           "io.fabric8.kubernetes.client.server.mock",
           "io.fabric8.mockwebserver",
           // JOSDK's server-side-apply matcher prints actual and desired resources at DEBUG.

@@ -4,7 +4,6 @@ import dev.apitoken.operator.ApiTokenOperator;
 import dev.apitoken.operator.api.ApiToken;
 import dev.apitoken.operator.config.ConfigLoader;
 import dev.apitoken.operator.config.OperatorConfig;
-import dev.apitoken.operator.embedded.EmbeddedKubernetes;
 import dev.apitoken.operator.provider.PublishedFiles;
 import dev.apitoken.operator.provider.StatusListProvider;
 import dev.apitoken.operator.runtime.LogSetup;
@@ -16,6 +15,10 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.BufferedOutputStream;
 import java.io.FileOutputStream;
@@ -28,6 +31,7 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -38,22 +42,23 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The operator wired as in production ({@link ApiTokenOperator.Tuning#production()}, system clock,
- * INFO logs) against the in-process mock API ({@link EmbeddedKubernetes}). The operator gets its
- * own client, instrumented with a {@link RequestCounter}; the benchmark drives and observes through
- * a second, uninstrumented client (threads named bench-*), so its own creates, patches and watches
- * are never counted.
+ * INFO logs) against the in-process mock API (Fabric8's mock server in CRUD mode, as the demo's
+ * embedded run uses). The operator gets its own client, instrumented with a {@link RequestCounter};
+ * the benchmark drives and observes through a second, uninstrumented client (threads named
+ * bench-*), so its own creates, patches and watches are never counted.
  */
 final class BenchCluster implements AutoCloseable {
   static final String OPERATOR_NAMESPACE = "apitoken-system";
 
   /**
-   * Held strongly: java.util.logging keeps loggers weakly, so the WARNING level that {@link
-   * EmbeddedKubernetes} sets is lost at the first GC, and the mock server then logs every request.
+   * The mock server logs every request at INFO. Held strongly: java.util.logging keeps loggers
+   * weakly, so a level set on an unreferenced logger is lost at the first GC.
    */
   private static final java.util.logging.Logger MOCK_SERVER_LOG =
       java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
 
-  private final EmbeddedKubernetes kubernetes;
+  private final KubernetesMockServer apiServer;
+  private final KubernetesClient apiClient;
   private KubernetesClient operatorClient;
   private final KubernetesClient driverClient;
   private final RequestCounter requests = new RequestCounter();
@@ -72,11 +77,19 @@ final class BenchCluster implements AutoCloseable {
   BenchCluster(String benchmark, String... extraArgs) {
     log = quietLogs(benchmark);
     MOCK_SERVER_LOG.setLevel(java.util.logging.Level.WARNING);
-    kubernetes = new EmbeddedKubernetes();
+    apiServer =
+        new KubernetesMockServer(
+            new Context(),
+            new MockWebServer(),
+            new HashMap<>(),
+            new KubernetesCrudDispatcher(List.of()),
+            false);
+    apiServer.init();
+    apiClient = apiServer.createClient();
     operatorClient = newOperatorClient();
     driverClient =
         new KubernetesClientBuilder()
-            .withConfig(kubernetes.client().getConfiguration())
+            .withConfig(apiClient.getConfiguration())
             .withHttpClientFactory(new DriverHttpClientFactory())
             .withTaskExecutor(Executors.newCachedThreadPool(named("bench-watch")))
             .build();
@@ -93,7 +106,7 @@ final class BenchCluster implements AutoCloseable {
   /** The operator's own client, counted; a new one for each start, as a restarted process has. */
   private KubernetesClient newOperatorClient() {
     return new KubernetesClientBuilder()
-        .withConfig(kubernetes.client().getConfiguration())
+        .withConfig(apiClient.getConfiguration())
         .withHttpClientBuilderConsumer(b -> b.addOrReplaceInterceptor("bench-count", requests))
         .build();
   }
@@ -283,7 +296,8 @@ final class BenchCluster implements AutoCloseable {
       operatorClient.close();
     }
     driverClient.close();
-    kubernetes.close();
+    apiClient.close();
+    apiServer.destroy();
     log.flush();
   }
 }

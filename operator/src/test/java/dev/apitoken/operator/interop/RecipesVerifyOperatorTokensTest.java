@@ -8,16 +8,17 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.apitoken.operator.api.ApiToken;
 import dev.apitoken.operator.api.Conditions;
 import dev.apitoken.operator.denylist.TrustDocument;
-import dev.apitoken.operator.embedded.KubeletVolume;
 import dev.apitoken.operator.testing.ApiTokens;
 import dev.apitoken.operator.testing.MutableClock;
 import dev.apitoken.operator.testing.RunningOperator;
 import dev.apitoken.operator.token.KeyRing;
 import dev.apitoken.operator.token.TokenClaims;
 import dev.apitoken.operator.token.TokenSigner;
+import dev.apitoken.verifier.KubeletVolume;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -124,8 +125,8 @@ class RecipesVerifyOperatorTokensTest {
     String leakedName = leakedName(recipe);
     String leakedToken = leakedTokens.get(recipe);
 
-    try (KubeletVolume volume = KubeletVolume.createTemporary("recipe-trust-");
-        RecipeCli cli = startWith(recipe, command, volume, staleTrust)) {
+    KubeletVolume volume = new KubeletVolume(Files.createTempDirectory(workDir, "recipe-trust-"));
+    try (RecipeCli cli = startWith(recipe, command, volume, staleTrust)) {
       assertThat(cli.verify(keptToken).path("reason").asText())
           .as("a Status List Token past its exp")
           .isEqualTo("STATUS_STALE");
@@ -165,13 +166,11 @@ class RecipesVerifyOperatorTokensTest {
       assertThat(cli.stderr()).doesNotContain(keptToken, leakedToken);
     }
 
-    try (KubeletVolume volume = KubeletVolume.createTemporary("recipe-trust-")) {
-      volume.publish(currentTrust());
-      try (RecipeCli cli =
-          RecipeCli.start(
-              recipe, command, volume.dir(), "https://someone-else.example", AUDIENCE)) {
-        assertThat(reasons(cli, keptToken)).containsExactly("WRONG_ISSUER");
-      }
+    KubeletVolume other = new KubeletVolume(Files.createTempDirectory(workDir, "recipe-trust-"));
+    other.publish(currentTrust());
+    try (RecipeCli cli =
+        RecipeCli.start(recipe, command, other.dir(), "https://someone-else.example", AUDIENCE)) {
+      assertThat(reasons(cli, keptToken)).containsExactly("WRONG_ISSUER");
     }
   }
 

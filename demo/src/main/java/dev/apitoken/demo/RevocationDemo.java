@@ -1,4 +1,4 @@
-package dev.apitoken.operator.embedded;
+package dev.apitoken.demo;
 
 import dev.apitoken.operator.api.ApiToken;
 import dev.apitoken.operator.api.Conditions;

@@ -32,7 +32,7 @@ record SampleOptions(
 
   static final String USAGE =
       """
-      usage: java -cp apitoken-operator.jar dev.apitoken.verifier.sample.SampleService \\
+      usage: java -cp apitoken-verifier-tools.jar dev.apitoken.verifier.sample.SampleService \\
                --issuer ISS [--trust-dir DIR] [--trust-url URL] [--audience AUD] [--port N]
                [--max-status-age D] [--allow-unsigned-status-list]
 

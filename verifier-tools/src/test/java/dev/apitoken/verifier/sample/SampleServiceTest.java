@@ -8,6 +8,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.apitoken.verifier.KubeletVolume;
 import dev.apitoken.verifier.MutableClock;
 import dev.apitoken.verifier.StatusListTokenWriter;
 import dev.apitoken.verifier.TestKey;

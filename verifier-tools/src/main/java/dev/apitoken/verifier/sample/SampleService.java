@@ -36,8 +36,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * is liveness; {@code /readyz} answers 503 until the trust has been loaded, and again whenever a
  * followed status list is stale or missing ({@link TokenVerifier#trustHealth()}).
  *
- * <p>Run it from the operator image ({@code examples/sample-workload.yaml}), or in-process with
- * {@link #start(TokenVerifier, int)}. Verification is entirely offline: the verifier reads the
+ * <p>Run it from the verifier-tools image ({@code examples/sample-workload.yaml}), or in-process
+ * with {@link #start(TokenVerifier, int)}. Verification is entirely offline: the verifier reads the
  * mounted {@code apitoken-trust} ConfigMap and follows its updates, so a revocation reaches this
  * service when the kubelet refreshes the volume, without any call to the API server.
  */

@@ -1,4 +1,4 @@
-package dev.apitoken.verifier.sample;
+package dev.apitoken.verifier;
 
 import java.io.IOException;
 import java.nio.file.Files;

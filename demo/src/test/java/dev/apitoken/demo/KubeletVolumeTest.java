@@ -1,4 +1,4 @@
-package dev.apitoken.operator.embedded;
+package dev.apitoken.demo;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

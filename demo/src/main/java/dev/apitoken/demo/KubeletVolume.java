@@ -1,4 +1,4 @@
-package dev.apitoken.operator.embedded;
+package dev.apitoken.demo;
 
 import java.io.IOException;
 import java.nio.file.Files;

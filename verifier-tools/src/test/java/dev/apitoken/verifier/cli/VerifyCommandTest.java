@@ -1,5 +1,8 @@
 package dev.apitoken.verifier.cli;
 
+import static dev.apitoken.verifier.HostileText.HOSTILE_KID;
+import static dev.apitoken.verifier.HostileText.assertSafe;
+import static dev.apitoken.verifier.HostileText.tokenWithKid;
 import static dev.apitoken.verifier.TokenFactory.claims;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -16,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -244,5 +248,18 @@ class VerifyCommandTest {
       assertThat(out()).doesNotContain(part);
       assertThat(err()).doesNotContain(part);
     }
+  }
+
+  /** Issue 9 item 8: a hostile kid reaches the terminal bounded and as printable ASCII. */
+  @Test
+  void printsAHostileKidEscaped(@TempDir Path keysOnly) throws Exception {
+    Files.writeString(keysOnly.resolve("jwks.json"), TestKey.jwks(KEY));
+
+    int exit = run(tokenWithKid(HOSTILE_KID), "verify", "--trust-dir", keysOnly.toString());
+
+    assertThat(exit).isEqualTo(VerifyCommand.REJECTED);
+    List<String> lines = out().lines().toList();
+    assertThat(lines).hasSize(3).allSatisfy(line -> assertSafe(line, 600));
+    assertThat(lines.get(2)).startsWith("kid         x\\u2028usage verdict=VALID");
   }
 }

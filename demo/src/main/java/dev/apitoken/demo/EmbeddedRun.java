@@ -1,4 +1,4 @@
-package dev.apitoken.operator.embedded;
+package dev.apitoken.demo;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

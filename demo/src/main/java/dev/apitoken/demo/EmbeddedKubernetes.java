@@ -1,4 +1,4 @@
-package dev.apitoken.operator.embedded;
+package dev.apitoken.demo;
 
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
