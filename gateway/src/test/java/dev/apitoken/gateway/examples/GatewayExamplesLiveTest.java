@@ -94,6 +94,20 @@ class GatewayExamplesLiveTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"ingress-nginx", "traefik", "istio", "envoy"})
+  void aPostWithAValidTokenPassesToo(String proxy) {
+    Outcome outcome =
+        proxies
+            .get(proxy)
+            .handle(
+                new ClientRequest("POST", "https", HOST, "/orders", bearer(LiveGateway.token(3))));
+
+    assertThat(outcome).isInstanceOf(Outcome.Forwarded.class);
+    assertThat(((Outcome.Forwarded) outcome).headers().all("X-Auth-Subject"))
+        .containsExactly(SUBJECT);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"ingress-nginx", "traefik", "istio", "envoy"})
   void withoutATokenTheClientGetsTheBareChallenge(String proxy) {
     Outcome outcome = send(proxy, "/orders", Headers.of("Accept", "*/*"));
 

@@ -74,7 +74,7 @@ record IngressNginxAuth(URI authUrl, List<String> responseHeaders) {
     headers.set("X-Real-IP", "10.0.0.7");
     headers.set("X-Forwarded-For", "10.0.0.7");
     headers.set("X-Auth-Request-Redirect", client.uri());
-    return new CheckRequest(client.method(), authUrl, headers);
+    return new CheckRequest("GET", authUrl, headers);
   }
 
   Outcome handle(ClientRequest client, GatewayLink gateway) {
