@@ -151,7 +151,10 @@ public final class Gateway implements AutoCloseable {
 
   private static TokenVerifier buildVerifier(GatewayConfig config) {
     TokenVerifier.Builder builder =
-        TokenVerifier.builder().expectedIssuer(config.issuer()).clock(config.clock());
+        TokenVerifier.builder()
+            .expectedIssuer(config.issuer())
+            .clock(config.clock())
+            .verifiedTokenCache(config.cacheSize());
     if (config.trustDirectory() != null) {
       builder.trustDirectory(config.trustDirectory());
     }
