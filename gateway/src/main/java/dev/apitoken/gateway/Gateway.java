@@ -108,8 +108,8 @@ public final class Gateway implements AutoCloseable {
     LOG.log(
         Level.INFO,
         "gateway listening: auth on {0}, management on {1}",
-        auth.getAddress().getPort(),
-        management.getAddress().getPort());
+        String.valueOf(auth.getAddress().getPort()),
+        String.valueOf(management.getAddress().getPort()));
     return new Gateway(
         auth, management, authThreads, managementThreads, verifiers, policyWatcher, metrics);
   }

@@ -1,7 +1,6 @@
 package dev.apitoken.gateway;
 
 import dev.apitoken.verifier.VerifiedTokenCache;
-import java.util.Locale;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BooleanSupplier;
 
@@ -146,7 +145,8 @@ final class GatewayMetrics {
     out.append("# TYPE ").append(name).append(' ').append(type).append('\n');
   }
 
+  /** Plain decimal ({@code 0.0001}, not {@code 1.0E-4}), as Prometheus' own clients write it. */
   private static String format(double value) {
-    return String.format(Locale.ROOT, "%s", value);
+    return java.math.BigDecimal.valueOf(value).stripTrailingZeros().toPlainString();
   }
 }
