@@ -29,7 +29,6 @@ public final class Gateway implements AutoCloseable {
   private final ExecutorService managementThreads;
   private final VerifierStarter verifiers;
   private final PolicyWatcher policyWatcher;
-  private final GatewayMetrics metrics;
 
   private Gateway(
       HttpServer auth,
@@ -37,15 +36,13 @@ public final class Gateway implements AutoCloseable {
       ExecutorService authThreads,
       ExecutorService managementThreads,
       VerifierStarter verifiers,
-      PolicyWatcher policyWatcher,
-      GatewayMetrics metrics) {
+      PolicyWatcher policyWatcher) {
     this.auth = auth;
     this.management = management;
     this.authThreads = authThreads;
     this.managementThreads = managementThreads;
     this.verifiers = verifiers;
     this.policyWatcher = policyWatcher;
-    this.metrics = metrics;
   }
 
   /**
@@ -108,10 +105,9 @@ public final class Gateway implements AutoCloseable {
     LOG.log(
         Level.INFO,
         "gateway listening: auth on {0}, management on {1}",
-        auth.getAddress().getPort(),
-        management.getAddress().getPort());
-    return new Gateway(
-        auth, management, authThreads, managementThreads, verifiers, policyWatcher, metrics);
+        String.valueOf(auth.getAddress().getPort()),
+        String.valueOf(management.getAddress().getPort()));
+    return new Gateway(auth, management, authThreads, managementThreads, verifiers, policyWatcher);
   }
 
   /** The auth port actually bound. */
@@ -122,10 +118,6 @@ public final class Gateway implements AutoCloseable {
   /** The management port actually bound. */
   public int managementPort() {
     return management.getAddress().getPort();
-  }
-
-  GatewayMetrics metrics() {
-    return metrics;
   }
 
   /** Stops both ports at once, and the trust and policy followers. */
@@ -151,7 +143,10 @@ public final class Gateway implements AutoCloseable {
 
   private static TokenVerifier buildVerifier(GatewayConfig config) {
     TokenVerifier.Builder builder =
-        TokenVerifier.builder().expectedIssuer(config.issuer()).clock(config.clock());
+        TokenVerifier.builder()
+            .expectedIssuer(config.issuer())
+            .clock(config.clock())
+            .verifiedTokenCache(config.cacheSize());
     if (config.trustDirectory() != null) {
       builder.trustDirectory(config.trustDirectory());
     }

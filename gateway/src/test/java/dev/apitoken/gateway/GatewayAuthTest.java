@@ -107,6 +107,28 @@ class GatewayAuthTest {
   }
 
   @Test
+  void envoyAsksWithTheOriginalMethodAndAHeadRequestGetsItsChallengeWithoutBody() throws Exception {
+    fixture.start();
+
+    HttpResponse<String> head =
+        fixture.send(
+            HttpRequest.newBuilder(fixture.authUri("/envoy/orders"))
+                .method("HEAD", HttpRequest.BodyPublishers.noBody())
+                .header("Host", "orders.example.com"));
+    HttpResponse<String> post =
+        fixture.send(
+            HttpRequest.newBuilder(fixture.authUri("/envoy/orders"))
+                .POST(HttpRequest.BodyPublishers.ofString("{\"order\":1}"))
+                .header("Host", "orders.example.com")
+                .header("Authorization", "Bearer " + token(3)));
+
+    assertThat(head.statusCode()).isEqualTo(401);
+    assertThat(head.headers().firstValue("WWW-Authenticate")).contains("Bearer realm=\"apitoken\"");
+    assertThat(head.body()).isEmpty();
+    assertThat(post.statusCode()).isEqualTo(200);
+  }
+
+  @Test
   void withoutForwardingHeadersTheSubRequestsOwnHostAndPathCount() throws Exception {
     fixture.startWithPolicy(
         """

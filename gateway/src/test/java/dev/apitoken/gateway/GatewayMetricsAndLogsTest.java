@@ -61,9 +61,27 @@ class GatewayMetricsAndLogsTest {
         .contains("apitoken_gateway_request_duration_seconds_bucket{le=\"+Inf\"} 5\n")
         .contains("apitoken_gateway_request_duration_seconds_count 5\n")
         .contains("apitoken_gateway_policy_reloads_total{outcome=\"failed\"} 0\n")
-        .contains("apitoken_gateway_trust_ready 1\n");
+        .contains("apitoken_gateway_trust_ready 1\n")
+        // token(3) three times: one miss, two hits; token(7) once: a miss.
+        .contains("apitoken_gateway_cache_hits_total 2\n")
+        .contains("apitoken_gateway_cache_misses_total 2\n")
+        .contains("apitoken_gateway_cache_hit_ratio 0.5\n")
+        .containsPattern("apitoken_gateway_cache_entries [12]\n");
     assertThat(fixture.management("/metrics").headers().firstValue("Content-Type"))
         .contains("text/plain; version=0.0.4; charset=utf-8");
+  }
+
+  @Test
+  void cacheSizeZeroTurnsTheCacheOff() throws Exception {
+    fixture.start(fixture.config().cacheSize(0).build());
+
+    fixture.nginx("https://x.test/orders", token(3));
+    fixture.nginx("https://x.test/orders", token(3));
+
+    assertThat(fixture.metrics())
+        .contains("apitoken_gateway_requests_total{endpoint=\"auth\",outcome=\"allowed\"} 2\n")
+        .contains("apitoken_gateway_cache_hits_total 0\n")
+        .contains("apitoken_gateway_cache_entries 0\n");
   }
 
   @Test

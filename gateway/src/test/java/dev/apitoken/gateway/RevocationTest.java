@@ -43,6 +43,7 @@ class RevocationTest {
     for (int i = 0; i < 3; i++) {
       assertThat(fixture.nginx("https://x.test/orders", token).statusCode()).isEqualTo(200);
     }
+    assertThat(fixture.metrics()).contains("apitoken_gateway_cache_hits_total 2\n");
 
     fixture.publishTrust(INDEX);
     fixture.awaitLatestTrust();
@@ -76,6 +77,7 @@ class RevocationTest {
           .pollInterval(Duration.ofMillis(20))
           .until(() -> fixture.nginx("https://x.test/orders", token).statusCode() == 200);
       assertThat(fixture.nginx("https://x.test/orders", token).statusCode()).isEqualTo(200);
+      assertThat(fixture.metrics()).containsPattern("apitoken_gateway_cache_hits_total [1-9]");
 
       provider.publish(
           listPath,
