@@ -231,13 +231,14 @@ class ChartGatewayTest {
             "--set-json",
             "gateway.policy={\"default\":{\"audience\":\"orders\"},\"routes\":[{\"pathPrefix\":"
                 + "\"/admin\",\"scopes\":[\"orders:admin\"]},{\"pathPrefix\":\"/healthz\","
-                + "\"anonymous\":true}]}");
+                + "\"anonymous\":true},{\"pathPrefix\":\"/internal\",\"deny\":true}]}");
     JsonNode configMap = rendered.one("ConfigMap", Helm.NAMESPACE, GATEWAY + "-policy");
     JsonNode policy = YAML.readTree(configMap.at("/data/policy.yaml").asText());
 
     assertThat(policy.at("/default/audience").asText()).isEqualTo("orders");
     assertThat(policy.at("/routes/0/scopes/0").asText()).isEqualTo("orders:admin");
     assertThat(policy.at("/routes/1/anonymous").asBoolean()).isTrue();
+    assertThat(policy.at("/routes/2/deny").asBoolean()).isTrue();
     assertThat(args(rendered)).containsSequence("--policy", "/etc/apitoken-gateway/policy.yaml");
     JsonNode podSpec =
         rendered.one("Deployment", Helm.NAMESPACE, GATEWAY).at("/spec/template/spec");
