@@ -141,4 +141,83 @@ The path the provider serves shard 0 at: the path of the status list URI.
 {{- if and .Values.metrics.serviceMonitor.enabled (not .Values.metrics.enabled) }}
 {{- fail "metrics.serviceMonitor.enabled=true requires metrics.enabled=true (the ServiceMonitor scrapes the metrics Service)" }}
 {{- end }}
+{{- if and .Values.gateway.enabled (not .Values.gateway.trust.http) (not .Values.gateway.trust.configMap) }}
+{{- fail "gateway.enabled=true requires gateway.trust.http or gateway.trust.configMap: without trust the gateway refuses every token" }}
+{{- end }}
+{{- if and .Values.gateway.enabled .Values.gateway.policy .Values.gateway.policyConfigMap }}
+{{- fail "set gateway.policy or gateway.policyConfigMap, not both: the gateway reads one policy file" }}
+{{- end }}
+{{- end }}
+
+{{/*
+Name of the gateway's objects: <fullname>-gateway, within the 63 characters of a Service name.
+*/}}
+{{- define "apitoken-operator.gateway.fullname" -}}
+{{- printf "%s-gateway" (include "apitoken-operator.fullname" . | trunc 55 | trimSuffix "-") }}
+{{- end }}
+
+{{/*
+Labels that select the gateway pods. A name of its own (<name>-gateway), so that no selector of the
+operator (Deployment, Services, PodDisruptionBudget) ever matches a gateway pod, nor the reverse.
+*/}}
+{{- define "apitoken-operator.gateway.selectorLabels" -}}
+app.kubernetes.io/name: {{ printf "%s-gateway" (include "apitoken-operator.name" . | trunc 55 | trimSuffix "-") }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{/*
+The labels the chart itself sets on every gateway object.
+*/}}
+{{- define "apitoken-operator.gateway.standardLabels" -}}
+helm.sh/chart: {{ include "apitoken-operator.chart" . }}
+{{ include "apitoken-operator.gateway.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/component: gateway
+app.kubernetes.io/part-of: apitoken-operator
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- end }}
+
+{{/*
+Labels for every gateway object: the standard ones plus commonLabels.
+*/}}
+{{- define "apitoken-operator.gateway.labels" -}}
+{{ include "apitoken-operator.gateway.standardLabels" . }}
+{{- with include "apitoken-operator.extraLabels" (dict "extra" .Values.commonLabels "base" (include "apitoken-operator.gateway.standardLabels" .)) }}
+{{ . }}
+{{- end }}
+{{- end }}
+
+{{/*
+The gateway image: <repository>@<digest> when a digest is set, else <repository>:<tag>.
+*/}}
+{{- define "apitoken-operator.gateway.image" -}}
+{{- $image := .Values.gateway.image }}
+{{- if $image.digest }}
+{{- printf "%s@%s" $image.repository $image.digest }}
+{{- else }}
+{{- printf "%s:%s" $image.repository (default .Chart.AppVersion $image.tag) }}
+{{- end }}
+{{- end }}
+
+{{/*
+The Status List provider the gateway follows: gateway.trust.url, else this release's status Service.
+*/}}
+{{- define "apitoken-operator.gateway.trustUrl" -}}
+{{- if .Values.gateway.trust.url }}
+{{- .Values.gateway.trust.url }}
+{{- else }}
+{{- $port := int .Values.statusList.service.port }}
+{{- printf "http://%s-status.%s.svc%s" (include "apitoken-operator.fullname" .) .Release.Namespace (eq $port 80 | ternary "" (printf ":%d" $port)) }}
+{{- end }}
+{{- end }}
+
+{{/*
+The ConfigMap holding the gateway's policy.yaml, or nothing when the gateway has no policy.
+*/}}
+{{- define "apitoken-operator.gateway.policyConfigMap" -}}
+{{- if .Values.gateway.policyConfigMap }}
+{{- .Values.gateway.policyConfigMap }}
+{{- else if .Values.gateway.policy }}
+{{- include "apitoken-operator.gateway.fullname" . }}-policy
+{{- end }}
 {{- end }}
