@@ -3,11 +3,11 @@ package dev.apitoken.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.apitoken.verifier.KubeletVolume;
 import dev.apitoken.verifier.MutableClock;
 import dev.apitoken.verifier.StatusListTokenWriter;
 import dev.apitoken.verifier.TestKey;
 import dev.apitoken.verifier.TokenFactory;
-import dev.apitoken.verifier.sample.KubeletVolume;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;

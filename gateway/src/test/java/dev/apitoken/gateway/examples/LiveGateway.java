@@ -4,11 +4,11 @@ import static org.awaitility.Awaitility.await;
 
 import dev.apitoken.gateway.ExampleGatewayLauncher;
 import dev.apitoken.gateway.Gateway;
+import dev.apitoken.verifier.KubeletVolume;
 import dev.apitoken.verifier.MutableClock;
 import dev.apitoken.verifier.StatusListTokenWriter;
 import dev.apitoken.verifier.TestKey;
 import dev.apitoken.verifier.TokenFactory;
-import dev.apitoken.verifier.sample.KubeletVolume;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
