@@ -326,6 +326,20 @@ class GatewayAuthTest {
   }
 
   @Test
+  void aStaleStatusListIsA503NotA401WhileARevocationItShowsStillRefuses() throws Exception {
+    fixture.start();
+    // Past the list's exp (an hour after its iat), before the token's.
+    fixture.clock.set(TokenFactory.NOW.plusSeconds(3560));
+
+    HttpResponse<String> stale = fixture.nginx("https://x.test/orders", token(3));
+    assertThat(stale.statusCode()).isEqualTo(503);
+    assertThat(stale.body()).isEqualTo("trust not ready: status list stale");
+    assertThat(fixture.management("/readyz").statusCode()).isEqualTo(503);
+    // A revocation is final, so even a stale list proves it.
+    assertThat(fixture.nginx("https://x.test/orders", token(REVOKED)).statusCode()).isEqualTo(401);
+  }
+
+  @Test
   void healthzAnswersAndUnknownManagementPathsAre404() throws Exception {
     fixture.start();
 
