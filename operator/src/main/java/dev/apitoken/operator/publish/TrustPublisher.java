@@ -10,6 +10,7 @@ import dev.apitoken.operator.store.ConfigMapApi;
 import dev.apitoken.operator.store.Fence;
 import dev.apitoken.operator.store.KeyRingSecretStore;
 import dev.apitoken.operator.store.RevocationLedgerStore;
+import dev.apitoken.operator.store.ShardedStore;
 import dev.apitoken.operator.token.Jwks;
 import dev.apitoken.operator.token.KeyRing;
 import dev.apitoken.operator.token.RevokedKids;
@@ -546,6 +547,10 @@ public final class TrustPublisher implements AutoCloseable {
       reservationPublished.notifyAll();
     }
     onPublished.run();
+    for (int k = 0; k < shards; k++) {
+      metrics.stateObjectSize(
+          TrustDocument.configMapName(trustName, k), ShardedStore.dataBytes(documents.get(k)));
+    }
     int statusListBytes =
         documents.stream().mapToInt(d -> d.values().stream().mapToInt(String::length).sum()).sum();
     metrics.publishCompleted(
