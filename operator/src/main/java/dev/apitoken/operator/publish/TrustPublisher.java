@@ -97,6 +97,12 @@ public final class TrustPublisher implements AutoCloseable {
   /** Monotonic time of the oldest request not yet covered by a publish (0: none pending). */
   private final AtomicLong pendingSinceNanos = new AtomicLong();
 
+  /**
+   * Monotonic time of the oldest request no completed round has carried out yet (0: none). Unlike
+   * {@link #pendingSinceNanos} it survives a failed round; guarded by {@link #signal}.
+   */
+  private long unpublishedSinceNanos;
+
   private final Thread worker;
   private final Object signal = new Object();
   private boolean dirty;
@@ -150,6 +156,16 @@ public final class TrustPublisher implements AutoCloseable {
     this.fanOut = Executors.newFixedThreadPool(4, DaemonThreads.named("trust-fan-out"));
     this.worker = new Thread(this::publishLoop, "trust-publisher");
     this.worker.setDaemon(true);
+    metrics.publishPending(this::secondsUnpublished);
+  }
+
+  /** How long the oldest publish request has waited for a completed round; 0 when none waits. */
+  private double secondsUnpublished() {
+    long since;
+    synchronized (signal) {
+      since = unpublishedSinceNanos;
+    }
+    return since == 0 ? 0 : (System.nanoTime() - since) / 1e9;
   }
 
   private static Map<String, String> copyLabels() {
@@ -354,8 +370,12 @@ public final class TrustPublisher implements AutoCloseable {
 
   /** Asks for a publish soon; many requests during one round make one more round. */
   public void requestPublish() {
-    pendingSinceNanos.compareAndSet(0, System.nanoTime());
+    long now = System.nanoTime();
+    pendingSinceNanos.compareAndSet(0, now);
     synchronized (signal) {
+      if (unpublishedSinceNanos == 0) {
+        unpublishedSinceNanos = now;
+      }
       dirty = true;
       signal.notifyAll();
     }
@@ -545,6 +565,10 @@ public final class TrustPublisher implements AutoCloseable {
     synchronized (reservationPublished) {
       publishedReserved = Math.max(publishedReserved, reserved);
       reservationPublished.notifyAll();
+    }
+    synchronized (signal) {
+      // What was requested before this round began is out; a request made since still waits.
+      unpublishedSinceNanos = pendingSinceNanos.get();
     }
     onPublished.run();
     for (int k = 0; k < shards; k++) {

@@ -25,15 +25,16 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
+import java.util.function.DoubleSupplier;
 import java.util.function.IntSupplier;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
  * The operator's own metrics, all named {@code apitoken_*} in Prometheus. Labels carry only
- * non-secret values: reasons, states, namespaces, outcomes and, on the per-token expiry series
- * (one per ApiToken, like cert-manager's per-certificate series), the ApiToken's name; never a
- * token or its id.
+ * non-secret values: reasons, states, namespaces, outcomes and, on the per-token expiry series (one
+ * per ApiToken, like cert-manager's per-certificate series), the ApiToken's name; never a token or
+ * its id.
  *
  * <p>Gauges that describe "now" (key age, tokens by state) are computed when scraped, so they are
  * right even if nothing happened since the last event. Gauges appear on the first event that sets
@@ -62,6 +63,7 @@ public final class OperatorMetrics {
   static final String STATUS_LONG_POLLS_REFUSED = "apitoken.status.long.polls.refused";
   static final String STATUS_NOT_MODIFIED = "apitoken.status.responses.not.modified";
   static final String LEADER = "apitoken.leader";
+  static final String PUBLISH_PENDING = "apitoken.trust.publish.pending";
   static final String STATE_SIZE_RATIO = "apitoken.state.size.ratio";
 
   /** Upper bounds of the propagation histogram's buckets ({@code le}), 50 ms to a minute. */
@@ -288,6 +290,25 @@ public final class OperatorMetrics {
         .strongReference(true)
         .register(registry);
   }
+
+  /**
+   * Registers {@code apitoken_trust_publish_pending_seconds}: how long the oldest request to
+   * publish (a revocation recorded, a key or namespace change) has waited for a publication to
+   * every target namespace to complete; 0 when nothing waits. Read from {@code seconds} when
+   * scraped.
+   */
+  public void publishPending(DoubleSupplier seconds) {
+    // The latest supplier counts: a restarted operator in the same process registers again.
+    this.publishPending = Objects.requireNonNull(seconds, "seconds");
+    Gauge.builder(PUBLISH_PENDING, this, m -> m.publishPending.getAsDouble())
+        .description(
+            "How long the oldest publish request (a revocation, a key or namespace change) has"
+                + " waited for the trust ConfigMaps to be written everywhere")
+        .baseUnit("seconds")
+        .register(registry);
+  }
+
+  private volatile DoubleSupplier publishPending = () -> 0;
 
   /**
    * The operator stored a state object (a ledger or issue-record shard, a trust copy) of {@code
