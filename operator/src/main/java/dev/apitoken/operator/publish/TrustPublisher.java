@@ -519,6 +519,20 @@ public final class TrustPublisher implements AutoCloseable {
 
   private void publishRound() {
     long requestedAt = pendingSinceNanos.getAndSet(0);
+    try {
+      publishRound(requestedAt);
+    } catch (RuntimeException e) {
+      if (requestedAt != 0) {
+        // The retry carries this request too: its propagation time still counts from the request.
+        pendingSinceNanos.accumulateAndGet(
+            requestedAt, (since, failed) -> since == 0 || failed - since < 0 ? failed : since);
+      }
+      throw e;
+    }
+  }
+
+  /** One round; {@code requestedAt} is when the oldest request it carries was made (0: none). */
+  private void publishRound(long requestedAt) {
     PublicKeys keySnapshot = keys;
     absorbUnchecked();
     // Only what is stored is published: a revocation still being written could be lost by a crash,

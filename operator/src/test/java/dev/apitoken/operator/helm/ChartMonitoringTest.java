@@ -14,6 +14,8 @@ import java.util.Set;
 import java.util.TreeSet;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * The chart's PrometheusRule and Grafana dashboard: off by default, rendered with the thresholds
@@ -139,6 +141,25 @@ class ChartMonitoringTest {
       assertThat(alerts.get(name).at("/annotations/summary").asText())
           .contains("{{ or $labels.exported_namespace $labels.namespace }}/{{ $labels.name }}");
     }
+  }
+
+  @ParameterizedTest(name = "--set {0} is rejected")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "prometheusRule.enabeld=true          | enabeld",
+        "prometheusRule.stateSizeRatio=2      | stateSizeRatio",
+        "prometheusRule.indexSpaceRatio=1.5   | indexSpaceRatio",
+        "prometheusRule.unpublishedSeconds=0  | unpublishedSeconds",
+        "prometheusRule.noLeaderFor=soon      | noLeaderFor",
+        "prometheusRule.runbookUrl=runbooks   | runbookUrl",
+        "grafanaDashboard.label.a=b           | label",
+      })
+  void schemaRejects(String setting, String mentioned) {
+    Helm.Result result = helm.template("--set", setting);
+
+    assertThat(result.exitCode()).as("%s", result).isNotZero();
+    assertThat(result.stderr()).contains("schema").contains(mentioned);
   }
 
   @Test

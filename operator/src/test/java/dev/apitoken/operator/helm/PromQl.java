@@ -119,7 +119,8 @@ final class PromQl {
   private static final Pattern STRING = Pattern.compile("\"(?:[^\"\\\\]|\\\\.)*\"|'[^']*'|`[^`]*`");
   private static final Pattern TOKEN =
       Pattern.compile(
-          "(?<number>\\d+(?:\\.\\d+)?(?:[eE][+-]?\\d+)?)|(?<name>[a-zA-Z_:][a-zA-Z0-9_:]*)");
+          "(?<number>\\d+(?:\\.\\d+)?(?:[eE][+-]?\\d+)?(?:(?:ms|[smhdwy])\\d*)*)"
+              + "|(?<name>[a-zA-Z_:][a-zA-Z0-9_:]*)");
   private static final Map<Character, Character> CLOSING = Map.of(')', '(', '}', '{', ']', '[');
 
   private PromQl() {}
@@ -147,7 +148,7 @@ final class PromQl {
       return problems;
     }
     for (Call call : calls(code)) {
-      if (!FUNCTIONS.contains(call.name()) && !LABEL_LISTS.contains(call.name())) {
+      if (!FUNCTIONS.contains(call.name())) {
         problems.add("unknown function " + call.name());
       }
     }
@@ -174,13 +175,15 @@ final class PromQl {
 
   private record Call(String name) {}
 
+  /** Names applied to a parenthesis: {@code sum by (le) (x)} counts as a call of sum. */
   private static List<Call> calls(String code) {
-    String bare = selectorsAndRangesRemoved(code);
+    String bare = withoutLabelLists(selectorsAndRangesRemoved(code));
     List<Call> calls = new ArrayList<>();
     Matcher token = TOKEN.matcher(bare);
     while (token.find()) {
-      if (token.group("name") != null && nextChar(bare, token.end()) == '(') {
-        calls.add(new Call(token.group("name")));
+      String name = token.group("name");
+      if (name != null && !OPERATORS.contains(name) && nextChar(bare, token.end()) == '(') {
+        calls.add(new Call(name));
       }
     }
     return calls;
