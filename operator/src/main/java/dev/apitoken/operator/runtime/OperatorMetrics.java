@@ -284,12 +284,14 @@ public final class OperatorMetrics {
    * publishes), 0 while it stands by. Summed over the replicas it is 1 in a healthy install.
    */
   public void leader(BooleanSupplier leading) {
-    Objects.requireNonNull(leading, "leading");
-    Gauge.builder(LEADER, leading, l -> l.getAsBoolean() ? 1 : 0)
+    // The latest supplier counts: a restarted operator in the same process registers again.
+    this.leading = Objects.requireNonNull(leading, "leading");
+    Gauge.builder(LEADER, this, m -> m.leading.getAsBoolean() ? 1 : 0)
         .description("1 while this replica is the leader, 0 while it stands by")
-        .strongReference(true)
         .register(registry);
   }
+
+  private volatile BooleanSupplier leading = () -> false;
 
   /**
    * Registers {@code apitoken_trust_publish_pending_seconds}: how long the oldest request to

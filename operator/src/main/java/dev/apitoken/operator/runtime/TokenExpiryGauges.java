@@ -83,6 +83,12 @@ final class TokenExpiryGauges {
       Series series,
       ToDoubleFunction<Series> value,
       String description) {
+    // A gauge left by an earlier operator in this process would read that operator's values.
+    Gauge earlier =
+        registry.find(metric).tag("namespace", key.namespace()).tag("name", key.name()).gauge();
+    if (earlier != null) {
+      registry.remove(earlier);
+    }
     return Gauge.builder(metric, series, value)
         .description(description + ", in seconds since the epoch")
         .baseUnit("seconds")

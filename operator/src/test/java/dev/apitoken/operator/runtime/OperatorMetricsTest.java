@@ -157,6 +157,13 @@ class OperatorMetricsTest {
     published.tokenValidity("shop", "orders", expires, renews);
     assertThat(prometheus.scrape())
         .contains("apitoken_token_renewal_timestamp_seconds{name=\"orders\",namespace=\"shop\"}");
+
+    // An operator restarted in the same process takes the series over with its own values.
+    new OperatorMetrics(prometheus, clock).tokenValidity("shop", "billing", renews, null);
+    assertThat(prometheus.scrape())
+        .contains(
+            "apitoken_token_expiration_timestamp_seconds{name=\"billing\",namespace=\"shop\"} "
+                + (double) renews.getEpochSecond());
   }
 
   @Test
@@ -168,6 +175,10 @@ class OperatorMetricsTest {
     assertThat(gauge(OperatorMetrics.LEADER)).isZero();
     leading.set(true);
     assertThat(gauge(OperatorMetrics.LEADER)).isEqualTo(1);
+
+    // An operator restarted in the same process registers its own flag; that one counts.
+    metrics.leader(() -> false);
+    assertThat(gauge(OperatorMetrics.LEADER)).isZero();
   }
 
   @Test
