@@ -68,6 +68,30 @@ class DocumentedMetricsTest {
     }
   }
 
+  @Test
+  void leaderPendingPublicationAndStateSizeDescribeTheRun() {
+    String scrape = LiveScrape.get().afterRevocation();
+
+    assertThat(value(scrape, "apitoken_leader"))
+        .as("leader election off: this replica leads")
+        .isEqualTo(1);
+    assertThat(value(scrape, "apitoken_trust_publish_pending_seconds"))
+        .as("everything requested was published")
+        .isZero();
+    assertThat(value(scrape, "apitoken_state_size_ratio"))
+        .as("a few small ConfigMaps against 1 MiB")
+        .isGreaterThan(0)
+        .isLessThan(0.01);
+  }
+
+  private static double value(String scrape, String metric) {
+    Matcher sample =
+        Pattern.compile("^" + Pattern.quote(metric) + " (\\S+)$", Pattern.MULTILINE)
+            .matcher(scrape);
+    assertThat(sample.find()).as("%s on /metrics", metric).isTrue();
+    return Double.parseDouble(sample.group(1));
+  }
+
   /** The value of {@code apitoken_token_<kind>_timestamp_seconds} for the ApiToken, or null. */
   private static Double series(String scrape, String kind, String name) {
     Matcher sample =

@@ -57,7 +57,8 @@ public final class LiveScrape {
 
   /**
    * @param afterIssue the scrape once every ApiToken was Ready, before any revocation or deletion
-   * @param afterRevocation the scrape once the revocation was published and the deletion done
+   * @param afterRevocation the scrape once the revocation was published, the deletion done and no
+   *     publication pending
    * @param kept the ApiToken {@link #KEPT} as Ready
    * @param secrets every token value and token id the run issued, to look for in the scrapes
    */
@@ -193,7 +194,8 @@ public final class LiveScrape {
                 () -> scrape(port),
                 body ->
                     sampleNames(body).contains("apitoken_denylist_entries")
-                        && propagationsRecorded(body) > 0);
+                        && propagationsRecorded(body) > 0
+                        && body.contains("\napitoken_trust_publish_pending_seconds 0.0\n"));
     return new Result(afterIssue, afterRevocation, ready.get(KEPT), List.copyOf(secrets));
   }
 
