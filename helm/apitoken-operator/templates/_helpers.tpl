@@ -221,3 +221,35 @@ The ConfigMap holding the gateway's policy.yaml, or nothing when the gateway has
 {{- include "apitoken-operator.gateway.fullname" . }}-policy
 {{- end }}
 {{- end }}
+
+{{/*
+A duration as the operator and values.schema.json write it (720h, 1h30m, 30d) in whole seconds.
+*/}}
+{{- define "apitoken-operator.durationSeconds" -}}
+{{- $seconds := int64 0 }}
+{{- $unit := dict "d" 86400 "h" 3600 "m" 60 "s" 1 }}
+{{- range $part := regexFindAll "[0-9]+[dhms]" . -1 }}
+{{- $count := regexFind "^[0-9]+" $part | int64 }}
+{{- $seconds = add $seconds (mul $count (get $unit (trimPrefix (toString $count) $part))) }}
+{{- end }}
+{{- $seconds }}
+{{- end }}
+
+{{/*
+prometheusRule.alertLabels as YAML, without severity (each alert sets its own).
+*/}}
+{{- define "apitoken-operator.alertLabels" -}}
+{{- with omit .Values.prometheusRule.alertLabels "severity" }}
+{{- toYaml . }}
+{{- end }}
+{{- end }}
+
+{{/*
+The runbook_url annotation of an alert when prometheusRule.runbookUrl is set. Call with
+(dict "root" $ "alert" "<alert name>").
+*/}}
+{{- define "apitoken-operator.runbookUrl" -}}
+{{- with .root.Values.prometheusRule.runbookUrl -}}
+runbook_url: {{ printf "%s#%s" . (lower $.alert) | quote }}
+{{- end }}
+{{- end }}

@@ -166,6 +166,7 @@ public final class ApiTokenOperator implements AutoCloseable, OperatorStatus {
     this.signingKeyGate = signingKeyGate;
     trust.onPublished(signingKeyGate::published);
     metrics.tokensByState(states::counts);
+    metrics.leader(() -> leading);
 
     revocationPath.startIndexStore();
     keyRing.start();

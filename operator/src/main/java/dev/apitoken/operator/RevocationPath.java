@@ -115,6 +115,11 @@ public final class RevocationPath implements AutoCloseable {
           public void merged(String configMap) {
             metrics.revocationSourceDisagreed("ledger-or-records");
           }
+
+          @Override
+          public void stored(String configMap, long bytes) {
+            metrics.stateObjectSize(configMap, bytes);
+          }
         };
     String namespace = settings.namespace();
     // The publisher does not exist yet when the stores are built: requests go through this field.

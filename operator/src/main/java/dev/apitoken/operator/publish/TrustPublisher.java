@@ -12,6 +12,7 @@ import dev.apitoken.operator.store.ConfigMapApi;
 import dev.apitoken.operator.store.Fence;
 import dev.apitoken.operator.store.KeyRingSecretStore;
 import dev.apitoken.operator.store.RevocationLedgerStore;
+import dev.apitoken.operator.store.ShardedStore;
 import dev.apitoken.operator.token.Jwks;
 import dev.apitoken.operator.token.KeyRing;
 import dev.apitoken.operator.token.RevokedKids;
@@ -98,6 +99,12 @@ public final class TrustPublisher implements AutoCloseable {
   /** Monotonic time of the oldest request not yet covered by a publish (0: none pending). */
   private final AtomicLong pendingSinceNanos = new AtomicLong();
 
+  /**
+   * Monotonic time of the oldest request no completed round has carried out yet (0: none). Unlike
+   * {@link #pendingSinceNanos} it survives a failed round; guarded by {@link #signal}.
+   */
+  private long unpublishedSinceNanos;
+
   private final Thread worker;
   private final Object signal = new Object();
   private boolean dirty;
@@ -151,6 +158,16 @@ public final class TrustPublisher implements AutoCloseable {
     this.fanOut = Executors.newFixedThreadPool(4, DaemonThreads.named("trust-fan-out"));
     this.worker = new Thread(this::publishLoop, "trust-publisher");
     this.worker.setDaemon(true);
+    metrics.publishPending(this::secondsUnpublished);
+  }
+
+  /** How long the oldest publish request has waited for a completed round; 0 when none waits. */
+  private double secondsUnpublished() {
+    long since;
+    synchronized (signal) {
+      since = unpublishedSinceNanos;
+    }
+    return since == 0 ? 0 : (System.nanoTime() - since) / 1e9;
   }
 
   private static Map<String, String> copyLabels() {
@@ -355,8 +372,12 @@ public final class TrustPublisher implements AutoCloseable {
 
   /** Asks for a publish soon; many requests during one round make one more round. */
   public void requestPublish() {
-    pendingSinceNanos.compareAndSet(0, System.nanoTime());
+    long now = System.nanoTime();
+    pendingSinceNanos.compareAndSet(0, now);
     synchronized (signal) {
+      if (unpublishedSinceNanos == 0) {
+        unpublishedSinceNanos = now;
+      }
       dirty = true;
       signal.notifyAll();
     }
@@ -500,6 +521,20 @@ public final class TrustPublisher implements AutoCloseable {
 
   private void publishRound() {
     long requestedAt = pendingSinceNanos.getAndSet(0);
+    try {
+      publishRound(requestedAt);
+    } catch (RuntimeException e) {
+      if (requestedAt != 0) {
+        // The retry carries this request too: its propagation time still counts from the request.
+        pendingSinceNanos.accumulateAndGet(
+            requestedAt, (since, failed) -> since == 0 || failed - since < 0 ? failed : since);
+      }
+      throw e;
+    }
+  }
+
+  /** One round; {@code requestedAt} is when the oldest request it carries was made (0: none). */
+  private void publishRound(long requestedAt) {
     PublicKeys keySnapshot = keys;
     absorbUnchecked();
     // Only what is stored is published: a revocation still being written could be lost by a crash,
@@ -547,7 +582,15 @@ public final class TrustPublisher implements AutoCloseable {
       publishedReserved = Math.max(publishedReserved, reserved);
       reservationPublished.notifyAll();
     }
+    synchronized (signal) {
+      // What was requested before this round began is out; a request made since still waits.
+      unpublishedSinceNanos = pendingSinceNanos.get();
+    }
     onPublished.run();
+    for (int k = 0; k < shards; k++) {
+      metrics.stateObjectSize(
+          TrustDocument.configMapName(trustName, k), ShardedStore.dataBytes(documents.get(k)));
+    }
     int statusListBytes =
         documents.stream().mapToInt(d -> d.values().stream().mapToInt(String::length).sum()).sum();
     metrics.publishCompleted(

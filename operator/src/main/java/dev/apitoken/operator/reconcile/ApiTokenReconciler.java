@@ -145,6 +145,7 @@ public class ApiTokenReconciler implements Reconciler<ApiToken>, Cleaner<ApiToke
           status,
           !recordedBefore && outcome.stage() != TokenRevocation.Stage.RECORDING);
       states.set(apiToken, TokenStates.REVOKED);
+      metrics.tokenGone(apiToken.getMetadata().getNamespace(), apiToken.getMetadata().getName());
       if (outcome.stage() == TokenRevocation.Stage.PUBLISHED) {
         status.settled();
       } else {
@@ -176,7 +177,7 @@ public class ApiTokenReconciler implements Reconciler<ApiToken>, Cleaner<ApiToke
       status.ready(Conditions.FALSE, Conditions.REASON_INVALID_SPEC, resolution.problem());
       status.stalled(Conditions.REASON_INVALID_SPEC, resolution.problem());
       states.set(apiToken, TokenStates.INVALID);
-      return finish(apiToken, context, status.build(), now, revocationDecision.at());
+      return finishWithToken(apiToken, context, status.build(), now, revocationDecision.at());
     }
     TokenIssuance.Outcome issued =
         issuance.ensureToken(
@@ -196,12 +197,12 @@ public class ApiTokenReconciler implements Reconciler<ApiToken>, Cleaner<ApiToke
               .map(deferral -> Duration.between(now, deferral.until()))
               .filter(delay -> delay.compareTo(MINIMUM_DELAY) >= 0)
               .orElse(CONFLICT_RETRY);
-      return finish(apiToken, context, status.build(), now, null).rescheduleAfter(retry);
+      return finishWithToken(apiToken, context, status.build(), now, null).rescheduleAfter(retry);
     }
     if (issued.result() == TokenIssuance.Result.WAITING) {
       status.reconciling(Conditions.REASON_ISSUING, "a new token is due and waits its turn");
       states.set(apiToken, TokenStates.PENDING);
-      return finish(apiToken, context, status.build(), now, null)
+      return finishWithToken(apiToken, context, status.build(), now, null)
           .rescheduleAfter(max(issued.retryAfter(), MINIMUM_DELAY));
     }
     renewRequestDone(apiToken, status);
@@ -222,7 +223,8 @@ public class ApiTokenReconciler implements Reconciler<ApiToken>, Cleaner<ApiToke
                         ? at
                         : revocationDecision.at())
             .orElse(revocationDecision.at());
-    UpdateControl<ApiToken> control = finish(apiToken, context, status.build(), now, wakeUp);
+    UpdateControl<ApiToken> control =
+        finishWithToken(apiToken, context, status.build(), now, wakeUp);
     return previous.recording() ? control.rescheduleAfter(MINIMUM_DELAY) : control;
   }
 
@@ -279,6 +281,7 @@ public class ApiTokenReconciler implements Reconciler<ApiToken>, Cleaner<ApiToke
       throw new ReconcileError(e);
     }
     states.remove(apiToken);
+    metrics.tokenGone(apiToken.getMetadata().getNamespace(), apiToken.getMetadata().getName());
     issuanceBudget.forget(TokenIssuance.budgetKey(apiToken));
     issuance.forget(apiToken);
     return DeleteControl.defaultDelete();
@@ -308,6 +311,31 @@ public class ApiTokenReconciler implements Reconciler<ApiToken>, Cleaner<ApiToke
       // The retry that follows writes status again; the original failure is what counts.
     }
     return ErrorStatusUpdateControl.noStatusUpdate();
+  }
+
+  /**
+   * {@link #finish} for an ApiToken that is not being revoked: the token its status names (still
+   * valid even while the spec is invalid or a reissue waits) is exported with its expiry and
+   * renewal time, so an alert sees a token about to expire unrenewed.
+   */
+  private UpdateControl<ApiToken> finishWithToken(
+      ApiToken apiToken,
+      Context<ApiToken> context,
+      ApiTokenStatus next,
+      Instant now,
+      Instant scheduledRevocation) {
+    String namespace = apiToken.getMetadata().getNamespace();
+    String name = apiToken.getMetadata().getName();
+    if (next.getExpiresAt() == null || next.revocationRecorded()) {
+      metrics.tokenGone(namespace, name);
+    } else {
+      metrics.tokenValidity(
+          namespace,
+          name,
+          Instant.parse(next.getExpiresAt()),
+          next.getRenewalTime() == null ? null : Instant.parse(next.getRenewalTime()));
+    }
+    return finish(apiToken, context, next, now, scheduledRevocation);
   }
 
   /**

@@ -24,13 +24,17 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
+import java.util.function.DoubleSupplier;
 import java.util.function.IntSupplier;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
  * The operator's own metrics, all named {@code apitoken_*} in Prometheus. Labels carry only
- * bounded, non-secret values: reasons, states, namespaces and outcomes, never a token or its id.
+ * non-secret values: reasons, states, namespaces, outcomes and, on the per-token expiry series (one
+ * per ApiToken, like cert-manager's per-certificate series), the ApiToken's name; never a token or
+ * its id.
  *
  * <p>Gauges that describe "now" (key age, tokens by state) are computed when scraped, so they are
  * right even if nothing happened since the last event. Gauges appear on the first event that sets
@@ -58,6 +62,26 @@ public final class OperatorMetrics {
   static final String STATUS_LONG_POLLS = "apitoken.status.long.polls";
   static final String STATUS_LONG_POLLS_REFUSED = "apitoken.status.long.polls.refused";
   static final String STATUS_NOT_MODIFIED = "apitoken.status.responses.not.modified";
+  static final String LEADER = "apitoken.leader";
+  static final String PUBLISH_PENDING = "apitoken.trust.publish.pending";
+  static final String STATE_SIZE_RATIO = "apitoken.state.size.ratio";
+
+  /** Upper bounds of the propagation histogram's buckets ({@code le}), 50 ms to a minute. */
+  static final Duration[] PROPAGATION_BUCKETS = {
+    Duration.ofMillis(50),
+    Duration.ofMillis(100),
+    Duration.ofMillis(250),
+    Duration.ofMillis(500),
+    Duration.ofSeconds(1),
+    Duration.ofMillis(2500),
+    Duration.ofSeconds(5),
+    Duration.ofSeconds(10),
+    Duration.ofSeconds(30),
+    Duration.ofSeconds(60)
+  };
+
+  /** The most data the API server stores in one ConfigMap. */
+  static final long CONFIG_MAP_LIMIT_BYTES = 1024 * 1024;
 
   /**
    * States that always have a series once {@link #tokensByState} is registered, at 0 when no token
@@ -79,6 +103,8 @@ public final class OperatorMetrics {
   private final Set<String> tokenStates = ConcurrentHashMap.newKeySet();
   private volatile Supplier<Map<String, Long>> tokenCounts;
 
+  private final TokenExpiryGauges tokenExpiries;
+  private final Map<String, Long> stateObjectBytes = new ConcurrentHashMap<>();
   private final Counter revokedTokens;
   private final Counter publishes;
   private final Timer propagation;
@@ -89,6 +115,7 @@ public final class OperatorMetrics {
   public OperatorMetrics(MeterRegistry registry, Clock clock) {
     this.registry = Objects.requireNonNull(registry, "registry");
     this.clock = Objects.requireNonNull(clock, "clock");
+    this.tokenExpiries = new TokenExpiryGauges(registry);
     this.revokedTokens =
         Counter.builder(REVOKED_TOKENS)
             .description("Tokens recorded as revoked")
@@ -102,11 +129,9 @@ public final class OperatorMetrics {
             .description(
                 "Time from a revocation being recorded to the denylist carrying it in every"
                     + " target namespace")
-            // Quantiles, not buckets: Micrometer's Prometheus output drops the quantiles of a
-            // timer that also has buckets. Revocations are rare, so the quantile window is long
-            // enough for a scrape to see them.
-            .publishPercentiles(0.5, 0.99)
-            .distributionStatisticExpiry(Duration.ofMinutes(30))
+            // Buckets, not quantiles: histogram_quantile can then aggregate every replica and any
+            // time window. They bracket the target (p99 under 1 s) and the slowest fan-out seen.
+            .serviceLevelObjectives(PROPAGATION_BUCKETS)
             .register(registry);
   }
 
@@ -252,6 +277,78 @@ public final class OperatorMetrics {
         indexGaugeRegistered = true;
       }
     }
+  }
+
+  /**
+   * Registers {@code apitoken_leader}: 1 while this replica is the leader (it reconciles, signs and
+   * publishes), 0 while it stands by. Summed over the replicas it is 1 in a healthy install.
+   */
+  public void leader(BooleanSupplier leading) {
+    // The latest supplier counts: a restarted operator in the same process registers again.
+    this.leading = Objects.requireNonNull(leading, "leading");
+    Gauge.builder(LEADER, this, m -> m.leading.getAsBoolean() ? 1 : 0)
+        .description("1 while this replica is the leader, 0 while it stands by")
+        .register(registry);
+  }
+
+  private volatile BooleanSupplier leading = () -> false;
+
+  /**
+   * Registers {@code apitoken_trust_publish_pending_seconds}: how long the oldest request to
+   * publish (a revocation recorded, a key or namespace change) has waited for a publication to
+   * every target namespace to complete; 0 when nothing waits. Read from {@code seconds} when
+   * scraped.
+   */
+  public void publishPending(DoubleSupplier seconds) {
+    // The latest supplier counts: a restarted operator in the same process registers again.
+    this.publishPending = Objects.requireNonNull(seconds, "seconds");
+    Gauge.builder(PUBLISH_PENDING, this, m -> m.publishPending.getAsDouble())
+        .description(
+            "How long the oldest publish request (a revocation, a key or namespace change) has"
+                + " waited for the trust ConfigMaps to be written everywhere")
+        .baseUnit("seconds")
+        .register(registry);
+  }
+
+  private volatile DoubleSupplier publishPending = () -> 0;
+
+  /**
+   * The operator stored a state object (a ledger or issue-record shard, a trust copy) of {@code
+   * bytes} bytes of data; 0 when it deleted it. Feeds {@code apitoken_state_size_ratio}, the
+   * largest of them against the ConfigMap limit, registered on the first report.
+   */
+  public void stateObjectSize(String object, long bytes) {
+    if (bytes <= 0) {
+      stateObjectBytes.remove(label(object));
+    } else {
+      stateObjectBytes.put(label(object), bytes);
+    }
+    Gauge.builder(STATE_SIZE_RATIO, stateObjectBytes, OperatorMetrics::largestShareOfLimit)
+        .description(
+            "Largest state object the operator stores (ledger or issue-record shard, trust copy)"
+                + " as a share of the 1 MiB ConfigMap limit")
+        .strongReference(true)
+        .register(registry);
+  }
+
+  private static double largestShareOfLimit(Map<String, Long> bytesByObject) {
+    long largest = bytesByObject.values().stream().mapToLong(Long::longValue).max().orElse(0);
+    return (double) largest / CONFIG_MAP_LIMIT_BYTES;
+  }
+
+  /**
+   * The ApiToken's current token expires at {@code expiresAt} and is renewed at {@code renewalAt}
+   * ({@code null}: no renewal planned); sets its {@code
+   * apitoken_token_expiration_timestamp_seconds} and {@code
+   * apitoken_token_renewal_timestamp_seconds} series.
+   */
+  public void tokenValidity(String namespace, String name, Instant expiresAt, Instant renewalAt) {
+    tokenExpiries.set(namespace, name, expiresAt, renewalAt);
+  }
+
+  /** The ApiToken was revoked or deleted: its expiry and renewal series go away. */
+  public void tokenGone(String namespace, String name) {
+    tokenExpiries.remove(namespace, name);
   }
 
   /** What the provider telemetry reads; held by a field, see {@link #statusListProvider}. */

@@ -7,6 +7,7 @@ import dev.apitoken.operator.kubernetes.Labels;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -94,6 +95,9 @@ public final class ShardedStore<S> implements AutoCloseable {
 
     /** Stored content had more than memory held: merged in. */
     void merged(String configMap);
+
+    /** The shard was written with {@code bytes} bytes of data, or deleted ({@code 0}). */
+    default void stored(String configMap, long bytes) {}
 
     Listener NONE =
         new Listener() {
@@ -527,8 +531,10 @@ public final class ShardedStore<S> implements AutoCloseable {
       if (version != null) {
         api.delete(namespace, name);
       }
+      listener.stored(name, 0);
       return null;
     }
+    Map<String, String> data = codec.encode(wanted);
     ConfigMap desired =
         new ConfigMapBuilder()
             .withNewMetadata()
@@ -538,10 +544,24 @@ public final class ShardedStore<S> implements AutoCloseable {
             .withLabels(Labels.managed(component))
             .addToAnnotations("apitoken.dev/description", description)
             .endMetadata()
-            .withData(codec.encode(wanted))
+            .withData(data)
             .build();
     ConfigMap written = version == null ? api.create(desired) : api.update(desired);
+    listener.stored(name, dataBytes(data));
     return written.getMetadata().getResourceVersion();
+  }
+
+  /** What the API server counts against its ConfigMap limit: keys and values, in UTF-8. */
+  public static long dataBytes(Map<String, String> data) {
+    long bytes = 0;
+    for (Map.Entry<String, String> entry : data.entrySet()) {
+      bytes += utf8Length(entry.getKey()) + utf8Length(entry.getValue());
+    }
+    return bytes;
+  }
+
+  private static long utf8Length(String text) {
+    return text.getBytes(StandardCharsets.UTF_8).length;
   }
 
   private void reread(long shard) {

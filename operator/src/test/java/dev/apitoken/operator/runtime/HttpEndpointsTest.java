@@ -155,8 +155,8 @@ class HttpEndpointsTest {
         .contains("apitoken_denylist_size_bytes 512.0")
         .contains("apitoken_denylist_namespaces 3.0")
         .contains("apitoken_revocation_propagation_seconds_count 1")
-        .contains("apitoken_revocation_propagation_seconds{quantile=\"0.5\"}")
-        .contains("apitoken_revocation_propagation_seconds{quantile=\"0.99\"}")
+        .contains("apitoken_revocation_propagation_seconds_bucket{le=\"5.0\"} 1")
+        .contains("apitoken_revocation_propagation_seconds_bucket{le=\"2.5\"} 0")
         .contains(
             "apitoken_trust_configmap_writes_total{namespace=\"team-a\",result=\"changed\"} 1.0")
         .contains("apitoken_signing_key_age_seconds 86400.0")

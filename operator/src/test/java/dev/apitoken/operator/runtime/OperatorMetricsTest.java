@@ -9,8 +9,9 @@ import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import io.micrometer.core.instrument.distribution.ValueAtPercentile;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -18,6 +19,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
@@ -70,9 +73,130 @@ class OperatorMetricsTest {
     assertThat(lag.count()).isEqualTo(2);
     assertThat(lag.totalTime(TimeUnit.SECONDS)).isEqualTo(8);
     assertThat(lag.max(TimeUnit.SECONDS)).isEqualTo(5);
-    assertThat(lag.takeSnapshot().percentileValues())
-        .extracting(ValueAtPercentile::percentile)
-        .containsExactly(0.5, 0.99);
+  }
+
+  @Test
+  void propagationIsAPrometheusHistogramThatHistogramQuantileCanAggregate() {
+    PrometheusMeterRegistry prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    OperatorMetrics published = new OperatorMetrics(prometheus, clock);
+
+    published.publishCompleted(1, 1, 1, Duration.ofMillis(40));
+    published.publishCompleted(1, 1, 2, Duration.ofMillis(700));
+    published.publishCompleted(1, 1, 3, Duration.ofSeconds(45));
+    String scrape = prometheus.scrape();
+
+    assertThat(scrape)
+        .contains("# TYPE apitoken_revocation_propagation_seconds histogram")
+        .doesNotContain("quantile=");
+    // Cumulative counts at the bounds around the p99 target (1 s) and at the top bucket.
+    assertThat(bucket(scrape, "0.05")).isEqualTo(1);
+    assertThat(bucket(scrape, "0.5")).isEqualTo(1);
+    assertThat(bucket(scrape, "1.0")).isEqualTo(2);
+    assertThat(bucket(scrape, "30.0")).isEqualTo(2);
+    assertThat(bucket(scrape, "60.0")).isEqualTo(3);
+    assertThat(bucket(scrape, "+Inf")).isEqualTo(3);
+    assertThat(
+            Pattern.compile("apitoken_revocation_propagation_seconds_bucket\\{")
+                .matcher(scrape)
+                .results()
+                .count())
+        .as("ten bounds and +Inf")
+        .isEqualTo(11);
+  }
+
+  private static double bucket(String scrape, String le) {
+    Matcher sample =
+        Pattern.compile(
+                "^apitoken_revocation_propagation_seconds_bucket\\{le=\""
+                    + Pattern.quote(le)
+                    + "\"} (\\S+)$",
+                Pattern.MULTILINE)
+            .matcher(scrape);
+    assertThat(sample.find()).as("bucket le=%s in%n%s", le, scrape).isTrue();
+    return Double.parseDouble(sample.group(1));
+  }
+
+  @Test
+  void eachApiTokenHasItsExpiryAndRenewalUntilItIsRevokedOrDeleted() {
+    PrometheusMeterRegistry prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    OperatorMetrics published = new OperatorMetrics(prometheus, clock);
+    Instant expires = Instant.parse("2026-04-01T00:00:00Z");
+    Instant renews = Instant.parse("2026-03-21T00:00:00Z");
+
+    published.tokenValidity("shop", "orders", expires, renews);
+    published.tokenValidity("shop", "billing", expires.plusSeconds(60), null);
+    String scrape = prometheus.scrape();
+    assertThat(scrape)
+        .contains(
+            "apitoken_token_expiration_timestamp_seconds{name=\"orders\",namespace=\"shop\"} "
+                + (double) expires.getEpochSecond())
+        .contains(
+            "apitoken_token_renewal_timestamp_seconds{name=\"orders\",namespace=\"shop\"} "
+                + (double) renews.getEpochSecond())
+        .contains(
+            "apitoken_token_expiration_timestamp_seconds{name=\"billing\",namespace=\"shop\"} "
+                + (double) expires.plusSeconds(60).getEpochSecond())
+        .as("no renewal planned, no renewal series")
+        .doesNotContain("apitoken_token_renewal_timestamp_seconds{name=\"billing\"");
+
+    // A reissue moves both times; the series is the same one.
+    published.tokenValidity("shop", "orders", expires.plusSeconds(3600), renews.plusSeconds(3600));
+    assertThat(prometheus.scrape())
+        .contains(
+            "apitoken_token_expiration_timestamp_seconds{name=\"orders\",namespace=\"shop\"} "
+                + (double) expires.plusSeconds(3600).getEpochSecond());
+
+    published.tokenGone("shop", "orders");
+    published.tokenGone("shop", "never-seen");
+    assertThat(prometheus.scrape())
+        .as("no stale series for a revoked or deleted ApiToken")
+        .doesNotContain("name=\"orders\"")
+        .contains("name=\"billing\"");
+
+    // Observed again (e.g. recreated with the same name): the series comes back.
+    published.tokenValidity("shop", "orders", expires, renews);
+    assertThat(prometheus.scrape())
+        .contains("apitoken_token_renewal_timestamp_seconds{name=\"orders\",namespace=\"shop\"}");
+
+    // An operator restarted in the same process takes the series over with its own values.
+    new OperatorMetrics(prometheus, clock).tokenValidity("shop", "billing", renews, null);
+    assertThat(prometheus.scrape())
+        .contains(
+            "apitoken_token_expiration_timestamp_seconds{name=\"billing\",namespace=\"shop\"} "
+                + (double) renews.getEpochSecond());
+  }
+
+  @Test
+  void leaderIsOneOnlyWhileLeading() {
+    java.util.concurrent.atomic.AtomicBoolean leading =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    metrics.leader(leading::get);
+
+    assertThat(gauge(OperatorMetrics.LEADER)).isZero();
+    leading.set(true);
+    assertThat(gauge(OperatorMetrics.LEADER)).isEqualTo(1);
+
+    // An operator restarted in the same process registers its own flag; that one counts.
+    metrics.leader(() -> false);
+    assertThat(gauge(OperatorMetrics.LEADER)).isZero();
+  }
+
+  @Test
+  void stateSizeRatioIsTheLargestStoredObjectAgainstTheConfigMapLimit() {
+    assertThat(registry.find(OperatorMetrics.STATE_SIZE_RATIO).gauge())
+        .as("absent until something is stored")
+        .isNull();
+
+    metrics.stateObjectSize("apitoken-trust-revocations-0", 256 * 1024);
+    metrics.stateObjectSize("apitoken-trust", 512 * 1024);
+    assertThat(gauge(OperatorMetrics.STATE_SIZE_RATIO)).isEqualTo(0.5);
+
+    metrics.stateObjectSize("apitoken-trust", 128 * 1024);
+    assertThat(gauge(OperatorMetrics.STATE_SIZE_RATIO)).isEqualTo(0.25);
+    metrics.stateObjectSize("apitoken-trust-revocations-0", 0);
+    assertThat(gauge(OperatorMetrics.STATE_SIZE_RATIO))
+        .as("a deleted shard no longer counts")
+        .isEqualTo(0.125);
   }
 
   @Test
@@ -131,6 +255,7 @@ class OperatorMetricsTest {
     metrics.trustWrite("team-a", true);
     metrics.keyRingChanged(NOW, 1);
     metrics.tokensByState(Map::of);
+    metrics.tokenValidity("team-a", "orders", NOW, NOW);
 
     Set<String> tagKeys =
         registry.getMeters().stream()
@@ -139,8 +264,9 @@ class OperatorMetricsTest {
             .flatMap(id -> id.getTags().stream())
             .map(tag -> tag.getKey())
             .collect(Collectors.toSet());
-    // "phi" is Micrometer's own tag for the propagation quantiles (p50, p99).
-    assertThat(tagKeys).containsExactlyInAnyOrder("reason", "state", "namespace", "result", "phi");
+    // "le" is the propagation histogram's bucket bound; "name" the ApiToken's, never a token's.
+    assertThat(tagKeys)
+        .containsExactlyInAnyOrder("reason", "state", "namespace", "result", "le", "name");
   }
 
   @Test
