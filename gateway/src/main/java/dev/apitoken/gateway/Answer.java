@@ -18,6 +18,9 @@ import java.util.Map;
 record Answer(int status, Outcome outcome, Map<String, String> headers, String body) {
   static final String REALM = "Bearer realm=\"apitoken\"";
 
+  /** Envoy ext_authz (HTTP): request headers to remove before the request goes upstream. */
+  static final String ENVOY_HEADERS_TO_REMOVE = "x-envoy-auth-headers-to-remove";
+
   /** 200 with the token's identity for the upstream. */
   static Answer allowed(VerifiedClaims claims, IdentityHeaders names) {
     Map<String, String> headers = new LinkedHashMap<>();
@@ -28,9 +31,17 @@ record Answer(int status, Outcome outcome, Map<String, String> headers, String b
     return new Answer(200, Outcome.ALLOWED, headers, "");
   }
 
-  /** 200 on an anonymous route: no identity headers. */
-  static Answer anonymous() {
-    return new Answer(200, Outcome.ALLOWED, Map.of(), "");
+  /**
+   * 200 on an anonymous route: no identity headers, and Envoy is told to remove any the client
+   * sent. Envoy (and Istio's ext_authz) only adds the headers of an answer and would otherwise pass
+   * a client's own {@code X-Auth-Subject} upstream; ingress-nginx and Traefik already drop them
+   * when the answer has none.
+   */
+  static Answer anonymous(IdentityHeaders names) {
+    String identity =
+        String.join(",", names.subject(), names.scopes(), names.tokenId(), names.audience())
+            .toLowerCase(java.util.Locale.ROOT);
+    return new Answer(200, Outcome.ALLOWED, Map.of(ENVOY_HEADERS_TO_REMOVE, identity), "");
   }
 
   /** 401 without an error attribute: the request carried no bearer credentials (§3.1). */

@@ -45,16 +45,24 @@ final class AuthHandler implements HttpHandler {
     long start = System.nanoTime();
     try (exchange) {
       OriginalRequest original =
-          endpoint == Endpoint.AUTH
-              ? OriginalRequest.forwardAuth(
-                  exchange.getRequestMethod(),
-                  exchange.getRequestHeaders(),
-                  exchange.getRequestURI())
-              : OriginalRequest.envoy(
-                  exchange.getRequestMethod(),
-                  exchange.getRequestHeaders(),
-                  exchange.getRequestURI(),
-                  ENVOY_PREFIX);
+          switch (endpoint) {
+            case AUTH ->
+                OriginalRequest.nginx(
+                    exchange.getRequestMethod(),
+                    exchange.getRequestHeaders(),
+                    exchange.getRequestURI());
+            case TRAEFIK ->
+                OriginalRequest.traefik(
+                    exchange.getRequestMethod(),
+                    exchange.getRequestHeaders(),
+                    exchange.getRequestURI());
+            case ENVOY ->
+                OriginalRequest.envoy(
+                    exchange.getRequestMethod(),
+                    exchange.getRequestHeaders(),
+                    exchange.getRequestURI(),
+                    ENVOY_PREFIX);
+          };
       Answer answer;
       try {
         answer = decide(original, exchange.getRequestHeaders());
@@ -84,7 +92,7 @@ final class AuthHandler implements HttpHandler {
       return Answer.denied();
     }
     if (rule.anonymous()) {
-      return Answer.anonymous();
+      return Answer.anonymous(current.headers());
     }
     BearerToken bearer = BearerToken.from(headers.getFirst("Authorization"));
     if (bearer.absent()) {

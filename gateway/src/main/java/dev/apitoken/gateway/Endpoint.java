@@ -4,8 +4,10 @@ import java.util.Locale;
 
 /** Which auth endpoint answered; the {@code endpoint} label of the request counter. */
 enum Endpoint {
-  /** {@code /auth}: ingress-nginx auth-url, Traefik forwardAuth. */
+  /** {@code /auth}: ingress-nginx auth-url (the original request in {@code X-Original-*}). */
   AUTH,
+  /** {@code /traefik}: Traefik forwardAuth (the original request in {@code X-Forwarded-*}). */
+  TRAEFIK,
   /** {@code /envoy/...}: Envoy / Istio ext_authz over HTTP. */
   ENVOY;
 

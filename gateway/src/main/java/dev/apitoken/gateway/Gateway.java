@@ -76,6 +76,7 @@ public final class Gateway implements AutoCloseable {
       auth = HttpServer.create(new InetSocketAddress(config.port()), 1024);
       auth.setExecutor(authThreads);
       auth.createContext("/auth", new AuthHandler(Endpoint.AUTH, policy, verifiers, metrics));
+      auth.createContext("/traefik", new AuthHandler(Endpoint.TRAEFIK, policy, verifiers, metrics));
       auth.createContext(
           AuthHandler.ENVOY_PREFIX, new AuthHandler(Endpoint.ENVOY, policy, verifiers, metrics));
       management = HttpServer.create(new InetSocketAddress(config.managementPort()), 64);

@@ -24,9 +24,10 @@ public record OriginalRequest(String method, String host, String path) {
 
   /**
    * For {@code /auth}: ingress-nginx's {@code X-Original-URL} (and {@code X-Original-Method}), else
-   * Traefik's {@code X-Forwarded-Method/-Host/-Uri}, else the sub-request's own host and path.
+   * the sub-request's own host and path. Never the {@code X-Forwarded-*} headers: ingress-nginx
+   * passes the client's own on to the sub-request, so they would let a client name another path.
    */
-  static OriginalRequest forwardAuth(String requestMethod, Headers headers, URI requestUri) {
+  static OriginalRequest nginx(String requestMethod, Headers headers, URI requestUri) {
     String originalUrl = headers.getFirst("X-Original-URL");
     if (originalUrl != null) {
       String method = headers.getFirst("X-Original-Method");
@@ -46,6 +47,15 @@ public record OriginalRequest(String method, String host, String path) {
             normalizePath(pathOf(originalUrl)));
       }
     }
+    return ownRequest(requestMethod, headers, requestUri);
+  }
+
+  /**
+   * For {@code /traefik}: Traefik's {@code X-Forwarded-Method/-Host/-Uri}, which forwardAuth sets
+   * itself, else the sub-request's own host and path. Never {@code X-Original-URL}: Traefik passes
+   * every client header on to the sub-request, so a client could name an anonymous path with it.
+   */
+  static OriginalRequest traefik(String requestMethod, Headers headers, URI requestUri) {
     String forwardedUri = headers.getFirst("X-Forwarded-Uri");
     String forwardedHost = headers.getFirst("X-Forwarded-Host");
     if (forwardedUri != null || forwardedHost != null) {
@@ -55,6 +65,10 @@ public record OriginalRequest(String method, String host, String path) {
           host(forwardedHost),
           normalizePath(forwardedUri == null ? "/" : stripQuery(forwardedUri)));
     }
+    return ownRequest(requestMethod, headers, requestUri);
+  }
+
+  private static OriginalRequest ownRequest(String requestMethod, Headers headers, URI requestUri) {
     return new OriginalRequest(
         method(requestMethod),
         host(headers.getFirst("Host")),

@@ -94,6 +94,46 @@ class GatewayAuthTest {
     assertThat(anonymous.headers().firstValue("X-Auth-Subject")).isEmpty();
   }
 
+  /** Envoy only adds an answer's headers: on an anonymous route it must remove forged ones. */
+  @Test
+  void anAnonymousAnswerTellsEnvoyToRemoveIdentityHeadersAClientSent() throws Exception {
+    fixture.startWithPolicy(POLICY);
+
+    HttpResponse<String> anonymous = fixture.envoy("orders.example.com", "/healthz", null);
+
+    assertThat(anonymous.statusCode()).isEqualTo(200);
+    assertThat(anonymous.headers().firstValue("x-envoy-auth-headers-to-remove"))
+        .hasValue("x-auth-subject,x-auth-scopes,x-auth-token-id,x-auth-audience");
+  }
+
+  /**
+   * Each proxy's endpoint reads only the headers that proxy sets itself: Traefik passes a client's
+   * own X-Original-URL on, and ingress-nginx a client's own X-Forwarded-*, so naming an anonymous
+   * path in them must open nothing.
+   */
+  @Test
+  void headersAClientForgedDoNotOpenAnAnonymousPath() throws Exception {
+    fixture.startWithPolicy(POLICY);
+
+    HttpResponse<String> throughTraefik =
+        fixture.send(
+            HttpRequest.newBuilder(fixture.authUri("/traefik"))
+                .header("X-Original-URL", "https://orders.example.com/healthz")
+                .header("X-Forwarded-Method", "GET")
+                .header("X-Forwarded-Host", "orders.example.com")
+                .header("X-Forwarded-Uri", "/admin/x"));
+    assertThat(throughTraefik.statusCode()).isEqualTo(401);
+
+    HttpResponse<String> throughNginx =
+        fixture.send(
+            HttpRequest.newBuilder(fixture.authUri("/auth"))
+                .header("X-Original-URL", "https://orders.example.com/admin/x")
+                .header("X-Original-Method", "GET")
+                .header("X-Forwarded-Host", "orders.example.com")
+                .header("X-Forwarded-Uri", "/healthz"));
+    assertThat(throughNginx.statusCode()).isEqualTo(401);
+  }
+
   @Test
   void envoyPathIsTheRequestPathWithoutThePrefix() throws Exception {
     fixture.startWithPolicy(POLICY);

@@ -119,10 +119,10 @@ final class GatewayFixture implements AutoCloseable {
     return send(withToken(request, token));
   }
 
-  /** Traefik forwardAuth: the {@code X-Forwarded-*} headers. */
+  /** Traefik forwardAuth: the {@code X-Forwarded-*} headers, on /traefik. */
   HttpResponse<String> traefik(String host, String uri, String token) {
     HttpRequest.Builder request =
-        HttpRequest.newBuilder(authUri("/auth"))
+        HttpRequest.newBuilder(authUri("/traefik"))
             .header("X-Forwarded-Method", "POST")
             .header("X-Forwarded-Proto", "https")
             .header("X-Forwarded-Host", host)

@@ -43,7 +43,7 @@ class OriginalRequestTest {
   }
 
   @Test
-  void nginxOriginalUrlWinsOverTraefikHeadersAndTheSubRequest() {
+  void nginxTakesTheOriginalUrlAndNeverTheForwardedHeaders() {
     Headers headers =
         headers(
             Map.of(
@@ -53,8 +53,33 @@ class OriginalRequestTest {
                 "X-Forwarded-Uri", "/other",
                 "Host", "gateway.local"));
 
-    assertThat(OriginalRequest.forwardAuth("GET", headers, URI.create("/auth")))
+    assertThat(OriginalRequest.nginx("GET", headers, URI.create("/auth")))
         .isEqualTo(new OriginalRequest("DELETE", "orders.example.com", "/x"));
+  }
+
+  /** ingress-nginx passes the client's X-Forwarded-* through: they must not name the request. */
+  @Test
+  void nginxIgnoresForwardedHeadersAClientSent() {
+    Headers headers =
+        headers(Map.of("X-Forwarded-Host", "shop.example.com", "X-Forwarded-Uri", "/healthz"));
+
+    assertThat(OriginalRequest.nginx("GET", headers, URI.create("/auth")).path())
+        .isEqualTo("/auth");
+  }
+
+  /** Traefik passes every client header through: X-Original-URL must not name the request. */
+  @Test
+  void traefikIgnoresAnOriginalUrlAClientSent() {
+    Headers headers =
+        headers(
+            Map.of(
+                "X-Original-URL", "https://shop.example.com/healthz",
+                "X-Forwarded-Method", "GET",
+                "X-Forwarded-Host", "shop.example.com",
+                "X-Forwarded-Uri", "/admin"));
+
+    assertThat(OriginalRequest.traefik("GET", headers, URI.create("/traefik")))
+        .isEqualTo(new OriginalRequest("GET", "shop.example.com", "/admin"));
   }
 
   @Test
@@ -67,7 +92,7 @@ class OriginalRequestTest {
                 "X-Forwarded-Uri", "/cart/1?x=2",
                 "Host", "gateway.local"));
 
-    assertThat(OriginalRequest.forwardAuth("GET", headers, URI.create("/auth")))
+    assertThat(OriginalRequest.traefik("GET", headers, URI.create("/traefik")))
         .isEqualTo(new OriginalRequest("PUT", "shop.example.com", "/cart/1"));
   }
 

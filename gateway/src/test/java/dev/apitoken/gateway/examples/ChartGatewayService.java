@@ -15,6 +15,7 @@ final class ChartGatewayService {
   static final Set<String> HOSTS =
       Set.of(NAME + "." + NAMESPACE + ".svc", NAME + "." + NAMESPACE + ".svc.cluster.local");
   static final String FORWARD_AUTH_PATH = "/auth";
+  static final String TRAEFIK_PATH = "/traefik";
   static final String ENVOY_PATH_PREFIX = "/envoy";
   static final String ISSUER = "https://apitoken-operator.local";
 

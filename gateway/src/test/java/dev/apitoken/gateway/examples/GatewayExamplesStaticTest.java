@@ -81,7 +81,7 @@ class GatewayExamplesStaticTest {
     JsonNode route = ExampleFiles.one(documents, "IngressRoute");
 
     assertThat(ChartGatewayService.serves(forwardAuth.address())).isTrue();
-    assertThat(forwardAuth.address().getPath()).isEqualTo(ChartGatewayService.FORWARD_AUTH_PATH);
+    assertThat(forwardAuth.address().getPath()).isEqualTo(ChartGatewayService.TRAEFIK_PATH);
     assertThat(forwardAuth.trustForwardHeader()).isFalse();
     assertThat(forwardAuth.authResponseHeaders())
         .containsExactlyInAnyOrder(
