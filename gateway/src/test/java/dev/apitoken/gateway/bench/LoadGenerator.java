@@ -29,6 +29,9 @@ import org.HdrHistogram.Histogram;
  * thread per connection, so that on a 2-core machine the generator takes as little CPU and as few
  * context switches from the server under test as it can. Requests are encoded once, up front.
  *
+ * <p>Answers completed after the window (and before the loop notices) are counted with the time
+ * they took, so the requests per second divide by the window actually run.
+ *
  * <p>Closed loop means a slow answer delays that connection's next request, so the percentiles are
  * those of the answers actually sent (no coordinated-omission correction); both the baseline and
  * the gateway are measured the same way.
@@ -45,8 +48,13 @@ public final class LoadGenerator {
    * @param warmUp answers in this first period are not counted
    * @param measured the counted window after the warm-up
    * @param workers selector threads sharing the connections
+   * @param minimumAnswers the window is extended (up to {@link #MAX_EXTENSION}) until each worker
+   *     has counted this many answers: for correctness tests on a busy machine, 0 for benchmarks
    */
-  public record Options(int connections, Duration warmUp, Duration measured, int workers) {
+  public record Options(
+      int connections, Duration warmUp, Duration measured, int workers, int minimumAnswers) {
+    public static final Duration MAX_EXTENSION = Duration.ofSeconds(30);
+
     public Options {
       if (connections < 1 || workers < 1 || workers > connections) {
         throw new IllegalArgumentException(
@@ -54,8 +62,8 @@ public final class LoadGenerator {
       }
     }
 
-    public Options(int connections, Duration warmUp, Duration measured) {
-      this(connections, warmUp, measured, 1);
+    public Options(int connections, Duration warmUp, Duration measured, int workers) {
+      this(connections, warmUp, measured, workers, 0);
     }
   }
 
@@ -99,7 +107,7 @@ public final class LoadGenerator {
         total.add(tally.get());
       }
       return new LoadResult(
-          options.measured().toNanos() / 1e9,
+          (total.stoppedAt - measureFrom) / 1e9,
           total.latencies,
           total.statusCounts,
           total.missingHeader,
@@ -120,8 +128,10 @@ public final class LoadGenerator {
     final SortedMap<Integer, Long> statusCounts = new TreeMap<>();
     long missingHeader;
     long errors;
+    long stoppedAt;
 
     void add(Tally other) {
+      stoppedAt = Math.max(stoppedAt, other.stoppedAt);
       latencies.add(other.latencies);
       other.statusCounts.forEach((status, count) -> statusCounts.merge(status, count, Long::sum));
       missingHeader += other.missingHeader;
@@ -166,11 +176,15 @@ public final class LoadGenerator {
     }
 
     private void loop(Selector selector) throws IOException {
+      long hardStop = measureUntil + Options.MAX_EXTENSION.toNanos();
       while (true) {
-        long remaining = measureUntil - System.nanoTime();
-        if (remaining <= 0) {
+        long now = System.nanoTime();
+        boolean enough = tally.latencies.getTotalCount() >= options.minimumAnswers();
+        if ((now >= measureUntil && enough) || now >= hardStop) {
+          tally.stoppedAt = now;
           return;
         }
+        long remaining = (now < measureUntil ? measureUntil : hardStop) - now;
         selector.select(Math.max(1, TimeUnit.NANOSECONDS.toMillis(remaining)));
         for (SelectionKey key : selector.selectedKeys()) {
           Connection connection = (Connection) key.attachment();
@@ -192,7 +206,7 @@ public final class LoadGenerator {
     }
 
     private void count(int status, boolean hasRequiredHeader, long sentAt, long answeredAt) {
-      if (answeredAt < measureFrom || answeredAt >= measureUntil) {
+      if (answeredAt < measureFrom) {
         return;
       }
       tally.latencies.recordValue(Math.min(answeredAt - sentAt, HIGHEST_LATENCY_NANOS));
@@ -204,7 +218,7 @@ public final class LoadGenerator {
 
     private void countError() {
       long now = System.nanoTime();
-      if (now >= measureFrom && now < measureUntil) {
+      if (now >= measureFrom) {
         tally.errors++;
       }
     }

@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 
 class LoadGeneratorTest {
   private static final LoadGenerator.Options SHORT =
-      new LoadGenerator.Options(4, Duration.ofMillis(200), Duration.ofMillis(500), 2);
+      new LoadGenerator.Options(4, Duration.ofMillis(100), Duration.ofMillis(300), 2, 20);
 
   @Test
   void countsEveryAnswerOfTheBaselineAsA200WithItsIdentityHeaders() throws Exception {
