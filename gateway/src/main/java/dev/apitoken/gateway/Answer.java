@@ -1,0 +1,99 @@
+package dev.apitoken.gateway;
+
+import dev.apitoken.verifier.Rejection;
+import dev.apitoken.verifier.VerifiedClaims;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The gateway's answer to one auth request, as RFC 6750 §3 spells the challenges. The body and
+ * every header value are built from constants, the policy and verified claims only: never from the
+ * token or the request, so nothing a client sent is echoed.
+ *
+ * @param status the HTTP status
+ * @param outcome the metric label
+ * @param headers response headers, in order
+ * @param body a short text/plain explanation; empty on 200
+ */
+record Answer(int status, Outcome outcome, Map<String, String> headers, String body) {
+  static final String REALM = "Bearer realm=\"apitoken\"";
+
+  /** 200 with the token's identity for the upstream. */
+  static Answer allowed(VerifiedClaims claims, IdentityHeaders names) {
+    Map<String, String> headers = new LinkedHashMap<>();
+    headers.put(names.subject(), headerValue(claims.subject()));
+    headers.put(names.scopes(), headerValue(String.join(" ", claims.scopes())));
+    headers.put(names.tokenId(), headerValue(claims.jti()));
+    headers.put(names.audience(), headerValue(String.join(" ", claims.audience())));
+    return new Answer(200, Outcome.ALLOWED, headers, "");
+  }
+
+  /** 200 on an anonymous route: no identity headers. */
+  static Answer anonymous() {
+    return new Answer(200, Outcome.ALLOWED, Map.of(), "");
+  }
+
+  /** 401 without an error attribute: the request carried no bearer credentials (§3.1). */
+  static Answer noToken() {
+    return new Answer(
+        401, Outcome.UNAUTHENTICATED, Map.of("WWW-Authenticate", REALM), "bearer token required");
+  }
+
+  /** 401 {@code invalid_token} naming the verifier's reason. */
+  static Answer invalidToken(String reason) {
+    return new Answer(
+        401,
+        Outcome.UNAUTHENTICATED,
+        Map.of(
+            "WWW-Authenticate",
+            REALM + ", error=\"invalid_token\", error_description=\"" + reason + "\""),
+        reason);
+  }
+
+  /** 403 {@code insufficient_scope}: a valid token without the route's audience or scopes. */
+  static Answer insufficientScope(Rule rule, String description) {
+    StringBuilder challenge = new StringBuilder(REALM).append(", error=\"insufficient_scope\"");
+    if (!rule.scopes().isEmpty()) {
+      challenge.append(", scope=\"").append(rule.scopeText()).append('"');
+    }
+    challenge.append(", error_description=\"").append(description).append('"');
+    return new Answer(
+        403, Outcome.FORBIDDEN, Map.of("WWW-Authenticate", challenge.toString()), description);
+  }
+
+  /** 403 on a denied route: no challenge, since no token would help. */
+  static Answer denied() {
+    return new Answer(403, Outcome.FORBIDDEN, Map.of(), "denied by policy");
+  }
+
+  /** 503: the gateway cannot judge tokens now; the proxy may retry. */
+  static Answer unavailable(String reason) {
+    return new Answer(503, Outcome.UNAVAILABLE, Map.of("Retry-After", "1"), reason);
+  }
+
+  /** A rejection in words, for {@code error_description} and the body. */
+  static String describe(Rejection rejection) {
+    return switch (rejection) {
+      case TOO_LARGE -> "token too large";
+      case MALFORMED -> "malformed token";
+      case UNKNOWN_KEY -> "token signed by an unknown key";
+      case BAD_SIGNATURE -> "bad token signature";
+      case WRONG_ISSUER -> "token of another issuer";
+      case WRONG_AUDIENCE -> "token not for this audience";
+      case EXPIRED -> "token expired";
+      case NOT_YET_VALID -> "token not yet valid";
+      case STATUS_LIST_MISSING -> "status list not available";
+      case STATUS_UNKNOWN -> "token status unknown";
+      case REVOKED -> "token revoked";
+      case STATUS_STALE -> "status list stale";
+    };
+  }
+
+  /**
+   * A claim as a header value: claims are signed by the issuer, but a header must still never carry
+   * a line break or a non-ASCII character the proxy might mangle.
+   */
+  private static String headerValue(String claim) {
+    return dev.apitoken.verifier.UntrustedText.escape(claim, 4096);
+  }
+}

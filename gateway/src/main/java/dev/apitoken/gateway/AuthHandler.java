@@ -1,0 +1,151 @@
+package dev.apitoken.gateway;
+
+import com.sun.net.httpserver.Headers;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
+import dev.apitoken.verifier.Rejection;
+import dev.apitoken.verifier.TokenVerifier;
+import dev.apitoken.verifier.UntrustedText;
+import dev.apitoken.verifier.Verdict;
+import dev.apitoken.verifier.VerifiedClaims;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * Answers {@code /auth} and {@code /envoy/...}: rebuilds the original request, finds its rule,
+ * verifies the bearer token and checks the rule's audience and scopes on the accepted claims.
+ *
+ * <p>Never answers 200 on an error: an unexpected failure is a 503.
+ */
+final class AuthHandler implements HttpHandler {
+  private static final System.Logger LOG = System.getLogger(AuthHandler.class.getName());
+  static final String ENVOY_PREFIX = "/envoy";
+
+  private final Endpoint endpoint;
+  private final Supplier<Policy> policy;
+  private final VerifierStarter verifiers;
+  private final GatewayMetrics metrics;
+
+  AuthHandler(
+      Endpoint endpoint,
+      Supplier<Policy> policy,
+      VerifierStarter verifiers,
+      GatewayMetrics metrics) {
+    this.endpoint = endpoint;
+    this.policy = policy;
+    this.verifiers = verifiers;
+    this.metrics = metrics;
+  }
+
+  @Override
+  public void handle(HttpExchange exchange) throws IOException {
+    long start = System.nanoTime();
+    try (exchange) {
+      OriginalRequest original =
+          endpoint == Endpoint.AUTH
+              ? OriginalRequest.forwardAuth(
+                  exchange.getRequestMethod(),
+                  exchange.getRequestHeaders(),
+                  exchange.getRequestURI())
+              : OriginalRequest.envoy(
+                  exchange.getRequestMethod(),
+                  exchange.getRequestHeaders(),
+                  exchange.getRequestURI(),
+                  ENVOY_PREFIX);
+      Answer answer;
+      try {
+        answer = decide(original, exchange.getRequestHeaders());
+      } catch (RuntimeException e) {
+        LOG.log(Level.ERROR, "auth request failed: {0}", UntrustedText.describe(e));
+        answer = Answer.unavailable("internal error");
+      }
+      send(exchange, answer);
+      metrics.recordRequest(endpoint, answer.outcome(), System.nanoTime() - start);
+      if (LOG.isLoggable(Level.DEBUG)) {
+        LOG.log(
+            Level.DEBUG,
+            "{0} {1} {2}{3}: {4}",
+            answer.status(),
+            UntrustedText.escape(original.method()),
+            UntrustedText.escape(original.host()),
+            UntrustedText.escape(original.path(), 256),
+            answer.body().isEmpty() ? "allowed" : answer.body());
+      }
+    }
+  }
+
+  private Answer decide(OriginalRequest original, Headers headers) {
+    Policy current = policy.get();
+    Rule rule = current.ruleFor(original.host(), original.path());
+    if (rule.deny()) {
+      return Answer.denied();
+    }
+    if (rule.anonymous()) {
+      return Answer.anonymous();
+    }
+    BearerToken bearer = BearerToken.from(headers.getFirst("Authorization"));
+    if (bearer.absent()) {
+      return Answer.noToken();
+    }
+    if (bearer.token().isEmpty()) {
+      return Answer.invalidToken(Answer.describe(Rejection.MALFORMED));
+    }
+    TokenVerifier verifier = verifiers.verifier();
+    if (verifier == null) {
+      return Answer.unavailable("trust not loaded: " + verifiers.problem());
+    }
+    Verdict verdict = verifier.verify(bearer.token());
+    if (verdict instanceof Verdict.Accepted accepted) {
+      return authorize(accepted.claims(), rule, current.headers());
+    }
+    Rejection rejection = verdict.rejection().orElseThrow();
+    if (cannotJudge(rejection, verifier)) {
+      return Answer.unavailable("trust not ready: " + Answer.describe(rejection));
+    }
+    return Answer.invalidToken(Answer.describe(rejection));
+  }
+
+  /**
+   * Whether a rejection says more about the gateway's trust than about the token: a list not held
+   * (yet, or no longer fresh) or, with no keys at all, an unknown key. Such a token may be fine, so
+   * it gets a 503 the proxy can retry, not a 401 the client would take as final.
+   */
+  private static boolean cannotJudge(Rejection rejection, TokenVerifier verifier) {
+    return switch (rejection) {
+      case STATUS_LIST_MISSING, STATUS_STALE -> true;
+      case UNKNOWN_KEY -> !verifier.trustHealth().ready();
+      default -> false;
+    };
+  }
+
+  private static Answer authorize(VerifiedClaims claims, Rule rule, IdentityHeaders names) {
+    if (rule.audience() != null && !claims.audience().contains(rule.audience())) {
+      return Answer.insufficientScope(rule, "token not for audience " + rule.audience());
+    }
+    for (String scope : rule.scopes()) {
+      if (!claims.hasScope(scope)) {
+        return Answer.insufficientScope(rule, "token lacks scope " + scope);
+      }
+    }
+    return Answer.allowed(claims, names);
+  }
+
+  private static void send(HttpExchange exchange, Answer answer) throws IOException {
+    Headers response = exchange.getResponseHeaders();
+    for (Map.Entry<String, String> header : answer.headers().entrySet()) {
+      response.set(header.getKey(), header.getValue());
+    }
+    response.set("Cache-Control", "no-store");
+    byte[] body = answer.body().getBytes(StandardCharsets.UTF_8);
+    if (body.length == 0) {
+      exchange.sendResponseHeaders(answer.status(), -1);
+      return;
+    }
+    response.set("Content-Type", "text/plain; charset=utf-8");
+    exchange.sendResponseHeaders(answer.status(), body.length);
+    exchange.getResponseBody().write(body);
+  }
+}
