@@ -3,45 +3,33 @@ package dev.apitoken.gateway.bench;
 import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.apitoken.gateway.HttpServers;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 
 /**
- * The benchmark's baseline: the gateway's HTTP server setup (JDK HttpServer, same backlog, same
- * bounded pool and queue) answering every {@code /auth} request 200 with fixed identity headers and
- * doing nothing else, so that the difference to the gateway is the verification and policy work.
+ * The benchmark's baseline: the gateway's auth server setup ({@link HttpServers#authServer}: JDK
+ * HttpServer, backlog, bounded pool and queue) answering every {@code /auth} request 200 with fixed
+ * identity headers and doing nothing else, so that the difference to the gateway is the
+ * verification and policy work.
  */
 final class NoOpAuthServer implements AutoCloseable {
   static final String SUBJECT_HEADER = "X-Auth-Subject";
 
   private final HttpServer server;
-  private final ExecutorService threads;
 
-  private NoOpAuthServer(HttpServer server, ExecutorService threads) {
+  private NoOpAuthServer(HttpServer server) {
     this.server = server;
-    this.threads = threads;
   }
 
-  static NoOpAuthServer start(int threadCount) throws IOException {
-    ExecutorService threads =
-        new ThreadPoolExecutor(
-            threadCount,
-            threadCount,
-            0,
-            TimeUnit.MILLISECONDS,
-            new ArrayBlockingQueue<>(1024),
-            new ThreadPoolExecutor.CallerRunsPolicy());
+  static NoOpAuthServer start(int threads) throws IOException {
     HttpServer server =
-        HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 1024);
-    server.setExecutor(threads);
+        HttpServers.authServer(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), threads);
     server.createContext("/auth", NoOpAuthServer::allow);
     server.start();
-    return new NoOpAuthServer(server, threads);
+    return new NoOpAuthServer(server);
   }
 
   int port() {
@@ -51,7 +39,7 @@ final class NoOpAuthServer implements AutoCloseable {
   @Override
   public void close() {
     server.stop(0);
-    threads.shutdownNow();
+    ((ExecutorService) server.getExecutor()).shutdownNow();
   }
 
   private static void allow(HttpExchange exchange) throws IOException {
