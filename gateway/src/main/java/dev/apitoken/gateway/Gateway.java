@@ -100,8 +100,8 @@ public final class Gateway implements AutoCloseable {
     LOG.log(
         Level.INFO,
         "gateway listening: auth on {0}, management on {1}",
-        auth.getAddress().getPort(),
-        management.getAddress().getPort());
+        String.valueOf(auth.getAddress().getPort()),
+        String.valueOf(management.getAddress().getPort()));
     return new Gateway(
         auth, management, authThreads, managementThreads, verifiers, policyWatcher, metrics);
   }
@@ -143,7 +143,10 @@ public final class Gateway implements AutoCloseable {
 
   private static TokenVerifier buildVerifier(GatewayConfig config) {
     TokenVerifier.Builder builder =
-        TokenVerifier.builder().expectedIssuer(config.issuer()).clock(config.clock());
+        TokenVerifier.builder()
+            .expectedIssuer(config.issuer())
+            .clock(config.clock())
+            .verifiedTokenCache(config.cacheSize());
     if (config.trustDirectory() != null) {
       builder.trustDirectory(config.trustDirectory());
     }

@@ -1,6 +1,6 @@
 package dev.apitoken.gateway;
 
-import java.util.Locale;
+import dev.apitoken.verifier.VerifiedTokenCache;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BooleanSupplier;
 
@@ -64,9 +64,9 @@ final class GatewayMetrics {
    * The Prometheus text exposition (format 0.0.4).
    *
    * @param trustReady whether the verifier holds usable trust now
-   * @param cache the verified-token cache's figures, or null when it is off
+   * @param cache the verified-token cache's figures (all zero while it is off)
    */
-  String render(BooleanSupplier trustReady, CacheFigures cache) {
+  String render(BooleanSupplier trustReady, VerifiedTokenCache.Statistics cache) {
     StringBuilder out = new StringBuilder(4096);
     header(
         out, "apitoken_gateway_requests_total", "counter", "Auth requests answered, by outcome.");
@@ -125,32 +125,28 @@ final class GatewayMetrics {
         .append(trustReady.getAsBoolean() ? 1 : 0)
         .append('\n');
 
-    if (cache != null) {
-      header(out, "apitoken_gateway_cache_hits_total", "counter", "Verified-token cache hits.");
-      out.append("apitoken_gateway_cache_hits_total ").append(cache.hits()).append('\n');
-      header(out, "apitoken_gateway_cache_misses_total", "counter", "Verified-token cache misses.");
-      out.append("apitoken_gateway_cache_misses_total ").append(cache.misses()).append('\n');
-      header(out, "apitoken_gateway_cache_entries", "gauge", "Verified tokens held in the cache.");
-      out.append("apitoken_gateway_cache_entries ").append(cache.entries()).append('\n');
-      header(
-          out,
-          "apitoken_gateway_cache_hit_ratio",
-          "gauge",
-          "Hits divided by lookups since start (0 before the first lookup).");
-      out.append("apitoken_gateway_cache_hit_ratio ").append(format(cache.hitRatio())).append('\n');
-    }
+    header(out, "apitoken_gateway_cache_hits_total", "counter", "Verified-token cache hits.");
+    out.append("apitoken_gateway_cache_hits_total ").append(cache.hits()).append('\n');
+    header(out, "apitoken_gateway_cache_misses_total", "counter", "Verified-token cache misses.");
+    out.append("apitoken_gateway_cache_misses_total ").append(cache.misses()).append('\n');
+    header(out, "apitoken_gateway_cache_entries", "gauge", "Verified tokens held in the cache.");
+    out.append("apitoken_gateway_cache_entries ").append(cache.entries()).append('\n');
+    header(
+        out,
+        "apitoken_gateway_cache_hit_ratio",
+        "gauge",
+        "Hits divided by lookups since start (0 before the first lookup).");
+    out.append("apitoken_gateway_cache_hit_ratio ").append(format(cache.hitRatio())).append('\n');
     return out.toString();
   }
-
-  /** The verified-token cache's figures, as the verifier reports them. */
-  record CacheFigures(long hits, long misses, int entries, double hitRatio) {}
 
   private static void header(StringBuilder out, String name, String type, String help) {
     out.append("# HELP ").append(name).append(' ').append(help).append('\n');
     out.append("# TYPE ").append(name).append(' ').append(type).append('\n');
   }
 
+  /** Plain decimal ({@code 0.0001}, not {@code 1.0E-4}), as Prometheus' own clients write it. */
   private static String format(double value) {
-    return String.format(Locale.ROOT, "%s", value);
+    return java.math.BigDecimal.valueOf(value).stripTrailingZeros().toPlainString();
   }
 }

@@ -4,6 +4,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import dev.apitoken.verifier.TokenVerifier;
 import dev.apitoken.verifier.TrustHealth;
+import dev.apitoken.verifier.VerifiedTokenCache;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.function.Supplier;
@@ -66,8 +67,11 @@ final class ManagementHandler implements HttpHandler {
         "trust: " + trust + "\n" + policyStatus.get() + "\n");
   }
 
-  private GatewayMetrics.CacheFigures cacheFigures() {
-    return null;
+  private VerifiedTokenCache.Statistics cacheFigures() {
+    TokenVerifier verifier = verifiers.verifier();
+    return verifier == null
+        ? new VerifiedTokenCache.Statistics(0, 0, 0, 0)
+        : verifier.cacheStatistics();
   }
 
   private static void send(HttpExchange exchange, int status, String type, String body)

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
@@ -63,14 +64,21 @@ public final class PolicyFile {
       @JsonProperty("routes") List<RouteDoc> routes) {}
 
   /**
-   * Parses a policy file's text; an empty file is the {@link Policy#DEFAULT} policy.
+   * Parses a policy file's text; {@code {}} is the {@link Policy#DEFAULT} policy, an empty file is
+   * refused.
    *
    * @throws PolicyException naming the key or value that is wrong
    */
   public static Policy parse(String yaml) throws PolicyException {
     PolicyDoc doc;
     try {
-      doc = YAML.readValue(yaml, PolicyDoc.class);
+      JsonNode tree = YAML.readTree(yaml);
+      if (tree == null || tree.isMissingNode() || tree.isNull()) {
+        // Refused rather than taken as the defaults: a file caught half-written by an in-place
+        // edit reads as empty, and must not lift a route's deny for a poll interval.
+        throw new PolicyException("the policy file is empty; write {} for the default policy");
+      }
+      doc = YAML.treeToValue(tree, PolicyDoc.class);
     } catch (UnrecognizedPropertyException e) {
       throw new PolicyException(
           "unknown key \""
@@ -83,9 +91,6 @@ public final class PolicyFile {
       throw new PolicyException("invalid value" + where(e) + ": " + firstLine(e));
     } catch (JsonProcessingException e) {
       throw new PolicyException("not valid YAML: " + firstLine(e));
-    }
-    if (doc == null) {
-      return Policy.DEFAULT;
     }
     IdentityHeaders headers = headers(doc.headers());
     Rule defaultRule =

@@ -110,7 +110,7 @@ final class Jwks {
     if (point == null) {
       throw new TrustLoadException(where + "x is not a valid Ed25519 public key");
     }
-    return new TrustedKey(kid, TrustedKey.EDDSA, point);
+    return new TrustedKey(kid, TrustedKey.EDDSA, publicKey, point);
   }
 
   /** The RFC 7638 thumbprint of the Ed25519 public key {@code x} (base64url). */

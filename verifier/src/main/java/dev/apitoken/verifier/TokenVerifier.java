@@ -74,6 +74,7 @@ public final class TokenVerifier implements AutoCloseable {
   private final HttpTrustSource http;
   private final boolean allowUnsigned;
   private final long maxAgeMillis;
+  private final VerifiedTokenCache cache; // null when off
 
   private final Object reloadLock = new Object();
   private final Object mergeLock = new Object();
@@ -94,6 +95,7 @@ public final class TokenVerifier implements AutoCloseable {
     this.listener = builder.listener;
     this.allowUnsigned = builder.allowUnsigned;
     this.maxAgeMillis = builder.maxStatusListAge == null ? -1 : builder.maxStatusListAge.toMillis();
+    this.cache = builder.cacheCapacity == 0 ? null : new VerifiedTokenCache(builder.cacheCapacity);
     this.http =
         builder.trustUrl == null
             ? null
@@ -260,6 +262,14 @@ public final class TokenVerifier implements AutoCloseable {
         : java.util.Optional.of(Instant.ofEpochSecond(held.issuedAt()));
   }
 
+  /**
+   * Hits, misses and size of the verified-token cache ({@link Builder#verifiedTokenCache(int)});
+   * all zero, capacity included, when the cache is off.
+   */
+  public VerifiedTokenCache.Statistics cacheStatistics() {
+    return cache == null ? new VerifiedTokenCache.Statistics(0, 0, 0, 0) : cache.statistics();
+  }
+
   /** Status List Token documents parsed from HTTP 200 answers (a 304 parses nothing). */
   long httpDocumentsParsed() {
     return http == null ? 0 : http.documentsParsed();
@@ -297,8 +307,49 @@ public final class TokenVerifier implements AutoCloseable {
     if (token.length() > maxTokenLength) {
       return rejected(Rejection.TOO_LARGE, null, null);
     }
-    // Any character beyond Latin-1 becomes '?', which base64url decoding then refuses.
+    // Any character beyond Latin-1 becomes '?', which base64url decoding then refuses. So no
+    // accepted token, and no cache entry, has a '?': two tokens that differ only there never hit.
     byte[] bytes = token.getBytes(StandardCharsets.ISO_8859_1);
+    TrustState state = trust;
+    if (cache == null) {
+      return checkSigned(bytes, state);
+    }
+    TokenDigest digest = TokenDigest.of(bytes);
+    VerifiedTokenCache.Entry cached = cache.lookup(digest, state.keys());
+    if (cached != null) {
+      Verdict.Accepted accepted = cached.verdict;
+      VerifiedClaims claims = accepted.claims();
+      Rejection problem =
+          validityProblem(
+              cached.expiredFromMillis,
+              cached.validFromMillis,
+              true,
+              claims.statusIndex(),
+              claims.statusUri(),
+              state);
+      if (problem == null) {
+        return accepted;
+      }
+      // Expired, revoked or stale: the full path decides again next time, and re-caches.
+      cache.remove(cached);
+      return new Verdict.Rejected(problem, accepted.kid(), claims.jti(), claims.subject());
+    }
+    Verdict verdict = checkSigned(bytes, state);
+    if (verdict instanceof Verdict.Accepted accepted) {
+      VerifiedClaims claims = accepted.claims();
+      cache.put(
+          digest,
+          accepted,
+          state.key(accepted.kid()),
+          expiredFromMillis(claims.expiresAt().getEpochSecond()),
+          validFromMillis(claims.notBefore().getEpochSecond()),
+          clock.millis());
+    }
+    return verdict;
+  }
+
+  /** Everything from the signature on: what a cache hit skips up to the validity checks. */
+  private Verdict checkSigned(byte[] bytes, TrustState state) throws IOException {
     int firstDot = indexOfDot(bytes, 0);
     int secondDot = firstDot < 0 ? -1 : indexOfDot(bytes, firstDot + 1);
     if (firstDot <= 0
@@ -321,7 +372,6 @@ public final class TokenVerifier implements AutoCloseable {
     } catch (JwtJson.MalformedException | IOException e) {
       return rejected(Rejection.MALFORMED, null, null);
     }
-    TrustState state = trust;
     TrustedKey key = state.key(header.kid());
     if (key == null) {
       // Nobody vouches for this kid, and listeners log it: an attacker must not write the log.
@@ -353,33 +403,16 @@ public final class TokenVerifier implements AutoCloseable {
     if (expectedAudience != null && !claims.audience.contains(expectedAudience)) {
       return rejected(Rejection.WRONG_AUDIENCE, key.kid(), claims);
     }
-    long now = clock.millis();
-    if (now >= claims.expiresAt * 1000 + leewayMillis) {
-      return rejected(Rejection.EXPIRED, key.kid(), claims);
-    }
-    if (now < claims.notBefore * 1000 - leewayMillis) {
-      return rejected(Rejection.NOT_YET_VALID, key.kid(), claims);
-    }
-    int status =
-        claims.hasStatus
-            ? state.status(claims.statusIndex, claims.statusUri, now, maxAgeMillis)
-            : TrustState.STATUS_UNKNOWN;
-    if (status == TrustState.STATUS_MISSING) {
-      if (http != null) {
-        // Signed by a trusted key, so the URI is the issuer's: follow it if it is on the
-        // provider's origin. This verification still fails closed; a later one finds the list.
-        http.follow(claims.statusUri, StatusListShards.shardOf(claims.statusIndex));
-      }
-      return rejected(Rejection.STATUS_LIST_MISSING, key.kid(), claims);
-    }
-    if (status == TrustState.STATUS_UNKNOWN) {
-      return rejected(Rejection.STATUS_UNKNOWN, key.kid(), claims);
-    }
-    if (status == TrustState.STATUS_STALE) {
-      return rejected(Rejection.STATUS_STALE, key.kid(), claims);
-    }
-    if (status != StatusList.VALID) {
-      return rejected(Rejection.REVOKED, key.kid(), claims);
+    Rejection problem =
+        validityProblem(
+            expiredFromMillis(claims.expiresAt),
+            validFromMillis(claims.notBefore),
+            claims.hasStatus,
+            claims.statusIndex,
+            claims.statusUri,
+            state);
+    if (problem != null) {
+      return rejected(problem, key.kid(), claims);
     }
     return new Verdict.Accepted(
         new VerifiedClaims(
@@ -394,6 +427,58 @@ public final class TokenVerifier implements AutoCloseable {
             claims.statusIndex,
             claims.statusUri),
         key.kid());
+  }
+
+  /**
+   * What a verified token is checked for on every call, cached or not: the validity window, then
+   * its status in the current list; null when it passes.
+   */
+  private Rejection validityProblem(
+      long expiredFromMillis,
+      long validFromMillis,
+      boolean hasStatus,
+      long statusIndex,
+      String statusUri,
+      TrustState state) {
+    long now = clock.millis();
+    if (now >= expiredFromMillis) {
+      return Rejection.EXPIRED;
+    }
+    if (now < validFromMillis) {
+      return Rejection.NOT_YET_VALID;
+    }
+    int status =
+        hasStatus
+            ? state.status(statusIndex, statusUri, now, maxAgeMillis)
+            : TrustState.STATUS_UNKNOWN;
+    if (status == TrustState.STATUS_MISSING) {
+      if (http != null) {
+        // Signed by a trusted key, so the URI is the issuer's: follow it if it is on the
+        // provider's origin. This verification still fails closed; a later one finds the list.
+        http.follow(statusUri, StatusListShards.shardOf(statusIndex));
+      }
+      return Rejection.STATUS_LIST_MISSING;
+    }
+    if (status == TrustState.STATUS_UNKNOWN) {
+      return Rejection.STATUS_UNKNOWN;
+    }
+    if (status == TrustState.STATUS_STALE) {
+      return Rejection.STATUS_STALE;
+    }
+    if (status != StatusList.VALID) {
+      return Rejection.REVOKED;
+    }
+    return null;
+  }
+
+  /** From then on ({@code exp} plus the leeway) the token is expired. */
+  private long expiredFromMillis(long expiresAtSeconds) {
+    return expiresAtSeconds * 1000 + leewayMillis;
+  }
+
+  /** Before then ({@code nbf} minus the leeway) the token is not yet valid. */
+  private long validFromMillis(long notBeforeSeconds) {
+    return notBeforeSeconds * 1000 - leewayMillis;
   }
 
   private static Verdict rejected(Rejection reason, String kid, JwtJson.Payload claims) {
@@ -542,8 +627,27 @@ public final class TokenVerifier implements AutoCloseable {
     private Duration minBackoff = DEFAULT_MIN_BACKOFF;
     private Duration maxBackoff = DEFAULT_MAX_BACKOFF;
     private Duration refresh = Duration.ofSeconds(60);
+    private int cacheCapacity;
 
     private Builder() {}
+
+    /**
+     * Remembers up to {@code maxEntries} accepted tokens, by the SHA-256 of the whole token (never
+     * the token), so that a token seen again skips parsing and the Ed25519 signature check: about a
+     * microsecond instead of about a hundred. On every call, hit or not, the token's key must still
+     * be in the current JWKS with the same key material, {@code exp} and {@code nbf} are checked
+     * against the clock, and its status against the current status list, so a revocation, a stale
+     * list or a removed key takes effect on the very next call. Issuer and audience are fixed per
+     * verifier. When full, an entry not used recently (or expired) makes room. 0, the default,
+     * turns the cache off. See {@link TokenVerifier#cacheStatistics()}.
+     */
+    public Builder verifiedTokenCache(int maxEntries) {
+      if (maxEntries < 0) {
+        throw new IllegalArgumentException("verifiedTokenCache must be 0 (off) or more");
+      }
+      this.cacheCapacity = maxEntries;
+      return this;
+    }
 
     /**
      * Follows a Status List provider (the operator) over HTTP: its JWKS at {@code
