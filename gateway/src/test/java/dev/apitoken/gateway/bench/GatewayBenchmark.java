@@ -17,9 +17,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.stream.DoubleStream;
 
 /**
  * Requests per second and latency of the gateway's {@code /auth} endpoint, against a no-op baseline
@@ -28,8 +30,8 @@ import java.util.OptionalLong;
  * cannot pass for a good number. See docs/PERFORMANCE.md, "Gateway", for the command.
  *
  * <p>Options: {@code --connections 16 --warmup 2 --seconds 5 --workers 1 --threads <gateway
- * default> --miss-tokens 20000 --miss-cache-size 1024}; {@code --serve 60} instead starts the
- * servers, prints {@code wrk} commands against them and keeps them up that many seconds.
+ * default> --miss-tokens 20000 --miss-cache-size 1024 --rounds 1}; {@code --serve 60} instead
+ * starts the servers, prints {@code wrk} commands against them and keeps them up that many seconds.
  */
 public final class GatewayBenchmark {
   private static final String REQUIRED_HEADER = NoOpAuthServer.SUBJECT_HEADER;
@@ -45,7 +47,12 @@ public final class GatewayBenchmark {
     GATEWAY_SMALL_CACHE
   }
 
-  private record Row(Scenario scenario, LoadResult result, String cache, LoadResult baseline) {}
+  private record Row(
+      Scenario scenario, LoadResult result, CacheLookups cache, LoadResult baseline) {
+    double overhead() {
+      return baseline.requestsPerSecond() / result.requestsPerSecond() - 1;
+    }
+  }
 
   public static void main(String[] args) throws Exception {
     Options options = Options.parse(args);
@@ -103,21 +110,28 @@ public final class GatewayBenchmark {
         runUntimed(options, ports.get(scenario.target()), scenario);
       }
       List<Row> rows = new ArrayList<>();
-      for (Scenario scenario : scenarios) {
-        // Each scenario runs right after its own baseline run: on a shared machine the load of
-        // other processes drifts within a minute, so a single baseline would compare apples with
-        // a different minute's apples.
-        LoadResult baselineResult = run(options, ports.get(Target.BASELINE), baselineScenario);
-        Gateway measured = scenario.target() == Target.GATEWAY ? gateway : smallCache;
-        CacheCounters before = CacheCounters.scrape(measured);
-        LoadResult result = run(options, ports.get(scenario.target()), scenario);
-        String cache = CacheCounters.scrape(measured).since(before);
-        rows.add(new Row(scenario, result, cache, baselineResult));
-        System.err.printf(
-            "  %s: %,.0f/s (baseline %,.0f/s)%n",
-            scenario.name(), result.requestsPerSecond(), baselineResult.requestsPerSecond());
+      for (int round = 1; round <= options.rounds; round++) {
+        for (Scenario scenario : scenarios) {
+          // Each scenario runs right after its own baseline run: on a shared machine the load of
+          // other processes drifts within a minute, so a single baseline would compare apples
+          // with a different minute's apples.
+          LoadResult baselineResult = run(options, ports.get(Target.BASELINE), baselineScenario);
+          Gateway measured = scenario.target() == Target.GATEWAY ? gateway : smallCache;
+          CacheCounters before = CacheCounters.scrape(measured);
+          LoadResult result = run(options, ports.get(scenario.target()), scenario);
+          CacheLookups cache = CacheCounters.scrape(measured).since(before);
+          Row row = new Row(scenario, result, cache, baselineResult);
+          rows.add(row);
+          System.err.printf(
+              "  round %d, %s: %,.0f/s, baseline %,.0f/s, overhead %+.0f%%%n",
+              round,
+              scenario.name(),
+              result.requestsPerSecond(),
+              baselineResult.requestsPerSecond(),
+              100 * row.overhead());
+        }
       }
-      printTable(rows);
+      printTable(rows, options.rounds);
     }
   }
 
@@ -189,43 +203,59 @@ public final class GatewayBenchmark {
         loadAverage());
   }
 
-  private static void printTable(List<Row> rows) throws IOException {
+  /**
+   * One line per scenario. Over several rounds: the median requests per second and overhead, and
+   * percentiles of all rounds' latencies together.
+   */
+  private static void printTable(List<Row> rows, int rounds) throws IOException {
+    Map<Scenario, List<Row>> byScenario = new LinkedHashMap<>();
+    for (Row row : rows) {
+      byScenario.computeIfAbsent(row.scenario(), scenario -> new ArrayList<>()).add(row);
+    }
     System.out.println();
     System.out.println(
         "| scenario | rps | p50 ms | p99 ms | p99.9 ms | answers | cache hits | baseline rps |"
             + " baseline p50 / p99 ms | overhead |");
     System.out.println("|---|--:|--:|--:|--:|---|---|--:|--:|--:|");
     boolean allCorrect = true;
-    for (Row row : rows) {
-      LoadResult result = row.result();
-      LoadResult baseline = row.baseline();
-      long wrong = result.wrongAnswers(row.scenario().expected());
+    for (Map.Entry<Scenario, List<Row>> entry : byScenario.entrySet()) {
+      Scenario scenario = entry.getKey();
+      List<Row> runs = entry.getValue();
+      LoadResult result = LoadResult.merge(runs.stream().map(Row::result).toList());
+      LoadResult baseline = LoadResult.merge(runs.stream().map(Row::baseline).toList());
+      long wrong = result.wrongAnswers(scenario.expected());
       long wrongBaseline = baseline.wrongAnswers(200);
       allCorrect &= wrong == 0 && wrongBaseline == 0 && result.answers() > 0;
       System.out.printf(
           "| %s | %,.0f | %.3f | %.3f | %.3f | %s | %s | %,.0f%s | %.3f / %.3f | %+.0f%% |%n",
-          row.scenario().name(),
-          result.requestsPerSecond(),
+          scenario.name(),
+          median(runs.stream().mapToDouble(row -> row.result().requestsPerSecond())),
           result.latencyMicros(50) / 1000,
           result.latencyMicros(99) / 1000,
           result.latencyMicros(99.9) / 1000,
           (wrong == 0 ? "" : "WRONG: ") + result.describeAnswers(),
-          row.cache(),
-          baseline.requestsPerSecond(),
+          CacheLookups.sum(runs.stream().map(Row::cache).toList()),
+          median(runs.stream().mapToDouble(row -> row.baseline().requestsPerSecond())),
           wrongBaseline == 0 ? "" : " WRONG: " + baseline.describeAnswers(),
           baseline.latencyMicros(50) / 1000,
           baseline.latencyMicros(99) / 1000,
-          100 * (baseline.requestsPerSecond() / result.requestsPerSecond() - 1));
+          100 * median(runs.stream().mapToDouble(Row::overhead)));
     }
     System.out.println();
     System.out.printf(
         "overhead = rps of the no-op baseline run just before / rps of the scenario - 1: the extra"
-            + " cost per request (target <= +20%%). Load average after: %s%n",
-        loadAverage());
+            + " cost per request (target <= +20%%)%s. Load average after: %s%n",
+        rounds == 1 ? "" : "; rps and overhead: median of " + rounds + " rounds", loadAverage());
     if (!allCorrect) {
       System.out.println("SOME ANSWERS WERE NOT THE EXPECTED STATUS: the numbers above are void.");
       System.exit(1);
     }
+  }
+
+  private static double median(DoubleStream values) {
+    double[] sorted = values.sorted().toArray();
+    int middle = sorted.length / 2;
+    return sorted.length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
   }
 
   /**
@@ -293,16 +323,27 @@ public final class GatewayBenchmark {
           .findFirst();
     }
 
-    /** For example {@code 99.9% of 160,000}, or {@code -} without a cache. */
-    String since(CacheCounters before) {
+    CacheLookups since(CacheCounters before) {
       if (hits.isEmpty() || misses.isEmpty() || before.hits.isEmpty()) {
-        return "-";
+        return null;
       }
       long newHits = hits.getAsLong() - before.hits.getAsLong();
-      long lookups = newHits + misses.getAsLong() - before.misses.getAsLong();
+      return new CacheLookups(newHits, newHits + misses.getAsLong() - before.misses.getAsLong());
+    }
+  }
+
+  /** Cache hits among the lookups of a run. */
+  private record CacheLookups(long hits, long lookups) {
+    /** For example {@code 99.9% of 160,000}, or {@code -} without a cache. */
+    static String sum(List<CacheLookups> runs) {
+      if (runs.contains(null)) {
+        return "-";
+      }
+      long hits = runs.stream().mapToLong(CacheLookups::hits).sum();
+      long lookups = runs.stream().mapToLong(CacheLookups::lookups).sum();
       return lookups == 0
           ? "no lookups"
-          : String.format("%.1f%% of %,d", 100.0 * newHits / lookups, lookups);
+          : String.format("%.1f%% of %,d", 100.0 * hits / lookups, lookups);
     }
   }
 
@@ -316,6 +357,7 @@ public final class GatewayBenchmark {
     Duration warmUp = Duration.ofSeconds(2);
     Duration measured = Duration.ofSeconds(5);
     long serveSeconds;
+    int rounds = 1;
 
     Options copy() {
       Options copy = new Options();
@@ -328,6 +370,7 @@ public final class GatewayBenchmark {
       copy.warmUp = warmUp;
       copy.measured = measured;
       copy.serveSeconds = serveSeconds;
+      copy.rounds = rounds;
       return copy;
     }
 
@@ -348,6 +391,7 @@ public final class GatewayBenchmark {
           case "--warmup" -> options.warmUp = Duration.ofSeconds(Long.parseLong(value));
           case "--seconds" -> options.measured = Duration.ofSeconds(Long.parseLong(value));
           case "--serve" -> options.serveSeconds = Long.parseLong(value);
+          case "--rounds" -> options.rounds = Integer.parseInt(value);
           default -> throw new IllegalArgumentException("unknown option " + args[i]);
         }
       }

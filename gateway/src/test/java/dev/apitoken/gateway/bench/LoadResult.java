@@ -1,6 +1,7 @@
 package dev.apitoken.gateway.bench;
 
 import java.util.Collections;
+import java.util.List;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
@@ -26,6 +27,23 @@ public record LoadResult(
 
   public LoadResult {
     statusCounts = Collections.unmodifiableSortedMap(new TreeMap<>(statusCounts));
+  }
+
+  /** Several runs as one: their answers and latencies together, over their windows together. */
+  public static LoadResult merge(List<LoadResult> runs) {
+    Histogram latencies = runs.get(0).latencies().copy();
+    SortedMap<Integer, Long> statusCounts = new TreeMap<>(runs.get(0).statusCounts());
+    double seconds = runs.get(0).seconds();
+    long missingHeader = runs.get(0).missingHeader();
+    long errors = runs.get(0).errors();
+    for (LoadResult run : runs.subList(1, runs.size())) {
+      latencies.add(run.latencies());
+      run.statusCounts().forEach((status, count) -> statusCounts.merge(status, count, Long::sum));
+      seconds += run.seconds();
+      missingHeader += run.missingHeader();
+      errors += run.errors();
+    }
+    return new LoadResult(seconds, latencies, statusCounts, missingHeader, errors);
   }
 
   public long answers() {
