@@ -47,12 +47,18 @@ public final class GatewayBenchmark {
     GATEWAY_SMALL_CACHE
   }
 
-  private record Row(
-      Scenario scenario, LoadResult result, CacheLookups cache, LoadResult baseline) {
+  private record Row(Scenario scenario, Measured result, CacheLookups cache, Measured baseline) {
     double overhead() {
-      return baseline.requestsPerSecond() / result.requestsPerSecond() - 1;
+      return baseline.load().requestsPerSecond() / result.load().requestsPerSecond() - 1;
+    }
+
+    double cpuOverhead() {
+      return result.cpuMicrosPerAnswer() / baseline.cpuMicrosPerAnswer() - 1;
     }
   }
+
+  /** A run and the server threads' CPU time per answer during it (warm-up included). */
+  private record Measured(LoadResult load, double cpuMicrosPerAnswer) {}
 
   public static void main(String[] args) throws Exception {
     Options options = Options.parse(args);
@@ -115,24 +121,32 @@ public final class GatewayBenchmark {
           // Each scenario runs right after its own baseline run: on a shared machine the load of
           // other processes drifts within a minute, so a single baseline would compare apples
           // with a different minute's apples.
-          LoadResult baselineResult = run(options, ports.get(Target.BASELINE), baselineScenario);
+          Measured baselineResult = measure(options, ports.get(Target.BASELINE), baselineScenario);
           Gateway measured = scenario.target() == Target.GATEWAY ? gateway : smallCache;
           CacheCounters before = CacheCounters.scrape(measured);
-          LoadResult result = run(options, ports.get(scenario.target()), scenario);
+          Measured result = measure(options, ports.get(scenario.target()), scenario);
           CacheLookups cache = CacheCounters.scrape(measured).since(before);
           Row row = new Row(scenario, result, cache, baselineResult);
           rows.add(row);
           System.err.printf(
-              "  round %d, %s: %,.0f/s, baseline %,.0f/s, overhead %+.0f%%%n",
+              "  round %d, %s: %,.0f/s, baseline %,.0f/s, overhead %+.0f%%, CPU %+.0f%%%n",
               round,
               scenario.name(),
-              result.requestsPerSecond(),
-              baselineResult.requestsPerSecond(),
-              100 * row.overhead());
+              result.load().requestsPerSecond(),
+              baselineResult.load().requestsPerSecond(),
+              100 * row.overhead(),
+              100 * row.cpuOverhead());
         }
       }
       printTable(rows, options.rounds);
     }
+  }
+
+  private static Measured measure(Options options, int port, Scenario scenario) {
+    long cpuBefore = ServerThreads.cpuNanos();
+    LoadResult load = run(options, port, scenario);
+    double cpuMicros = (ServerThreads.cpuNanos() - cpuBefore) / 1000.0;
+    return new Measured(load, cpuMicros / Math.max(1, load.answersIncludingWarmUp()));
   }
 
   private static void runUntimed(Options options, int port, Scenario scenario) {
@@ -215,37 +229,46 @@ public final class GatewayBenchmark {
     System.out.println();
     System.out.println(
         "| scenario | rps | p50 ms | p99 ms | p99.9 ms | answers | cache hits | baseline rps |"
-            + " baseline p50 / p99 ms | overhead |");
-    System.out.println("|---|--:|--:|--:|--:|---|---|--:|--:|--:|");
+            + " baseline p50 / p99 ms | overhead (rps) | server CPU µs/req, baseline |"
+            + " overhead (CPU) |");
+    System.out.println("|---|--:|--:|--:|--:|---|---|--:|--:|--:|--:|--:|");
     boolean allCorrect = true;
     for (Map.Entry<Scenario, List<Row>> entry : byScenario.entrySet()) {
       Scenario scenario = entry.getKey();
       List<Row> runs = entry.getValue();
-      LoadResult result = LoadResult.merge(runs.stream().map(Row::result).toList());
-      LoadResult baseline = LoadResult.merge(runs.stream().map(Row::baseline).toList());
+      LoadResult result = LoadResult.merge(runs.stream().map(row -> row.result().load()).toList());
+      LoadResult baseline =
+          LoadResult.merge(runs.stream().map(row -> row.baseline().load()).toList());
       long wrong = result.wrongAnswers(scenario.expected());
       long wrongBaseline = baseline.wrongAnswers(200);
       allCorrect &= wrong == 0 && wrongBaseline == 0 && result.answers() > 0;
       System.out.printf(
-          "| %s | %,.0f | %.3f | %.3f | %.3f | %s | %s | %,.0f%s | %.3f / %.3f | %+.0f%% |%n",
+          "| %s | %,.0f | %.3f | %.3f | %.3f | %s | %s | %,.0f%s | %.3f / %.3f | %+.0f%% |"
+              + " %.0f, %.0f | %+.0f%% |%n",
           scenario.name(),
-          median(runs.stream().mapToDouble(row -> row.result().requestsPerSecond())),
+          median(runs.stream().mapToDouble(row -> row.result().load().requestsPerSecond())),
           result.latencyMicros(50) / 1000,
           result.latencyMicros(99) / 1000,
           result.latencyMicros(99.9) / 1000,
           (wrong == 0 ? "" : "WRONG: ") + result.describeAnswers(),
           CacheLookups.sum(runs.stream().map(Row::cache).toList()),
-          median(runs.stream().mapToDouble(row -> row.baseline().requestsPerSecond())),
+          median(runs.stream().mapToDouble(row -> row.baseline().load().requestsPerSecond())),
           wrongBaseline == 0 ? "" : " WRONG: " + baseline.describeAnswers(),
           baseline.latencyMicros(50) / 1000,
           baseline.latencyMicros(99) / 1000,
-          100 * median(runs.stream().mapToDouble(Row::overhead)));
+          100 * median(runs.stream().mapToDouble(Row::overhead)),
+          median(runs.stream().mapToDouble(row -> row.result().cpuMicrosPerAnswer())),
+          median(runs.stream().mapToDouble(row -> row.baseline().cpuMicrosPerAnswer())),
+          100 * median(runs.stream().mapToDouble(Row::cpuOverhead)));
     }
     System.out.println();
     System.out.printf(
-        "overhead = rps of the no-op baseline run just before / rps of the scenario - 1: the extra"
-            + " cost per request (target <= +20%%)%s. Load average after: %s%n",
-        rounds == 1 ? "" : "; rps and overhead: median of " + rounds + " rounds", loadAverage());
+        "overhead (rps) = rps of the no-op baseline run just before / rps of the scenario - 1: the"
+            + " extra cost per request (target <= +20%%). overhead (CPU) = the same with the"
+            + " server threads' CPU time per request (dispatcher and request pool, not GC/JIT),"
+            + " which depends far less on other processes%s. Load average after: %s%n",
+        rounds == 1 ? "" : ". rps, CPU and overheads: median of " + rounds + " rounds",
+        loadAverage());
     if (!allCorrect) {
       System.out.println("SOME ANSWERS WERE NOT THE EXPECTED STATUS: the numbers above are void.");
       System.exit(1);

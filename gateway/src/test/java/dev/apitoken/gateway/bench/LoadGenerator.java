@@ -111,7 +111,8 @@ public final class LoadGenerator {
           total.latencies,
           total.statusCounts,
           total.missingHeader,
-          total.errors);
+          total.errors,
+          total.answersIncludingWarmUp);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while generating load", e);
@@ -128,6 +129,7 @@ public final class LoadGenerator {
     final SortedMap<Integer, Long> statusCounts = new TreeMap<>();
     long missingHeader;
     long errors;
+    long answersIncludingWarmUp;
     long stoppedAt;
 
     void add(Tally other) {
@@ -136,6 +138,7 @@ public final class LoadGenerator {
       other.statusCounts.forEach((status, count) -> statusCounts.merge(status, count, Long::sum));
       missingHeader += other.missingHeader;
       errors += other.errors;
+      answersIncludingWarmUp += other.answersIncludingWarmUp;
     }
   }
 
@@ -206,6 +209,7 @@ public final class LoadGenerator {
     }
 
     private void count(int status, boolean hasRequiredHeader, long sentAt, long answeredAt) {
+      tally.answersIncludingWarmUp++;
       if (answeredAt < measureFrom) {
         return;
       }

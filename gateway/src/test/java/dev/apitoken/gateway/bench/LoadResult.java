@@ -17,13 +17,15 @@ import org.HdrHistogram.Histogram;
  * @param statusCounts answers by status code
  * @param missingHeader answers that lacked the header the expectation requires
  * @param errors connections the server closed or answered with bytes that are not HTTP/1.1
+ * @param answersIncludingWarmUp every answer of the run, warm-up included
  */
 public record LoadResult(
     double seconds,
     Histogram latencies,
     SortedMap<Integer, Long> statusCounts,
     long missingHeader,
-    long errors) {
+    long errors,
+    long answersIncludingWarmUp) {
 
   public LoadResult {
     statusCounts = Collections.unmodifiableSortedMap(new TreeMap<>(statusCounts));
@@ -36,14 +38,17 @@ public record LoadResult(
     double seconds = runs.get(0).seconds();
     long missingHeader = runs.get(0).missingHeader();
     long errors = runs.get(0).errors();
+    long answersIncludingWarmUp = runs.get(0).answersIncludingWarmUp();
     for (LoadResult run : runs.subList(1, runs.size())) {
       latencies.add(run.latencies());
       run.statusCounts().forEach((status, count) -> statusCounts.merge(status, count, Long::sum));
       seconds += run.seconds();
       missingHeader += run.missingHeader();
       errors += run.errors();
+      answersIncludingWarmUp += run.answersIncludingWarmUp();
     }
-    return new LoadResult(seconds, latencies, statusCounts, missingHeader, errors);
+    return new LoadResult(
+        seconds, latencies, statusCounts, missingHeader, errors, answersIncludingWarmUp);
   }
 
   public long answers() {
