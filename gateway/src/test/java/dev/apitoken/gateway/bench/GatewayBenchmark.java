@@ -57,8 +57,8 @@ public final class GatewayBenchmark {
     }
   }
 
-  /** A run and the server threads' CPU time per answer during it (warm-up included). */
-  private record Measured(LoadResult load, double cpuMicrosPerAnswer) {}
+  /** A run, and the server threads' CPU time and allocation per answer (warm-up included). */
+  private record Measured(LoadResult load, double cpuMicrosPerAnswer, double kibPerAnswer) {}
 
   public static void main(String[] args) throws Exception {
     Options options = Options.parse(args);
@@ -143,10 +143,12 @@ public final class GatewayBenchmark {
   }
 
   private static Measured measure(Options options, int port, Scenario scenario) {
-    long cpuBefore = ServerThreads.cpuNanos();
+    ServerThreads.Usage before = ServerThreads.usage();
     LoadResult load = run(options, port, scenario);
-    double cpuMicros = (ServerThreads.cpuNanos() - cpuBefore) / 1000.0;
-    return new Measured(load, cpuMicros / Math.max(1, load.answersIncludingWarmUp()));
+    ServerThreads.Usage used = ServerThreads.usage().since(before);
+    double answers = Math.max(1, load.answersIncludingWarmUp());
+    return new Measured(
+        load, used.cpuNanos() / 1000.0 / answers, used.allocatedBytes() / 1024.0 / answers);
   }
 
   private static void runUntimed(Options options, int port, Scenario scenario) {
@@ -230,8 +232,8 @@ public final class GatewayBenchmark {
     System.out.println(
         "| scenario | rps | p50 ms | p99 ms | p99.9 ms | answers | cache hits | baseline rps |"
             + " baseline p50 / p99 ms | overhead (rps) | server CPU µs/req, baseline |"
-            + " overhead (CPU) |");
-    System.out.println("|---|--:|--:|--:|--:|---|---|--:|--:|--:|--:|--:|");
+            + " overhead (CPU) | KiB allocated/req, baseline |");
+    System.out.println("|---|--:|--:|--:|--:|---|---|--:|--:|--:|--:|--:|--:|");
     boolean allCorrect = true;
     for (Map.Entry<Scenario, List<Row>> entry : byScenario.entrySet()) {
       Scenario scenario = entry.getKey();
@@ -244,7 +246,7 @@ public final class GatewayBenchmark {
       allCorrect &= wrong == 0 && wrongBaseline == 0 && result.answers() > 0;
       System.out.printf(
           "| %s | %,.0f | %.3f | %.3f | %.3f | %s | %s | %,.0f%s | %.3f / %.3f | %+.0f%% |"
-              + " %.0f, %.0f | %+.0f%% |%n",
+              + " %.0f, %.0f | %+.0f%% | %.1f, %.1f |%n",
           scenario.name(),
           median(runs.stream().mapToDouble(row -> row.result().load().requestsPerSecond())),
           result.latencyMicros(50) / 1000,
@@ -259,7 +261,9 @@ public final class GatewayBenchmark {
           100 * median(runs.stream().mapToDouble(Row::overhead)),
           median(runs.stream().mapToDouble(row -> row.result().cpuMicrosPerAnswer())),
           median(runs.stream().mapToDouble(row -> row.baseline().cpuMicrosPerAnswer())),
-          100 * median(runs.stream().mapToDouble(Row::cpuOverhead)));
+          100 * median(runs.stream().mapToDouble(Row::cpuOverhead)),
+          median(runs.stream().mapToDouble(row -> row.result().kibPerAnswer())),
+          median(runs.stream().mapToDouble(row -> row.baseline().kibPerAnswer())));
     }
     System.out.println();
     System.out.printf(
