@@ -140,7 +140,8 @@ final class AuthHandler implements HttpHandler {
     }
     response.set("Cache-Control", "no-store");
     byte[] body = answer.body().getBytes(StandardCharsets.UTF_8);
-    if (body.length == 0) {
+    // Envoy asks with the original method, so a HEAD request must get a HEAD answer: no body.
+    if (body.length == 0 || exchange.getRequestMethod().equalsIgnoreCase("HEAD")) {
       exchange.sendResponseHeaders(answer.status(), -1);
       return;
     }

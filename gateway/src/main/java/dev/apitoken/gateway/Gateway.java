@@ -22,7 +22,6 @@ public final class Gateway implements AutoCloseable {
   private final ExecutorService managementThreads;
   private final VerifierStarter verifiers;
   private final PolicyWatcher policyWatcher;
-  private final GatewayMetrics metrics;
 
   private Gateway(
       HttpServer auth,
@@ -30,15 +29,13 @@ public final class Gateway implements AutoCloseable {
       ExecutorService authThreads,
       ExecutorService managementThreads,
       VerifierStarter verifiers,
-      PolicyWatcher policyWatcher,
-      GatewayMetrics metrics) {
+      PolicyWatcher policyWatcher) {
     this.auth = auth;
     this.management = management;
     this.authThreads = authThreads;
     this.managementThreads = managementThreads;
     this.verifiers = verifiers;
     this.policyWatcher = policyWatcher;
-    this.metrics = metrics;
   }
 
   /**
@@ -102,8 +99,7 @@ public final class Gateway implements AutoCloseable {
         "gateway listening: auth on {0}, management on {1}",
         String.valueOf(auth.getAddress().getPort()),
         String.valueOf(management.getAddress().getPort()));
-    return new Gateway(
-        auth, management, authThreads, managementThreads, verifiers, policyWatcher, metrics);
+    return new Gateway(auth, management, authThreads, managementThreads, verifiers, policyWatcher);
   }
 
   /** The auth port actually bound. */
@@ -114,10 +110,6 @@ public final class Gateway implements AutoCloseable {
   /** The management port actually bound. */
   public int managementPort() {
     return management.getAddress().getPort();
-  }
-
-  GatewayMetrics metrics() {
-    return metrics;
   }
 
   /** Stops both ports at once, and the trust and policy followers. */

@@ -56,10 +56,6 @@ final class GatewayMetrics {
     return requests[endpoint.ordinal()][outcome.ordinal()].sum();
   }
 
-  long policyReloadsFailed() {
-    return policyReloadsFailed.sum();
-  }
-
   /**
    * The Prometheus text exposition (format 0.0.4).
    *

@@ -13,7 +13,11 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.apitoken.verifier.UntrustedText;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -33,6 +37,18 @@ public final class PolicyFile {
 
   // RFC 9110 token characters: what a header name may contain.
   private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}");
+  // Set by the gateway on its answers, or by HTTP framing: an identity header must not replace one.
+  private static final Set<String> RESERVED_HEADERS =
+      Set.of(
+          "www-authenticate",
+          "retry-after",
+          "cache-control",
+          "content-type",
+          "content-length",
+          "transfer-encoding",
+          "connection",
+          "date",
+          "authorization");
   private static final Pattern HOST =
       Pattern.compile("(\\*\\.)?[a-z0-9]([a-z0-9-]{0,62})(\\.[a-z0-9]([a-z0-9-]{0,62}))*");
 
@@ -125,17 +141,31 @@ public final class PolicyFile {
     if (doc == null) {
       return defaults;
     }
-    return new IdentityHeaders(
-        headerName("headers.subject", doc.subject(), defaults.subject()),
-        headerName("headers.scopes", doc.scopes(), defaults.scopes()),
-        headerName("headers.tokenId", doc.tokenId(), defaults.tokenId()),
-        headerName("headers.audience", doc.audience(), defaults.audience()));
+    IdentityHeaders headers =
+        new IdentityHeaders(
+            headerName("headers.subject", doc.subject(), defaults.subject()),
+            headerName("headers.scopes", doc.scopes(), defaults.scopes()),
+            headerName("headers.tokenId", doc.tokenId(), defaults.tokenId()),
+            headerName("headers.audience", doc.audience(), defaults.audience()));
+    Set<String> distinct = new HashSet<>();
+    for (String name :
+        List.of(headers.subject(), headers.scopes(), headers.tokenId(), headers.audience())) {
+      if (!distinct.add(name.toLowerCase(Locale.ROOT))) {
+        throw new PolicyException(
+            "headers: " + name + " is named twice; each claim needs its own header");
+      }
+    }
+    return headers;
   }
 
   private static String headerName(String key, String value, String fallback)
       throws PolicyException {
     if (value == null) {
       return fallback;
+    }
+    if (RESERVED_HEADERS.contains(value.toLowerCase(Locale.ROOT))) {
+      throw new PolicyException(
+          key + ": " + value + " is a header the gateway or HTTP itself sets; choose another name");
     }
     if (!HEADER_NAME.matcher(value).matches()) {
       throw new PolicyException(
@@ -236,7 +266,7 @@ public final class PolicyFile {
       for (int j = i + 1; j < routes.size(); j++) {
         Route a = routes.get(i);
         Route b = routes.get(j);
-        if (java.util.Objects.equals(a.host(), b.host()) && a.pathPrefix().equals(b.pathPrefix())) {
+        if (Objects.equals(a.host(), b.host()) && a.pathPrefix().equals(b.pathPrefix())) {
           throw new PolicyException(
               "routes["
                   + i

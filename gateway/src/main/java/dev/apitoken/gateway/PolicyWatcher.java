@@ -63,7 +63,7 @@ final class PolicyWatcher implements AutoCloseable {
               return thread;
             });
     poller.scheduleWithFixedDelay(
-        this::poll, pollInterval.toMillis(), pollInterval.toMillis(), TimeUnit.MILLISECONDS);
+        this::pollSafely, pollInterval.toMillis(), pollInterval.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   /** The policy in force. */
@@ -101,6 +101,15 @@ final class PolicyWatcher implements AutoCloseable {
       LOG.log(Level.INFO, "policy reloaded from {0}", file);
     } catch (PolicyException e) {
       refuse(e.getMessage());
+    }
+  }
+
+  // A scheduled task that throws is never run again: the policy would silently stop following.
+  private void pollSafely() {
+    try {
+      poll();
+    } catch (RuntimeException e) {
+      LOG.log(Level.ERROR, "checking the policy file failed: {0}", UntrustedText.describe(e));
     }
   }
 

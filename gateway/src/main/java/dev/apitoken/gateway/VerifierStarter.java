@@ -64,8 +64,13 @@ final class VerifierStarter implements AutoCloseable {
       verifier = factory.get();
       LOG.log(Level.INFO, "trust loaded: {0}", verifier.lastReloadStatus().message());
       return true;
-    } catch (TrustLoadException e) {
-      String message = UntrustedText.escape(e.getMessage(), UntrustedText.MESSAGE_MAX_LENGTH);
+    } catch (RuntimeException e) {
+      // TrustLoadException above all; anything else must not end the retries either, since a
+      // scheduled task that throws is never run again and the gateway would answer 503 for good.
+      String message =
+          e instanceof TrustLoadException
+              ? UntrustedText.escape(e.getMessage(), UntrustedText.MESSAGE_MAX_LENGTH)
+              : UntrustedText.describe(e);
       if (!message.equals(problem)) {
         LOG.log(Level.WARNING, "trust not loaded yet, retrying: {0}", message);
       }

@@ -107,6 +107,28 @@ class GatewayAuthTest {
   }
 
   @Test
+  void envoyAsksWithTheOriginalMethodAndAHeadRequestGetsItsChallengeWithoutBody() throws Exception {
+    fixture.start();
+
+    HttpResponse<String> head =
+        fixture.send(
+            HttpRequest.newBuilder(fixture.authUri("/envoy/orders"))
+                .method("HEAD", HttpRequest.BodyPublishers.noBody())
+                .header("Host", "orders.example.com"));
+    HttpResponse<String> post =
+        fixture.send(
+            HttpRequest.newBuilder(fixture.authUri("/envoy/orders"))
+                .POST(HttpRequest.BodyPublishers.ofString("{\"order\":1}"))
+                .header("Host", "orders.example.com")
+                .header("Authorization", "Bearer " + token(3)));
+
+    assertThat(head.statusCode()).isEqualTo(401);
+    assertThat(head.headers().firstValue("WWW-Authenticate")).contains("Bearer realm=\"apitoken\"");
+    assertThat(head.body()).isEmpty();
+    assertThat(post.statusCode()).isEqualTo(200);
+  }
+
+  @Test
   void withoutForwardingHeadersTheSubRequestsOwnHostAndPathCount() throws Exception {
     fixture.startWithPolicy(
         """
@@ -301,6 +323,20 @@ class GatewayAuthTest {
       assertThat(empty.nginx("https://x.test/orders", token(3)).statusCode()).isEqualTo(200);
       assertThat(empty.metrics()).contains("apitoken_gateway_trust_ready 1");
     }
+  }
+
+  @Test
+  void aStaleStatusListIsA503NotA401WhileARevocationItShowsStillRefuses() throws Exception {
+    fixture.start();
+    // Past the list's exp (an hour after its iat), before the token's.
+    fixture.clock.set(TokenFactory.NOW.plusSeconds(3560));
+
+    HttpResponse<String> stale = fixture.nginx("https://x.test/orders", token(3));
+    assertThat(stale.statusCode()).isEqualTo(503);
+    assertThat(stale.body()).isEqualTo("trust not ready: status list stale");
+    assertThat(fixture.management("/readyz").statusCode()).isEqualTo(503);
+    // A revocation is final, so even a stale list proves it.
+    assertThat(fixture.nginx("https://x.test/orders", token(REVOKED)).statusCode()).isEqualTo(401);
   }
 
   @Test

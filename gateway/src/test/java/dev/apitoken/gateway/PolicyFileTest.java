@@ -32,6 +32,8 @@ class PolicyFileTest {
           routes:\\n  - pathPrefix: /a\\n    scopes: ['a"b']          | without " or \\, got
           headers:\\n  subject: "X Sub"                               | headers.subject must be an HTTP header name
           default:\\n  audience: ""                                   | default.audience must be one non-empty word
+          headers:\\n  subject: X-Id\\n  tokenId: x-id               | headers: x-id is named twice
+          headers:\\n  subject: WWW-Authenticate                      | headers.subject: WWW-Authenticate is a header the gateway
           """)
   void refusesAFileWithAMessageNamingTheKey(String yaml, String message) {
     assertThatThrownBy(() -> PolicyFile.parse(yaml.replace("\\n", "\n")))

@@ -98,7 +98,7 @@ class PolicyReloadTest {
   }
 
   @Test
-  void aDeletedFileKeepsThePreviousPolicy() throws Exception {
+  void aDeletedFileKeepsThePreviousPolicyUntilANewFileTakesItsPlace() throws Exception {
     Path file = Files.writeString(dir.resolve("plain-policy.yaml"), ADMIN_DENIED);
     fixture.start(fixture.config().policyFile(file).build());
 
@@ -109,6 +109,11 @@ class PolicyReloadTest {
         .until(() -> fixture.management("/readyz").body().contains("cannot read"));
     assertThat(adminStatus()).isEqualTo(403);
     assertThat(fixture.nginx("https://x.test/orders", token(3)).statusCode()).isEqualTo(200);
+
+    // As an editor saves: a new file renamed over the path.
+    Path saved = Files.writeString(dir.resolve("plain-policy.yaml.tmp"), ADMIN_ANONYMOUS);
+    Files.move(saved, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    await().atMost(GatewayFixture.WITHIN_SECONDS).until(() -> adminStatus() == 200);
   }
 
   @Test

@@ -72,6 +72,7 @@ class RevocationTest {
                   .set("status", Map.of("status_list", TokenFactory.statusList(INDEX, listUri))));
 
       // The first token naming the list makes the gateway follow it: 503 until it is held.
+      assertThat(fixture.nginx("https://x.test/orders", token).statusCode()).isEqualTo(503);
       await()
           .atMost(GatewayFixture.WITHIN_SECONDS)
           .pollInterval(Duration.ofMillis(20))
