@@ -65,6 +65,7 @@ public final class GatewayBenchmark {
     BenchTrust trust = new BenchTrust();
     Path trustDirectory = Files.createTempDirectory("gateway-bench-trust");
     trust.writeTo(trustDirectory);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteQuietly(trustDirectory)));
     List<String> missTokens = trust.distinctValid(options.missTokens);
 
     try (NoOpAuthServer baseline = NoOpAuthServer.start(options.threads);
@@ -316,6 +317,17 @@ public final class GatewayBenchmark {
         authorization);
     Thread.sleep(Duration.ofSeconds(options.serveSeconds).toMillis());
     Files.delete(authorization);
+  }
+
+  private static void deleteQuietly(Path directory) {
+    try (var files = Files.list(directory)) {
+      for (Path file : files.toList()) {
+        Files.deleteIfExists(file);
+      }
+      Files.deleteIfExists(directory);
+    } catch (IOException e) {
+      // A temporary directory left behind is harmless.
+    }
   }
 
   private static String loadAverage() throws IOException {
