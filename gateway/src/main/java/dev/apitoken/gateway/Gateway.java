@@ -5,11 +5,7 @@ import dev.apitoken.verifier.TokenVerifier;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
 /**
@@ -19,9 +15,6 @@ import java.util.function.Supplier;
  */
 public final class Gateway implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(Gateway.class.getName());
-
-  /** Requests waiting for a thread beyond this are run by the accepting thread: backpressure. */
-  static final int QUEUE_CAPACITY = 1024;
 
   private final HttpServer auth;
   private final HttpServer management;
@@ -71,10 +64,9 @@ public final class Gateway implements AutoCloseable {
     HttpServer auth = null;
     HttpServer management = null;
     try {
-      authThreads = pool("gateway-http", config.threads(), QUEUE_CAPACITY);
-      managementThreads = pool("gateway-management", 2, 64);
-      auth = HttpServer.create(new InetSocketAddress(config.port()), 1024);
-      auth.setExecutor(authThreads);
+      auth = HttpServers.authServer(new InetSocketAddress(config.port()), config.threads());
+      authThreads = (ExecutorService) auth.getExecutor();
+      managementThreads = HttpServers.pool("gateway-management", 2, 64);
       auth.createContext("/auth", new AuthHandler(Endpoint.AUTH, policy, verifiers, metrics));
       auth.createContext("/traefik", new AuthHandler(Endpoint.TRAEFIK, policy, verifiers, metrics));
       auth.createContext(
@@ -155,26 +147,5 @@ public final class Gateway implements AutoCloseable {
       builder.trustUrl(config.trustUrl());
     }
     return builder.build();
-  }
-
-  /**
-   * A fixed pool with a bounded queue. When the queue is full the accepting thread runs the request
-   * itself, which stops it accepting more until then: clients wait in the listen backlog instead of
-   * the JVM queueing without limit.
-   */
-  private static ExecutorService pool(String name, int threads, int queue) {
-    AtomicInteger count = new AtomicInteger();
-    return new ThreadPoolExecutor(
-        threads,
-        threads,
-        0,
-        TimeUnit.MILLISECONDS,
-        new ArrayBlockingQueue<>(queue),
-        task -> {
-          Thread thread = new Thread(task, name + "-" + count.incrementAndGet());
-          thread.setDaemon(true);
-          return thread;
-        },
-        new ThreadPoolExecutor.CallerRunsPolicy());
   }
 }
