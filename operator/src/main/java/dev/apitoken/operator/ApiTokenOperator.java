@@ -162,7 +162,6 @@ public final class ApiTokenOperator implements AutoCloseable, OperatorStatus {
     keyRing.fence(fence);
     SigningKeyGate signingKeyGate = new SigningKeyGate(trust::keyPublishedEverywhere);
     this.signingKeyGate = signingKeyGate;
-    trust.onPublished(signingKeyGate::published);
     metrics.tokensByState(states::counts);
 
     revocationPath.startIndexStore();
@@ -186,6 +185,12 @@ public final class ApiTokenOperator implements AutoCloseable, OperatorStatus {
             signingKeyGate,
             new ReissueBudget(
                 config.keyLossReissueLimit(), config.keyLossReissueInterval(), clock));
+
+    trust.onPublished(
+        () -> {
+          signingKeyGate.published();
+          reconciler.published();
+        });
 
     operator =
         new Operator(

@@ -59,14 +59,21 @@ public class ApiTokenReconciler implements Reconciler<ApiToken>, Cleaner<ApiToke
   private static final Duration CONFLICT_RETRY = Duration.ofMinutes(1);
   private static final Duration MINIMUM_DELAY = Duration.ofSeconds(1);
 
-  /** How often to look again while a revocation is being written to the target namespaces. */
-  private static final Duration PUBLISH_POLL = Duration.ofMillis(200);
+  /**
+   * When to look again while a revocation is being written to the target namespaces, in case the
+   * wake-up from {@link PublicationWakeUps} is lost: a lost event only delays.
+   */
+  private static final Duration PUBLICATION_FALLBACK = Duration.ofSeconds(5);
+
+  /** When a deleted ApiToken looks again while its revocation is still being stored. */
+  private static final Duration DELETION_RECORDING_RETRY = Duration.ofMillis(200);
 
   private final TokenSecretDependent secret = new TokenSecretDependent();
   private final SpecResolver specResolver;
   private final TokenIssuance issuance;
   private final SigningKeyGate signingKeyGate;
   private final TokenRevocation revocation;
+  private final PublicationWakeUps publications;
   private final PreviousTokens previousTokens;
   private final ConsumerUpdates consumers;
   private final EventRecorder events;
@@ -103,6 +110,7 @@ public class ApiTokenReconciler implements Reconciler<ApiToken>, Cleaner<ApiToke
             revocations,
             issuanceBudget);
     this.revocation = new TokenRevocation(secret, keyRing, revocations, events, metrics);
+    this.publications = new PublicationWakeUps(revocations::isPublished);
     this.previousTokens = new PreviousTokens(revocation, events);
     this.consumers = new ConsumerUpdates(events);
     this.events = events;
@@ -117,7 +125,13 @@ public class ApiTokenReconciler implements Reconciler<ApiToken>, Cleaner<ApiToke
     List<EventSource<?, ApiToken>> sources =
         new ArrayList<>(EventSourceUtils.dependentEventSources(context, secret));
     sources.add(signingKeyGate.eventSource());
+    sources.add(publications.eventSource());
     return sources;
+  }
+
+  /** Called after every complete publish round: wakes ApiTokens whose revocation it published. */
+  public void published() {
+    publications.published();
   }
 
   @Override
@@ -199,7 +213,13 @@ public class ApiTokenReconciler implements Reconciler<ApiToken>, Cleaner<ApiToke
     UpdateControl<ApiToken> control = finish(apiToken, context, status.build(), now, null);
     return switch (stage) {
       case PUBLISHED -> control;
-      case PUBLISHING -> control.rescheduleAfter(PUBLISH_POLL);
+      case PUBLISHING -> {
+        publications.await(apiToken, outcome.recorded().indices());
+        yield control.rescheduleAfter(
+            Math.min(
+                control.getScheduleDelay().orElse(Long.MAX_VALUE),
+                PUBLICATION_FALLBACK.toMillis()));
+      }
       case RECORDING -> control.rescheduleAfter(MINIMUM_DELAY);
     };
   }
@@ -275,9 +295,13 @@ public class ApiTokenReconciler implements Reconciler<ApiToken>, Cleaner<ApiToke
   @Override
   public DeleteControl cleanup(ApiToken apiToken, Context<ApiToken> context) {
     try {
-      if (revocation.cleanup(apiToken, context, clock.instant()).stage()
-          != TokenRevocation.Stage.PUBLISHED) {
-        return DeleteControl.noFinalizerRemoval().rescheduleAfter(PUBLISH_POLL);
+      TokenRevocation.Recorded recorded = revocation.cleanup(apiToken, context, clock.instant());
+      if (recorded.stage() == TokenRevocation.Stage.RECORDING) {
+        return DeleteControl.noFinalizerRemoval().rescheduleAfter(DELETION_RECORDING_RETRY);
+      }
+      if (recorded.stage() == TokenRevocation.Stage.PUBLISHING) {
+        publications.await(apiToken, recorded.indices());
+        return DeleteControl.noFinalizerRemoval().rescheduleAfter(PUBLICATION_FALLBACK);
       }
       if (apiToken.getStatus() == null || !apiToken.getStatus().revocationRecorded()) {
         consumers.afterDeletion(apiToken, context);
