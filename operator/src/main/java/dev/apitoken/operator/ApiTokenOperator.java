@@ -164,7 +164,6 @@ public final class ApiTokenOperator implements AutoCloseable, OperatorStatus {
     keyRing.fence(fence);
     SigningKeyGate signingKeyGate = new SigningKeyGate(trust::keyPublishedEverywhere);
     this.signingKeyGate = signingKeyGate;
-    trust.onPublished(signingKeyGate::published);
     metrics.tokensByState(states::counts);
     metrics.leader(() -> leading);
 
@@ -189,6 +188,12 @@ public final class ApiTokenOperator implements AutoCloseable, OperatorStatus {
             signingKeyGate,
             new ReissueBudget(
                 config.keyLossReissueLimit(), config.keyLossReissueInterval(), clock));
+
+    trust.onPublished(
+        () -> {
+          signingKeyGate.published();
+          reconciler.published();
+        });
 
     operator =
         new Operator(

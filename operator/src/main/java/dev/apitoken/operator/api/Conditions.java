@@ -6,8 +6,9 @@ public final class Conditions {
 
   /**
    * Ready is True when the Secret holds a valid, unexpired token that matches the spec. False says
-   * why not (invalid spec, failure to issue, revoked); Unknown while the first token is being
-   * issued.
+   * why not (invalid spec, failure to issue, waiting to issue, revoked). The operator never sets it
+   * Unknown: the first token is issued within the reconcile that first sees the ApiToken, and a
+   * first token that has to wait says why with a False reason.
    */
   public static final String READY = "Ready";
 
@@ -46,15 +47,36 @@ public final class Conditions {
 
   public static final String TRUE = "True";
   public static final String FALSE = "False";
+
+  /**
+   * A condition status this operator never writes; tools reading ApiTokens (health checks) still
+   * accept it, as Kubernetes allows it for every condition.
+   */
   public static final String UNKNOWN = "Unknown";
 
-  /** Ready=True: the token in the Secret is current. */
+  /**
+   * Ready=True: the token in the Secret is current (first issued, reissued or renewed alike; the
+   * Event and the audit log say which).
+   */
   public static final String REASON_ISSUED = "Issued";
 
-  /** Ready=False: the spec cannot be issued as written; the message names the field to fix. */
+  /**
+   * Ready=False and Stalled=True: the Secret name is taken by a Secret this operator does not
+   * manage; the message says to set spec.secretName or delete that Secret.
+   */
+  public static final String REASON_SECRET_CONFLICT = "SecretConflict";
+
+  /**
+   * Ready=False and Stalled=True: the spec cannot be issued as written; the message names the field
+   * to fix.
+   */
   public static final String REASON_INVALID_SPEC = "InvalidSpec";
 
-  /** Revoked=True (and Ready=False): revoked through spec.revoked. */
+  /**
+   * Revoked=True: revoked through spec.revoked. Ready=False: the ApiToken is revoked or being
+   * revoked (whatever the cause). PreviousTokensRevoked=True: every token issued before
+   * spec.revokeIssuedBefore is revoked.
+   */
   public static final String REASON_REVOKED = "Revoked";
 
   /** Revoked=True: revoked because spec.revokeAt was reached. */
@@ -63,7 +85,10 @@ public final class Conditions {
   /** Revoked=True: spec.revoked was set back to false, but revocation is final. */
   public static final String REASON_REVOCATION_FINAL = "RevocationFinal";
 
-  /** Revoked=False: spec.revokeAt lies in the future. */
+  /**
+   * Revoked=False: spec.revokeAt lies in the future. PreviousTokensRevoked=False: the tokens issued
+   * before spec.revokeIssuedBefore wait for that time, or for its grace period.
+   */
   public static final String REASON_SCHEDULED = "Scheduled";
 
   /** Reconciling=True: a token is being issued or waits to be issued. */
@@ -75,18 +100,16 @@ public final class Conditions {
   /** Reconciling=False and Stalled=False: the ApiToken has settled. */
   public static final String REASON_SETTLED = "Settled";
 
-  /**
-   * Ready=True reason after a reissue asked for with annotation apitoken.dev/renew-requested-at.
-   */
-  public static final String REASON_RENEW_REQUESTED = "RenewRequested";
-
   /** RevocationPublished=True: in the trust ConfigMap of every target namespace. */
   public static final String REASON_PUBLISHED = "Published";
 
   /** RevocationPublished=False: recorded, being written to the target namespaces. */
   public static final String REASON_PUBLISHING = "Publishing";
 
-  /** Revoked=False: the revocation is being stored (a write is pending or failed); retried. */
+  /**
+   * Revoked=False (or PreviousTokensRevoked=False): the revocation is being stored (a write is
+   * pending or failed); retried.
+   */
   public static final String REASON_RECORDING = "Recording";
 
   /**

@@ -38,8 +38,9 @@ import java.util.function.Supplier;
 /**
  * Keeps an ApiToken's Secret holding a current token, revokes its tokens when asked, and keeps its
  * status telling the truth. Decisions live in pure policies ({@link SpecResolver}, {@link
- * ReissuePolicy}, {@link RevocationPolicy}); the work in {@link TokenIssuance} and {@link
- * TokenRevocation}. This class picks the path and turns the outcome into status and timing.
+ * ReissuePolicy}, {@link RevocationPolicy}); the work in {@link TokenIssuance}, {@link
+ * TokenRevocation} and {@link PreviousTokens}, which return outcomes; {@link ConditionTable} turns
+ * outcomes into conditions. This class picks the path and the timing.
  */
 // Renew requests are annotations; SpecOrRequestChanged lets them through besides spec changes.
 @ControllerConfiguration(
@@ -58,14 +59,21 @@ public class ApiTokenReconciler implements Reconciler<ApiToken>, Cleaner<ApiToke
   private static final Duration CONFLICT_RETRY = Duration.ofMinutes(1);
   private static final Duration MINIMUM_DELAY = Duration.ofSeconds(1);
 
-  /** How often to look again while a revocation is being written to the target namespaces. */
-  private static final Duration PUBLISH_POLL = Duration.ofMillis(200);
+  /**
+   * When to look again while a revocation is being written to the target namespaces, in case the
+   * wake-up from {@link PublicationWakeUps} is lost: a lost event only delays.
+   */
+  private static final Duration PUBLICATION_FALLBACK = Duration.ofSeconds(5);
+
+  /** When a deleted ApiToken looks again while its revocation is still being stored. */
+  private static final Duration DELETION_RECORDING_RETRY = Duration.ofMillis(200);
 
   private final TokenSecretDependent secret = new TokenSecretDependent();
   private final SpecResolver specResolver;
   private final TokenIssuance issuance;
   private final SigningKeyGate signingKeyGate;
   private final TokenRevocation revocation;
+  private final PublicationWakeUps publications;
   private final PreviousTokens previousTokens;
   private final ConsumerUpdates consumers;
   private final EventRecorder events;
@@ -102,6 +110,7 @@ public class ApiTokenReconciler implements Reconciler<ApiToken>, Cleaner<ApiToke
             revocations,
             issuanceBudget);
     this.revocation = new TokenRevocation(secret, keyRing, revocations, events, metrics);
+    this.publications = new PublicationWakeUps(revocations::isPublished);
     this.previousTokens = new PreviousTokens(revocation, events);
     this.consumers = new ConsumerUpdates(events);
     this.events = events;
@@ -116,7 +125,13 @@ public class ApiTokenReconciler implements Reconciler<ApiToken>, Cleaner<ApiToke
     List<EventSource<?, ApiToken>> sources =
         new ArrayList<>(EventSourceUtils.dependentEventSources(context, secret));
     sources.add(signingKeyGate.eventSource());
+    sources.add(publications.eventSource());
     return sources;
+  }
+
+  /** Called after every complete publish round: wakes ApiTokens whose revocation it published. */
+  public void published() {
+    publications.published();
   }
 
   @Override
@@ -135,48 +150,18 @@ public class ApiTokenReconciler implements Reconciler<ApiToken>, Cleaner<ApiToke
     StatusAggregator status = new StatusAggregator(apiToken, now);
     RevocationPolicy.Decision revocationDecision = TokenRevocation.decide(apiToken, now);
     if (revocationDecision.kind() == RevocationPolicy.Kind.REVOKE) {
-      boolean recordedBefore =
-          apiToken.getStatus() != null && apiToken.getStatus().revocationRecorded();
-      TokenRevocation.Outcome outcome =
-          revocation.revoke(apiToken, context, status, revocationDecision, now);
-      consumers.afterRevocation(
-          apiToken,
-          context,
-          status,
-          !recordedBefore && outcome.stage() != TokenRevocation.Stage.RECORDING);
-      states.set(apiToken, TokenStates.REVOKED);
-      metrics.tokenGone(apiToken.getMetadata().getNamespace(), apiToken.getMetadata().getName());
-      if (outcome.stage() == TokenRevocation.Stage.PUBLISHED) {
-        status.settled();
-      } else {
-        status.reconciling(Conditions.REASON_REVOKING, "revoking every token of this ApiToken");
-      }
-      UpdateControl<ApiToken> control = finish(apiToken, context, status.build(), now, null);
-      return switch (outcome.stage()) {
-        case PUBLISHED -> control;
-        case PUBLISHING -> control.rescheduleAfter(PUBLISH_POLL);
-        case RECORDING -> control.rescheduleAfter(MINIMUM_DELAY);
-      };
+      return revoke(apiToken, context, status, revocationDecision, now);
     }
-    if (revocationDecision.kind() == RevocationPolicy.Kind.SCHEDULED) {
-      status.condition(
-          Conditions.REVOKED,
-          Conditions.FALSE,
-          revocationDecision.reason(),
-          revocationDecision.message());
-    } else {
-      status.withoutCondition(Conditions.REVOKED);
-    }
-
     SpecResolver.Resolution resolution = specResolver.resolve(apiToken);
     if (!resolution.valid()) {
       if (!reportedInvalid(apiToken, resolution.problem())) {
         events.record(
             apiToken, EventRecorder.WARNING, Conditions.REASON_INVALID_SPEC, resolution.problem());
       }
-      status.ready(Conditions.FALSE, Conditions.REASON_INVALID_SPEC, resolution.problem());
-      status.stalled(Conditions.REASON_INVALID_SPEC, resolution.problem());
       states.set(apiToken, TokenStates.INVALID);
+      status.conditions(
+          ConditionTable.rows(
+              new ConditionTable.InvalidSpec(revocationDecision, resolution.problem())));
       return finishWithToken(apiToken, context, status.build(), now, revocationDecision.at());
     }
     TokenIssuance.Outcome issued =
@@ -187,32 +172,75 @@ public class ApiTokenReconciler implements Reconciler<ApiToken>, Cleaner<ApiToke
             ReissueRequests.of(apiToken, now),
             status,
             now);
-    if (issued.result() == TokenIssuance.Result.CONFLICT) {
-      status.stalled(
-          TokenIssuance.REASON_SECRET_CONFLICT, "the Secret name is taken by another Secret");
-      states.set(apiToken, TokenStates.FAILED);
-      Duration retry =
-          issuanceBudget
-              .deferral(TokenIssuance.budgetKey(apiToken))
-              .map(deferral -> Duration.between(now, deferral.until()))
-              .filter(delay -> delay.compareTo(MINIMUM_DELAY) >= 0)
-              .orElse(CONFLICT_RETRY);
-      return finishWithToken(apiToken, context, status.build(), now, null).rescheduleAfter(retry);
+    if (issued instanceof TokenIssuance.Current current) {
+      return settle(apiToken, context, status, revocationDecision, current, now);
     }
-    if (issued.result() == TokenIssuance.Result.WAITING) {
-      status.reconciling(Conditions.REASON_ISSUING, "a new token is due and waits its turn");
+    status.conditions(
+        ConditionTable.rows(new ConditionTable.Issuing(revocationDecision, issued, null)));
+    if (issued instanceof TokenIssuance.Waiting waiting) {
       states.set(apiToken, TokenStates.PENDING);
       return finishWithToken(apiToken, context, status.build(), now, null)
-          .rescheduleAfter(max(issued.retryAfter(), MINIMUM_DELAY));
+          .rescheduleAfter(max(waiting.retryAfter(), MINIMUM_DELAY));
     }
+    states.set(apiToken, TokenStates.FAILED);
+    Duration retry =
+        issuanceBudget
+            .deferral(TokenIssuance.budgetKey(apiToken))
+            .map(deferral -> Duration.between(now, deferral.until()))
+            .filter(delay -> delay.compareTo(MINIMUM_DELAY) >= 0)
+            .orElse(CONFLICT_RETRY);
+    return finishWithToken(apiToken, context, status.build(), now, null).rescheduleAfter(retry);
+  }
+
+  /** Revokes every token of the ApiToken, and looks again until the revocation is published. */
+  private UpdateControl<ApiToken> revoke(
+      ApiToken apiToken,
+      Context<ApiToken> context,
+      StatusAggregator status,
+      RevocationPolicy.Decision decision,
+      Instant now) {
+    boolean recordedBefore =
+        apiToken.getStatus() != null && apiToken.getStatus().revocationRecorded();
+    TokenRevocation.Outcome outcome = revocation.revoke(apiToken, context, decision, now);
+    TokenRevocation.Stage stage = outcome.stage();
+    if (stage != TokenRevocation.Stage.RECORDING) {
+      status.revoked(decision.at(), outcome.reason());
+    }
+    consumers.afterRevocation(
+        apiToken, context, status, !recordedBefore && stage != TokenRevocation.Stage.RECORDING);
+    states.set(apiToken, TokenStates.REVOKED);
+    metrics.tokenGone(apiToken.getMetadata().getNamespace(), apiToken.getMetadata().getName());
+    status.conditions(ConditionTable.rows(new ConditionTable.Revoking(decision, outcome)));
+    UpdateControl<ApiToken> control = finish(apiToken, context, status.build(), now, null);
+    return switch (stage) {
+      case PUBLISHED -> control;
+      case PUBLISHING -> {
+        publications.await(apiToken, outcome.recorded().indices());
+        yield control.rescheduleAfter(
+            Math.min(
+                control.getScheduleDelay().orElse(Long.MAX_VALUE),
+                PUBLICATION_FALLBACK.toMillis()));
+      }
+      case RECORDING -> control.rescheduleAfter(MINIMUM_DELAY);
+    };
+  }
+
+  /**
+   * The Secret holds a current token: tell its consumers, revoke the tokens it replaced when due,
+   * and wake up for the next renewal, cut-off or scheduled revocation.
+   */
+  private UpdateControl<ApiToken> settle(
+      ApiToken apiToken,
+      Context<ApiToken> context,
+      StatusAggregator status,
+      RevocationPolicy.Decision revocationDecision,
+      TokenIssuance.Current current,
+      Instant now) {
     renewRequestDone(apiToken, status);
-    consumers.afterIssue(apiToken, context, issued.issued(), status, now);
+    consumers.afterIssue(apiToken, context, current.issued(), status, now);
     PreviousTokens.Outcome previous = previousTokens.settle(apiToken, context, status, now);
-    if (previous.recording()) {
-      status.reconciling(Conditions.REASON_REVOKING, "revoking tokens replaced by a newer one");
-    } else {
-      status.settled();
-    }
+    status.conditions(
+        ConditionTable.rows(new ConditionTable.Issuing(revocationDecision, current, previous)));
     states.set(apiToken, TokenStates.READY);
     Instant wakeUp =
         previous
@@ -269,8 +297,13 @@ public class ApiTokenReconciler implements Reconciler<ApiToken>, Cleaner<ApiToke
   @Override
   public DeleteControl cleanup(ApiToken apiToken, Context<ApiToken> context) {
     try {
-      if (!revocation.cleanup(apiToken, context, clock.instant())) {
-        return DeleteControl.noFinalizerRemoval().rescheduleAfter(PUBLISH_POLL);
+      TokenRevocation.Recorded recorded = revocation.cleanup(apiToken, context, clock.instant());
+      if (recorded.stage() == TokenRevocation.Stage.RECORDING) {
+        return DeleteControl.noFinalizerRemoval().rescheduleAfter(DELETION_RECORDING_RETRY);
+      }
+      if (recorded.stage() == TokenRevocation.Stage.PUBLISHING) {
+        publications.await(apiToken, recorded.indices());
+        return DeleteControl.noFinalizerRemoval().rescheduleAfter(PUBLICATION_FALLBACK);
       }
       if (apiToken.getStatus() == null || !apiToken.getStatus().revocationRecorded()) {
         consumers.afterDeletion(apiToken, context);
@@ -294,19 +327,15 @@ public class ApiTokenReconciler implements Reconciler<ApiToken>, Cleaner<ApiToke
     boolean revoking =
         apiToken.isMarkedForDeletion()
             || TokenRevocation.decide(apiToken, now).kind() == RevocationPolicy.Kind.REVOKE;
-    String reason = revoking ? Conditions.REASON_REVOCATION_FAILED : Conditions.REASON_ISSUE_FAILED;
-    String message = (revoking ? "revoking" : "issuing") + " failed, retrying: " + describe(e);
-    metrics.issueFailed(reason);
+    ConditionTable.Failed failed = new ConditionTable.Failed(revoking, describe(e));
+    metrics.issueFailed(failed.reason());
     states.set(apiToken, TokenStates.FAILED);
-    events.record(apiToken, EventRecorder.WARNING, reason, message);
+    events.record(apiToken, EventRecorder.WARNING, failed.reason(), failed.message());
     try {
       writeStatus(
           apiToken,
           context,
-          new StatusAggregator(apiToken, now)
-              .ready(Conditions.FALSE, reason, message)
-              .reconciling(reason, message)
-              .build());
+          new StatusAggregator(apiToken, now).conditions(ConditionTable.rows(failed)).build());
     } catch (RuntimeException statusWriteFailed) {
       // The retry that follows writes status again; the original failure is what counts.
     }

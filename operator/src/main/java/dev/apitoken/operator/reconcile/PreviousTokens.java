@@ -11,7 +11,6 @@ import dev.apitoken.operator.token.ReissueRequest;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -27,9 +26,43 @@ import java.util.stream.Collectors;
  * memory and a restart changes nothing.
  */
 final class PreviousTokens {
-  /** What {@link #settle} did; the reconciler turns it into timing and kstatus. */
-  record Outcome(boolean recording, Optional<Instant> nextAt) {
-    static final Outcome SETTLED = new Outcome(false, Optional.empty());
+  /**
+   * What {@link #settle} did: {@code recording} while a revocation is being stored, {@code nextAt}
+   * when to look again, {@code cutOff} where spec.revokeIssuedBefore stands. The reconciler turns
+   * it into timing, and {@link ConditionTable} into conditions.
+   */
+  record Outcome(boolean recording, Optional<Instant> nextAt, CutOff cutOff) {}
+
+  /** Where spec.revokeIssuedBefore stands, as condition PreviousTokensRevoked shows it. */
+  enum CutOffStage {
+    /** spec.revokeIssuedBefore is not set: no condition. */
+    NOT_ASKED,
+    /** Nothing new to report: done before, or the fresh token is not written yet. */
+    UNCHANGED,
+    /** The cut-off time lies ahead. */
+    NOT_YET,
+    /** Tokens issued before it wait out spec.revokeIssuedBeforeGracePeriod until {@code due}. */
+    IN_GRACE,
+    /** Their revocation is being stored, retried. */
+    RECORDING,
+    /** Every token issued before it is revoked; the Secret holds {@code currentJti}. */
+    REVOKED
+  }
+
+  /**
+   * spec.revokeIssuedBefore ({@code before}, as written), how many tokens it concerns, and the
+   * times and token the condition's message names (null where a stage names none).
+   */
+  record CutOff(CutOffStage stage, String before, int tokens, Instant due, String currentJti) {
+    static final CutOff NOT_ASKED = new CutOff(CutOffStage.NOT_ASKED, null, 0, null, null);
+    static final CutOff UNCHANGED = new CutOff(CutOffStage.UNCHANGED, null, 0, null, null);
+  }
+
+  /** A step's result: whether it is recording and when to look again. */
+  private record Step(boolean recording, Optional<Instant> nextAt, CutOff cutOff) {
+    static Step settled(CutOff cutOff) {
+      return new Step(false, Optional.empty(), cutOff);
+    }
   }
 
   private final TokenRevocation revocation;
@@ -56,31 +89,33 @@ final class PreviousTokens {
   }
 
   /**
-   * Run once the Secret holds a current token. Revokes what is due, reports spec.revokeIssuedBefore
-   * in condition PreviousTokensRevoked, and says when to look again.
+   * Run once the Secret holds a current token. Revokes what is due, says where
+   * spec.revokeIssuedBefore stands and when to look again.
    */
   Outcome settle(
       ApiToken apiToken, Context<ApiToken> context, StatusAggregator status, Instant now) {
     List<Instant> wakeUps = new ArrayList<>();
     boolean recording = false;
+    CutOff cutOff = CutOff.UNCHANGED;
     Optional<Instant> before = revokeIssuedBefore(apiToken.getSpec());
     if (before.isPresent() && revokeIssuedBeforePending(apiToken)) {
-      Outcome outcome = revokeIssuedBefore(apiToken, context, status, before.get(), now);
-      recording |= outcome.recording();
-      outcome.nextAt().ifPresent(wakeUps::add);
+      Step step = revokeIssuedBefore(apiToken, context, status, before.get(), now);
+      recording |= step.recording();
+      step.nextAt().ifPresent(wakeUps::add);
+      cutOff = step.cutOff();
     } else if (apiToken.getSpec() != null && apiToken.getSpec().getRevokeIssuedBefore() == null) {
-      status.withoutCondition(Conditions.PREVIOUS_TOKENS_REVOKED);
+      cutOff = CutOff.NOT_ASKED;
     }
     Optional<Duration> grace = previousTokenGracePeriod(apiToken.getSpec());
     if (grace.isPresent()) {
-      Outcome outcome = retireReplaced(apiToken, status, grace.get(), now);
-      recording |= outcome.recording();
-      outcome.nextAt().ifPresent(wakeUps::add);
+      Step step = retireReplaced(apiToken, status, grace.get(), now);
+      recording |= step.recording();
+      step.nextAt().ifPresent(wakeUps::add);
     }
-    return new Outcome(recording, wakeUps.stream().min(Comparator.naturalOrder()));
+    return new Outcome(recording, wakeUps.stream().min(Comparator.naturalOrder()), cutOff);
   }
 
-  private Outcome revokeIssuedBefore(
+  private Step revokeIssuedBefore(
       ApiToken apiToken,
       Context<ApiToken> context,
       StatusAggregator status,
@@ -89,12 +124,7 @@ final class PreviousTokens {
     Instant cut = ReissueRequest.wholeSecondAtOrAfter(before);
     String text = apiToken.getSpec().getRevokeIssuedBefore();
     if (now.isBefore(cut)) {
-      status.condition(
-          Conditions.PREVIOUS_TOKENS_REVOKED,
-          Conditions.FALSE,
-          Conditions.REASON_SCHEDULED,
-          "tokens issued before " + text + " are revoked from then on");
-      return new Outcome(false, Optional.of(cut));
+      return new Step(false, Optional.of(cut), new CutOff(CutOffStage.NOT_YET, text, 0, cut, null));
     }
     List<IssuedToken> kept =
         status.tokens().stream()
@@ -102,7 +132,7 @@ final class PreviousTokens {
             .toList();
     if (kept.isEmpty()) {
       // The fresh token is not written yet; the reissue comes first.
-      return Outcome.SETTLED;
+      return Step.settled(CutOff.UNCHANGED);
     }
     Set<Long> keptIndices = kept.stream().map(IssuedToken::getIndex).collect(Collectors.toSet());
     List<IssueRecord> old =
@@ -115,25 +145,12 @@ final class PreviousTokens {
     Instant due =
         grace.map(g -> (freshWritten.isAfter(before) ? freshWritten : before).plus(g)).orElse(now);
     if (!old.isEmpty() && now.isBefore(due)) {
-      status.condition(
-          Conditions.PREVIOUS_TOKENS_REVOKED,
-          Conditions.FALSE,
-          Conditions.REASON_SCHEDULED,
-          old.size()
-              + " token(s) issued before "
-              + text
-              + " are revoked at "
-              + due.truncatedTo(ChronoUnit.SECONDS)
-              + ", after the grace period; the fresh token is in the Secret");
-      return new Outcome(false, Optional.of(due));
+      return new Step(
+          false, Optional.of(due), new CutOff(CutOffStage.IN_GRACE, text, old.size(), due, null));
     }
     if (!old.isEmpty() && revocation.record(old).stage() == TokenRevocation.Stage.RECORDING) {
-      status.condition(
-          Conditions.PREVIOUS_TOKENS_REVOKED,
-          Conditions.FALSE,
-          Conditions.REASON_RECORDING,
-          old.size() + " token(s) issued before " + text + " are being revoked, retrying");
-      return new Outcome(true, Optional.empty());
+      return new Step(
+          true, Optional.empty(), new CutOff(CutOffStage.RECORDING, text, old.size(), null, null));
     }
     // Recorded again above (harmless, and it repairs a lost mark), but counted, audited and
     // announced only when not revoked before: an earlier cut-off may have revoked some already.
@@ -145,23 +162,21 @@ final class PreviousTokens {
     List<IssueRecord> newly = old.stream().filter(r -> !revokedBefore.contains(r.index())).toList();
     status.tokensRevoked(newly.stream().map(IssueRecord::index).toList(), now);
     status.revokedIssuedBefore(text);
-    String message = newly.size() + " token(s) issued before " + text + " revoked";
-    status.condition(
-        Conditions.PREVIOUS_TOKENS_REVOKED,
-        Conditions.TRUE,
-        Conditions.REASON_REVOKED,
-        message + "; the Secret holds token " + status.currentJti());
     events.record(
-        apiToken, EventRecorder.NORMAL, Conditions.PREVIOUS_TOKENS_REVOKED, message + ".");
+        apiToken,
+        EventRecorder.NORMAL,
+        Conditions.PREVIOUS_TOKENS_REVOKED,
+        newly.size() + " token(s) issued before " + text + " revoked.");
     newly.forEach(r -> audit(apiToken, r, "revokeIssuedBefore " + text));
-    return Outcome.SETTLED;
+    return Step.settled(
+        new CutOff(CutOffStage.REVOKED, text, newly.size(), null, status.currentJti()));
   }
 
   /**
    * Every listed token that a newer token replaced is revoked {@code grace} after the first newer
    * one was issued (and so written to the Secret). The current token is never among them.
    */
-  private Outcome retireReplaced(
+  private Step retireReplaced(
       ApiToken apiToken, StatusAggregator status, Duration grace, Instant now) {
     List<IssuedToken> listed =
         status.tokens().stream().filter(t -> t.getIssuedAt() != null).toList();
@@ -189,7 +204,7 @@ final class PreviousTokens {
     }
     if (!due.isEmpty()) {
       if (revocation.record(due).stage() == TokenRevocation.Stage.RECORDING) {
-        return new Outcome(true, Optional.ofNullable(next));
+        return new Step(true, Optional.ofNullable(next), CutOff.UNCHANGED);
       }
       status.tokensRevoked(due.stream().map(IssueRecord::index).toList(), now);
       events.record(
@@ -204,7 +219,7 @@ final class PreviousTokens {
               + apiToken.getSpec().getRotation().getPreviousTokenGracePeriod());
       due.forEach(r -> audit(apiToken, r, "previousTokenGracePeriod"));
     }
-    return new Outcome(false, Optional.ofNullable(next));
+    return new Step(false, Optional.ofNullable(next), CutOff.UNCHANGED);
   }
 
   private static IssueRecord record(ApiToken apiToken, IssuedToken token) {

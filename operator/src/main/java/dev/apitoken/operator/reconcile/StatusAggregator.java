@@ -2,7 +2,6 @@ package dev.apitoken.operator.reconcile;
 
 import dev.apitoken.operator.api.ApiToken;
 import dev.apitoken.operator.api.ApiTokenStatus;
-import dev.apitoken.operator.api.Conditions;
 import dev.apitoken.operator.api.Consumer;
 import dev.apitoken.operator.api.IssuedToken;
 import dev.apitoken.operator.denylist.IndexSpace;
@@ -18,7 +17,9 @@ import java.util.List;
 
 /**
  * Builds an ApiToken's next status from its current one. All status writing goes through here, so
- * conditions, observedGeneration and the list of outstanding tokens follow one set of rules.
+ * conditions, observedGeneration and the list of outstanding tokens follow one set of rules. Fields
+ * are recorded by whoever holds the data (issuance, previous tokens, consumers, the reconciler);
+ * conditions come only from {@link ConditionTable}.
  */
 final class StatusAggregator {
   private final ApiTokenStatus status;
@@ -72,38 +73,26 @@ final class StatusAggregator {
     return this;
   }
 
-  StatusAggregator ready(String status, String reason, String message) {
-    return condition(Conditions.READY, status, reason, message);
-  }
-
-  StatusAggregator condition(String type, String status, String reason, String message) {
-    this.status.setConditions(
-        ConditionSetter.set(
-            this.status.getConditions(), type, status, reason, message, generation, now));
-    return this;
-  }
-
-  /** kstatus: the operator is working on this ApiToken (issuing, revoking, publishing). */
-  StatusAggregator reconciling(String reason, String message) {
-    condition(Conditions.RECONCILING, Conditions.TRUE, reason, message);
-    return condition(Conditions.STALLED, Conditions.FALSE, reason, message);
-  }
-
-  /** kstatus: the operator cannot progress until a person changes something. */
-  StatusAggregator stalled(String reason, String message) {
-    condition(Conditions.STALLED, Conditions.TRUE, reason, message);
-    return condition(Conditions.RECONCILING, Conditions.FALSE, reason, message);
-  }
-
-  /** kstatus: nothing left to do until the next renewal or request. */
-  StatusAggregator settled() {
-    String message = "the ApiToken is in the state its spec asks for";
-    condition(Conditions.RECONCILING, Conditions.FALSE, Conditions.REASON_SETTLED, message);
-    return condition(Conditions.STALLED, Conditions.FALSE, Conditions.REASON_SETTLED, message);
-  }
-
-  StatusAggregator withoutCondition(String type) {
-    this.status.getConditions().removeIf(c -> type.equals(c.getType()));
+  /**
+   * Sets (or removes) the conditions {@link ConditionTable} derived from this reconcile's outcome;
+   * the only way conditions change.
+   */
+  StatusAggregator conditions(List<ConditionTable.Row> rows) {
+    for (ConditionTable.Row row : rows) {
+      if (row.status() == null) {
+        status.getConditions().removeIf(c -> row.type().equals(c.getType()));
+      } else {
+        status.setConditions(
+            ConditionSetter.set(
+                status.getConditions(),
+                row.type(),
+                row.status(),
+                row.reason(),
+                row.message(),
+                generation,
+                now));
+      }
+    }
     return this;
   }
 

@@ -38,29 +38,75 @@ import java.util.function.Supplier;
 
 /**
  * Makes the Secret hold a current token: observes what is there, asks {@link ReissuePolicy} whether
- * a new token is needed, signs one only then, and records the outcome in status.
+ * a new token is needed, signs one only then, records the token in status and returns the outcome;
+ * {@link ConditionTable} turns that into conditions.
  */
 final class TokenIssuance {
-  static final String REASON_SECRET_CONFLICT = "SecretConflict";
 
-  /** How {@link #ensureToken} ended; the reconciler turns it into state and timing. */
-  enum Result {
-    /** The Secret holds a current token. */
-    READY,
-    /** The Secret name is taken by a Secret this operator does not manage. */
-    CONFLICT,
-    /** A token is due but waits: for its key to be published, or for its turn to be reissued. */
-    WAITING
+  /** How {@link #ensureToken} ended; the reconciler turns it into conditions and timing. */
+  sealed interface Outcome {}
+
+  /**
+   * The Secret holds a current token, renewed at {@code renewalTime}; {@code issued} is the token
+   * this call wrote to the Secret, null when it wrote none.
+   */
+  record Current(TokenClaims claims, Instant renewalTime, Issued issued) implements Outcome {}
+
+  /** The Secret name is taken by a Secret this operator does not manage: a person must act. */
+  record SecretConflict(String secretName) implements Outcome {
+    String message() {
+      return "a Secret named "
+          + secretName
+          + " already exists and is not managed by this operator: set spec.secretName to"
+          + " another name, or delete that Secret";
+    }
   }
 
-  /** {@code issued}: the token this call wrote to the Secret, null when it wrote none. */
-  record Outcome(Result result, Duration retryAfter, Issued issued) {
-    Outcome(Result result, Duration retryAfter) {
-      this(result, retryAfter, null);
-    }
+  /** A token is due but waits; the ApiToken is looked at again after {@code retryAfter}. */
+  sealed interface Waiting extends Outcome {
+    Duration retryAfter();
+  }
 
-    static Outcome of(Result result) {
-      return new Outcome(result, null);
+  /**
+   * The Secret's token was signed by a key that is gone; the reissue waits for its turn in the
+   * shared budget of {@code limit} such reissues per {@code interval}. {@code why}: the decision.
+   */
+  record SigningKeyGone(String why, int limit, Duration interval, Duration retryAfter)
+      implements Waiting {
+    String message() {
+      return why
+          + "; a new token is issued shortly (at most "
+          + limit
+          + " such reissues per "
+          + interval.toSeconds()
+          + "s)";
+    }
+  }
+
+  /** A token is due ({@code why}), but signing key {@code kid} is not yet published everywhere. */
+  record SigningKeyNotPublished(String why, String kid, Duration retryAfter) implements Waiting {
+    String message() {
+      return "a new token is due ("
+          + why
+          + "), but signing key "
+          + kid
+          + " is not yet in the trust ConfigMap of every target namespace; issuing resumes"
+          + " once it is";
+    }
+  }
+
+  /** A token is due ({@code why}), but this ApiToken had too many recently: a reissue loop. */
+  record Throttled(String why, IssuanceBudget.Deferral deferral, Duration retryAfter)
+      implements Waiting {
+    String message() {
+      return deferral.issuedInWindow()
+          + " tokens were issued for this ApiToken within "
+          + deferral.window().toMinutes()
+          + " minutes, so the next is issued at "
+          + deferral.until()
+          + " (a new token is due: "
+          + why
+          + "); something may be replacing or refusing its tokens";
     }
   }
 
@@ -150,35 +196,26 @@ final class TokenIssuance {
             request,
             now);
     if (actual.isEmpty() && stillConflicting(apiToken, context)) {
-      return conflict(apiToken, status);
+      return conflict(apiToken);
     }
     if (decision.reason() == IssueReason.SIGNING_KEY_GONE) {
       awaitingKeyLossReissue.add(budgetKey(apiToken));
-      Optional<Duration> turn = awaitReissueTurn(apiToken, decision, status, now);
+      Optional<SigningKeyGone> turn = awaitReissueTurn(apiToken, decision, now);
       if (turn.isPresent()) {
-        return new Outcome(Result.WAITING, turn.get());
+        return turn.get();
       }
     }
     if (decision.requiresIssue()) {
       Optional<IssuanceBudget.Deferral> deferral = budget.deferral(budgetKey(apiToken));
       if (deferral.isPresent()) {
-        return throttled(apiToken, status, decision, deferral.get(), now);
+        return throttled(apiToken, decision, deferral.get(), now);
       }
     }
     SignedToken token;
     if (decision.requiresIssue()) {
       SigningKey key = issuer.signingKey();
       if (!signingKeyGate.maySign(key.kid(), apiToken)) {
-        status.ready(
-            Conditions.FALSE,
-            Conditions.REASON_SIGNING_KEY_NOT_PUBLISHED,
-            "a new token is due ("
-                + decision.message()
-                + "), but signing key "
-                + key.kid()
-                + " is not yet in the trust ConfigMap of every target namespace; issuing resumes"
-                + " once it is");
-        return new Outcome(Result.WAITING, KEY_PUBLICATION_FALLBACK);
+        return new SigningKeyNotPublished(decision.message(), key.kid(), KEY_PUBLICATION_FALLBACK);
       }
       token = issuer.issue(desired, key);
       budget.recordIssue(budgetKey(apiToken));
@@ -193,48 +230,33 @@ final class TokenIssuance {
       if (e.getCode() != HttpURLConnection.HTTP_CONFLICT || actual.isPresent()) {
         throw e;
       }
-      return conflict(apiToken, status);
+      return conflict(apiToken);
     }
 
     Instant renewalTime = ReissuePolicy.renewalTime(token.claims(), desired.renewBefore());
     status.current(token, TokenSecretDependent.secretName(apiToken), renewalTime);
-    status.ready(
-        Conditions.TRUE,
-        Conditions.REASON_ISSUED,
-        "token "
-            + token.claims().jti()
-            + " is valid until "
-            + token.claims().expiresAt()
-            + "; it is renewed at "
-            + renewalTime);
     Issued issued = null;
     if (decision.requiresIssue()) {
       announce(apiToken, decision, token);
       issued = new Issued(token.claims(), decision.reason() == IssueReason.FIRST_ISSUE);
     }
     awaitingKeyLossReissue.remove(budgetKey(apiToken));
-    return new Outcome(Result.READY, null, issued);
+    return new Current(token.claims(), renewalTime, issued);
   }
 
   /**
    * A token signed by a key that is gone: say so (condition and Warning Event) on first sight, then
    * reissue when the shared budget grants this ApiToken its turn. Empty when it may reissue now.
    */
-  private Optional<Duration> awaitReissueTurn(
-      ApiToken apiToken, IssueDecision decision, StatusAggregator status, Instant now) {
-    String message =
-        decision.message()
-            + "; a new token is issued shortly (at most "
-            + keyLossReissues.limit()
-            + " such reissues per "
-            + keyLossReissues.interval().toSeconds()
-            + "s)";
+  private Optional<SigningKeyGone> awaitReissueTurn(
+      ApiToken apiToken, IssueDecision decision, Instant now) {
     if (!readyReasonIs(apiToken, Conditions.REASON_SIGNING_KEY_GONE)) {
       // First sight: the condition is written before the reissue, so every affected ApiToken
       // shows it, not only those that wait.
-      events.record(apiToken, EventRecorder.WARNING, Conditions.REASON_SIGNING_KEY_GONE, message);
-      status.ready(Conditions.FALSE, Conditions.REASON_SIGNING_KEY_GONE, message);
-      return Optional.of(Duration.ZERO);
+      SigningKeyGone gone = keyGone(decision, Duration.ZERO);
+      events.record(
+          apiToken, EventRecorder.WARNING, Conditions.REASON_SIGNING_KEY_GONE, gone.message());
+      return Optional.of(gone);
     }
     ReissueBudget.Admission admission =
         keyLossReissues.admit(
@@ -242,8 +264,12 @@ final class TokenIssuance {
     if (admission.granted()) {
       return Optional.empty();
     }
-    status.ready(Conditions.FALSE, Conditions.REASON_SIGNING_KEY_GONE, message);
-    return Optional.of(Duration.between(now, admission.retryAt()));
+    return Optional.of(keyGone(decision, Duration.between(now, admission.retryAt())));
+  }
+
+  private SigningKeyGone keyGone(IssueDecision decision, Duration retryAfter) {
+    return new SigningKeyGone(
+        decision.message(), keyLossReissues.limit(), keyLossReissues.interval(), retryAfter);
   }
 
   private static boolean readyReasonIs(ApiToken apiToken, String reason) {
@@ -291,31 +317,23 @@ final class TokenIssuance {
     }
   }
 
-  private Outcome throttled(
-      ApiToken apiToken,
-      StatusAggregator status,
-      IssueDecision decision,
-      IssuanceBudget.Deferral deferral,
-      Instant now) {
-    String message =
-        deferral.issuedInWindow()
-            + " tokens were issued for this ApiToken within "
-            + deferral.window().toMinutes()
-            + " minutes, so the next is issued at "
-            + deferral.until()
-            + " (a new token is due: "
-            + decision.message()
-            + "); something may be replacing or refusing its tokens";
+  private Throttled throttled(
+      ApiToken apiToken, IssueDecision decision, IssuanceBudget.Deferral deferral, Instant now) {
+    Throttled throttled =
+        new Throttled(decision.message(), deferral, Duration.between(now, deferral.until()));
     boolean reported =
         apiToken.getStatus() != null
             && apiToken.getStatus().getConditions().stream()
                 .anyMatch(c -> Conditions.REASON_ISSUANCE_THROTTLED.equals(c.getReason()));
     if (!reported) {
-      events.record(apiToken, EventRecorder.WARNING, Conditions.REASON_ISSUANCE_THROTTLED, message);
+      events.record(
+          apiToken,
+          EventRecorder.WARNING,
+          Conditions.REASON_ISSUANCE_THROTTLED,
+          throttled.message());
       metrics.issuanceThrottled();
     }
-    status.ready(Conditions.FALSE, Conditions.REASON_ISSUANCE_THROTTLED, message);
-    return new Outcome(Result.WAITING, Duration.between(now, deferral.until()));
+    return throttled;
   }
 
   /**
@@ -329,7 +347,7 @@ final class TokenIssuance {
                 .anyMatch(
                     c ->
                         Conditions.READY.equals(c.getType())
-                            && REASON_SECRET_CONFLICT.equals(c.getReason()));
+                            && Conditions.REASON_SECRET_CONFLICT.equals(c.getReason()));
     return conflictedBefore
         && context
                 .getClient()
@@ -340,21 +358,17 @@ final class TokenIssuance {
             != null;
   }
 
-  private Outcome conflict(ApiToken apiToken, StatusAggregator status) {
-    String message =
-        "a Secret named "
-            + TokenSecretDependent.secretName(apiToken)
-            + " already exists and is not managed by this operator: set spec.secretName to"
-            + " another name, or delete that Secret";
+  private SecretConflict conflict(ApiToken apiToken) {
+    SecretConflict conflict = new SecretConflict(TokenSecretDependent.secretName(apiToken));
     boolean reported =
         apiToken.getStatus() != null
             && apiToken.getStatus().getConditions().stream()
-                .anyMatch(c -> REASON_SECRET_CONFLICT.equals(c.getReason()));
+                .anyMatch(c -> Conditions.REASON_SECRET_CONFLICT.equals(c.getReason()));
     if (!reported) {
-      events.record(apiToken, EventRecorder.WARNING, REASON_SECRET_CONFLICT, message);
+      events.record(
+          apiToken, EventRecorder.WARNING, Conditions.REASON_SECRET_CONFLICT, conflict.message());
     }
-    status.ready(Conditions.FALSE, REASON_SECRET_CONFLICT, message);
-    return Outcome.of(Result.CONFLICT);
+    return conflict;
   }
 
   /**
@@ -398,13 +412,13 @@ final class TokenIssuance {
             + ")"
             + (first ? "" : ": " + decision.message());
     events.record(apiToken, EventRecorder.NORMAL, action, message);
-    metrics.tokenIssued(decision.reason().conditionReason());
+    metrics.tokenIssued(decision.reason().label());
     AuditLog.issued(
         first ? AuditAction.ISSUE : requested ? AuditAction.RENEW : AuditAction.REISSUE,
         apiToken.getMetadata().getNamespace(),
         apiToken.getMetadata().getName(),
         token.claims(),
         token.kid(),
-        requested ? "requested" : decision.reason().conditionReason());
+        requested ? "requested" : decision.reason().label());
   }
 }

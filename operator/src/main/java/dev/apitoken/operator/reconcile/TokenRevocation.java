@@ -14,7 +14,6 @@ import dev.apitoken.operator.token.TokenClaims;
 import dev.apitoken.operator.token.TokenReader;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -37,7 +36,7 @@ final class TokenRevocation {
 
   /** Where a revocation stands. */
   enum Stage {
-    /** Not yet stored; {@link Outcome#failure} says why when a write failed. */
+    /** Not yet stored; {@link Recorded#failure} says why when a write failed. */
     RECORDING,
     /** Stored; being written to the target namespaces. */
     PUBLISHING,
@@ -45,7 +44,22 @@ final class TokenRevocation {
     PUBLISHED
   }
 
-  record Outcome(Stage stage, int tokens, Optional<ShardedStore.Failure> failure) {}
+  /** Where the revocation of the tokens at these status-list indices stands. */
+  record Recorded(Stage stage, List<Long> indices, Optional<ShardedStore.Failure> failure) {
+    int tokens() {
+      return indices.size();
+    }
+  }
+
+  /**
+   * How revoking a whole ApiToken went: {@code reason} is the revocation reason status keeps (spec
+   * text, or the decision's message), {@code targetNamespaces} how many namespaces get the copies.
+   */
+  record Outcome(Recorded recorded, String reason, int targetNamespaces) {
+    Stage stage() {
+      return recorded.stage();
+    }
+  }
 
   private final TokenSecretDependent secret;
   private final Supplier<KeyRing> keyRing;
@@ -78,41 +92,24 @@ final class TokenRevocation {
         now);
   }
 
+  /**
+   * Records every outstanding token revoked and, once recorded, deletes the Secret. The caller
+   * records {@link Outcome#reason} in status once the stage is past {@link Stage#RECORDING}.
+   */
   Outcome revoke(
       ApiToken apiToken,
       Context<ApiToken> context,
-      StatusAggregator status,
       RevocationPolicy.Decision decision,
       Instant now) {
     boolean first = apiToken.getStatus() == null || !apiToken.getStatus().revocationRecorded();
     List<IssueRecord> tokens = outstanding(apiToken, context, now);
-    Outcome outcome = record(tokens);
+    Recorded recorded = record(tokens);
     String reason = reasonText(apiToken, decision);
-    if (outcome.stage() == Stage.RECORDING) {
-      String why =
-          outcome.failure().map(ShardedStore.Failure::describe).orElse("waiting for the write");
-      status.condition(
-          Conditions.REVOKED,
-          Conditions.FALSE,
-          outcome.failure().filter(ShardedStore.Failure::refused).isPresent()
-              ? Conditions.REASON_REVOCATION_STORE_REFUSED
-              : Conditions.REASON_RECORDING,
-          "revocation of "
-              + tokens.size()
-              + " token(s) is being recorded, retrying: "
-              + why
-              + "; the Secret is deleted once it is recorded");
-      status.ready(Conditions.FALSE, Conditions.REASON_REVOKED, "being revoked: " + reason);
+    Outcome outcome = new Outcome(recorded, reason, revocations.targetNamespaceCount());
+    if (recorded.stage() == Stage.RECORDING) {
       return outcome;
     }
     secret.getSecondaryResource(apiToken, context).ifPresent(s -> secret.delete(apiToken, context));
-    status.revoked(decision.at(), reason);
-    status.condition(Conditions.REVOKED, Conditions.TRUE, decision.reason(), decision.message());
-    status.ready(
-        Conditions.FALSE,
-        Conditions.REASON_REVOKED,
-        "revoked at " + decision.at().truncatedTo(ChronoUnit.SECONDS) + ": " + reason);
-    reportPublication(status, outcome);
     if (first) {
       metrics.revocationRecorded(tokens.size());
       events.record(
@@ -126,14 +123,15 @@ final class TokenRevocation {
   }
 
   /**
-   * Deleting an ApiToken revokes its tokens. @return true once they are recorded and published to
-   * every target namespace, and the Secret is gone: the finalizer may go. The revocation outlives
-   * the ApiToken until each token's own expiry.
+   * Deleting an ApiToken revokes its tokens. Once they are recorded and published to every target
+   * namespace ({@link Stage#PUBLISHED}), the Secret is gone and the finalizer may go. The
+   * revocation outlives the ApiToken until each token's own expiry.
    */
-  boolean cleanup(ApiToken apiToken, Context<ApiToken> context, Instant now) {
+  Recorded cleanup(ApiToken apiToken, Context<ApiToken> context, Instant now) {
     List<IssueRecord> tokens = outstanding(apiToken, context, now);
-    if (record(tokens).stage() != Stage.PUBLISHED) {
-      return false;
+    Recorded recorded = record(tokens);
+    if (recorded.stage() != Stage.PUBLISHED) {
+      return recorded;
     }
     secret.getSecondaryResource(apiToken, context).ifPresent(s -> secret.delete(apiToken, context));
     boolean alreadyRevoked =
@@ -144,7 +142,7 @@ final class TokenRevocation {
     }
     AuditLog.deleted(
         apiToken.getMetadata().getNamespace(), apiToken.getMetadata().getName(), tokens.size());
-    return true;
+    return recorded;
   }
 
   /**
@@ -197,41 +195,21 @@ final class TokenRevocation {
   }
 
   /** Stores the revocation of these tokens, waiting a little for the write. */
-  Outcome record(List<IssueRecord> tokens) {
+  Recorded record(List<IssueRecord> tokens) {
     List<Long> indices = tokens.stream().map(IssueRecord::index).toList();
     CompletableFuture<Void> written = revocations.record(tokens);
     try {
       written.get(RECORD_WAIT_MILLIS, TimeUnit.MILLISECONDS);
     } catch (TimeoutException | ExecutionException e) {
-      return new Outcome(Stage.RECORDING, tokens.size(), revocations.failure(indices));
+      return new Recorded(Stage.RECORDING, indices, revocations.failure(indices));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      return new Outcome(Stage.RECORDING, tokens.size(), Optional.empty());
+      return new Recorded(Stage.RECORDING, indices, Optional.empty());
     }
-    return new Outcome(
+    return new Recorded(
         revocations.isPublished(indices) ? Stage.PUBLISHED : Stage.PUBLISHING,
-        tokens.size(),
+        indices,
         Optional.empty());
-  }
-
-  private void reportPublication(StatusAggregator status, Outcome outcome) {
-    int namespaces = revocations.targetNamespaceCount();
-    if (outcome.stage() == Stage.PUBLISHED) {
-      status.condition(
-          Conditions.REVOCATION_PUBLISHED,
-          Conditions.TRUE,
-          Conditions.REASON_PUBLISHED,
-          outcome.tokens()
-              + " token(s) revoked in the status list of all "
-              + namespaces
-              + " target namespace(s)");
-    } else {
-      status.condition(
-          Conditions.REVOCATION_PUBLISHED,
-          Conditions.FALSE,
-          Conditions.REASON_PUBLISHING,
-          "recorded; being written to " + namespaces + " target namespace(s)");
-    }
   }
 
   private static String reasonText(ApiToken apiToken, RevocationPolicy.Decision decision) {

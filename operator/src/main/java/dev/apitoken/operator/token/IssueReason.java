@@ -2,7 +2,8 @@ package dev.apitoken.operator.token;
 
 /**
  * Why a token is or is not (re)issued, in the order {@link ReissuePolicy} checks. The {@link
- * #conditionReason()} is what a user sees as a condition reason.
+ * #label()} names it in metrics ({@code apitoken_tokens_issued_total{reason}}) and the audit log;
+ * it is not a condition reason (those are all in {@code api.Conditions}: Ready says Issued).
  */
 public enum IssueReason {
   /** Status records no issued token yet. */
@@ -37,15 +38,15 @@ public enum IssueReason {
   /** The token matches the spec and is not yet due for renewal. */
   UP_TO_DATE("UpToDate");
 
-  private final String conditionReason;
+  private final String label;
 
-  IssueReason(String conditionReason) {
-    this.conditionReason = conditionReason;
+  IssueReason(String label) {
+    this.label = label;
   }
 
-  /** The CamelCase reason for the ApiToken's conditions. */
-  public String conditionReason() {
-    return conditionReason;
+  /** The CamelCase name for metrics and the audit log. */
+  public String label() {
+    return label;
   }
 
   /** Whether a new token must be signed. */

@@ -3,6 +3,7 @@ package dev.apitoken.operator.denylist;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.params.provider.Arguments.arguments;
 
+import dev.apitoken.operator.denylist.RevocationPolicy.Cause;
 import dev.apitoken.operator.denylist.RevocationPolicy.Kind;
 import java.time.Instant;
 import java.util.Optional;
@@ -18,28 +19,28 @@ class RevocationPolicyTest {
 
   static Stream<Arguments> cases() {
     return Stream.of(
-        // revoked flag, revokeAt, already revoked at, expected kind, reason, at
-        arguments(false, null, null, Kind.NONE, "NotRevoked", null),
-        arguments(true, null, null, Kind.REVOKE, "Revoked", NOW),
-        arguments(true, null, EARLIER, Kind.REVOKE, "Revoked", EARLIER),
-        arguments(false, LATER, null, Kind.SCHEDULED, "Scheduled", LATER),
-        arguments(false, NOW, null, Kind.REVOKE, "RevokedOnSchedule", NOW),
-        arguments(false, EARLIER, null, Kind.REVOKE, "RevokedOnSchedule", NOW),
-        arguments(false, EARLIER, EARLIER, Kind.REVOKE, "RevokedOnSchedule", EARLIER),
-        arguments(false, null, EARLIER, Kind.REVOKE, "RevocationFinal", EARLIER),
-        arguments(false, LATER, EARLIER, Kind.REVOKE, "RevocationFinal", EARLIER),
-        arguments(true, LATER, null, Kind.REVOKE, "Revoked", NOW));
+        // revoked flag, revokeAt, already revoked at, expected kind, cause, at
+        arguments(false, null, null, Kind.NONE, Cause.NOT_REQUESTED, null),
+        arguments(true, null, null, Kind.REVOKE, Cause.SPEC_REVOKED, NOW),
+        arguments(true, null, EARLIER, Kind.REVOKE, Cause.SPEC_REVOKED, EARLIER),
+        arguments(false, LATER, null, Kind.SCHEDULED, Cause.REVOKE_AT_AHEAD, LATER),
+        arguments(false, NOW, null, Kind.REVOKE, Cause.REVOKE_AT_REACHED, NOW),
+        arguments(false, EARLIER, null, Kind.REVOKE, Cause.REVOKE_AT_REACHED, NOW),
+        arguments(false, EARLIER, EARLIER, Kind.REVOKE, Cause.REVOKE_AT_REACHED, EARLIER),
+        arguments(false, null, EARLIER, Kind.REVOKE, Cause.FINAL, EARLIER),
+        arguments(false, LATER, EARLIER, Kind.REVOKE, Cause.FINAL, EARLIER),
+        arguments(true, LATER, null, Kind.REVOKE, Cause.SPEC_REVOKED, NOW));
   }
 
   @ParameterizedTest
   @MethodSource("cases")
   void decidesWhetherToRevoke(
-      boolean flag, Instant revokeAt, Instant revokedAt, Kind kind, String reason, Instant at) {
+      boolean flag, Instant revokeAt, Instant revokedAt, Kind kind, Cause cause, Instant at) {
     var decision =
         RevocationPolicy.decide(
             flag, Optional.ofNullable(revokeAt), Optional.ofNullable(revokedAt), NOW);
     assertThat(decision.kind()).isEqualTo(kind);
-    assertThat(decision.reason()).isEqualTo(reason);
+    assertThat(decision.cause()).isEqualTo(cause);
     assertThat(decision.at()).isEqualTo(at);
   }
 }

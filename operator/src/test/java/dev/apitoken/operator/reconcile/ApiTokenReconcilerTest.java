@@ -373,7 +373,7 @@ class ApiTokenReconcilerTest {
     operator.create(ApiTokens.named("clash").in(ns).secretName("taken").build());
 
     ApiToken refused = operator.awaitCondition(ns, "clash", Conditions.READY, Conditions.FALSE);
-    assertCondition(refused, Conditions.READY, Conditions.FALSE, "SecretConflict");
+    assertCondition(refused, Conditions.READY, Conditions.FALSE, Conditions.REASON_SECRET_CONFLICT);
     assertThat(operator.secret(ns, "taken").getData()).containsOnlyKeys("password");
   }
 

@@ -314,13 +314,13 @@ class ReissuePolicyTest {
   @ParameterizedTest
   @EnumSource(IssueReason.class)
   void reasonsAreCamelCaseAndOnlyUpToDateNeedsNoIssue(IssueReason reason) {
-    assertThat(reason.conditionReason()).matches("[A-Z][a-zA-Z]+");
+    assertThat(reason.label()).matches("[A-Z][a-zA-Z]+");
     assertThat(reason.requiresIssue()).isEqualTo(reason != IssueReason.UP_TO_DATE);
   }
 
   @Test
-  void conditionReasonsAreTheDocumentedOnes() {
-    assertThat(Arrays.stream(IssueReason.values()).map(IssueReason::conditionReason))
+  void labelsAreTheDocumentedOnes() {
+    assertThat(Arrays.stream(IssueReason.values()).map(IssueReason::label))
         .containsExactly(
             "FirstIssue",
             "SecretMissing",
