@@ -223,14 +223,14 @@ The ConfigMap holding the gateway's policy.yaml, or nothing when the gateway has
 {{- end }}
 
 {{/*
-A duration as the operator and values.schema.json write it (720h, 1h30m, 30d) in whole seconds.
+A duration as the operator and values.schema.json write it (720h, 1h30m, 007s) in whole seconds.
 */}}
 {{- define "apitoken-operator.durationSeconds" -}}
 {{- $seconds := int64 0 }}
-{{- $unit := dict "d" 86400 "h" 3600 "m" 60 "s" 1 }}
-{{- range $part := regexFindAll "[0-9]+[dhms]" . -1 }}
+{{- $unit := dict "h" 3600 "m" 60 "s" 1 }}
+{{- range $part := regexFindAll "[0-9]+[hms]" . -1 }}
 {{- $count := regexFind "^[0-9]+" $part | int64 }}
-{{- $seconds = add $seconds (mul $count (get $unit (trimPrefix (toString $count) $part))) }}
+{{- $seconds = add $seconds (mul $count (get $unit (regexFind "[hms]$" $part))) }}
 {{- end }}
 {{- $seconds }}
 {{- end }}

@@ -112,7 +112,7 @@ class ChartMonitoringTest {
                 "--set", "prometheusRule.issueFailures=9",
                 "--set", "prometheusRule.noLeaderFor=30s",
                 "--set", "prometheusRule.keyRotationGraceSeconds=60",
-                "--set", "keyRotationPeriod=1d2h3m4s")
+                "--set", "keyRotationPeriod=26h3m4s")
             .one("PrometheusRule");
     Map<String, JsonNode> alerts = alerts(rule);
 
@@ -125,7 +125,7 @@ class ChartMonitoringTest {
     assertThat(expr(alerts, "ApiTokenIndexSpaceNearlyExhausted")).endsWith("> 0.7");
     assertThat(expr(alerts, "ApiTokenIssueFailures")).endsWith("> 9");
     assertThat(alerts.get("ApiTokenOperatorNoLeader").path("for").asText()).isEqualTo("30s");
-    // 1d2h3m4s is 93784 s, plus the grace.
+    // 26h3m4s is 93784 s, plus the grace.
     assertThat(expr(alerts, "ApiTokenSigningKeyNotRotated")).endsWith("> 93844");
     assertThat(alerts.get("ApiTokenRenewalOverdue").at("/annotations/runbook_url").asText())
         .isEqualTo("https://runbooks.example.com/apitoken#apitokenrenewaloverdue");
