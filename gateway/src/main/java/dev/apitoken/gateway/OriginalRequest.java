@@ -31,6 +31,10 @@ public record OriginalRequest(String method, String host, String path) {
     String originalUrl = headers.getFirst("X-Original-URL");
     if (originalUrl != null) {
       String method = headers.getFirst("X-Original-Method");
+      OriginalRequest plain = plainUrl(method, originalUrl.trim());
+      if (plain != null) {
+        return plain;
+      }
       try {
         URI uri = new URI(originalUrl.trim());
         String host = uri.getRawAuthority() == null ? null : uri.getHost();
@@ -87,6 +91,49 @@ public record OriginalRequest(String method, String host, String path) {
         method(requestMethod), host(headers.getFirst("Host")), normalizePath(path));
   }
 
+  /**
+   * The common {@code http(s)://host[:port]/path[?query]} without parsing a {@link URI}, which
+   * costs more than the rest of a cached verification; null for anything else (user info, IPv6, odd
+   * characters), which the URI path handles. Gives what that path would give.
+   */
+  private static OriginalRequest plainUrl(String method, String url) {
+    int start;
+    if (url.startsWith("https://")) {
+      start = 8;
+    } else if (url.startsWith("http://")) {
+      start = 7;
+    } else {
+      return null;
+    }
+    int end = start;
+    boolean port = false;
+    while (end < url.length()) {
+      char c = url.charAt(end);
+      if (c == '/' || c == '?') {
+        break;
+      }
+      boolean hostCharacter =
+          (c >= 'a' && c <= 'z')
+              || (c >= 'A' && c <= 'Z')
+              || (c >= '0' && c <= '9')
+              || c == '.'
+              || c == '-';
+      if (c == ':' && !port) {
+        port = true;
+      } else if (!(port ? c >= '0' && c <= '9' : hostCharacter)) {
+        return null;
+      }
+      end++;
+    }
+    if (end == start || url.indexOf('#', end) >= 0) {
+      return null;
+    }
+    return new OriginalRequest(
+        method(method == null ? "" : method),
+        host(url.substring(start, end)),
+        normalizePath(url.substring(end)));
+  }
+
   private static String method(String method) {
     return method.trim().toUpperCase(Locale.ROOT);
   }
@@ -125,6 +172,9 @@ public record OriginalRequest(String method, String host, String path) {
     if (raw == null || raw.isEmpty()) {
       return "/";
     }
+    if (isNormal(raw)) {
+      return raw;
+    }
     String decoded = percentDecode(stripQuery(raw));
     Deque<String> segments = new ArrayDeque<>();
     for (String segment : decoded.split("/", -1)) {
@@ -138,6 +188,40 @@ public record OriginalRequest(String method, String host, String path) {
       }
     }
     return "/" + String.join("/", segments);
+  }
+
+  /**
+   * Whether {@link #normalizePath} would return {@code raw} unchanged: it starts with a slash and
+   * has no escape, query, fragment, empty segment, {@code .} or {@code ..} segment, or trailing
+   * slash. The common case, answered without splitting the path.
+   */
+  private static boolean isNormal(String raw) {
+    int length = raw.length();
+    if (raw.charAt(0) != '/') {
+      return false;
+    }
+    if (length == 1) {
+      return true;
+    }
+    int segmentStart = 1;
+    for (int i = 1; i <= length; i++) {
+      char c = i == length ? '/' : raw.charAt(i);
+      if (c == '%' || c == '?' || c == '#') {
+        return false;
+      }
+      if (c == '/') {
+        int segmentLength = i - segmentStart;
+        if (segmentLength == 0
+            || (segmentLength == 1 && raw.charAt(segmentStart) == '.')
+            || (segmentLength == 2
+                && raw.charAt(segmentStart) == '.'
+                && raw.charAt(segmentStart + 1) == '.')) {
+          return false;
+        }
+        segmentStart = i + 1;
+      }
+    }
+    return true;
   }
 
   private static String stripQuery(String path) {
@@ -187,9 +271,16 @@ public record OriginalRequest(String method, String host, String path) {
     return url.substring(start, end);
   }
 
+  /** What follows the authority; a query right after it means the path "/" (not a '/' in it). */
   private static String pathOf(String url) {
     int scheme = url.indexOf("://");
-    int start = scheme < 0 ? 0 : url.indexOf('/', scheme + 3);
-    return start < 0 ? "/" : url.substring(start);
+    if (scheme < 0) {
+      return url;
+    }
+    int end = scheme + 3;
+    while (end < url.length() && "/?#".indexOf(url.charAt(end)) < 0) {
+      end++;
+    }
+    return url.substring(end);
   }
 }

@@ -111,4 +111,70 @@ class OriginalRequestTest {
     values.forEach(headers::add);
     return headers;
   }
+
+  /**
+   * The fast paths (a path already normal, a plain http(s) URL) give exactly what the general code
+   * gives: compared on random paths and URLs built from the characters that matter.
+   */
+  @Test
+  void fastPathsAgreeWithTheGeneralParsing() {
+    java.util.Random random = new java.util.Random(17);
+    String pathAlphabet = "/a.%2F?#b-";
+    String hostAlphabet = "aZ9.-:@[]%";
+    for (int i = 0; i < 200_000; i++) {
+      String path = randomText(random, pathAlphabet, 10);
+      assertThat(OriginalRequest.normalizePath(path))
+          .as("path %s", path)
+          .isEqualTo(slowNormalize(path));
+      String url =
+          (random.nextBoolean() ? "https://" : "http://")
+              + randomText(random, hostAlphabet, 6)
+              + (random.nextBoolean() ? "/" + path : path);
+      Headers headers = headers(Map.of("X-Original-URL", url, "X-Original-Method", "get"));
+      assertThat(OriginalRequest.nginx("GET", headers, URI.create("/auth")))
+          .as("url %s", url)
+          .isEqualTo(viaUri(url));
+    }
+  }
+
+  private static String randomText(java.util.Random random, String alphabet, int maxLength) {
+    StringBuilder text = new StringBuilder();
+    int length = random.nextInt(maxLength + 1);
+    for (int i = 0; i < length; i++) {
+      text.append(alphabet.charAt(random.nextInt(alphabet.length())));
+    }
+    return text.toString();
+  }
+
+  /** normalizePath without its shortcut: a "." segment in front makes it take the general way. */
+  private static String slowNormalize(String raw) {
+    if (raw.isEmpty() || raw.charAt(0) != '/') {
+      return OriginalRequest.normalizePath(raw);
+    }
+    return OriginalRequest.normalizePath("/." + raw);
+  }
+
+  /** What the X-Original-URL parsing gave before its shortcut: java.net.URI, or by hand. */
+  private static OriginalRequest viaUri(String url) {
+    try {
+      URI uri = new URI(url);
+      String host = uri.getRawAuthority() == null ? null : uri.getHost();
+      if (host == null && uri.getRawAuthority() != null) {
+        host = uri.getRawAuthority();
+      }
+      return new OriginalRequest(
+          "GET", OriginalRequest.host(host), OriginalRequest.normalizePath(uri.getRawPath()));
+    } catch (java.net.URISyntaxException e) {
+      // The hand-made fallback of OriginalRequest for what URI refuses.
+      int scheme = url.indexOf("://");
+      int end = scheme + 3;
+      while (end < url.length() && "/?#".indexOf(url.charAt(end)) < 0) {
+        end++;
+      }
+      return new OriginalRequest(
+          "GET",
+          OriginalRequest.host(url.substring(scheme + 3, end)),
+          OriginalRequest.normalizePath(url.substring(end)));
+    }
+  }
 }
