@@ -33,7 +33,7 @@ class PurePackagesTest {
           "OffsetDateTime.now");
 
   @ParameterizedTest
-  @ValueSource(strings = {"token", "denylist"})
+  @ValueSource(strings = {"token", "denylist", "config"})
   void importsNoKubernetesTypesAndReadsNoWallClock(String pack) throws IOException {
     Path sources = MAIN.resolve(pack);
     assertThat(sources).isDirectory();
