@@ -272,9 +272,9 @@ class ChartGatewayTest {
             "--set-json", "gateway.extraArgs=[\"--threads\",\"16\"]");
 
     assertThat(gatewayContainer(enabled).path("image").asText())
-        .isEqualTo("ghcr.io/apitoken/apitoken-gateway:0.1.0");
+        .isEqualTo("ghcr.io/apitoken-dev/apitoken-gateway:0.1.0");
     assertThat(gatewayContainer(rendered).path("image").asText())
-        .isEqualTo("ghcr.io/apitoken/apitoken-gateway@" + DIGEST);
+        .isEqualTo("ghcr.io/apitoken-dev/apitoken-gateway@" + DIGEST);
     assertThat(args(rendered)).endsWith("--threads", "16");
   }
 
