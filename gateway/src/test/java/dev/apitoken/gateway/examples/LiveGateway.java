@@ -1,5 +1,6 @@
 package dev.apitoken.gateway.examples;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.apitoken.gateway.ExampleGatewayLauncher;
@@ -104,6 +105,23 @@ final class LiveGateway implements AutoCloseable {
             "--policy", "/etc/apitoken-gateway/policy.yaml",
             "--cache-size", "100000"),
         policyYaml);
+  }
+
+  /** The subject of {@link #token}'s claims. */
+  static final String SUBJECT = "system:serviceaccount:shop:checkout";
+
+  /**
+   * Asserts that the proxy forwarded the request with {@link #token}'s identity in the four
+   * X-Auth-* headers, and returns the headers the app received.
+   */
+  static Headers forwardedWithTokenIdentity(Outcome outcome) {
+    assertThat(outcome).isInstanceOf(Outcome.Forwarded.class);
+    Headers app = ((Outcome.Forwarded) outcome).headers();
+    assertThat(app.all("X-Auth-Subject")).containsExactly(SUBJECT);
+    assertThat(app.all("X-Auth-Scopes")).containsExactly("orders:read orders:write");
+    assertThat(app.all("X-Auth-Token-Id")).containsExactly("AAECAwQFBgcICQoLDA0ODw");
+    assertThat(app.all("X-Auth-Audience")).containsExactly("orders billing");
+    return app;
   }
 
   /** A token of {@link #KEY}, for the chart's issuer, with the factory's claims otherwise. */
