@@ -1,7 +1,7 @@
 package dev.apitoken.gateway;
 
+import dev.apitoken.format.TokenClaims;
 import dev.apitoken.verifier.Rejection;
-import dev.apitoken.verifier.VerifiedClaims;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -22,12 +22,12 @@ record Answer(int status, Outcome outcome, Map<String, String> headers, String b
   static final String ENVOY_HEADERS_TO_REMOVE = "x-envoy-auth-headers-to-remove";
 
   /** 200 with the token's identity for the upstream. */
-  static Answer allowed(VerifiedClaims claims, IdentityHeaders names) {
+  static Answer allowed(TokenClaims claims, IdentityHeaders names) {
     Map<String, String> headers = new LinkedHashMap<>();
     headers.put(names.subject(), headerValue(claims.subject()));
     headers.put(names.scopes(), headerValue(String.join(" ", claims.scopes())));
     headers.put(names.tokenId(), headerValue(claims.jti()));
-    headers.put(names.audience(), headerValue(String.join(" ", claims.audience())));
+    headers.put(names.audience(), headerValue(String.join(" ", claims.audiences())));
     return new Answer(200, Outcome.ALLOWED, headers, "");
   }
 
@@ -105,6 +105,6 @@ record Answer(int status, Outcome outcome, Map<String, String> headers, String b
    * a line break or a non-ASCII character the proxy might mangle.
    */
   private static String headerValue(String claim) {
-    return dev.apitoken.verifier.UntrustedText.escape(claim, 4096);
+    return dev.apitoken.format.UntrustedText.escape(claim, 4096);
   }
 }

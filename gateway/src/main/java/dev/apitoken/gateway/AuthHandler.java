@@ -3,11 +3,11 @@ package dev.apitoken.gateway;
 import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
+import dev.apitoken.format.TokenClaims;
+import dev.apitoken.format.UntrustedText;
 import dev.apitoken.verifier.Rejection;
 import dev.apitoken.verifier.TokenVerifier;
-import dev.apitoken.verifier.UntrustedText;
 import dev.apitoken.verifier.Verdict;
-import dev.apitoken.verifier.VerifiedClaims;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
@@ -129,8 +129,8 @@ final class AuthHandler implements HttpHandler {
     };
   }
 
-  private static Answer authorize(VerifiedClaims claims, Rule rule, IdentityHeaders names) {
-    if (rule.audience() != null && !claims.audience().contains(rule.audience())) {
+  private static Answer authorize(TokenClaims claims, Rule rule, IdentityHeaders names) {
+    if (rule.audience() != null && !claims.audiences().contains(rule.audience())) {
       return Answer.insufficientScope(rule, "token not for audience " + rule.audience());
     }
     for (String scope : rule.scopes()) {

@@ -11,7 +11,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
-import dev.apitoken.verifier.UntrustedText;
+import dev.apitoken.format.UntrustedText;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;

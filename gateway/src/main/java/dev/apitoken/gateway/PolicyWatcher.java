@@ -1,6 +1,6 @@
 package dev.apitoken.gateway;
 
-import dev.apitoken.verifier.UntrustedText;
+import dev.apitoken.format.UntrustedText;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.file.Files;

@@ -1,8 +1,8 @@
 package dev.apitoken.gateway;
 
+import dev.apitoken.format.TrustLoadException;
+import dev.apitoken.format.UntrustedText;
 import dev.apitoken.verifier.TokenVerifier;
-import dev.apitoken.verifier.TrustLoadException;
-import dev.apitoken.verifier.UntrustedText;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.concurrent.Executors;

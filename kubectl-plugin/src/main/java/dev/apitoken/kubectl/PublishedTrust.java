@@ -1,9 +1,10 @@
 package dev.apitoken.kubectl;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.apitoken.verifier.status.StatusList;
-import dev.apitoken.verifier.status.StatusListDocument;
-import dev.apitoken.verifier.status.StatusListShards;
+import dev.apitoken.format.TrustFiles;
+import dev.apitoken.format.status.StatusList;
+import dev.apitoken.format.status.StatusListDocument;
+import dev.apitoken.format.status.StatusListShards;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -80,7 +81,7 @@ public final class PublishedTrust {
     if (map.isEmpty()) {
       return "no trust copy";
     }
-    String json = data(map.get()).get(StatusListShards.fileName(shard));
+    String json = data(map.get()).get(TrustFiles.statusList(shard));
     if (json == null) {
       return "no status list";
     }
@@ -108,7 +109,7 @@ public final class PublishedTrust {
     if (map.isEmpty()) {
       return Optional.empty();
     }
-    String jwks = data(map.get()).get("jwks.json");
+    String jwks = data(map.get()).get(TrustFiles.JWKS);
     if (jwks == null) {
       return Optional.empty();
     }

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
-import dev.apitoken.verifier.UntrustedText;
+import dev.apitoken.format.UntrustedText;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.time.Instant;

@@ -1,10 +1,10 @@
 package dev.apitoken.kubectl;
 
+import dev.apitoken.format.TokenClaims;
+import dev.apitoken.format.TrustLoadException;
 import dev.apitoken.verifier.Rejection;
 import dev.apitoken.verifier.TokenVerifier;
-import dev.apitoken.verifier.TrustLoadException;
 import dev.apitoken.verifier.Verdict;
-import dev.apitoken.verifier.VerifiedClaims;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -127,12 +127,12 @@ final class VerifyCommand extends ClusterCommand {
     doc.put("fingerprint", "sha256:" + token.fingerprint());
     doc.put("trust", trustSource);
     if (verdict instanceof Verdict.Accepted accepted) {
-      VerifiedClaims claims = accepted.claims();
+      TokenClaims claims = accepted.claims();
       doc.put("verdict", "VALID");
       doc.put("kid", accepted.kid());
       doc.put("issuer", claims.issuer());
       doc.put("subject", claims.subject());
-      doc.put("audience", claims.audience());
+      doc.put("audience", claims.audiences());
       doc.put("jti", claims.jti());
       doc.put("expiresAt", claims.expiresAt().toString());
       doc.put("statusListIndex", claims.statusIndex());

@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.apitoken.operator.api.ApiToken;
 import dev.apitoken.operator.api.Conditions;
 import dev.apitoken.operator.api.IssuedToken;
-import dev.apitoken.operator.denylist.TrustDocument;
+import dev.apitoken.operator.revocation.TrustDocument;
 import dev.apitoken.operator.store.KeyRingSecretStore;
 import dev.apitoken.operator.testing.CapturedLogs;
 import dev.apitoken.operator.testing.MutableClock;

@@ -1,7 +1,7 @@
 package dev.apitoken.kubectl;
 
-import dev.apitoken.verifier.status.StatusList;
-import dev.apitoken.verifier.status.StatusListDocument;
+import dev.apitoken.format.status.StatusList;
+import dev.apitoken.format.status.StatusListDocument;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 

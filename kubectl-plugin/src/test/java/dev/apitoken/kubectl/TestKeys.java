@@ -1,6 +1,6 @@
 package dev.apitoken.kubectl;
 
-import dev.apitoken.verifier.status.StatusList;
+import dev.apitoken.format.status.StatusList;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Base64;

@@ -2,11 +2,11 @@ package dev.apitoken.operator;
 
 import static net.logstash.logback.argument.StructuredArguments.kv;
 
-import dev.apitoken.operator.denylist.IssueRecord;
 import dev.apitoken.operator.publish.NamespaceSource;
 import dev.apitoken.operator.publish.TrustPublisher;
 import dev.apitoken.operator.reconcile.OrphanedTokens;
 import dev.apitoken.operator.reconcile.PublishedRevocations;
+import dev.apitoken.operator.revocation.IssueRecord;
 import dev.apitoken.operator.runtime.OperatorMetrics;
 import dev.apitoken.operator.store.ConfigMapApi;
 import dev.apitoken.operator.store.ConfigMapIndexBlockStore;

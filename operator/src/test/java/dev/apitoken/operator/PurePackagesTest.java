@@ -33,7 +33,7 @@ class PurePackagesTest {
           "OffsetDateTime.now");
 
   @ParameterizedTest
-  @ValueSource(strings = {"token", "denylist", "config"})
+  @ValueSource(strings = {"token", "revocation", "config"})
   void importsNoKubernetesTypesAndReadsNoWallClock(String pack) throws IOException {
     Path sources = MAIN.resolve(pack);
     assertThat(sources).isDirectory();

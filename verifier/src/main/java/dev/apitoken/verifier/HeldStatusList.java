@@ -1,6 +1,6 @@
 package dev.apitoken.verifier;
 
-import dev.apitoken.verifier.status.StatusList;
+import dev.apitoken.format.status.StatusList;
 
 /**
  * A status list the verifier holds for one URI, with where it came from.

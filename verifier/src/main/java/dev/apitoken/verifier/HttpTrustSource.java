@@ -1,8 +1,11 @@
 package dev.apitoken.verifier;
 
-import dev.apitoken.verifier.status.StatusList;
-import dev.apitoken.verifier.status.StatusListToken;
-import dev.apitoken.verifier.status.StatusListTokenException;
+import dev.apitoken.format.TrustLoadException;
+import dev.apitoken.format.TrustedKeys;
+import dev.apitoken.format.UntrustedText;
+import dev.apitoken.format.status.StatusList;
+import dev.apitoken.format.status.StatusListToken;
+import dev.apitoken.format.status.StatusListTokenException;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;

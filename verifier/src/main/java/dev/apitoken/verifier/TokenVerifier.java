@@ -1,7 +1,16 @@
 package dev.apitoken.verifier;
 
-import dev.apitoken.verifier.status.StatusList;
-import dev.apitoken.verifier.status.StatusListShards;
+import dev.apitoken.format.CompactJws;
+import dev.apitoken.format.JwtJson;
+import dev.apitoken.format.MalformedException;
+import dev.apitoken.format.TokenClaims;
+import dev.apitoken.format.TrustFiles;
+import dev.apitoken.format.TrustLoadException;
+import dev.apitoken.format.TrustedKey;
+import dev.apitoken.format.TrustedKeys;
+import dev.apitoken.format.UntrustedText;
+import dev.apitoken.format.status.StatusList;
+import dev.apitoken.format.status.StatusListShards;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.URI;
@@ -318,7 +327,7 @@ public final class TokenVerifier implements AutoCloseable {
     VerifiedTokenCache.Entry cached = cache.lookup(digest, state.keys());
     if (cached != null) {
       Verdict.Accepted accepted = cached.verdict;
-      VerifiedClaims claims = accepted.claims();
+      TokenClaims claims = accepted.claims();
       Rejection problem =
           validityProblem(
               cached.expiredFromMillis,
@@ -336,7 +345,7 @@ public final class TokenVerifier implements AutoCloseable {
     }
     Verdict verdict = checkSigned(bytes, state);
     if (verdict instanceof Verdict.Accepted accepted) {
-      VerifiedClaims claims = accepted.claims();
+      TokenClaims claims = accepted.claims();
       cache.put(
           digest,
           accepted,
@@ -349,27 +358,13 @@ public final class TokenVerifier implements AutoCloseable {
   }
 
   /** Everything from the signature on: what a cache hit skips up to the validity checks. */
-  private Verdict checkSigned(byte[] bytes, TrustState state) throws IOException {
-    int firstDot = indexOfDot(bytes, 0);
-    int secondDot = firstDot < 0 ? -1 : indexOfDot(bytes, firstDot + 1);
-    if (firstDot <= 0
-        || secondDot < 0
-        || secondDot == firstDot + 1
-        || secondDot == bytes.length - 1) {
-      return rejected(Rejection.MALFORMED, null, null);
-    }
-    // A third dot lands in the signature part, which then is not base64url.
-    byte[] headerJson = Base64Url.decode(bytes, 0, firstDot);
-    byte[] payloadJson = Base64Url.decode(bytes, firstDot + 1, secondDot);
-    byte[] signature = Base64Url.decode(bytes, secondDot + 1, bytes.length);
-    if (headerJson == null || payloadJson == null || signature == null) {
-      return rejected(Rejection.MALFORMED, null, null);
-    }
-
+  private Verdict checkSigned(byte[] bytes, TrustState state) {
+    CompactJws jws;
     JwtJson.Header header;
     try {
-      header = JwtJson.header(headerJson);
-    } catch (JwtJson.MalformedException | IOException e) {
+      jws = CompactJws.split(bytes);
+      header = JwtJson.header(jws.header());
+    } catch (MalformedException e) {
       return rejected(Rejection.MALFORMED, null, null);
     }
     TrustedKey key = state.key(header.kid());
@@ -377,56 +372,38 @@ public final class TokenVerifier implements AutoCloseable {
       // Nobody vouches for this kid, and listeners log it: an attacker must not write the log.
       return rejected(Rejection.UNKNOWN_KEY, UntrustedText.escape(header.kid()), null);
     }
-    // The key decides the algorithm; the header only has to agree with it.
-    if (!key.alg().equals(header.alg()) || !key.verify(signature, bytes, secondDot)) {
+    if (!jws.signedBy(key, header.alg())) {
       return rejected(Rejection.BAD_SIGNATURE, key.kid(), null);
     }
 
     // Only an authenticated payload is parsed, so claims in verdicts can be trusted for audits.
     JwtJson.Payload claims = new JwtJson.Payload();
     try {
-      JwtJson.payload(payloadJson, claims);
-    } catch (JwtJson.MalformedException | IOException e) {
+      JwtJson.payload(jws.payload(), claims);
+    } catch (MalformedException e) {
       return rejected(Rejection.MALFORMED, key.kid(), claims);
     }
-    if (claims.issuer == null
-        || claims.subject == null
-        || claims.jti == null
-        || claims.issuedAt < 0
-        || claims.notBefore < 0
-        || claims.expiresAt < 0) {
+    if (!claims.hasRequiredClaims()) {
       return rejected(Rejection.MALFORMED, key.kid(), claims);
     }
-    if (expectedIssuer != null && !expectedIssuer.equals(claims.issuer)) {
+    if (expectedIssuer != null && !expectedIssuer.equals(claims.issuer())) {
       return rejected(Rejection.WRONG_ISSUER, key.kid(), claims);
     }
-    if (expectedAudience != null && !claims.audience.contains(expectedAudience)) {
+    if (expectedAudience != null && !claims.audiences().contains(expectedAudience)) {
       return rejected(Rejection.WRONG_AUDIENCE, key.kid(), claims);
     }
     Rejection problem =
         validityProblem(
-            expiredFromMillis(claims.expiresAt),
-            validFromMillis(claims.notBefore),
-            claims.hasStatus,
-            claims.statusIndex,
-            claims.statusUri,
+            expiredFromMillis(claims.expiresAt()),
+            validFromMillis(claims.notBefore()),
+            claims.hasStatus(),
+            claims.statusIndex(),
+            claims.statusUri(),
             state);
     if (problem != null) {
       return rejected(problem, key.kid(), claims);
     }
-    return new Verdict.Accepted(
-        new VerifiedClaims(
-            claims.issuer,
-            claims.subject,
-            claims.audience,
-            claims.scopes,
-            Instant.ofEpochSecond(claims.issuedAt),
-            Instant.ofEpochSecond(claims.notBefore),
-            Instant.ofEpochSecond(claims.expiresAt),
-            claims.jti,
-            claims.statusIndex,
-            claims.statusUri),
-        key.kid());
+    return new Verdict.Accepted(claims.claims(), key.kid());
   }
 
   /**
@@ -484,16 +461,7 @@ public final class TokenVerifier implements AutoCloseable {
   private static Verdict rejected(Rejection reason, String kid, JwtJson.Payload claims) {
     return claims == null
         ? new Verdict.Rejected(reason, kid, null, null)
-        : new Verdict.Rejected(reason, kid, claims.jti, claims.subject);
-  }
-
-  private static int indexOfDot(byte[] bytes, int from) {
-    for (int i = from; i < bytes.length; i++) {
-      if (bytes[i] == '.') {
-        return i;
-      }
-    }
-    return -1;
+        : new Verdict.Rejected(reason, kid, claims.jti(), claims.subject());
   }
 
   private void notifyListener(Verdict verdict) {
@@ -530,8 +498,7 @@ public final class TokenVerifier implements AutoCloseable {
           e);
     }
     if (contents.jwksJson() == null) {
-      throw new TrustLoadException(
-          "trust directory " + path + " has no " + TrustDirectory.JWKS_FILE);
+      throw new TrustLoadException("trust directory " + path + " has no " + TrustFiles.JWKS);
     }
     try {
       local =

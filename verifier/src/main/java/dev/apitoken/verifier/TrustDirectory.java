@@ -1,6 +1,7 @@
 package dev.apitoken.verifier;
 
-import dev.apitoken.verifier.status.StatusListShards;
+import dev.apitoken.format.TrustFiles;
+import dev.apitoken.format.status.StatusListShards;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -20,8 +21,6 @@ import java.util.List;
  * all files still swap together.
  */
 final class TrustDirectory {
-  static final String JWKS_FILE = "jwks.json";
-  static final String STATUS_LIST_FILE = StatusListShards.FIRST_FILE;
   static final String DATA_LINK = "..data";
 
   /** jwks.json, then the status list files by shard (JSON), then the Status List Tokens. */
@@ -97,12 +96,12 @@ final class TrustDirectory {
     for (int attempt = 1; ; attempt++) {
       String before = fingerprint();
       try {
-        String jwks = readIfPresent(JWKS_FILE);
+        String jwks = readIfPresent(TrustFiles.JWKS);
         List<String> statusLists = new ArrayList<>(StatusListShards.MAX_SHARDS);
         List<String> tokens = new ArrayList<>(StatusListShards.MAX_SHARDS);
         for (int shard = 0; shard < StatusListShards.MAX_SHARDS; shard++) {
-          statusLists.add(readIfPresent(StatusListShards.fileName(shard)));
-          tokens.add(readIfPresent(TrustState.jwtFileName(shard)));
+          statusLists.add(readIfPresent(TrustFiles.statusList(shard)));
+          tokens.add(readIfPresent(TrustFiles.statusListToken(shard)));
         }
         if (before.equals(fingerprint())) {
           return new Contents(
@@ -126,12 +125,12 @@ final class TrustDirectory {
 
   private static List<String> files() {
     List<String> files = new ArrayList<>();
-    files.add(JWKS_FILE);
+    files.add(TrustFiles.JWKS);
     for (int shard = 0; shard < StatusListShards.MAX_SHARDS; shard++) {
-      files.add(StatusListShards.fileName(shard));
+      files.add(TrustFiles.statusList(shard));
     }
     for (int shard = 0; shard < StatusListShards.MAX_SHARDS; shard++) {
-      files.add(TrustState.jwtFileName(shard));
+      files.add(TrustFiles.statusListToken(shard));
     }
     return List.copyOf(files);
   }

@@ -1,10 +1,15 @@
 package dev.apitoken.verifier;
 
-import dev.apitoken.verifier.status.StatusList;
-import dev.apitoken.verifier.status.StatusListDocument;
-import dev.apitoken.verifier.status.StatusListFormatException;
-import dev.apitoken.verifier.status.StatusListShards;
-import dev.apitoken.verifier.status.StatusListToken;
+import dev.apitoken.format.TrustFiles;
+import dev.apitoken.format.TrustLoadException;
+import dev.apitoken.format.TrustedKey;
+import dev.apitoken.format.TrustedKeys;
+import dev.apitoken.format.UntrustedText;
+import dev.apitoken.format.status.StatusList;
+import dev.apitoken.format.status.StatusListDocument;
+import dev.apitoken.format.status.StatusListFormatException;
+import dev.apitoken.format.status.StatusListShards;
+import dev.apitoken.format.status.StatusListToken;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -109,7 +114,7 @@ final class TrustState {
       String jwt = statusListJwts == null ? null : statusListJwts.get(shard);
       String json = shard < statusListJsons.size() ? statusListJsons.get(shard) : null;
       if (jwt != null) {
-        String file = jwtFileName(shard);
+        String file = TrustFiles.statusListToken(shard);
         try {
           StatusListToken token = StatusListToken.parse(jwt.strip(), keys);
           HeldStatusList held =
@@ -131,7 +136,7 @@ final class TrustState {
         // The JSON file beside it is derived from the same bits: the signed one is what counts.
       } else if (json != null) {
         if (!allowUnsigned) {
-          ignored.add(StatusListShards.fileName(shard));
+          ignored.add(TrustFiles.statusList(shard));
           continue;
         }
         try {
@@ -139,7 +144,7 @@ final class TrustState {
           unsigned[shard] = StatusList.decodeShard(document.bits(), document.lst(), shard);
           uris[shard] = document.uri();
         } catch (StatusListFormatException e) {
-          throw new TrustLoadException(StatusListShards.fileName(shard) + ": " + e.getMessage(), e);
+          throw new TrustLoadException(TrustFiles.statusList(shard) + ": " + e.getMessage(), e);
         }
       }
     }
@@ -147,11 +152,6 @@ final class TrustState {
   }
 
   /** {@code status-list.jwt} for shard 0, {@code status-list-<k>.jwt} for shard k. */
-  static String jwtFileName(int shard) {
-    String json = StatusListShards.fileName(shard);
-    return json.substring(0, json.length() - ".json".length()) + ".jwt";
-  }
-
   /**
    * This trust with {@code other}'s keys added and, per URI, the newer signed list of the two; the
    * unsigned lists are this one's.
@@ -258,7 +258,7 @@ final class TrustState {
         out.append("status list ").append(UntrustedText.escape(unsignedUris[0]));
         out.append(" (").append(list.size()).append(" entries)");
       } else {
-        out.append(StatusListShards.fileName(shard));
+        out.append(TrustFiles.statusList(shard));
         if (!unsignedUris[shard].equals(unsignedUris[0])) {
           out.append(" of ").append(UntrustedText.escape(unsignedUris[shard]));
         }

@@ -1,5 +1,7 @@
 package dev.apitoken.verifier;
 
+import dev.apitoken.format.TokenClaims;
+import dev.apitoken.format.UntrustedText;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -35,7 +37,7 @@ public sealed interface Verdict permits Verdict.Accepted, Verdict.Rejected {
    * @param claims the verified claims
    * @param kid the id of the key that verified the signature
    */
-  record Accepted(VerifiedClaims claims, String kid) implements Verdict {
+  record Accepted(TokenClaims claims, String kid) implements Verdict {
     public Accepted {
       Objects.requireNonNull(claims, "claims");
       Objects.requireNonNull(kid, "kid");

@@ -1,5 +1,8 @@
 package dev.apitoken.verifier;
 
+import dev.apitoken.format.TokenClaims;
+import dev.apitoken.format.TrustedKey;
+import dev.apitoken.format.TrustedKeys;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -152,14 +155,14 @@ public final class VerifiedTokenCache {
    * entry takes (measured by {@code VerifiedTokenCacheFootprint}). Holds this.
    */
   private Verdict.Accepted compact(Verdict.Accepted verdict) {
-    VerifiedClaims claims = verdict.claims();
+    TokenClaims claims = verdict.claims();
     Instant notBefore =
         claims.notBefore().equals(claims.issuedAt()) ? claims.issuedAt() : claims.notBefore();
     return new Verdict.Accepted(
-        new VerifiedClaims(
+        new TokenClaims(
             shared(claims.issuer()),
             claims.subject(),
-            shared(claims.audience()),
+            shared(claims.audiences()),
             shared(claims.scopes()),
             claims.issuedAt(),
             notBefore,

@@ -3,6 +3,10 @@ package dev.apitoken.verifier;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.apitoken.format.Base64Url;
+import dev.apitoken.format.JwkThumbprint;
+import dev.apitoken.format.Jwks;
+import dev.apitoken.format.TrustLoadException;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -33,7 +37,9 @@ class JwksTest {
   @Test
   void kidIsTheRfc7638Thumbprint() {
     // RFC 8037 appendix A.3: the thumbprint of the RFC 8032 test key.
-    assertThat(Jwks.thumbprint("11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"))
+    assertThat(
+            JwkThumbprint.ed25519(
+                Base64Url.decodeOrThrow("11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo")))
         .isEqualTo("kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k");
   }
 
@@ -56,7 +62,8 @@ class JwksTest {
         Arguments.of("x padded", jwk.replace(x, x + "="), "32 bytes"),
         Arguments.of(
             "small-order point",
-            jwk.replace(x, neutral).replace(kid, Jwks.thumbprint(neutral)),
+            jwk.replace(x, neutral)
+                .replace(kid, JwkThumbprint.ed25519(Base64Url.decodeOrThrow(neutral))),
             "not a valid Ed25519 public key"),
         Arguments.of("kid missing", jwk.replace("\"kid\":\"" + kid + "\",", ""), "kid is missing"),
         Arguments.of("duplicate member", jwk.replace("}", ",\"kty\":\"OKP\"}"), "Duplicate"),

@@ -68,7 +68,7 @@ class NimbusInteropTest {
         .isInstanceOfSatisfying(
             Verdict.Accepted.class,
             accepted -> {
-              assertThat(accepted.claims().audience()).containsExactly(AUDIENCE, "billing");
+              assertThat(accepted.claims().audiences()).containsExactly(AUDIENCE, "billing");
               assertThat(accepted.claims().statusIndex()).isEqualTo(3);
               assertThat(accepted.claims().expiresAt()).isEqualTo(NOW.plusSeconds(600));
             });

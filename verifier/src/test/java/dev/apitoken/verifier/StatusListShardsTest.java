@@ -1,17 +1,18 @@
 package dev.apitoken.verifier;
 
+import static dev.apitoken.format.status.StatusListShards.INDEX_LIMIT;
+import static dev.apitoken.format.status.StatusListShards.SHARD_SIZE;
 import static dev.apitoken.verifier.TokenFactory.ISSUER;
 import static dev.apitoken.verifier.TokenFactory.NOW;
 import static dev.apitoken.verifier.TokenFactory.STATUS_URI;
 import static dev.apitoken.verifier.TokenFactory.claims;
-import static dev.apitoken.verifier.status.StatusListShards.INDEX_LIMIT;
-import static dev.apitoken.verifier.status.StatusListShards.SHARD_SIZE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.apitoken.verifier.status.StatusList;
-import dev.apitoken.verifier.status.StatusListDocument;
-import dev.apitoken.verifier.status.StatusListShards;
+import dev.apitoken.format.TrustFiles;
+import dev.apitoken.format.status.StatusList;
+import dev.apitoken.format.status.StatusListDocument;
+import dev.apitoken.format.status.StatusListShards;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -72,7 +73,7 @@ class StatusListShardsTest {
       long last = first + SHARD_SIZE - 1;
       long[] revoked =
           k == 0 ? new long[] {first, last} : new long[] {first, last, 5, first - 2, first - 3};
-      files.put(StatusListShards.fileName(k), shardFile(k, last + 1, STATUS_URI, revoked));
+      files.put(TrustFiles.statusList(k), shardFile(k, last + 1, STATUS_URI, revoked));
     }
     return files;
   }

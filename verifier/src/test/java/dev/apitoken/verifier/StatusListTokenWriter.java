@@ -1,7 +1,7 @@
 package dev.apitoken.verifier;
 
-import dev.apitoken.verifier.status.StatusList;
-import dev.apitoken.verifier.status.StatusListToken;
+import dev.apitoken.format.status.StatusList;
+import dev.apitoken.format.status.StatusListToken;
 import java.nio.charset.StandardCharsets;
 
 /**

@@ -2,8 +2,8 @@ package dev.apitoken.verifier;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.apitoken.verifier.status.StatusList;
-import dev.apitoken.verifier.status.StatusListDocument;
+import dev.apitoken.format.status.StatusList;
+import dev.apitoken.format.status.StatusListDocument;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.LinkedHashMap;

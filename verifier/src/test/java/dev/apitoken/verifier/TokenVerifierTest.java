@@ -9,8 +9,10 @@ import static dev.apitoken.verifier.TokenFactory.claims;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.apitoken.verifier.status.StatusList;
-import dev.apitoken.verifier.status.StatusListDocument;
+import dev.apitoken.format.TokenClaims;
+import dev.apitoken.format.TrustLoadException;
+import dev.apitoken.format.status.StatusList;
+import dev.apitoken.format.status.StatusListDocument;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -65,10 +67,10 @@ class TokenVerifierTest {
     Verdict verdict = verify(TOKENS.token(claims(3)));
 
     assertThat(verdict.isAccepted()).isTrue();
-    VerifiedClaims claims = ((Verdict.Accepted) verdict).claims();
+    TokenClaims claims = ((Verdict.Accepted) verdict).claims();
     assertThat(claims)
         .isEqualTo(
-            new VerifiedClaims(
+            new TokenClaims(
                 ISSUER,
                 "system:serviceaccount:shop:checkout",
                 List.of(AUDIENCE, "billing"),
@@ -93,7 +95,7 @@ class TokenVerifierTest {
         .isInstanceOfSatisfying(
             Verdict.Accepted.class,
             accepted -> {
-              assertThat(accepted.claims().audience()).isEmpty();
+              assertThat(accepted.claims().audiences()).isEmpty();
               assertThat(accepted.claims().scopes()).isEmpty();
             });
     assertThat(verify(TOKENS.token(claims(3).set("aud", AUDIENCE))).isAccepted()).isTrue();

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.apitoken.format.TrustLoadException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -5,6 +5,8 @@ import static dev.apitoken.verifier.HostileText.assertSafe;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.apitoken.format.TrustLoadException;
+import dev.apitoken.format.UntrustedText;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;

@@ -7,6 +7,8 @@ import static dev.apitoken.verifier.TokenFactory.claims;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.apitoken.format.TrustedKey;
+import dev.apitoken.format.TrustedKeys;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -117,7 +119,7 @@ class VerifiedTokenCacheTest {
 
     assertThat(cachedOne).isEqualTo(fullOne);
     assertThat(cachedTwo).isEqualTo(fullTwo);
-    assertThat(cachedOne.claims().audience()).isSameAs(cachedTwo.claims().audience());
+    assertThat(cachedOne.claims().audiences()).isSameAs(cachedTwo.claims().audiences());
     assertThat(cachedOne.claims().scopes()).isSameAs(cachedTwo.claims().scopes());
     assertThat(cachedOne.claims().issuer()).isSameAs(cachedTwo.claims().issuer());
     assertThat(cachedOne.claims().statusUri()).isSameAs(cachedTwo.claims().statusUri());

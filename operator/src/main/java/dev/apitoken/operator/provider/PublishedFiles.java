@@ -2,12 +2,12 @@ package dev.apitoken.operator.provider;
 
 import static net.logstash.logback.argument.StructuredArguments.kv;
 
-import dev.apitoken.operator.denylist.TrustDocument;
+import dev.apitoken.format.status.StatusListShards;
 import dev.apitoken.operator.kubernetes.Labels;
 import dev.apitoken.operator.publish.TrustConfigMapWriter;
+import dev.apitoken.operator.revocation.TrustDocument;
 import dev.apitoken.operator.store.ConfigMapApi;
 import dev.apitoken.operator.token.StatusListUris;
-import dev.apitoken.verifier.status.StatusListShards;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import java.net.URI;
 import java.util.HashMap;

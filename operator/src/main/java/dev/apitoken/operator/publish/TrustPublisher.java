@@ -2,10 +2,11 @@ package dev.apitoken.operator.publish;
 
 import static net.logstash.logback.argument.StructuredArguments.kv;
 
-import dev.apitoken.operator.denylist.IndexSpace;
-import dev.apitoken.operator.denylist.RevocationLedger;
-import dev.apitoken.operator.denylist.TrustDocument;
+import dev.apitoken.format.status.StatusListDocument;
 import dev.apitoken.operator.kubernetes.Labels;
+import dev.apitoken.operator.revocation.IndexSpace;
+import dev.apitoken.operator.revocation.RevocationLedger;
+import dev.apitoken.operator.revocation.TrustDocument;
 import dev.apitoken.operator.runtime.DaemonThreads;
 import dev.apitoken.operator.runtime.OperatorMetrics;
 import dev.apitoken.operator.store.ConfigMapApi;
@@ -13,13 +14,11 @@ import dev.apitoken.operator.store.Fence;
 import dev.apitoken.operator.store.KeyRingSecretStore;
 import dev.apitoken.operator.store.RevocationLedgerStore;
 import dev.apitoken.operator.store.ShardedStore;
-import dev.apitoken.operator.token.Jwks;
 import dev.apitoken.operator.token.KeyRing;
 import dev.apitoken.operator.token.RevokedKids;
 import dev.apitoken.operator.token.SigningKey;
 import dev.apitoken.operator.token.StatusListTokenSigner;
 import dev.apitoken.operator.token.StatusListTokenSigner.SignedStatusList;
-import dev.apitoken.verifier.status.StatusListDocument;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import java.time.Duration;
 import java.time.Instant;
@@ -338,7 +337,7 @@ public final class TrustPublisher implements AutoCloseable {
   public void publishKeys(KeyRing ring) {
     keys =
         new PublicKeys(
-            Jwks.publicJson(ring),
+            ring.publicJwks(),
             ring.keys().stream().map(SigningKey::kid).collect(Collectors.toUnmodifiableSet()),
             ring.activeKey());
     if (running) {
@@ -667,13 +666,13 @@ public final class TrustPublisher implements AutoCloseable {
    * the key, each redone only when what it was made from changed (or the token is due).
    */
   private record CachedShard(
-      List<dev.apitoken.operator.denylist.LedgerShard> inputs,
+      List<dev.apitoken.operator.revocation.LedgerShard> inputs,
       long coverage,
       String jwks,
       Map<String, String> files,
       SignedStatusList token) {
     boolean computedFrom(
-        List<dev.apitoken.operator.denylist.LedgerShard> from, long cov, String keys) {
+        List<dev.apitoken.operator.revocation.LedgerShard> from, long cov, String keys) {
       if (cov != coverage || !Objects.equals(keys, jwks) || from.size() != inputs.size()) {
         return false;
       }
@@ -697,7 +696,7 @@ public final class TrustPublisher implements AutoCloseable {
    */
   private Map<String, String> document(
       int k, PublicKeys keySnapshot, RevocationLedger snapshot, long coverage) {
-    List<dev.apitoken.operator.denylist.LedgerShard> inputs = snapshot.shardsOfCopy(k);
+    List<dev.apitoken.operator.revocation.LedgerShard> inputs = snapshot.shardsOfCopy(k);
     String keys = k == 0 ? keySnapshot.jwksJson() : null;
     CachedShard cached = documentCache.get(k);
     Map<String, String> json;
@@ -810,7 +809,7 @@ public final class TrustPublisher implements AutoCloseable {
     extra.stream().forEach(i -> merged[i >>> 3] |= (byte) (1 << (i & 7)));
     StatusListDocument kept =
         StatusListDocument.of(
-            dev.apitoken.verifier.status.StatusList.ofBytes(1, merged), document.uri());
+            dev.apitoken.format.status.StatusList.ofBytes(1, merged), document.uri());
     Map<String, String> files = new TreeMap<>(data);
     files.put(key, kept.toJson());
     // The signed list shows the same bits as the JSON beside it, always.
@@ -889,7 +888,7 @@ public final class TrustPublisher implements AutoCloseable {
       } else {
         // Not our format, but a verifier treats any status other than VALID as revoked.
         for (int i = (int) from; i < to; i++) {
-          if (list.get(i) != dev.apitoken.verifier.status.StatusList.VALID) {
+          if (list.get(i) != dev.apitoken.format.status.StatusList.VALID) {
             bits.set(i);
           }
         }

@@ -3,10 +3,10 @@ package dev.apitoken.operator.reconcile;
 import static net.logstash.logback.argument.StructuredArguments.keyValue;
 import static net.logstash.logback.argument.StructuredArguments.kv;
 
+import dev.apitoken.format.TokenClaims;
 import dev.apitoken.operator.api.ApiToken;
-import dev.apitoken.operator.denylist.IssueRecord;
+import dev.apitoken.operator.revocation.IssueRecord;
 import dev.apitoken.operator.runtime.AuditAction;
-import dev.apitoken.operator.token.TokenClaims;
 import net.logstash.logback.argument.StructuredArgument;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

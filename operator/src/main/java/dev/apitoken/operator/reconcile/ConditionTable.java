@@ -4,7 +4,7 @@ import static dev.apitoken.operator.api.Conditions.FALSE;
 import static dev.apitoken.operator.api.Conditions.TRUE;
 
 import dev.apitoken.operator.api.Conditions;
-import dev.apitoken.operator.denylist.RevocationPolicy;
+import dev.apitoken.operator.revocation.RevocationPolicy;
 import dev.apitoken.operator.store.ShardedStore;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;

@@ -2,8 +2,8 @@ package dev.apitoken.operator.reconcile;
 
 import static net.logstash.logback.argument.StructuredArguments.kv;
 
-import dev.apitoken.operator.denylist.IndexSpace;
-import dev.apitoken.operator.denylist.IssueRecord;
+import dev.apitoken.operator.revocation.IndexSpace;
+import dev.apitoken.operator.revocation.IssueRecord;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;

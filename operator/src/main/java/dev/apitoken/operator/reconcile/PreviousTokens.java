@@ -4,7 +4,7 @@ import dev.apitoken.operator.api.ApiToken;
 import dev.apitoken.operator.api.ApiTokenSpec;
 import dev.apitoken.operator.api.Conditions;
 import dev.apitoken.operator.api.IssuedToken;
-import dev.apitoken.operator.denylist.IssueRecord;
+import dev.apitoken.operator.revocation.IssueRecord;
 import dev.apitoken.operator.runtime.AuditAction;
 import dev.apitoken.operator.token.Durations;
 import dev.apitoken.operator.token.ReissueRequest;

@@ -1,7 +1,7 @@
 package dev.apitoken.operator.reconcile;
 
-import dev.apitoken.operator.denylist.IssueRecord;
 import dev.apitoken.operator.publish.TrustPublisher;
+import dev.apitoken.operator.revocation.IssueRecord;
 import dev.apitoken.operator.store.IssueRecordStore;
 import dev.apitoken.operator.store.RevocationLedgerStore;
 import dev.apitoken.operator.store.ShardedStore;

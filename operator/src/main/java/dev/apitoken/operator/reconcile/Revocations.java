@@ -1,6 +1,6 @@
 package dev.apitoken.operator.reconcile;
 
-import dev.apitoken.operator.denylist.IssueRecord;
+import dev.apitoken.operator.revocation.IssueRecord;
 import dev.apitoken.operator.store.ShardedStore;
 import java.util.Collection;
 import java.util.List;

@@ -1,12 +1,12 @@
 package dev.apitoken.operator.reconcile;
 
+import dev.apitoken.format.TokenClaims;
 import dev.apitoken.operator.api.ApiToken;
 import dev.apitoken.operator.api.ApiTokenStatus;
 import dev.apitoken.operator.api.Consumer;
 import dev.apitoken.operator.api.IssuedToken;
-import dev.apitoken.operator.denylist.IndexSpace;
+import dev.apitoken.operator.revocation.IndexSpace;
 import dev.apitoken.operator.token.SignedToken;
-import dev.apitoken.operator.token.TokenClaims;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;

@@ -1,10 +1,11 @@
 package dev.apitoken.operator.reconcile;
 
+import dev.apitoken.format.TokenClaims;
 import dev.apitoken.operator.api.ApiToken;
 import dev.apitoken.operator.api.ApiTokenStatus;
 import dev.apitoken.operator.api.Conditions;
 import dev.apitoken.operator.api.IssuedToken;
-import dev.apitoken.operator.denylist.IssueRecord;
+import dev.apitoken.operator.revocation.IssueRecord;
 import dev.apitoken.operator.runtime.AuditAction;
 import dev.apitoken.operator.runtime.OperatorMetrics;
 import dev.apitoken.operator.store.ShardedStore;
@@ -12,15 +13,14 @@ import dev.apitoken.operator.token.DesiredToken;
 import dev.apitoken.operator.token.IssuanceBudget;
 import dev.apitoken.operator.token.IssueDecision;
 import dev.apitoken.operator.token.IssueReason;
-import dev.apitoken.operator.token.IssuedRecord;
 import dev.apitoken.operator.token.KeyRing;
+import dev.apitoken.operator.token.LastIssued;
 import dev.apitoken.operator.token.ObservedToken;
 import dev.apitoken.operator.token.ReissueBudget;
 import dev.apitoken.operator.token.ReissuePolicy;
 import dev.apitoken.operator.token.ReissueRequest;
 import dev.apitoken.operator.token.SignedToken;
 import dev.apitoken.operator.token.SigningKey;
-import dev.apitoken.operator.token.TokenClaims;
 import dev.apitoken.operator.token.TokenIssuer;
 import dev.apitoken.operator.token.TokenReader;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -179,7 +179,7 @@ final class TokenIssuance {
     KeyRing ring = keyRing.get();
     Optional<SignedToken> inSecret = value.flatMap(v -> TokenReader.verifiedToken(v, ring));
     Optional<TokenClaims> verified = inSecret.map(SignedToken::claims);
-    IssuedRecord lastIssued = lastIssued(apiToken.getStatus(), value, verified, desired.subject());
+    LastIssued lastIssued = lastIssued(apiToken.getStatus(), value, verified, desired.subject());
     // Any valid token of ours in the Secret stays listed until it expires, whatever its subject:
     // after a subject change it is the previous token, and status is one more record of it.
     verified.ifPresent(status::outstanding);
@@ -376,7 +376,7 @@ final class TokenIssuance {
    * means the status write after the Secret write was lost (for example a crash between the two):
    * that token is the current one, not a tampered one.
    */
-  private static IssuedRecord lastIssued(
+  private static LastIssued lastIssued(
       ApiTokenStatus status,
       Optional<String> value,
       Optional<TokenClaims> verified,
@@ -387,13 +387,13 @@ final class TokenIssuance {
           status != null
               && status.getTokens().stream().map(IssuedToken::getJti).anyMatch(jti::equals);
       if (!known) {
-        return new IssuedRecord(jti, SignedToken.sha256Of(value.get()), verified.get().expiresAt());
+        return new LastIssued(jti, SignedToken.sha256Of(value.get()), verified.get().expiresAt());
       }
     }
     if (status == null || status.getJti() == null || status.getTokenHash() == null) {
       return null;
     }
-    return new IssuedRecord(
+    return new LastIssued(
         status.getJti(), status.getTokenHash(), Instant.parse(status.getExpiresAt()));
   }
 

@@ -1,16 +1,16 @@
 package dev.apitoken.operator.reconcile;
 
+import dev.apitoken.format.TokenClaims;
 import dev.apitoken.operator.api.ApiToken;
 import dev.apitoken.operator.api.Conditions;
 import dev.apitoken.operator.api.IssuedToken;
-import dev.apitoken.operator.denylist.IndexSpace;
-import dev.apitoken.operator.denylist.IssueRecord;
-import dev.apitoken.operator.denylist.RevocationPolicy;
+import dev.apitoken.operator.revocation.IndexSpace;
+import dev.apitoken.operator.revocation.IssueRecord;
+import dev.apitoken.operator.revocation.RevocationPolicy;
 import dev.apitoken.operator.runtime.AuditAction;
 import dev.apitoken.operator.runtime.OperatorMetrics;
 import dev.apitoken.operator.store.ShardedStore;
 import dev.apitoken.operator.token.KeyRing;
-import dev.apitoken.operator.token.TokenClaims;
 import dev.apitoken.operator.token.TokenReader;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import java.time.Instant;

@@ -45,10 +45,10 @@ public final class OperatorMetrics {
   static final String ISSUE_FAILURES = "apitoken.token.issue.failures";
   static final String ISSUES_THROTTLED = "apitoken.token.issues.throttled";
   static final String REVOKED_TOKENS = "apitoken.revoked.tokens";
-  static final String DENYLIST_PUBLISHES = "apitoken.denylist.publishes";
-  static final String DENYLIST_ENTRIES = "apitoken.denylist.entries";
-  static final String DENYLIST_BYTES = "apitoken.denylist.size";
-  static final String DENYLIST_NAMESPACES = "apitoken.denylist.namespaces";
+  static final String TRUST_PUBLISHES = "apitoken.trust.publishes";
+  static final String STATUS_LIST_REVOKED_INDICES = "apitoken.status.list.revoked.indices";
+  static final String STATUS_LIST_BYTES = "apitoken.status.list.size";
+  static final String TRUST_NAMESPACES = "apitoken.trust.namespaces";
   static final String PROPAGATION = "apitoken.revocation.propagation";
   static final String TRUST_WRITES = "apitoken.trust.configmap.writes";
   static final String KEY_AGE = "apitoken.signing.key.age";
@@ -92,13 +92,13 @@ public final class OperatorMetrics {
   private final MeterRegistry registry;
   private final Clock clock;
 
-  private final AtomicLong denylistEntries = new AtomicLong();
-  private final AtomicLong denylistBytes = new AtomicLong();
-  private final AtomicInteger denylistNamespaces = new AtomicInteger();
+  private final AtomicLong statusListRevokedIndices = new AtomicLong();
+  private final AtomicLong statusListBytes = new AtomicLong();
+  private final AtomicInteger trustNamespaces = new AtomicInteger();
   private final AtomicReference<Instant> activeKeyCreatedAt = new AtomicReference<>();
   private final AtomicInteger signingKeys = new AtomicInteger();
   private final Object registration = new Object();
-  private boolean denylistGaugesRegistered;
+  private boolean publicationGaugesRegistered;
   private boolean keyGaugesRegistered;
   private final Set<String> tokenStates = ConcurrentHashMap.newKeySet();
   private volatile Supplier<Map<String, Long>> tokenCounts;
@@ -121,13 +121,13 @@ public final class OperatorMetrics {
             .description("Tokens recorded as revoked")
             .register(registry);
     this.publishes =
-        Counter.builder(DENYLIST_PUBLISHES)
-            .description("Completed publications of the denylist to every target namespace")
+        Counter.builder(TRUST_PUBLISHES)
+            .description("Completed publications of the trust ConfigMaps to every target namespace")
             .register(registry);
     this.propagation =
         Timer.builder(PROPAGATION)
             .description(
-                "Time from a revocation being recorded to the denylist carrying it in every"
+                "Time from a revocation being recorded to the status list carrying it in every"
                     + " target namespace")
             // Buckets, not quantiles: histogram_quantile can then aggregate every replica and any
             // time window. They bracket the target (p99 under 1 s) and the slowest fan-out seen.
@@ -199,21 +199,21 @@ public final class OperatorMetrics {
   }
 
   /**
-   * The denylist reached every target namespace.
+   * The status list reached every target namespace.
    *
-   * @param namespaces how many namespaces now hold this denylist
-   * @param bytes encoded size of the denylist
-   * @param revokedEntries entries in the denylist
+   * @param namespaces how many namespaces now hold this status list
+   * @param bytes encoded size of the status list
+   * @param revokedEntries revoked indices in the status list
    * @param lagFromRevocationToAllNamespaces time from the oldest revocation this publication
    *     carries for the first time to the last namespace written; {@code null} when the publication
    *     carried no new revocation (a key change, a new namespace)
    */
   public void publishCompleted(
       int namespaces, long bytes, int revokedEntries, Duration lagFromRevocationToAllNamespaces) {
-    registerDenylistGauges();
-    denylistNamespaces.set(namespaces);
-    denylistBytes.set(bytes);
-    denylistEntries.set(revokedEntries);
+    registerPublicationGauges();
+    trustNamespaces.set(namespaces);
+    statusListBytes.set(bytes);
+    statusListRevokedIndices.set(revokedEntries);
     publishes.increment();
     if (lagFromRevocationToAllNamespaces != null
         && !lagFromRevocationToAllNamespaces.isNegative()) {
@@ -435,25 +435,25 @@ public final class OperatorMetrics {
     }
   }
 
-  private void registerDenylistGauges() {
+  private void registerPublicationGauges() {
     synchronized (registration) {
-      if (denylistGaugesRegistered) {
+      if (publicationGaugesRegistered) {
         return;
       }
-      Gauge.builder(DENYLIST_ENTRIES, denylistEntries, AtomicLong::get)
-          .description("Revoked tokens listed in the last published denylist")
+      Gauge.builder(STATUS_LIST_REVOKED_INDICES, statusListRevokedIndices, AtomicLong::get)
+          .description("Revoked indices in the last published status list")
           .strongReference(true)
           .register(registry);
-      Gauge.builder(DENYLIST_BYTES, denylistBytes, AtomicLong::get)
-          .description("Encoded size of the last published denylist")
+      Gauge.builder(STATUS_LIST_BYTES, statusListBytes, AtomicLong::get)
+          .description("Encoded size of the last published status list (status-list.json)")
           .baseUnit("bytes")
           .strongReference(true)
           .register(registry);
-      Gauge.builder(DENYLIST_NAMESPACES, denylistNamespaces, AtomicInteger::get)
-          .description("Namespaces the last denylist was published to")
+      Gauge.builder(TRUST_NAMESPACES, trustNamespaces, AtomicInteger::get)
+          .description("Namespaces the last status list was published to")
           .strongReference(true)
           .register(registry);
-      denylistGaugesRegistered = true;
+      publicationGaugesRegistered = true;
     }
   }
 

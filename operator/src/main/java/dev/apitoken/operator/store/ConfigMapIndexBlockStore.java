@@ -2,9 +2,9 @@ package dev.apitoken.operator.store;
 
 import static net.logstash.logback.argument.StructuredArguments.kv;
 
-import dev.apitoken.operator.denylist.IndexSpace;
 import dev.apitoken.operator.kubernetes.KubernetesWrites;
 import dev.apitoken.operator.kubernetes.Labels;
+import dev.apitoken.operator.revocation.IndexSpace;
 import dev.apitoken.operator.token.IndexBlockStore;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;

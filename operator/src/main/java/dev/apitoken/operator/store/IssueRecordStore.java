@@ -1,8 +1,8 @@
 package dev.apitoken.operator.store;
 
-import dev.apitoken.operator.denylist.IndexSpace;
-import dev.apitoken.operator.denylist.IssueRecord;
-import dev.apitoken.operator.denylist.IssueRecordShard;
+import dev.apitoken.operator.revocation.IndexSpace;
+import dev.apitoken.operator.revocation.IssueRecord;
+import dev.apitoken.operator.revocation.IssueRecordShard;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;

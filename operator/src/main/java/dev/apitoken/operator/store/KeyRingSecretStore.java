@@ -5,10 +5,10 @@ import static net.logstash.logback.argument.StructuredArguments.kv;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.apitoken.operator.config.OperatorConfig;
-import dev.apitoken.operator.denylist.IndexSpace;
-import dev.apitoken.operator.denylist.TrustDocument;
 import dev.apitoken.operator.kubernetes.KubernetesWrites;
 import dev.apitoken.operator.kubernetes.Labels;
+import dev.apitoken.operator.revocation.IndexSpace;
+import dev.apitoken.operator.revocation.TrustDocument;
 import dev.apitoken.operator.runtime.AuditAction;
 import dev.apitoken.operator.token.KeyRing;
 import dev.apitoken.operator.token.KeyRingCodec;

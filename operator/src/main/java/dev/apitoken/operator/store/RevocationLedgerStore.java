@@ -2,10 +2,10 @@ package dev.apitoken.operator.store;
 
 import static net.logstash.logback.argument.StructuredArguments.kv;
 
-import dev.apitoken.operator.denylist.IndexSpace;
-import dev.apitoken.operator.denylist.LedgerShard;
-import dev.apitoken.operator.denylist.RevocationLedger;
-import dev.apitoken.operator.denylist.RevokedToken;
+import dev.apitoken.operator.revocation.IndexSpace;
+import dev.apitoken.operator.revocation.LedgerShard;
+import dev.apitoken.operator.revocation.RevocationLedger;
+import dev.apitoken.operator.revocation.RevokedToken;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import java.time.Clock;
 import java.time.Instant;

@@ -1,11 +1,15 @@
 package dev.apitoken.operator.token;
 
+import dev.apitoken.format.Jwks;
+import dev.apitoken.format.TrustedKey;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -26,6 +30,7 @@ public final class KeyRing {
   private final List<SigningKey> keys;
   private final SigningKey activeKey;
   private final Optional<SigningKey> nextKey;
+  private final Map<String, TrustedKey> verificationKeys;
 
   /**
    * @throws IllegalArgumentException unless there is one active key (the first key not retired), at
@@ -51,6 +56,7 @@ public final class KeyRing {
     }
     this.activeKey = active.get(0);
     this.nextKey = active.size() == 2 ? Optional.of(active.get(1)) : Optional.empty();
+    this.verificationKeys = verificationKeys(this.keys);
     if (nextKey.isPresent() && !nextKey.get().createdAt().isAfter(activeKey.createdAt())) {
       throw new IllegalArgumentException(
           "the next key " + nextKey.get().kid() + " must start signing after the active key");
@@ -74,6 +80,31 @@ public final class KeyRing {
   /** The key published ahead of its turn, which signs from its {@code createdAt} on. */
   public Optional<SigningKey> nextKey() {
     return nextKey;
+  }
+
+  /**
+   * The public half of key {@code kid}, decoded for verifying (a token read back from a Secret);
+   * empty when the ring has no such key or its public key is not a valid Ed25519 point.
+   */
+  public Optional<TrustedKey> verificationKey(String kid) {
+    return Optional.ofNullable(verificationKeys.get(kid));
+  }
+
+  /** The JWKS workloads read ({@code jwks.json}): every key of the ring, retired ones included. */
+  public String publicJwks() {
+    return Jwks.write(keys.stream().map(SigningKey::publicKey).toList());
+  }
+
+  private static Map<String, TrustedKey> verificationKeys(List<SigningKey> keys) {
+    Map<String, TrustedKey> byKid = new HashMap<>();
+    for (SigningKey key : keys) {
+      try {
+        byKid.put(key.kid(), TrustedKey.ed25519(key.publicKey()));
+      } catch (IllegalArgumentException notAPoint) {
+        // Verifies nothing, so a token it "signed" is reissued rather than trusted.
+      }
+    }
+    return Map.copyOf(byKid);
   }
 
   public Optional<SigningKey> byKid(String kid) {

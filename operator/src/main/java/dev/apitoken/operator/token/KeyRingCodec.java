@@ -1,6 +1,8 @@
 package dev.apitoken.operator.token;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.apitoken.format.Base64Url;
+import dev.apitoken.format.JwkThumbprint;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Instant;
@@ -132,7 +134,7 @@ public final class KeyRingCodec {
     }
     byte[] bytes;
     try {
-      bytes = Base64Url.decode(value.textValue());
+      bytes = Base64Url.decodeOrThrow(value.textValue());
     } catch (IllegalArgumentException notBase64) {
       throw new InvalidKeyRingException(problem);
     }

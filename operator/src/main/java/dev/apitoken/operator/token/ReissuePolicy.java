@@ -1,5 +1,6 @@
 package dev.apitoken.operator.token;
 
+import dev.apitoken.format.TokenClaims;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -47,18 +48,18 @@ public final class ReissuePolicy {
    * @param observed what the Secret holds now
    */
   public static IssueDecision evaluate(
-      DesiredToken desired, IssuedRecord lastIssued, ObservedToken observed, Instant now) {
+      DesiredToken desired, LastIssued lastIssued, ObservedToken observed, Instant now) {
     return evaluate(desired, lastIssued, observed, Optional.empty(), now);
   }
 
   /**
-   * Like {@link #evaluate(DesiredToken, IssuedRecord, ObservedToken, Instant)}, and a token issued
+   * Like {@link #evaluate(DesiredToken, LastIssued, ObservedToken, Instant)}, and a token issued
    * before {@code request}'s time is replaced, with the request's reason, when nothing more
    * fundamental already replaces it.
    */
   public static IssueDecision evaluate(
       DesiredToken desired,
-      IssuedRecord lastIssued,
+      LastIssued lastIssued,
       ObservedToken observed,
       Optional<ReissueRequest> request,
       Instant now) {

@@ -1,6 +1,10 @@
 package dev.apitoken.operator.token;
 
+import dev.apitoken.format.Base64Url;
+import dev.apitoken.format.TokenClaims;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.Objects;
 
 /**
@@ -32,7 +36,12 @@ public record SignedToken(String value, TokenClaims claims, String kid) {
    * {@code ?} characters and cannot collide with another value.
    */
   public static String sha256Of(String tokenValue) {
-    return Base64Url.encode(JwkThumbprint.sha256(tokenValue.getBytes(StandardCharsets.UTF_8)));
+    try {
+      return Base64Url.encode(
+          MessageDigest.getInstance("SHA-256").digest(tokenValue.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException mandatoryAlgorithm) {
+      throw new IllegalStateException("SHA-256 is part of every Java runtime", mandatoryAlgorithm);
+    }
   }
 
   @Override

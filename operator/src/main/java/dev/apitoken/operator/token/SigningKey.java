@@ -1,5 +1,7 @@
 package dev.apitoken.operator.token;
 
+import dev.apitoken.format.Base64Url;
+import dev.apitoken.format.JwkThumbprint;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;

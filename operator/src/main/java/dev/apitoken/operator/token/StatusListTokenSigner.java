@@ -1,6 +1,8 @@
 package dev.apitoken.operator.token;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import dev.apitoken.format.Base64Url;
+import dev.apitoken.format.status.StatusListToken;
+import dev.apitoken.format.status.StatusListTokenException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -10,13 +12,12 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * Signs Status List Tokens (draft-ietf-oauth-status-list, JWT form): header exactly {@code
- * {"alg":"EdDSA","kid":"<kid>","typ":"statuslist+jwt"}}, payload {@code
- * {"sub":..,"iat":..,"exp":..,"ttl":..,"status_list":{"bits":..,"lst":..}}} in that order, signed
- * with Ed25519. The same list, key and second always give the same bytes.
+ * Signs Status List Tokens (draft-ietf-oauth-status-list, JWT form): the header and payload {@link
+ * StatusListToken} writes (the wire format's one definition, which verifiers read), signed with
+ * Ed25519. The same list, key and second always give the same bytes.
  */
 public final class StatusListTokenSigner {
-  public static final String TYP = "statuslist+jwt";
+  public static final String TYP = StatusListToken.TYPE;
 
   private final Duration validity;
   private final Duration ttl;
@@ -43,7 +44,7 @@ public final class StatusListTokenSigner {
   public SignedStatusList sign(String sub, int bits, String lst, SigningKey key) {
     Instant issuedAt = clock.instant().truncatedTo(ChronoUnit.SECONDS);
     String signingInput =
-        Base64Url.encode(headerJson(key.kid()))
+        Base64Url.encode(StatusListToken.writeHeader(key.kid()))
             + "."
             + Base64Url.encode(payloadJson(sub, bits, lst, issuedAt));
     byte[] signature = key.sign(signingInput.getBytes(StandardCharsets.US_ASCII));
@@ -78,7 +79,7 @@ public final class StatusListTokenSigner {
     }
     Instant issuedAt = read.get().issuedAt();
     String signingInput =
-        Base64Url.encode(headerJson(key.kid()))
+        Base64Url.encode(StatusListToken.writeHeader(key.kid()))
             + "."
             + Base64Url.encode(payloadJson(sub, bits, lst, issuedAt));
     String expected =
@@ -95,66 +96,27 @@ public final class StatusListTokenSigner {
   public record Contents(int bits, String lst, Instant issuedAt) {}
 
   /**
-   * The {@code status_list} and {@code iat} of a Status List Token, without checking the signature
-   * (the caller only ever adds revocations from it); empty when it is not of that shape.
+   * The {@code status_list} and {@code iat} of a Status List Token, read by the wire format's rules
+   * without checking the signature (the caller only ever adds revocations from it); empty when it
+   * is not a well-formed Status List Token.
    */
   public static Optional<Contents> read(String compact) {
-    String[] parts = compact.split("\\.", -1);
-    if (parts.length != 3) {
-      return Optional.empty();
-    }
-    byte[] payload;
     try {
-      payload = Base64Url.decode(parts[1]);
-    } catch (IllegalArgumentException notBase64) {
+      StatusListToken token = StatusListToken.readUnverified(compact);
+      return Optional.of(
+          new Contents(token.bits(), token.lst(), Instant.ofEpochSecond(token.issuedAt())));
+    } catch (StatusListTokenException malformed) {
       return Optional.empty();
     }
-    return Json.read(payload)
-        .flatMap(
-            json -> {
-              JsonNode list = json.get("status_list");
-              JsonNode iat = json.get("iat");
-              if (list == null
-                  || iat == null
-                  || !iat.canConvertToLong()
-                  || list.get("bits") == null
-                  || !list.get("bits").isInt()
-                  || list.get("lst") == null
-                  || !list.get("lst").isTextual()) {
-                return Optional.empty();
-              }
-              return Optional.of(
-                  new Contents(
-                      list.get("bits").asInt(),
-                      list.get("lst").asText(),
-                      Instant.ofEpochSecond(iat.asLong())));
-            });
-  }
-
-  static byte[] headerJson(String kid) {
-    return Json.write(
-        generator -> {
-          generator.writeStartObject();
-          generator.writeStringField("alg", "EdDSA");
-          generator.writeStringField("kid", kid);
-          generator.writeStringField("typ", TYP);
-          generator.writeEndObject();
-        });
   }
 
   private byte[] payloadJson(String sub, int bits, String lst, Instant issuedAt) {
-    return Json.write(
-        generator -> {
-          generator.writeStartObject();
-          generator.writeStringField("sub", sub);
-          generator.writeNumberField("iat", issuedAt.getEpochSecond());
-          generator.writeNumberField("exp", issuedAt.plus(validity).getEpochSecond());
-          generator.writeNumberField("ttl", ttl.toSeconds());
-          generator.writeObjectFieldStart("status_list");
-          generator.writeNumberField("bits", bits);
-          generator.writeStringField("lst", lst);
-          generator.writeEndObject();
-          generator.writeEndObject();
-        });
+    return StatusListToken.writePayload(
+        sub,
+        issuedAt.getEpochSecond(),
+        issuedAt.plus(validity).getEpochSecond(),
+        ttl.toSeconds(),
+        bits,
+        lst);
   }
 }

@@ -1,6 +1,6 @@
 package dev.apitoken.operator.token;
 
-import dev.apitoken.verifier.status.StatusListShards;
+import dev.apitoken.format.status.StatusListShards;
 
 /**
  * Where each shard of the status list is published: shard 0 at the configured status list URI (so

@@ -1,5 +1,6 @@
 package dev.apitoken.operator.token;
 
+import dev.apitoken.format.Base64Url;
 import java.security.SecureRandom;
 
 /** Token ids ({@code jti}). */

@@ -1,5 +1,6 @@
 package dev.apitoken.operator.token;
 
+import dev.apitoken.format.TokenClaims;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Instant;

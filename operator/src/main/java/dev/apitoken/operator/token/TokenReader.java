@@ -1,19 +1,24 @@
 package dev.apitoken.operator.token;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import dev.apitoken.format.CompactJws;
+import dev.apitoken.format.JwtJson;
+import dev.apitoken.format.MalformedException;
+import dev.apitoken.format.TokenClaims;
+import dev.apitoken.format.TrustedKey;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.List;
 import java.util.Optional;
 
 /**
- * Reads tokens in the docs/CONTRACTS.md format, e.g. the one currently stored in a Secret. Never
- * throws: anything malformed, unsigned by the ring or otherwise unexpected reads as empty.
+ * Reads the operator's own tokens, e.g. the one stored in a Secret, with the one parser of the wire
+ * format ({@link CompactJws}, {@link JwtJson}) that every verifier uses, so the operator and its
+ * verifiers can never disagree on what a token says. Never throws: anything malformed, unsigned by
+ * the ring or otherwise unexpected reads as empty.
  *
- * <p>Neither method checks {@code exp} or {@code nbf}; whether a token is still current is the
- * caller's decision ({@link ReissuePolicy}).
+ * <p>What differs from a verifier is deliberate and only this: <b>expired and not-yet-valid tokens
+ * are read</b> ({@code exp} and {@code nbf} are not checked), because renewing a token and revoking
+ * it both start from a token that may have expired; whether it is still current is {@link
+ * ReissuePolicy}'s decision. The status list is not consulted either: the ledger is the operator's
+ * own record of revocations.
  */
 public final class TokenReader {
 
@@ -24,11 +29,7 @@ public final class TokenReader {
 
   /** The token's claims without checking the signature; empty if it is malformed. */
   public static Optional<TokenClaims> parseUnverified(String token) {
-    try {
-      return split(token).flatMap(parts -> claimsOf(parts.payload()));
-    } catch (RuntimeException malformed) {
-      return Optional.empty();
-    }
+    return split(token).flatMap(TokenReader::claimsOf);
   }
 
   /**
@@ -36,20 +37,12 @@ public final class TokenReader {
    * none or the token is malformed. Only for telling why a token does not verify.
    */
   public static Optional<String> headerKid(String token) {
-    try {
-      return split(token)
-          .flatMap(parts -> Json.read(Base64Url.decode(parts.header())))
-          .map(header -> header.get("kid"))
-          .filter(JsonNode::isTextual)
-          .map(JsonNode::textValue);
-    } catch (RuntimeException malformed) {
-      return Optional.empty();
-    }
+    return split(token).flatMap(TokenReader::headerOf).map(JwtJson.Header::kid);
   }
 
   /**
-   * The token's claims if its header says {@code "alg":"EdDSA"} with a {@code kid} that is in the
-   * ring and the Ed25519 signature verifies with that key; empty otherwise.
+   * The token's claims if its header names a key of the ring with that key's algorithm and the
+   * Ed25519 signature verifies with that key; empty otherwise. Expired tokens are read (see above).
    */
   public static Optional<TokenClaims> verify(String token, KeyRing ring) {
     return verifiedToken(token, ring).map(SignedToken::claims);
@@ -57,133 +50,44 @@ public final class TokenReader {
 
   /** Like {@link #verify}, keeping the value and the id of the key that signed it. */
   public static Optional<SignedToken> verifiedToken(String token, KeyRing ring) {
-    try {
-      Optional<Parts> parts = split(token);
-      if (parts.isEmpty()) {
-        return Optional.empty();
-      }
-      Optional<SigningKey> key = signingKeyNamedIn(parts.get().header(), ring);
-      if (key.isEmpty()) {
-        return Optional.empty();
-      }
-      byte[] signature = Base64Url.decode(parts.get().signature());
-      byte[] signingInput = parts.get().signingInput().getBytes(StandardCharsets.US_ASCII);
-      if (!key.get().verify(signingInput, signature)) {
-        return Optional.empty();
-      }
-      return claimsOf(parts.get().payload())
-          .map(claims -> new SignedToken(token, claims, key.get().kid()));
-    } catch (RuntimeException malformed) {
+    Optional<CompactJws> jws = split(token);
+    Optional<JwtJson.Header> header = jws.flatMap(TokenReader::headerOf);
+    if (header.isEmpty()) {
       return Optional.empty();
     }
-  }
-
-  private record Parts(String header, String payload, String signature) {
-    String signingInput() {
-      return header + "." + payload;
+    Optional<TrustedKey> key = ring.verificationKey(header.get().kid());
+    if (key.isEmpty() || !jws.get().signedBy(key.get(), header.get().alg())) {
+      return Optional.empty();
     }
+    return claimsOf(jws.get()).map(claims -> new SignedToken(token, claims, key.get().kid()));
   }
 
-  private static Optional<Parts> split(String token) {
+  private static Optional<CompactJws> split(String token) {
     if (token == null || token.length() > MAX_TOKEN_LENGTH) {
       return Optional.empty();
     }
-    String[] parts = token.split("\\.", -1);
-    if (parts.length != 3 || Arrays.stream(parts).anyMatch(String::isEmpty)) {
+    try {
+      return Optional.of(CompactJws.split(token.getBytes(StandardCharsets.ISO_8859_1)));
+    } catch (MalformedException malformed) {
       return Optional.empty();
     }
-    return Optional.of(new Parts(parts[0], parts[1], parts[2]));
   }
 
-  private static Optional<SigningKey> signingKeyNamedIn(String encodedHeader, KeyRing ring) {
-    Optional<JsonNode> header = Json.read(Base64Url.decode(encodedHeader));
-    if (header.isEmpty() || !header.get().isObject()) {
+  private static Optional<JwtJson.Header> headerOf(CompactJws jws) {
+    try {
+      return Optional.of(JwtJson.header(jws.header()));
+    } catch (MalformedException malformed) {
       return Optional.empty();
     }
-    JsonNode alg = header.get().get("alg");
-    JsonNode kid = header.get().get("kid");
-    // RFC 7515 requires rejecting critical extensions we do not understand, and we know none.
-    boolean hasCriticalExtensions = header.get().has("crit");
-    if (alg == null
-        || !alg.isTextual()
-        || !alg.textValue().equals("EdDSA")
-        || kid == null
-        || !kid.isTextual()
-        || hasCriticalExtensions) {
+  }
+
+  private static Optional<TokenClaims> claimsOf(CompactJws jws) {
+    try {
+      JwtJson.Payload payload = new JwtJson.Payload();
+      JwtJson.payload(jws.payload(), payload);
+      return Optional.of(payload.claims());
+    } catch (MalformedException malformed) {
       return Optional.empty();
     }
-    return ring.byKid(kid.textValue());
-  }
-
-  private static Optional<TokenClaims> claimsOf(String encodedPayload) {
-    Optional<JsonNode> parsed = Json.read(Base64Url.decode(encodedPayload));
-    if (parsed.isEmpty() || !parsed.get().isObject()) {
-      return Optional.empty();
-    }
-    JsonNode payload = parsed.get();
-    JsonNode statusList = payload.path("status").path("status_list");
-    long statusIndex = requiredLong(statusList, "idx");
-    if (statusIndex < 0) {
-      return Optional.empty();
-    }
-    return Optional.of(
-        new TokenClaims(
-            requiredText(payload, "iss"),
-            requiredText(payload, "sub"),
-            optionalTextArray(payload, "aud"),
-            optionalScopes(payload),
-            requiredNumericDate(payload, "iat"),
-            requiredNumericDate(payload, "nbf"),
-            requiredNumericDate(payload, "exp"),
-            requiredText(payload, "jti"),
-            statusIndex,
-            requiredText(statusList, "uri")));
-  }
-
-  private static String requiredText(JsonNode node, String name) {
-    JsonNode value = node.get(name);
-    if (value == null || !value.isTextual()) {
-      throw new IllegalArgumentException("missing string " + name);
-    }
-    return value.textValue();
-  }
-
-  private static long requiredLong(JsonNode node, String name) {
-    JsonNode value = node.get(name);
-    if (value == null || !value.isIntegralNumber() || !value.canConvertToLong()) {
-      throw new IllegalArgumentException("missing integer " + name);
-    }
-    return value.longValue();
-  }
-
-  private static Instant requiredNumericDate(JsonNode node, String name) {
-    return Instant.ofEpochSecond(requiredLong(node, name));
-  }
-
-  private static List<String> optionalTextArray(JsonNode node, String name) {
-    JsonNode value = node.get(name);
-    if (value == null) {
-      return List.of();
-    }
-    if (!value.isArray()) {
-      throw new IllegalArgumentException(name + " is not an array");
-    }
-    List<String> texts = new ArrayList<>(value.size());
-    for (JsonNode element : value) {
-      if (!element.isTextual()) {
-        throw new IllegalArgumentException(name + " holds a non-string");
-      }
-      texts.add(element.textValue());
-    }
-    return texts;
-  }
-
-  private static List<String> optionalScopes(JsonNode payload) {
-    if (!payload.has("scope")) {
-      return List.of();
-    }
-    // Split on single spaces keeping empty strings, so that a non-canonical scope string is
-    // rejected by TokenClaims rather than silently normalised.
-    return List.of(requiredText(payload, "scope").split(" ", -1));
   }
 }

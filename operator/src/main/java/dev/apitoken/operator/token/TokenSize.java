@@ -1,12 +1,14 @@
 package dev.apitoken.operator.token;
 
+import dev.apitoken.format.JwtJson;
+import dev.apitoken.format.TokenClaims;
 import java.time.Instant;
 
 /**
  * How long a token for a {@link DesiredToken} can get, computed from the exact bytes {@link
- * TokenSigner} writes with every variable part at its largest. A token longer than its verifiers
- * accept would be refused by every workload and reissued forever, so the operator refuses such a
- * spec before it signs anything.
+ * JwtJson} writes with every variable part at its largest. A token longer than its verifiers accept
+ * would be refused by every workload and reissued forever, so the operator refuses such a spec
+ * before it signs anything.
  */
 public final class TokenSize {
 
@@ -47,9 +49,9 @@ public final class TokenSize {
             LARGEST_JTI,
             Long.MAX_VALUE,
             statusUri);
-    return base64UrlLength(TokenSigner.headerJson(LARGEST_KID).length)
+    return base64UrlLength(JwtJson.writeHeader(LARGEST_KID).length)
         + 1
-        + base64UrlLength(TokenSigner.payloadJson(largest).length)
+        + base64UrlLength(JwtJson.writePayload(largest).length)
         + 1
         + SIGNATURE_LENGTH;
   }

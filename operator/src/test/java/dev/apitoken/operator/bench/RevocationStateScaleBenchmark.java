@@ -2,23 +2,22 @@ package dev.apitoken.operator.bench;
 
 import static org.awaitility.Awaitility.await;
 
+import dev.apitoken.format.status.StatusList;
+import dev.apitoken.format.status.StatusListDocument;
 import dev.apitoken.operator.api.ApiToken;
 import dev.apitoken.operator.config.ConfigLoader;
 import dev.apitoken.operator.config.OperatorConfig;
-import dev.apitoken.operator.denylist.IndexSpace;
-import dev.apitoken.operator.denylist.IssueRecord;
-import dev.apitoken.operator.denylist.IssueRecordShard;
-import dev.apitoken.operator.denylist.RevocationLedger;
-import dev.apitoken.operator.denylist.RevokedToken;
-import dev.apitoken.operator.denylist.TrustDocument;
 import dev.apitoken.operator.kubernetes.Labels;
 import dev.apitoken.operator.publish.TrustConfigMapWriter;
 import dev.apitoken.operator.publish.TrustPublisher;
+import dev.apitoken.operator.revocation.IndexSpace;
+import dev.apitoken.operator.revocation.IssueRecord;
+import dev.apitoken.operator.revocation.IssueRecordShard;
+import dev.apitoken.operator.revocation.RevocationLedger;
+import dev.apitoken.operator.revocation.RevokedToken;
+import dev.apitoken.operator.revocation.TrustDocument;
 import dev.apitoken.operator.store.ConfigMapIndexBlockStore;
-import dev.apitoken.operator.token.Jwks;
 import dev.apitoken.operator.token.KeyRing;
-import dev.apitoken.verifier.status.StatusList;
-import dev.apitoken.verifier.status.StatusListDocument;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.client.utils.Serialization;
@@ -178,7 +177,7 @@ public final class RevocationStateScaleBenchmark {
       RevocationLedger ledger = RevocationLedger.empty().with(tokens);
       Map<Long, IssueRecordShard> records = new TreeMap<>();
       byShard.forEach((k, list) -> records.put(k, IssueRecordShard.EMPTY.with(list)));
-      String jwks = Jwks.publicJson(KeyRing.create(now, new SecureRandom()));
+      String jwks = KeyRing.create(now, new SecureRandom()).publicJwks();
       return new State(issued, ledger, records, revoked, jwks, "https://apitoken.dev/status");
     }
 

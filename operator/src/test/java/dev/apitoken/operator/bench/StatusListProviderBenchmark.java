@@ -1,12 +1,12 @@
 package dev.apitoken.operator.bench;
 
-import dev.apitoken.operator.denylist.TrustDocument;
+import dev.apitoken.format.status.StatusList;
 import dev.apitoken.operator.provider.PublishedFiles;
 import dev.apitoken.operator.provider.StatusListProvider;
+import dev.apitoken.operator.revocation.TrustDocument;
 import dev.apitoken.operator.testing.FedConfigMaps;
 import dev.apitoken.operator.token.KeyRing;
 import dev.apitoken.operator.token.StatusListTokenSigner;
-import dev.apitoken.verifier.status.StatusList;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
@@ -56,10 +56,7 @@ public final class StatusListProviderBenchmark {
             .sign(URI, 1, lst, ring.activeKey())
             .compact();
     return Map.of(
-        TrustDocument.JWKS_KEY,
-        dev.apitoken.operator.token.Jwks.publicJson(ring),
-        TrustDocument.statusListTokenKey(0),
-        jwt);
+        TrustDocument.JWKS_KEY, ring.publicJwks(), TrustDocument.statusListTokenKey(0), jwt);
   }
 
   private static String etag(int port) throws Exception {

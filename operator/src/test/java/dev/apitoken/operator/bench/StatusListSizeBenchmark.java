@@ -1,13 +1,12 @@
 package dev.apitoken.operator.bench;
 
+import dev.apitoken.format.status.StatusListDocument;
 import dev.apitoken.operator.config.ConfigLoader;
-import dev.apitoken.operator.denylist.RevocationLedger;
-import dev.apitoken.operator.denylist.RevokedToken;
-import dev.apitoken.operator.denylist.StatusListSizing;
-import dev.apitoken.operator.denylist.TrustDocument;
-import dev.apitoken.operator.token.Jwks;
+import dev.apitoken.operator.revocation.RevocationLedger;
+import dev.apitoken.operator.revocation.RevokedToken;
+import dev.apitoken.operator.revocation.StatusListSizing;
+import dev.apitoken.operator.revocation.TrustDocument;
 import dev.apitoken.operator.token.KeyRing;
-import dev.apitoken.verifier.status.StatusListDocument;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -41,7 +40,7 @@ public final class StatusListSizeBenchmark {
 
   public static void main(String[] args) {
     String uri = ConfigLoader.load(new String[] {}, Map.of()).statusListUri();
-    String jwks = Jwks.publicJson(KeyRing.create(NOW, new SecureRandom()));
+    String jwks = KeyRing.create(NOW, new SecureRandom()).publicJwks();
     long published = StatusListSizing.publishedSize(ISSUED);
     System.out.printf(
         "StatusListSizeBenchmark: %,d tokens issued, published list %,d entries (%,d bytes raw),"

@@ -1,12 +1,12 @@
 package dev.apitoken.operator.bench;
 
+import dev.apitoken.format.status.StatusList;
+import dev.apitoken.format.status.StatusListDocument;
 import dev.apitoken.operator.api.ApiToken;
 import dev.apitoken.operator.api.IssuedToken;
-import dev.apitoken.operator.denylist.TrustDocument;
 import dev.apitoken.operator.kubernetes.Labels;
 import dev.apitoken.operator.publish.TrustConfigMapWriter;
-import dev.apitoken.verifier.status.StatusList;
-import dev.apitoken.verifier.status.StatusListDocument;
+import dev.apitoken.operator.revocation.TrustDocument;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;

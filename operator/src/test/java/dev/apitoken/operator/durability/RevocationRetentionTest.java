@@ -2,15 +2,15 @@ package dev.apitoken.operator.durability;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.apitoken.format.status.StatusList;
 import dev.apitoken.operator.api.ApiToken;
 import dev.apitoken.operator.api.Conditions;
-import dev.apitoken.operator.denylist.IndexSpace;
-import dev.apitoken.operator.denylist.RevocationLedger;
-import dev.apitoken.operator.denylist.RevokedToken;
+import dev.apitoken.operator.revocation.IndexSpace;
+import dev.apitoken.operator.revocation.RevocationLedger;
+import dev.apitoken.operator.revocation.RevokedToken;
 import dev.apitoken.operator.testing.ApiTokens;
 import dev.apitoken.operator.testing.MutableClock;
 import dev.apitoken.operator.testing.RunningOperator;
-import dev.apitoken.verifier.status.StatusList;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import java.time.Duration;

@@ -1,7 +1,7 @@
 package dev.apitoken.operator.interop;
 
+import dev.apitoken.format.TokenClaims;
 import dev.apitoken.operator.token.KeyRing;
-import dev.apitoken.operator.token.TokenClaims;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;

@@ -13,10 +13,9 @@ import com.nimbusds.jose.jwk.OctetKeyPair;
 import com.nimbusds.jose.util.JSONObjectUtils;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
-import dev.apitoken.operator.denylist.RevocationLedger;
-import dev.apitoken.operator.denylist.RevokedToken;
-import dev.apitoken.operator.denylist.TrustDocument;
-import dev.apitoken.operator.token.Jwks;
+import dev.apitoken.operator.revocation.RevocationLedger;
+import dev.apitoken.operator.revocation.RevokedToken;
+import dev.apitoken.operator.revocation.TrustDocument;
 import dev.apitoken.operator.token.KeyRing;
 import dev.apitoken.operator.token.KeyRingCodec;
 import dev.apitoken.verifier.Rejection;
@@ -44,7 +43,7 @@ class NimbusTokensVerifyWithOurVerifierTest {
   private final KeyRing ring = InteropFixtures.rotatedRing();
   private final Map<String, String> trust =
       TrustDocument.compose(
-          Jwks.publicJson(ring),
+          ring.publicJwks(),
           RevocationLedger.empty()
               .with(List.of(new RevokedToken(REVOKED_INDEX, NOW.plusSeconds(60)))),
           100,
@@ -113,7 +112,7 @@ class NimbusTokensVerifyWithOurVerifierTest {
                 assertThat(accepted.kid()).isEqualTo(key.getKeyID());
                 assertThat(accepted.claims().subject())
                     .isEqualTo("system:serviceaccount:shop:checkout");
-                assertThat(accepted.claims().audience()).containsExactly("orders", "billing");
+                assertThat(accepted.claims().audiences()).containsExactly("orders", "billing");
                 assertThat(accepted.claims().scopes())
                     .containsExactly("orders:read", "orders:write");
                 assertThat(accepted.claims().expiresAt()).isEqualTo(NOW.plus(Duration.ofHours(1)));

@@ -12,11 +12,10 @@ import com.nimbusds.jose.jwk.KeyUse;
 import com.nimbusds.jose.jwk.OctetKeyPair;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
-import dev.apitoken.operator.token.Jwks;
+import dev.apitoken.format.TokenClaims;
 import dev.apitoken.operator.token.KeyRing;
 import dev.apitoken.operator.token.SignedToken;
 import dev.apitoken.operator.token.SigningKey;
-import dev.apitoken.operator.token.TokenClaims;
 import dev.apitoken.operator.token.TokenSigner;
 import java.util.Date;
 import java.util.List;
@@ -32,7 +31,7 @@ class OperatorTokensVerifyWithNimbusTest {
 
   /** The published JWKS as a relying party using nimbus would load it. */
   private JWKSet publishedJwks() throws Exception {
-    return JWKSet.parse(Jwks.publicJson(ring));
+    return JWKSet.parse(ring.publicJwks());
   }
 
   private OctetKeyPair publishedKey(SignedJWT jwt) throws Exception {

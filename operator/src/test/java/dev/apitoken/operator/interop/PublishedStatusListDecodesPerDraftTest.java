@@ -4,13 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.apitoken.operator.denylist.RevocationLedger;
-import dev.apitoken.operator.denylist.RevokedToken;
-import dev.apitoken.operator.denylist.StatusListSizing;
-import dev.apitoken.operator.denylist.TrustDocument;
-import dev.apitoken.operator.token.Jwks;
-import dev.apitoken.verifier.status.StatusList;
-import dev.apitoken.verifier.status.StatusListDocument;
+import dev.apitoken.format.status.StatusList;
+import dev.apitoken.format.status.StatusListDocument;
+import dev.apitoken.operator.revocation.RevocationLedger;
+import dev.apitoken.operator.revocation.RevokedToken;
+import dev.apitoken.operator.revocation.StatusListSizing;
+import dev.apitoken.operator.revocation.TrustDocument;
 import java.io.ByteArrayOutputStream;
 import java.time.Duration;
 import java.time.Instant;
@@ -94,7 +93,7 @@ class PublishedStatusListDecodesPerDraftTest {
 
   private static String publish(RevocationLedger ledger, long reservedUpTo) {
     return TrustDocument.compose(
-            Jwks.publicJson(InteropFixtures.rotatedRing()),
+            InteropFixtures.rotatedRing().publicJwks(),
             ledger,
             reservedUpTo,
             InteropFixtures.STATUS_URI)

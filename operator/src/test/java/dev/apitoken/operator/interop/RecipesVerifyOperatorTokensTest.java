@@ -5,14 +5,14 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.apitoken.format.TokenClaims;
 import dev.apitoken.operator.api.ApiToken;
 import dev.apitoken.operator.api.Conditions;
-import dev.apitoken.operator.denylist.TrustDocument;
+import dev.apitoken.operator.revocation.TrustDocument;
 import dev.apitoken.operator.testing.ApiTokens;
 import dev.apitoken.operator.testing.MutableClock;
 import dev.apitoken.operator.testing.RunningOperator;
 import dev.apitoken.operator.token.KeyRing;
-import dev.apitoken.operator.token.TokenClaims;
 import dev.apitoken.operator.token.TokenSigner;
 import dev.apitoken.verifier.KubeletVolume;
 import io.fabric8.kubernetes.client.KubernetesClient;

@@ -11,7 +11,7 @@ import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import dev.apitoken.operator.api.ApiToken;
 import dev.apitoken.operator.api.Conditions;
-import dev.apitoken.operator.denylist.TrustDocument;
+import dev.apitoken.operator.revocation.TrustDocument;
 import dev.apitoken.operator.testing.ApiTokens;
 import dev.apitoken.operator.testing.MutableClock;
 import dev.apitoken.operator.testing.RunningOperator;
@@ -107,7 +107,7 @@ class StatusListTokenVerifiesWithNimbusTest {
       assertThat(lst)
           .as("the JSON file beside it is derived from the same bits")
           .isEqualTo(
-              dev.apitoken.verifier.status.StatusListDocument.parse(
+              dev.apitoken.format.status.StatusListDocument.parse(
                       trust.getData().get(TrustDocument.STATUS_LIST_KEY))
                   .lst());
     }

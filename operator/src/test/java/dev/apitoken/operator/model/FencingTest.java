@@ -4,15 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.apitoken.format.status.StatusListDocument;
 import dev.apitoken.operator.RevocationPath;
-import dev.apitoken.operator.denylist.IssueRecord;
-import dev.apitoken.operator.denylist.TrustDocument;
+import dev.apitoken.operator.revocation.IssueRecord;
+import dev.apitoken.operator.revocation.TrustDocument;
 import dev.apitoken.operator.runtime.OperatorMetrics;
 import dev.apitoken.operator.store.LeaseFence;
 import dev.apitoken.operator.testing.MutableClock;
 import dev.apitoken.operator.token.IndexAllocator;
 import dev.apitoken.operator.token.KeyRing;
-import dev.apitoken.verifier.status.StatusListDocument;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;

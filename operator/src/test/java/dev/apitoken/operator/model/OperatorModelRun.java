@@ -2,27 +2,28 @@ package dev.apitoken.operator.model;
 
 import static org.awaitility.Awaitility.await;
 
+import dev.apitoken.format.TokenClaims;
+import dev.apitoken.format.TrustFiles;
+import dev.apitoken.format.status.StatusList;
+import dev.apitoken.format.status.StatusListDocument;
+import dev.apitoken.format.status.StatusListShards;
 import dev.apitoken.operator.api.ApiToken;
 import dev.apitoken.operator.api.Conditions;
 import dev.apitoken.operator.api.IssuedToken;
-import dev.apitoken.operator.denylist.IssueRecord;
-import dev.apitoken.operator.denylist.RevocationLedger;
-import dev.apitoken.operator.denylist.TrustDocument;
 import dev.apitoken.operator.kubernetes.Labels;
 import dev.apitoken.operator.reconcile.TokenSecretDependent;
+import dev.apitoken.operator.revocation.IssueRecord;
+import dev.apitoken.operator.revocation.RevocationLedger;
+import dev.apitoken.operator.revocation.TrustDocument;
 import dev.apitoken.operator.store.StoredState;
 import dev.apitoken.operator.testing.ApiTokens;
 import dev.apitoken.operator.testing.ConditionAssert;
 import dev.apitoken.operator.testing.MutableClock;
 import dev.apitoken.operator.testing.RunningOperator;
-import dev.apitoken.operator.token.TokenClaims;
 import dev.apitoken.operator.token.TokenReader;
 import dev.apitoken.verifier.Rejection;
 import dev.apitoken.verifier.TokenVerifier;
 import dev.apitoken.verifier.Verdict;
-import dev.apitoken.verifier.status.StatusList;
-import dev.apitoken.verifier.status.StatusListDocument;
-import dev.apitoken.verifier.status.StatusListShards;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Namespace;
@@ -940,7 +941,7 @@ final class OperatorModelRun implements AutoCloseable {
   }
 
   private TokenVerifier verifierFor(ConfigMap copy, long index) {
-    String file = StatusListShards.fileName(Math.max(0, StatusListShards.shardOf(index)));
+    String file = TrustFiles.statusList(Math.max(0, StatusListShards.shardOf(index)));
     return TokenVerifier.builder()
         .trust(
             copy.getData().get(TrustDocument.JWKS_KEY),
@@ -994,7 +995,7 @@ final class OperatorModelRun implements AutoCloseable {
           continue;
         }
         int shard =
-            file.getKey().equals(StatusListShards.FIRST_FILE)
+            file.getKey().equals(TrustFiles.STATUS_LIST)
                 ? 0
                 : Integer.parseInt(file.getKey().replaceAll("\\D", ""));
         StatusListDocument doc = StatusListDocument.parse(file.getValue());

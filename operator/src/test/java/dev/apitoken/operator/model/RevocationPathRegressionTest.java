@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.apitoken.operator.RevocationPath;
-import dev.apitoken.operator.denylist.IssueRecord;
+import dev.apitoken.operator.revocation.IssueRecord;
 import dev.apitoken.operator.runtime.OperatorMetrics;
 import dev.apitoken.operator.store.ConfigMapApi;
 import dev.apitoken.operator.testing.MutableClock;
@@ -504,8 +504,8 @@ class RevocationPathRegressionTest {
 
   private static boolean shows(java.util.Map<String, String> data, long index) {
     var list =
-        dev.apitoken.verifier.status.StatusListDocument.parse(
-                data.get(dev.apitoken.operator.denylist.TrustDocument.statusListKey(0)))
+        dev.apitoken.format.status.StatusListDocument.parse(
+                data.get(dev.apitoken.operator.revocation.TrustDocument.statusListKey(0)))
             .statusList();
     return index < list.size() && list.get(index) == 1;
   }
@@ -515,8 +515,8 @@ class RevocationPathRegressionTest {
     if (map == null) {
       return 0;
     }
-    return dev.apitoken.verifier.status.StatusListDocument.parse(
-            map.getData().get(dev.apitoken.operator.denylist.TrustDocument.statusListKey(0)))
+    return dev.apitoken.format.status.StatusListDocument.parse(
+            map.getData().get(dev.apitoken.operator.revocation.TrustDocument.statusListKey(0)))
         .statusList()
         .size();
   }

@@ -3,12 +3,11 @@ package dev.apitoken.operator.provider;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.apitoken.operator.denylist.TrustDocument;
+import dev.apitoken.format.status.StatusList;
+import dev.apitoken.operator.revocation.TrustDocument;
 import dev.apitoken.operator.testing.FedConfigMaps;
-import dev.apitoken.operator.token.Jwks;
 import dev.apitoken.operator.token.KeyRing;
 import dev.apitoken.operator.token.StatusListTokenSigner;
-import dev.apitoken.verifier.status.StatusList;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -78,10 +77,7 @@ class SlowClientTest {
             .compact();
     api.publish(
         Map.of(
-            TrustDocument.JWKS_KEY,
-            Jwks.publicJson(ring),
-            TrustDocument.statusListTokenKey(0),
-            jwt));
+            TrustDocument.JWKS_KEY, ring.publicJwks(), TrustDocument.statusListTokenKey(0), jwt));
   }
 
   private StatusListProvider provider(Duration writeDeadline) {

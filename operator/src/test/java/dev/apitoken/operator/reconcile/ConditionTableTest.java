@@ -3,11 +3,11 @@ package dev.apitoken.operator.reconcile;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.params.provider.Arguments.arguments;
 
+import dev.apitoken.format.TokenClaims;
 import dev.apitoken.operator.api.Conditions;
-import dev.apitoken.operator.denylist.RevocationPolicy;
+import dev.apitoken.operator.revocation.RevocationPolicy;
 import dev.apitoken.operator.store.ShardedStore;
 import dev.apitoken.operator.token.IssuanceBudget;
-import dev.apitoken.operator.token.TokenClaims;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
 import java.time.Duration;

@@ -4,17 +4,17 @@ import static dev.apitoken.operator.testing.ConditionAssert.assertCondition;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.apitoken.format.status.StatusList;
 import dev.apitoken.operator.api.ApiToken;
 import dev.apitoken.operator.api.Conditions;
 import dev.apitoken.operator.api.IssuedToken;
-import dev.apitoken.operator.denylist.TrustDocument;
+import dev.apitoken.operator.revocation.TrustDocument;
 import dev.apitoken.operator.store.StoredState;
 import dev.apitoken.operator.testing.ApiTokens;
 import dev.apitoken.operator.testing.CapturedLogs;
 import dev.apitoken.operator.testing.MutableClock;
 import dev.apitoken.operator.testing.RunningOperator;
 import dev.apitoken.verifier.Rejection;
-import dev.apitoken.verifier.status.StatusList;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -108,7 +108,7 @@ class RevocationTest {
                 .counter()
                 .count())
         .isEqualTo(1.0);
-    assertThat(operator.metrics().get("apitoken.denylist.entries").gauge().value())
+    assertThat(operator.metrics().get("apitoken.status.list.revoked.indices").gauge().value())
         .isGreaterThanOrEqualTo(1.0);
     assertThat(CapturedLogs.lines())
         .anyMatch(

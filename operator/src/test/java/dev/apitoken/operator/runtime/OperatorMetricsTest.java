@@ -55,8 +55,8 @@ class OperatorMetricsTest {
   }
 
   @Test
-  void publishSetsDenylistGaugesAndRecordsLag() {
-    assertThat(registry.find(OperatorMetrics.DENYLIST_ENTRIES).gauge())
+  void publishSetsPublicationGaugesAndRecordsLag() {
+    assertThat(registry.find(OperatorMetrics.STATUS_LIST_REVOKED_INDICES).gauge())
         .as("absent until the first publication")
         .isNull();
 
@@ -65,10 +65,10 @@ class OperatorMetricsTest {
     // A publication without a new revocation (e.g. a new namespace) records no lag.
     metrics.publishCompleted(6, 1024, 7, null);
 
-    assertThat(gauge(OperatorMetrics.DENYLIST_ENTRIES)).isEqualTo(7);
-    assertThat(gauge(OperatorMetrics.DENYLIST_BYTES)).isEqualTo(1024);
-    assertThat(gauge(OperatorMetrics.DENYLIST_NAMESPACES)).isEqualTo(6);
-    assertThat(registry.get(OperatorMetrics.DENYLIST_PUBLISHES).counter().count()).isEqualTo(3);
+    assertThat(gauge(OperatorMetrics.STATUS_LIST_REVOKED_INDICES)).isEqualTo(7);
+    assertThat(gauge(OperatorMetrics.STATUS_LIST_BYTES)).isEqualTo(1024);
+    assertThat(gauge(OperatorMetrics.TRUST_NAMESPACES)).isEqualTo(6);
+    assertThat(registry.get(OperatorMetrics.TRUST_PUBLISHES).counter().count()).isEqualTo(3);
     Timer lag = registry.get(OperatorMetrics.PROPAGATION).timer();
     assertThat(lag.count()).isEqualTo(2);
     assertThat(lag.totalTime(TimeUnit.SECONDS)).isEqualTo(8);

@@ -3,7 +3,7 @@ package dev.apitoken.operator.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.apitoken.operator.denylist.IndexSpace;
+import dev.apitoken.operator.revocation.IndexSpace;
 import dev.apitoken.operator.testing.CapturedLogs;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;

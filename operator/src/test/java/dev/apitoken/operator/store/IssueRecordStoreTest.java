@@ -2,8 +2,8 @@ package dev.apitoken.operator.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.apitoken.operator.denylist.IndexSpace;
-import dev.apitoken.operator.denylist.IssueRecord;
+import dev.apitoken.operator.revocation.IndexSpace;
+import dev.apitoken.operator.revocation.IssueRecord;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import java.time.Clock;

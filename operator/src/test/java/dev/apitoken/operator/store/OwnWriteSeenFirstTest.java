@@ -2,7 +2,7 @@ package dev.apitoken.operator.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.apitoken.operator.denylist.IssueRecord;
+import dev.apitoken.operator.revocation.IssueRecord;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;

@@ -1,9 +1,9 @@
 package dev.apitoken.operator.store;
 
-import dev.apitoken.operator.denylist.IssueRecord;
-import dev.apitoken.operator.denylist.IssueRecordShard;
-import dev.apitoken.operator.denylist.RevocationLedger;
 import dev.apitoken.operator.kubernetes.Labels;
+import dev.apitoken.operator.revocation.IssueRecord;
+import dev.apitoken.operator.revocation.IssueRecordShard;
+import dev.apitoken.operator.revocation.RevocationLedger;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.util.ArrayList;

@@ -193,7 +193,7 @@ public final class LiveScrape {
             .until(
                 () -> scrape(port),
                 body ->
-                    sampleNames(body).contains("apitoken_denylist_entries")
+                    sampleNames(body).contains("apitoken_status_list_revoked_indices")
                         && propagationsRecorded(body) > 0
                         && body.contains("\napitoken_trust_publish_pending_seconds 0.0\n"));
     return new Result(afterIssue, afterRevocation, ready.get(KEPT), List.copyOf(secrets));

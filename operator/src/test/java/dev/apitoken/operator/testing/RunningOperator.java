@@ -2,17 +2,17 @@ package dev.apitoken.operator.testing;
 
 import static org.awaitility.Awaitility.await;
 
+import dev.apitoken.format.status.StatusList;
+import dev.apitoken.format.status.StatusListDocument;
 import dev.apitoken.operator.ApiTokenOperator;
 import dev.apitoken.operator.api.ApiToken;
 import dev.apitoken.operator.api.Conditions;
 import dev.apitoken.operator.config.ConfigLoader;
 import dev.apitoken.operator.config.OperatorConfig;
-import dev.apitoken.operator.denylist.TrustDocument;
 import dev.apitoken.operator.reconcile.TokenSecretDependent;
+import dev.apitoken.operator.revocation.TrustDocument;
 import dev.apitoken.operator.runtime.OperatorMetrics;
 import dev.apitoken.verifier.TokenVerifier;
-import dev.apitoken.verifier.status.StatusList;
-import dev.apitoken.verifier.status.StatusListDocument;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Secret;

@@ -1,5 +1,6 @@
 package dev.apitoken.operator.token;
 
+import dev.apitoken.format.TokenClaims;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;

@@ -9,6 +9,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.OctetKeyPair;
 import com.nimbusds.jose.util.Base64URL;
+import dev.apitoken.format.Base64Url;
+import dev.apitoken.format.JwkThumbprint;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 

@@ -7,6 +7,7 @@ import static dev.apitoken.operator.token.Fixtures.T0;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.apitoken.format.Base64Url;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;

@@ -4,6 +4,7 @@ import static dev.apitoken.operator.token.Fixtures.STATUS_URI;
 import static dev.apitoken.operator.token.Fixtures.T0;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.apitoken.format.TokenClaims;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -37,7 +38,7 @@ class ReissuePolicyTest {
           Clock.fixed(T0, ZoneOffset.UTC));
   private static final SignedToken ISSUED = ISSUER.issue(DESIRED);
   private static final SignedToken OTHER_TOKEN = ISSUER.issue(DESIRED);
-  private static final IssuedRecord LAST_ISSUED = IssuedRecord.of(ISSUED);
+  private static final LastIssued LAST_ISSUED = LastIssued.of(ISSUED);
 
   /**
    * ISSUED with its claims re-signed by a key of another ring: names RING's kid, fails to verify.
@@ -57,7 +58,7 @@ class ReissuePolicyTest {
   record Row(
       String name,
       DesiredToken desired,
-      IssuedRecord lastIssued,
+      LastIssued lastIssued,
       ObservedToken observed,
       Instant now,
       IssueReason expectedReason,
@@ -79,7 +80,7 @@ class ReissuePolicyTest {
       return new Row(name, desired, lastIssued, observed, now, expectedReason, expectedMessage);
     }
 
-    Row lastIssued(IssuedRecord lastIssued) {
+    Row lastIssued(LastIssued lastIssued) {
       return new Row(name, desired, lastIssued, observed, now, expectedReason, expectedMessage);
     }
 
@@ -132,7 +133,7 @@ class ReissuePolicyTest {
                     + RING.activeKey().kid()
                     + ", which is no longer in the signing key ring: verifiers reject it"),
         Row.row("signature does not verify with the key it names")
-            .lastIssued(IssuedRecord.of(FORGED))
+            .lastIssued(LastIssued.of(FORGED))
             .observed(ObservedToken.of(FORGED.value(), RING))
             .expect(
                 IssueReason.UNKNOWN_SIGNING_KEY,
@@ -206,7 +207,7 @@ class ReissuePolicyTest {
             .at(EXPIRY.plusSeconds(1))
             .expect(IssueReason.SIGNING_KEY_GONE, ""),
         Row.row("an unverifiable signature beats changed claims")
-            .lastIssued(IssuedRecord.of(FORGED))
+            .lastIssued(LastIssued.of(FORGED))
             .observed(ObservedToken.of(FORGED.value(), RING))
             .desired(desired(List.of("write"), TTL))
             .expect(IssueReason.UNKNOWN_SIGNING_KEY, ""),
@@ -305,7 +306,7 @@ class ReissuePolicyTest {
     for (DesiredToken desired : List.of(original, reordered)) {
       assertThat(
               ReissuePolicy.evaluate(
-                      desired, IssuedRecord.of(token), ObservedToken.of(token.value(), ring), T0)
+                      desired, LastIssued.of(token), ObservedToken.of(token.value(), ring), T0)
                   .reason())
           .isEqualTo(IssueReason.UP_TO_DATE);
     }

@@ -6,6 +6,7 @@ import static dev.apitoken.operator.token.Fixtures.T0;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.apitoken.format.JwkThumbprint;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
 

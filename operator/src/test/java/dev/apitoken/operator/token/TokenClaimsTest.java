@@ -4,6 +4,7 @@ import static dev.apitoken.operator.token.Fixtures.T0;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.apitoken.format.TokenClaims;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -2,6 +2,7 @@ package dev.apitoken.operator.token;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.apitoken.format.Base64Url;
 import java.security.SecureRandom;
 import java.util.HashSet;
 import java.util.Set;

@@ -5,6 +5,7 @@ import static dev.apitoken.operator.token.Fixtures.T0;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.apitoken.format.TokenClaims;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.ZoneOffset;

@@ -11,6 +11,7 @@ import com.nimbusds.jose.jwk.OctetKeyPair;
 import com.nimbusds.jose.util.Base64URL;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
+import dev.apitoken.format.TokenClaims;
 import java.nio.charset.StandardCharsets;
 import java.util.Date;
 import java.util.List;

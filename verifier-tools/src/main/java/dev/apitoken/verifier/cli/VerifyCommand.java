@@ -1,12 +1,12 @@
 package dev.apitoken.verifier.cli;
 
+import dev.apitoken.format.TokenClaims;
+import dev.apitoken.format.TrustLoadException;
+import dev.apitoken.format.UntrustedText;
 import dev.apitoken.verifier.Rejection;
 import dev.apitoken.verifier.TokenVerifier;
 import dev.apitoken.verifier.TrustHealth;
-import dev.apitoken.verifier.TrustLoadException;
-import dev.apitoken.verifier.UntrustedText;
 import dev.apitoken.verifier.Verdict;
-import dev.apitoken.verifier.VerifiedClaims;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -274,12 +274,12 @@ public final class VerifyCommand {
   private static void print(Verdict verdict, PrintStream out) {
     Map<String, Object> lines = new LinkedHashMap<>();
     if (verdict instanceof Verdict.Accepted accepted) {
-      VerifiedClaims claims = accepted.claims();
+      TokenClaims claims = accepted.claims();
       lines.put("verdict", "VALID");
       lines.put("kid", accepted.kid());
       lines.put("issuer", claims.issuer());
       lines.put("subject", claims.subject());
-      lines.put("audience", String.join(" ", claims.audience()));
+      lines.put("audience", String.join(" ", claims.audiences()));
       lines.put("scopes", String.join(" ", claims.scopes()));
       lines.put("issued-at", claims.issuedAt());
       lines.put("not-before", claims.notBefore());

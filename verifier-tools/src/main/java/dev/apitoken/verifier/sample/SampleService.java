@@ -4,14 +4,14 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.apitoken.format.TokenClaims;
+import dev.apitoken.format.TrustLoadException;
+import dev.apitoken.format.UntrustedText;
 import dev.apitoken.verifier.Rejection;
 import dev.apitoken.verifier.ReloadStatus;
 import dev.apitoken.verifier.TokenVerifier;
 import dev.apitoken.verifier.TrustHealth;
-import dev.apitoken.verifier.TrustLoadException;
-import dev.apitoken.verifier.UntrustedText;
 import dev.apitoken.verifier.Verdict;
-import dev.apitoken.verifier.VerifiedClaims;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -297,7 +297,7 @@ public final class SampleService implements AutoCloseable {
       }
       Verdict verdict = current.verify(token);
       if (verdict instanceof Verdict.Accepted accepted) {
-        VerifiedClaims claims = accepted.claims();
+        TokenClaims claims = accepted.claims();
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("subject", claims.subject());
         body.put("scopes", claims.scopes());

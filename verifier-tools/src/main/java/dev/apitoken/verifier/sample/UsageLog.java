@@ -1,6 +1,6 @@
 package dev.apitoken.verifier.sample;
 
-import dev.apitoken.verifier.UntrustedText;
+import dev.apitoken.format.UntrustedText;
 import dev.apitoken.verifier.Verdict;
 import dev.apitoken.verifier.VerdictListener;
 import java.util.Objects;

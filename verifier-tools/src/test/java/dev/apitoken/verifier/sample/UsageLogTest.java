@@ -8,11 +8,11 @@ import static dev.apitoken.verifier.TokenFactory.ISSUER;
 import static dev.apitoken.verifier.TokenFactory.NOW;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.apitoken.format.UntrustedText;
 import dev.apitoken.verifier.Rejection;
 import dev.apitoken.verifier.TestKey;
 import dev.apitoken.verifier.TokenFactory;
 import dev.apitoken.verifier.TokenVerifier;
-import dev.apitoken.verifier.UntrustedText;
 import dev.apitoken.verifier.Verdict;
 import java.time.Clock;
 import java.time.ZoneOffset;

@@ -1,11 +1,11 @@
 package dev.apitoken.verifier.bench;
 
+import dev.apitoken.format.status.StatusList;
+import dev.apitoken.format.status.StatusListDocument;
 import dev.apitoken.verifier.TestKey;
 import dev.apitoken.verifier.TokenFactory;
 import dev.apitoken.verifier.TokenVerifier;
 import dev.apitoken.verifier.Verdict;
-import dev.apitoken.verifier.status.StatusList;
-import dev.apitoken.verifier.status.StatusListDocument;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.time.Instant;

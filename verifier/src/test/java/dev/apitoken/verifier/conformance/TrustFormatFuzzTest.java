@@ -6,12 +6,12 @@ import static dev.apitoken.verifier.TokenFactory.NOW;
 import static dev.apitoken.verifier.TokenFactory.STATUS_URI;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.apitoken.format.TrustLoadException;
+import dev.apitoken.format.status.StatusList;
+import dev.apitoken.format.status.StatusListDocument;
 import dev.apitoken.verifier.TestKey;
 import dev.apitoken.verifier.TokenVerifier;
-import dev.apitoken.verifier.TrustLoadException;
 import dev.apitoken.verifier.Verdict;
-import dev.apitoken.verifier.status.StatusList;
-import dev.apitoken.verifier.status.StatusListDocument;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;

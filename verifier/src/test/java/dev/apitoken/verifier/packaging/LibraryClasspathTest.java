@@ -11,8 +11,9 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
- * What a workload gets when it embeds the verifier: Jackson and Bouncy Castle, nothing else. Maven
- * writes the runtime list at generate-test-resources ({@code dependency:list}, runtime scope).
+ * What a workload gets when it embeds the verifier: the wire format (apitoken-format), Jackson and
+ * Bouncy Castle, nothing else. Maven writes the runtime list at generate-test-resources ({@code
+ * dependency:list}, runtime scope).
  */
 class LibraryClasspathTest {
   /** {@code group:artifact:type[:classifier]:version:scope[ -- module name]}. */
@@ -29,10 +30,14 @@ class LibraryClasspathTest {
             .toList();
 
     assertThat(runtime)
-        .contains("com.fasterxml.jackson.core:jackson-databind", "org.bouncycastle:bcprov-jdk18on")
+        .contains(
+            "dev.apitoken:apitoken-format",
+            "com.fasterxml.jackson.core:jackson-databind",
+            "org.bouncycastle:bcprov-jdk18on")
         .allMatch(
             artifact ->
-                artifact.startsWith("com.fasterxml.jackson.core:")
+                artifact.equals("dev.apitoken:apitoken-format")
+                    || artifact.startsWith("com.fasterxml.jackson.core:")
                     || artifact.startsWith("org.bouncycastle:"));
   }
 }

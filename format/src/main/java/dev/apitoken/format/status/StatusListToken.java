@@ -1,0 +1,363 @@
+package dev.apitoken.format.status;
+
+import static dev.apitoken.format.StrictJson.memberName;
+import static dev.apitoken.format.StrictJson.nonEmptyString;
+import static dev.apitoken.format.StrictJson.nonNegativeLong;
+import static dev.apitoken.format.StrictJson.numericDate;
+import static dev.apitoken.format.StrictJson.requireEnd;
+import static dev.apitoken.format.StrictJson.skipValue;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import dev.apitoken.format.CompactJws;
+import dev.apitoken.format.JwtJson;
+import dev.apitoken.format.MalformedException;
+import dev.apitoken.format.StrictJson;
+import dev.apitoken.format.TrustedKey;
+import dev.apitoken.format.TrustedKeys;
+import dev.apitoken.format.UntrustedText;
+import dev.apitoken.format.status.StatusListTokenException.Problem;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+
+/**
+ * A verified Status List Token (draft-ietf-oauth-status-list, section "Status List Token" in JWT
+ * format): a compact JWS signed with EdDSA by a key of the trusted JWKS, header {@code
+ * {"alg":"EdDSA","kid":"...","typ":"statuslist+jwt"}}, claims {@code sub} (the status list URI),
+ * {@code iat}, {@code exp}, optional {@code ttl} and {@code status_list} {@code {bits, lst}}.
+ *
+ * <p>Read as strictly as tokens are: canonical base64url, UTF-8 JSON without a byte order mark or
+ * unpaired surrogate escapes, duplicate members refused anywhere, no header member beyond {@code
+ * alg}, {@code kid} and {@code typ}, no {@code status_list} member beyond {@code bits}, {@code lst}
+ * and the draft's optional {@code aggregation_uri}; unknown claims are skipped (RFC 7519) but must
+ * be well formed too. {@code exp} is required although the draft makes it optional: a list that
+ * cannot expire cannot go stale, and a frozen copy must stop being trusted.
+ *
+ * <p>Whether the list is still fresh, and whether {@code sub} is the URI a token names, are the
+ * caller's checks: {@link #isStale(Instant, long)}, {@link #subject()}.
+ */
+public final class StatusListToken {
+  /** The header's {@code typ}. */
+  public static final String TYPE = "statuslist+jwt";
+
+  /** The media type the list is served with. */
+  public static final String MEDIA_TYPE = "application/statuslist+jwt";
+
+  /**
+   * Longer compact serializations are refused unread: 4 MiB, far beyond the 1 MiB a ConfigMap
+   * holds; the decoded list is bounded separately by {@link StatusList#MAX_BYTES}.
+   */
+  public static final int MAX_LENGTH = 4 * 1024 * 1024;
+
+  private static final String EDDSA = TrustedKey.EDDSA;
+
+  private final String kid;
+  private final String subject;
+  private final long issuedAt;
+  private final long expiresAt;
+  private final long ttl;
+  private final int bits;
+  private final String lst;
+
+  private StatusListToken(
+      String kid, String subject, long issuedAt, long expiresAt, long ttl, int bits, String lst) {
+    this.kid = kid;
+    this.subject = subject;
+    this.issuedAt = issuedAt;
+    this.expiresAt = expiresAt;
+    this.ttl = ttl;
+    this.bits = bits;
+    this.lst = lst;
+  }
+
+  /**
+   * Verifies and reads a Status List Token. Does not decode {@code lst}; {@link #statusList()} and
+   * {@link #statusList(int)} do (and can still refuse it).
+   *
+   * @throws StatusListTokenException when it is not a well-formed Status List Token signed by one
+   *     of {@code keys}; the message names the problem and never quotes the token
+   */
+  public static StatusListToken parse(String compact, TrustedKeys keys) {
+    CompactJws jws = split(compact);
+    String[] header = header(jws.header());
+    String alg = header[0];
+    String kid = header[1];
+    if (!TYPE.equals(header[2])) {
+      throw new StatusListTokenException(
+          Problem.WRONG_TYPE, "typ is " + UntrustedText.escape(header[2]) + ", expected " + TYPE);
+    }
+    TrustedKey key = keys.key(kid);
+    if (key == null) {
+      throw new StatusListTokenException(
+          Problem.UNKNOWN_KEY, "kid " + UntrustedText.escape(kid) + " is not in the trusted JWKS");
+    }
+    if (!jws.signedBy(key, alg)) {
+      throw new StatusListTokenException(
+          Problem.BAD_SIGNATURE,
+          "the signature does not verify with key "
+              + kid
+              + " (alg "
+              + UntrustedText.escape(alg)
+              + ")");
+    }
+    return payload(kid, jws.payload());
+  }
+
+  /**
+   * Reads a Status List Token by the same rules as {@link #parse} without checking who signed it:
+   * for its writer, which re-signs to compare ({@code kid} is then the header's), and which only
+   * ever adds revocations from what it reads.
+   *
+   * @throws StatusListTokenException when it is not a well-formed Status List Token
+   */
+  public static StatusListToken readUnverified(String compact) {
+    CompactJws jws = split(compact);
+    String[] header = header(jws.header());
+    if (!TYPE.equals(header[2])) {
+      throw new StatusListTokenException(
+          Problem.WRONG_TYPE, "typ is " + UntrustedText.escape(header[2]) + ", expected " + TYPE);
+    }
+    return payload(header[1], jws.payload());
+  }
+
+  /** The header its writer signs: {@code {"alg":"EdDSA","kid":"<kid>","typ":"statuslist+jwt"}}. */
+  public static byte[] writeHeader(String kid) {
+    return JwtJson.write(
+        generator -> {
+          generator.writeStartObject();
+          generator.writeStringField("alg", EDDSA);
+          generator.writeStringField("kid", kid);
+          generator.writeStringField("typ", TYPE);
+          generator.writeEndObject();
+        });
+  }
+
+  /**
+   * The payload its writer signs, members in this order: {@code
+   * {"sub":..,"iat":..,"exp":..,"ttl":..,"status_list":{"bits":..,"lst":..}}}; {@link #parse} reads
+   * it back.
+   */
+  public static byte[] writePayload(
+      String subject, long issuedAt, long expiresAt, long ttl, int bits, String lst) {
+    return JwtJson.write(
+        generator -> {
+          generator.writeStartObject();
+          generator.writeStringField("sub", subject);
+          generator.writeNumberField("iat", issuedAt);
+          generator.writeNumberField("exp", expiresAt);
+          generator.writeNumberField("ttl", ttl);
+          generator.writeObjectFieldStart("status_list");
+          generator.writeNumberField("bits", bits);
+          generator.writeStringField("lst", lst);
+          generator.writeEndObject();
+          generator.writeEndObject();
+        });
+  }
+
+  private static CompactJws split(String compact) {
+    if (compact == null || compact.isEmpty()) {
+      throw malformed("the Status List Token is empty");
+    }
+    if (compact.length() > MAX_LENGTH) {
+      throw malformed("the Status List Token is longer than " + MAX_LENGTH + " characters");
+    }
+    try {
+      return CompactJws.split(compact.getBytes(StandardCharsets.ISO_8859_1));
+    } catch (MalformedException e) {
+      throw malformed("the Status List Token is " + e.getMessage());
+    }
+  }
+
+  /** The kid of the key that signed it. */
+  public String kid() {
+    return kid;
+  }
+
+  /** {@code sub}: the status list URI; a token may use this list only if it names this URI. */
+  public String subject() {
+    return subject;
+  }
+
+  /** {@code iat}, seconds since the epoch. */
+  public long issuedAt() {
+    return issuedAt;
+  }
+
+  /** {@code exp}, seconds since the epoch. */
+  public long expiresAt() {
+    return expiresAt;
+  }
+
+  /** {@code ttl} in seconds, the draft's caching hint; -1 when absent. */
+  public long ttl() {
+    return ttl;
+  }
+
+  /** {@code status_list.bits}. */
+  public int bits() {
+    return bits;
+  }
+
+  /** {@code status_list.lst}, as signed. */
+  public String lst() {
+    return lst;
+  }
+
+  /**
+   * Whether the list must no longer be trusted at {@code now}: at or past {@code exp}, or, when
+   * {@code maxAgeSeconds >= 0}, issued more than that long ago.
+   */
+  public boolean isStale(Instant now, long maxAgeSeconds) {
+    long nowSeconds = now.getEpochSecond();
+    return nowSeconds >= expiresAt || (maxAgeSeconds >= 0 && nowSeconds - issuedAt > maxAgeSeconds);
+  }
+
+  /**
+   * The whole list, indices {@code [0, end)}.
+   *
+   * @throws StatusListFormatException when {@code lst} is not a well-formed list
+   */
+  public StatusList statusList() {
+    return StatusList.decode(bits, lst);
+  }
+
+  /**
+   * Only the indices of shard {@code shard} (see {@link StatusList#decodeShard(int, String, int)}).
+   *
+   * @throws StatusListFormatException when {@code lst} is not a well-formed list
+   */
+  public StatusList statusList(int shard) {
+    return StatusList.decodeShard(bits, lst, shard);
+  }
+
+  @Override
+  public String toString() {
+    return "StatusListToken[sub="
+        + UntrustedText.escape(subject, UntrustedText.MESSAGE_MAX_LENGTH)
+        + ", iat="
+        + Instant.ofEpochSecond(issuedAt)
+        + ", exp="
+        + Instant.ofEpochSecond(expiresAt)
+        + ", kid="
+        + kid
+        + "]";
+  }
+
+  /** alg, kid, typ. */
+  private static String[] header(byte[] json) {
+    try {
+      return readHeader(json);
+    } catch (MalformedException e) {
+      throw malformed(e.getMessage());
+    }
+  }
+
+  private static String[] readHeader(byte[] json) {
+    String alg = null;
+    String kid = null;
+    String typ = null;
+    try (JsonParser parser = StrictJson.parser(json, "the header")) {
+      if (parser.nextToken() != JsonToken.START_OBJECT) {
+        throw malformed("the header is not a JSON object");
+      }
+      while (parser.nextToken() == JsonToken.FIELD_NAME) {
+        String name = memberName(parser);
+        JsonToken value = parser.nextToken();
+        switch (name) {
+          case "alg" -> alg = nonEmptyString(parser, value, "alg");
+          case "kid" -> kid = nonEmptyString(parser, value, "kid");
+          case "typ" -> typ = nonEmptyString(parser, value, "typ");
+          default -> throw malformed("unexpected header member " + UntrustedText.escape(name));
+        }
+      }
+      requireEnd(parser);
+    } catch (IOException e) {
+      throw malformed("the header is not JSON", e);
+    }
+    if (alg == null || kid == null || typ == null) {
+      throw malformed("the header lacks alg, kid or typ");
+    }
+    if (!EDDSA.equals(alg)) {
+      throw new StatusListTokenException(
+          Problem.BAD_SIGNATURE, "alg is " + UntrustedText.escape(alg) + ", expected " + EDDSA);
+    }
+    return new String[] {alg, kid, typ};
+  }
+
+  private static StatusListToken payload(String kid, byte[] json) {
+    try {
+      return readPayload(kid, json);
+    } catch (MalformedException e) {
+      throw malformed(e.getMessage());
+    }
+  }
+
+  private static StatusListToken readPayload(String kid, byte[] json) {
+    String subject = null;
+    long issuedAt = -1;
+    long expiresAt = -1;
+    long ttl = -1;
+    int bits = -1;
+    String lst = null;
+    try (JsonParser parser = StrictJson.parser(json, "the payload")) {
+      if (parser.nextToken() != JsonToken.START_OBJECT) {
+        throw malformed("the payload is not a JSON object");
+      }
+      while (parser.nextToken() == JsonToken.FIELD_NAME) {
+        String name = memberName(parser);
+        JsonToken value = parser.nextToken();
+        switch (name) {
+          case "sub" -> subject = nonEmptyString(parser, value, "sub");
+          case "iss" -> nonEmptyString(parser, value, "iss");
+          case "iat" -> issuedAt = numericDate(parser, value, "iat");
+          case "exp" -> expiresAt = numericDate(parser, value, "exp");
+          case "ttl" -> ttl = nonNegativeLong(parser, value, "ttl");
+          case "status_list" -> {
+            if (value != JsonToken.START_OBJECT) {
+              throw malformed("status_list is not an object");
+            }
+            while (parser.nextToken() == JsonToken.FIELD_NAME) {
+              String member = memberName(parser);
+              JsonToken memberValue = parser.nextToken();
+              switch (member) {
+                case "bits" ->
+                    bits = (int) Math.min(nonNegativeLong(parser, memberValue, "bits"), 9);
+                case "lst" -> lst = nonEmptyString(parser, memberValue, "lst");
+                case "aggregation_uri" -> nonEmptyString(parser, memberValue, "aggregation_uri");
+                default ->
+                    throw malformed(
+                        "unexpected status_list member " + UntrustedText.escape(member));
+              }
+            }
+            if (bits < 0 || lst == null) {
+              throw malformed("status_list lacks bits or lst");
+            }
+          }
+          default -> skipValue(parser, value);
+        }
+      }
+      requireEnd(parser);
+    } catch (IOException e) {
+      throw malformed("the payload is not JSON", e);
+    }
+    if (subject == null || issuedAt < 0 || expiresAt < 0 || lst == null) {
+      throw malformed("the payload lacks sub, iat, exp or status_list");
+    }
+    if (expiresAt <= issuedAt) {
+      throw malformed("exp is not after iat");
+    }
+    if (bits != 1 && bits != 2 && bits != 4 && bits != 8) {
+      throw malformed("status_list.bits must be 1, 2, 4 or 8");
+    }
+    return new StatusListToken(kid, subject, issuedAt, expiresAt, ttl, bits, lst);
+  }
+
+  private static StatusListTokenException malformed(String message) {
+    return new StatusListTokenException(Problem.MALFORMED, message);
+  }
+
+  private static StatusListTokenException malformed(String message, Throwable cause) {
+    return new StatusListTokenException(Problem.MALFORMED, message, cause);
+  }
+}
