@@ -86,10 +86,6 @@ public record SigningKey(
     return Ed25519.sign(privateKey, message);
   }
 
-  boolean verify(byte[] message, byte[] signature) {
-    return Ed25519.verify(publicKey, message, signature);
-  }
-
   @Override
   public boolean equals(Object other) {
     return other instanceof SigningKey that

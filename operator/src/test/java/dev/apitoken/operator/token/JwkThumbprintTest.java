@@ -11,6 +11,7 @@ import com.nimbusds.jose.jwk.OctetKeyPair;
 import com.nimbusds.jose.util.Base64URL;
 import dev.apitoken.format.Base64Url;
 import dev.apitoken.format.JwkThumbprint;
+import dev.apitoken.format.TrustedKey;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
@@ -52,11 +53,10 @@ class JwkThumbprintTest {
     assertThat(Base64Url.encode(signature))
         .isEqualTo(
             "hgyY0il_MGCjP0JzlnLWG1PPOt7-09PGcvMg3AIbQR6dWbhijcNR4ki4iylGjg5BhVsPt9g7sVvpAr_MuM0KAg");
+    byte[] message = signingInput.getBytes(StandardCharsets.US_ASCII);
     assertThat(
-            Ed25519.verify(
-                Fixtures.base64url(RFC8037_X),
-                signingInput.getBytes(StandardCharsets.US_ASCII),
-                signature))
+            TrustedKey.ed25519(Fixtures.base64url(RFC8037_X))
+                .verify(signature, message, message.length))
         .isTrue();
   }
 }
