@@ -5,8 +5,9 @@ FROM maven:3.9-eclipse-temurin-17 AS build
 WORKDIR /src
 COPY . .
 # The cache mount keeps the Maven repository between builds (BuildKit). Only the operator and the
-# verifier library are built (not demo/, verifier-tools/, gateway/ or the kubectl plugin). The
-# formatter is skipped: it only rewrites sources, which do not leave this stage.
+# wire format it writes (format/) are built (not the verifier, demo/, verifier-tools/, gateway/ or
+# the kubectl plugin). The formatter is skipped: it only rewrites sources, which do not leave this
+# stage.
 RUN --mount=type=cache,target=/root/.m2 \
     mvn -B -ntp -DskipTests -Dspotless.skip=true -pl operator -am package \
  && cp operator/target/apitoken-operator.jar /apitoken-operator.jar
