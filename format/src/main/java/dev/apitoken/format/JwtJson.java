@@ -38,8 +38,8 @@ public final class JwtJson {
 
   private JwtJson() {}
 
-  /** The protected header: {@code alg} and {@code kid}, after {@code typ} was checked. */
-  public record Header(String alg, String kid) {}
+  /** A protected header: {@code alg}, {@code kid} and {@code typ} (null when absent). */
+  public record Header(String alg, String kid, String typ) {}
 
   /**
    * The claims as read so far; a claim stays null (or -1) until its member is read, so a reader can
@@ -136,15 +136,30 @@ public final class JwtJson {
   }
 
   /**
-   * Reads a header: a JSON object with {@code alg} and {@code kid} (non-empty strings), optionally
-   * {@code typ} equal to {@code JWT}, and no other member ({@code crit}, {@code jwk}, {@code jku}
-   * and the like are refused rather than ignored).
+   * Reads a token's header: a protected header ({@link #protectedHeader}) whose {@code typ}, if
+   * present, is {@code JWT}.
    *
    * @throws MalformedException when it is not
    */
   public static Header header(byte[] json) {
+    Header header = protectedHeader(json);
+    if (header.typ() != null && !header.typ().equals("JWT")) {
+      throw new MalformedException("typ is not JWT");
+    }
+    return header;
+  }
+
+  /**
+   * Reads a JWS protected header, of a token or of a Status List Token: a JSON object with {@code
+   * alg} and {@code kid} (non-empty strings), optionally {@code typ}, and no other member ({@code
+   * crit}, {@code jwk}, {@code jku} and the like are refused rather than ignored).
+   *
+   * @throws MalformedException when it is not
+   */
+  public static Header protectedHeader(byte[] json) {
     String alg = null;
     String kid = null;
+    String typ = null;
     try (JsonParser parser = StrictJson.parser(json, "header")) {
       if (parser.nextToken() != JsonToken.START_OBJECT) {
         throw new MalformedException("header is not a JSON object");
@@ -155,11 +170,7 @@ public final class JwtJson {
         switch (name) {
           case "alg" -> alg = nonEmptyString(parser, value, "alg");
           case "kid" -> kid = nonEmptyString(parser, value, "kid");
-          case "typ" -> {
-            if (!"JWT".equals(nonEmptyString(parser, value, "typ"))) {
-              throw new MalformedException("typ is not JWT");
-            }
-          }
+          case "typ" -> typ = nonEmptyString(parser, value, "typ");
           default ->
               throw new MalformedException(
                   "unexpected header member " + UntrustedText.escape(name));
@@ -172,7 +183,7 @@ public final class JwtJson {
     if (alg == null || kid == null) {
       throw new MalformedException("header lacks alg or kid");
     }
-    return new Header(alg, kid);
+    return new Header(alg, kid, typ);
   }
 
   /**

@@ -27,7 +27,7 @@ class JwtJsonTest {
     JwtJson.Payload payload = new JwtJson.Payload();
     JwtJson.payload(jws.payload(), payload);
 
-    assertThat(header).isEqualTo(new JwtJson.Header(TrustedKey.EDDSA, SIGNER.kid()));
+    assertThat(header).isEqualTo(new JwtJson.Header(TrustedKey.EDDSA, SIGNER.kid(), "JWT"));
     assertThat(jws.signedBy(SIGNER.trustedKey(), header.alg())).isTrue();
     assertThat(payload.claims()).isEqualTo(claims);
   }

@@ -80,13 +80,9 @@ public final class StatusListToken {
    */
   public static StatusListToken parse(String compact, TrustedKeys keys) {
     CompactJws jws = split(compact);
-    String[] header = header(jws.header());
-    String alg = header[0];
-    String kid = header[1];
-    if (!TYPE.equals(header[2])) {
-      throw new StatusListTokenException(
-          Problem.WRONG_TYPE, "typ is " + UntrustedText.escape(header[2]) + ", expected " + TYPE);
-    }
+    JwtJson.Header header = typedHeader(jws);
+    String alg = header.alg();
+    String kid = header.kid();
     TrustedKey key = keys.key(kid);
     if (key == null) {
       throw new StatusListTokenException(
@@ -113,12 +109,7 @@ public final class StatusListToken {
    */
   public static StatusListToken readUnverified(String compact) {
     CompactJws jws = split(compact);
-    String[] header = header(jws.header());
-    if (!TYPE.equals(header[2])) {
-      throw new StatusListTokenException(
-          Problem.WRONG_TYPE, "typ is " + UntrustedText.escape(header[2]) + ", expected " + TYPE);
-    }
-    return payload(header[1], jws.payload());
+    return payload(typedHeader(jws).kid(), jws.payload());
   }
 
   /** The header its writer signs: {@code {"alg":"EdDSA","kid":"<kid>","typ":"statuslist+jwt"}}. */
@@ -153,6 +144,16 @@ public final class StatusListToken {
           generator.writeEndObject();
           generator.writeEndObject();
         });
+  }
+
+  private static JwtJson.Header typedHeader(CompactJws jws) {
+    JwtJson.Header header = header(jws.header());
+    if (!TYPE.equals(header.typ())) {
+      throw new StatusListTokenException(
+          Problem.WRONG_TYPE,
+          "typ is " + UntrustedText.escape(header.typ()) + ", expected " + TYPE);
+    }
+    return header;
   }
 
   private static CompactJws split(String compact) {
@@ -244,45 +245,23 @@ public final class StatusListToken {
         + "]";
   }
 
-  /** alg, kid, typ. */
-  private static String[] header(byte[] json) {
+  /** The header of a Status List Token: a protected header with {@code typ}, signed with EdDSA. */
+  private static JwtJson.Header header(byte[] json) {
+    JwtJson.Header header;
     try {
-      return readHeader(json);
+      header = JwtJson.protectedHeader(json);
     } catch (MalformedException e) {
-      throw malformed(e.getMessage());
+      throw malformed("the " + e.getMessage());
     }
-  }
-
-  private static String[] readHeader(byte[] json) {
-    String alg = null;
-    String kid = null;
-    String typ = null;
-    try (JsonParser parser = StrictJson.parser(json, "the header")) {
-      if (parser.nextToken() != JsonToken.START_OBJECT) {
-        throw malformed("the header is not a JSON object");
-      }
-      while (parser.nextToken() == JsonToken.FIELD_NAME) {
-        String name = memberName(parser);
-        JsonToken value = parser.nextToken();
-        switch (name) {
-          case "alg" -> alg = nonEmptyString(parser, value, "alg");
-          case "kid" -> kid = nonEmptyString(parser, value, "kid");
-          case "typ" -> typ = nonEmptyString(parser, value, "typ");
-          default -> throw malformed("unexpected header member " + UntrustedText.escape(name));
-        }
-      }
-      requireEnd(parser);
-    } catch (IOException e) {
-      throw malformed("the header is not JSON", e);
+    if (header.typ() == null) {
+      throw malformed("the header lacks typ");
     }
-    if (alg == null || kid == null || typ == null) {
-      throw malformed("the header lacks alg, kid or typ");
-    }
-    if (!EDDSA.equals(alg)) {
+    if (!EDDSA.equals(header.alg())) {
       throw new StatusListTokenException(
-          Problem.BAD_SIGNATURE, "alg is " + UntrustedText.escape(alg) + ", expected " + EDDSA);
+          Problem.BAD_SIGNATURE,
+          "alg is " + UntrustedText.escape(header.alg()) + ", expected " + EDDSA);
     }
-    return new String[] {alg, kid, typ};
+    return header;
   }
 
   private static StatusListToken payload(String kid, byte[] json) {

@@ -12,8 +12,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Issue 13: the jar the operator image runs holds the operator and the wire format it writes, and
  * none of the verifier library (a workload's), the embedded run, the sample service, the verify
- * CLI, the mock server or its HTTP stacks. Runs
- * in the verify phase (a surefire execution after the shade plugin), on the shaded jar itself.
+ * CLI, the mock server or its HTTP stacks. Runs in the verify phase (a surefire execution after the
+ * shade plugin), on the shaded jar itself.
  */
 class OperatorJarIT {
   private static final List<String> FORBIDDEN =

@@ -11,7 +11,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Issue 13: the published library jar is the verifier alone; the sample service and the verify CLI
- * live in apitoken-verifier-tools, the wire format in apitoken-format. Runs in the verify phase, on the jar the jar plugin built.
+ * live in apitoken-verifier-tools, the wire format in apitoken-format. Runs in the verify phase, on
+ * the jar the jar plugin built.
  */
 class VerifierJarIT {
   @Test
