@@ -1,8 +1,7 @@
 package dev.apitoken.verifier;
 
-import dev.apitoken.format.CompactJws;
 import dev.apitoken.format.JwtJson;
-import dev.apitoken.format.MalformedException;
+import dev.apitoken.format.SignedJwt;
 import dev.apitoken.format.TokenClaims;
 import dev.apitoken.format.TrustFiles;
 import dev.apitoken.format.TrustLoadException;
@@ -359,33 +358,19 @@ public final class TokenVerifier implements AutoCloseable {
 
   /** Everything from the signature on: what a cache hit skips up to the validity checks. */
   private Verdict checkSigned(byte[] bytes, TrustState state) {
-    CompactJws jws;
-    JwtJson.Header header;
-    try {
-      jws = CompactJws.split(bytes);
-      header = JwtJson.header(jws.header());
-    } catch (MalformedException e) {
-      return rejected(Rejection.MALFORMED, null, null);
+    SignedJwt read = SignedJwt.read(bytes, state::key);
+    if (read.problem() != null) {
+      return switch (read.problem()) {
+        case MALFORMED -> rejected(Rejection.MALFORMED, null, null);
+        // Nobody vouches for this kid, and listeners log it: an attacker must not write the log.
+        case UNKNOWN_KEY ->
+            rejected(Rejection.UNKNOWN_KEY, UntrustedText.escape(read.headerKid()), null);
+        case BAD_SIGNATURE -> rejected(Rejection.BAD_SIGNATURE, read.key().kid(), null);
+        case MALFORMED_PAYLOAD -> rejected(Rejection.MALFORMED, read.key().kid(), read.payload());
+      };
     }
-    TrustedKey key = state.key(header.kid());
-    if (key == null) {
-      // Nobody vouches for this kid, and listeners log it: an attacker must not write the log.
-      return rejected(Rejection.UNKNOWN_KEY, UntrustedText.escape(header.kid()), null);
-    }
-    if (!jws.signedBy(key, header.alg())) {
-      return rejected(Rejection.BAD_SIGNATURE, key.kid(), null);
-    }
-
-    // Only an authenticated payload is parsed, so claims in verdicts can be trusted for audits.
-    JwtJson.Payload claims = new JwtJson.Payload();
-    try {
-      JwtJson.payload(jws.payload(), claims);
-    } catch (MalformedException e) {
-      return rejected(Rejection.MALFORMED, key.kid(), claims);
-    }
-    if (!claims.hasRequiredClaims()) {
-      return rejected(Rejection.MALFORMED, key.kid(), claims);
-    }
+    TrustedKey key = read.key();
+    JwtJson.Payload claims = read.payload();
     if (expectedIssuer != null && !expectedIssuer.equals(claims.issuer())) {
       return rejected(Rejection.WRONG_ISSUER, key.kid(), claims);
     }

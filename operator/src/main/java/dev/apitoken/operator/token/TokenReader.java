@@ -3,16 +3,16 @@ package dev.apitoken.operator.token;
 import dev.apitoken.format.CompactJws;
 import dev.apitoken.format.JwtJson;
 import dev.apitoken.format.MalformedException;
+import dev.apitoken.format.SignedJwt;
 import dev.apitoken.format.TokenClaims;
-import dev.apitoken.format.TrustedKey;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 
 /**
  * Reads the operator's own tokens, e.g. the one stored in a Secret, with the one parser of the wire
- * format ({@link CompactJws}, {@link JwtJson}) that every verifier uses, so the operator and its
- * verifiers can never disagree on what a token says. Never throws: anything malformed, unsigned by
- * the ring or otherwise unexpected reads as empty.
+ * format ({@link SignedJwt}: {@link CompactJws}, {@link JwtJson}) that every verifier uses, so the
+ * operator and its verifiers can never disagree on what a token says. Never throws: anything
+ * malformed, unsigned by the ring or otherwise unexpected reads as empty.
  *
  * <p>What differs from a verifier is deliberate and only this: <b>expired and not-yet-valid tokens
  * are read</b> ({@code exp} and {@code nbf} are not checked), because renewing a token and revoking
@@ -50,16 +50,17 @@ public final class TokenReader {
 
   /** Like {@link #verify}, keeping the value and the id of the key that signed it. */
   public static Optional<SignedToken> verifiedToken(String token, KeyRing ring) {
-    Optional<CompactJws> jws = split(token);
-    Optional<JwtJson.Header> header = jws.flatMap(TokenReader::headerOf);
-    if (header.isEmpty()) {
+    if (token == null || token.length() > MAX_TOKEN_LENGTH) {
       return Optional.empty();
     }
-    Optional<TrustedKey> key = ring.verificationKey(header.get().kid());
-    if (key.isEmpty() || !jws.get().signedBy(key.get(), header.get().alg())) {
+    SignedJwt read =
+        SignedJwt.read(
+            token.getBytes(StandardCharsets.ISO_8859_1),
+            kid -> ring.verificationKey(kid).orElse(null));
+    if (read.problem() != null || !read.payload().hasStatus()) {
       return Optional.empty();
     }
-    return claimsOf(jws.get()).map(claims -> new SignedToken(token, claims, key.get().kid()));
+    return Optional.of(new SignedToken(token, read.payload().claims(), read.key().kid()));
   }
 
   private static Optional<CompactJws> split(String token) {
