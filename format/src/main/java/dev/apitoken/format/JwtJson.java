@@ -13,6 +13,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -34,7 +35,10 @@ import java.util.List;
  * string or member name with an unpaired surrogate escape such as {@code "\ud800"}.
  */
 public final class JwtJson {
-  private static final JsonFactory JSON = new JsonFactory();
+  // Characters outside the BMP as four UTF-8 bytes, not as a twelve-byte escaped surrogate pair:
+  // the size of the largest token a spec can produce (the operator's TokenSize) depends on it.
+  private static final JsonFactory JSON =
+      JsonFactory.builder().enable(JsonWriteFeature.COMBINE_UNICODE_SURROGATES_IN_UTF8).build();
 
   private JwtJson() {}
 

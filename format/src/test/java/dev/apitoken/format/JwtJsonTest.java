@@ -58,6 +58,28 @@ class JwtJsonTest {
   }
 
   @Test
+  void writesCharactersBeyondTheBmpAsFourUtf8BytesAndReadsThemBack() {
+    TokenClaims claims =
+        new TokenClaims(
+            "i",
+            "\uD83D\uDE00",
+            List.of(),
+            List.of(),
+            Instant.EPOCH,
+            Instant.EPOCH,
+            Instant.EPOCH,
+            "j",
+            0,
+            "u");
+    byte[] payload = JwtJson.writePayload(claims);
+
+    assertThat(new String(payload, StandardCharsets.UTF_8)).contains("\"sub\":\"\uD83D\uDE00\"");
+    JwtJson.Payload read = new JwtJson.Payload();
+    JwtJson.payload(payload, read);
+    assertThat(read.claims()).isEqualTo(claims);
+  }
+
+  @Test
   void oneRuleSetForHeaders() {
     assertThatThrownBy(() -> header("{\"alg\":\"EdDSA\",\"kid\":\"k\",\"typ\":\"statuslist+jwt\"}"))
         .isInstanceOf(MalformedException.class)

@@ -1,16 +1,13 @@
 package dev.apitoken.operator.token;
 
-import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-import java.io.ByteArrayOutputStream;
+import dev.apitoken.format.JwtJson;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.Optional;
 
 /**
@@ -20,10 +17,6 @@ import java.util.Optional;
  */
 final class Json {
 
-  // Characters outside the BMP as four UTF-8 bytes, not as a twelve-byte escaped surrogate pair:
-  // the size of the largest token a spec can produce (TokenSize) depends on it.
-  private static final JsonFactory FACTORY =
-      JsonFactory.builder().enable(JsonWriteFeature.COMBINE_UNICODE_SURROGATES_IN_UTF8).build();
   private static final ObjectMapper STRICT_READER =
       JsonMapper.builder()
           .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
@@ -37,15 +30,9 @@ final class Json {
     void writeTo(JsonGenerator generator) throws IOException;
   }
 
-  /** The UTF-8 bytes written by {@code writer}, without whitespace. */
+  /** The UTF-8 bytes written by {@code writer}, without whitespace: the wire format's writer. */
   static byte[] write(Writer writer) {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    try (JsonGenerator generator = FACTORY.createGenerator(bytes)) {
-      writer.writeTo(generator);
-    } catch (IOException impossibleInMemory) {
-      throw new UncheckedIOException(impossibleInMemory);
-    }
-    return bytes.toByteArray();
+    return JwtJson.write(writer::writeTo);
   }
 
   /**

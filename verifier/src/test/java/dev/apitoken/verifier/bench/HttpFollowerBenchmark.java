@@ -28,7 +28,7 @@ import java.util.logging.Logger;
  * operator-side benchmark comes after merging with the provider.
  *
  * <pre>
- * mvn -B -q -o -pl verifier test-compile exec:java -Dexec.classpathScope=test \
+ * mvn -B -q -o -pl format,verifier test-compile exec:java -Dexec.classpathScope=test \
  *     -Dexec.mainClass=dev.apitoken.verifier.bench.HttpFollowerBenchmark -Dexec.args=1000
  * </pre>
  */

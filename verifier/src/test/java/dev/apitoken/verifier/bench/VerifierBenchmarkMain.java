@@ -20,7 +20,7 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
  * nimbus-jose-jwt, and within 1.25x of bare Bouncy Castle Ed25519.
  *
  * <pre>
- * mvn -B -q -pl verifier test-compile exec:java -Dexec.classpathScope=test \
+ * mvn -B -q -pl format,verifier test-compile exec:java -Dexec.classpathScope=test \
  *     -Dexec.mainClass=dev.apitoken.verifier.bench.VerifierBenchmarkMain
  * </pre>
  */
