@@ -174,7 +174,8 @@ final class RevocationDemo {
             .trustDirectory(volume.dir())
             .expectedIssuer(issuer)
             .listener(new UsageLog(serviceLog::add));
-    if (!java.nio.file.Files.exists(volume.dir().resolve(dev.apitoken.format.TrustFiles.STATUS_LIST_TOKEN))) {
+    if (!java.nio.file.Files.exists(
+        volume.dir().resolve(dev.apitoken.format.TrustFiles.STATUS_LIST_TOKEN))) {
       // An operator from before the signed Status List Token publishes only status-list.json.
       verifier.allowUnsignedStatusList();
     }
