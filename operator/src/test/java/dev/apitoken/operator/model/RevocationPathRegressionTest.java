@@ -421,6 +421,8 @@ class RevocationPathRegressionTest {
         new java.util.concurrent.atomic.AtomicBoolean(true);
     java.util.concurrent.atomic.AtomicBoolean armed =
         new java.util.concurrent.atomic.AtomicBoolean(false);
+    java.util.concurrent.atomic.AtomicReference<java.util.concurrent.CompletableFuture<Void>>
+        recordingNine = new java.util.concurrent.atomic.AtomicReference<>();
     RevocationPath old = start("replica-1", holdsLease::get);
     await().atMost(30, SECONDS).until(() -> cluster.get("team-a", ModelRun.TRUST) != null);
     RevocationPath[] leader = new RevocationPath[1];
@@ -437,8 +439,14 @@ class RevocationPathRegressionTest {
                 && call.client().equals("replica-1")
                 && call.op().equals("update")
                 && armed.compareAndSet(true, false)) {
-              holdsLease.set(false);
               try {
+                // The round publishing 9 starts once the ledger holds it, and can reach this write
+                // before 9's issue record is stored: losing the Lease then would leave that write
+                // (and the test's wait for it) pending for good. Lose it once 9 is recorded.
+                if (recordingNine.get() != null) {
+                  recordingNine.get().get(30, SECONDS);
+                }
+                holdsLease.set(false);
                 leader[0] = start("replica-2");
                 leader[0].revocations().record(List.of(record(revokedByLeader))).get(30, SECONDS);
                 await().atMost(30, SECONDS).until(() -> copyShows(revokedByLeader));
@@ -455,7 +463,8 @@ class RevocationPathRegressionTest {
       old.revocations().record(List.of(record(8))).get(30, SECONDS);
       await().atMost(30, SECONDS).until(() -> copyShows("team-a", 8));
       armed.set(true);
-      old.revocations().record(List.of(record(9))).get(30, SECONDS);
+      recordingNine.set(old.revocations().record(List.of(record(9))));
+      recordingNine.get().get(30, SECONDS);
       // The round that publishes 9 updates team-a's copy and meets the hook.
       await().atMost(30, SECONDS).until(() -> !armed.get());
       try {
