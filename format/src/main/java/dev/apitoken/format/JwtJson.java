@@ -25,9 +25,9 @@ import java.util.List;
  * The JSON of a token's header and payload, written by the operator and read by every verifier: the
  * one definition of both (docs/CONTRACTS.md).
  *
- * <p>Reading uses a streaming parser with a streaming parser: no tree is built, every member is
- * type-checked as it is read, and a duplicate member anywhere fails the parse (a token must not
- * mean one thing to us and another to a different JSON reader).
+ * <p>Reading uses a streaming parser: no tree is built, every member is type-checked as it is read,
+ * and a duplicate member anywhere fails the parse (a token must not mean one thing to us and
+ * another to a different JSON reader).
  *
  * <p>For the same reason the text must be what RFC 7515 and I-JSON (RFC 7493) ask, which strict
  * readers (Python's {@code json}, Go's {@code encoding/json}) enforce: UTF-8 without a byte order
