@@ -11,12 +11,11 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The domain packages (signing and keys, revocation ledger, status lists and policies) stay free of
- * Kubernetes and operator-framework types, and read time only from an injected Clock, so they can
- * be tested and reasoned about without a cluster and at any instant.
+ * The domain packages (signing and keys, revocation ledger, status lists and policies, the wire
+ * format) stay free of Kubernetes and operator-framework types, and read time only from an injected
+ * Clock, so they can be tested and reasoned about without a cluster and at any instant.
  */
 class PurePackagesTest {
-  private static final Path MAIN = Path.of("src/main/java/dev/apitoken/operator");
 
   /** What a pure package must not mention: cluster types, and the wall clock. */
   private static final List<String> FORBIDDEN =
@@ -33,9 +32,17 @@ class PurePackagesTest {
           "OffsetDateTime.now");
 
   @ParameterizedTest
-  @ValueSource(strings = {"token", "revocation", "config"})
+  @ValueSource(
+      strings = {
+        "src/main/java/dev/apitoken/operator/token",
+        "src/main/java/dev/apitoken/operator/revocation",
+        "src/main/java/dev/apitoken/operator/config",
+        // The wire format, shared with the verifier.
+        "../format/src/main/java/dev/apitoken/format",
+        "../format/src/main/java/dev/apitoken/format/status"
+      })
   void importsNoKubernetesTypesAndReadsNoWallClock(String pack) throws IOException {
-    Path sources = MAIN.resolve(pack);
+    Path sources = Path.of(pack);
     assertThat(sources).isDirectory();
     List<String> offending;
     try (Stream<Path> files = Files.list(sources)) {
