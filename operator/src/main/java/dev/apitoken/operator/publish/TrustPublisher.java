@@ -3,6 +3,7 @@ package dev.apitoken.operator.publish;
 import static net.logstash.logback.argument.StructuredArguments.kv;
 
 import dev.apitoken.format.status.StatusListDocument;
+import dev.apitoken.operator.kubernetes.Failures;
 import dev.apitoken.operator.kubernetes.Labels;
 import dev.apitoken.operator.revocation.IndexSpace;
 import dev.apitoken.operator.revocation.RevocationLedger;
@@ -496,7 +497,7 @@ public final class TrustPublisher implements AutoCloseable {
         return failed.getMessage();
       }
     }
-    return describe(e);
+    return Failures.brief(e);
   }
 
   /** A copy could not be written: names the copy and the API server's answer. */
@@ -510,9 +511,7 @@ public final class TrustPublisher implements AutoCloseable {
               + " in namespace "
               + namespace
               + " failed ("
-              + (cause instanceof io.fabric8.kubernetes.client.KubernetesClientException k
-                  ? "HTTP " + k.getCode()
-                  : describe(cause))
+              + Failures.brief(cause)
               + ")",
           cause);
     }
@@ -1019,7 +1018,7 @@ public final class TrustPublisher implements AutoCloseable {
         LOG.warn(
             "{} {} {}",
             kv("event", "trust_publish_failed"),
-            kv("error", describe(e)),
+            kv("error", Failures.brief(e)),
             kv("action", "retrying"));
         synchronized (signal) {
           dirty = true;
@@ -1031,22 +1030,6 @@ public final class TrustPublisher implements AutoCloseable {
         }
       }
     }
-  }
-
-  private static Throwable rootCause(Throwable e) {
-    Throwable cause = e;
-    while (cause.getCause() != null && cause.getCause() != cause) {
-      cause = cause.getCause();
-    }
-    return cause;
-  }
-
-  private static String describe(Throwable e) {
-    Throwable cause = rootCause(e);
-    if (cause instanceof io.fabric8.kubernetes.client.KubernetesClientException k) {
-      return "KubernetesClientException code=" + k.getCode();
-    }
-    return cause.getClass().getSimpleName();
   }
 
   @Override

@@ -4,6 +4,7 @@ import dev.apitoken.operator.api.ApiToken;
 import dev.apitoken.operator.api.ApiTokenStatus;
 import dev.apitoken.operator.api.Conditions;
 import dev.apitoken.operator.api.IssuedToken;
+import dev.apitoken.operator.kubernetes.Failures;
 import dev.apitoken.operator.revocation.IndexSpace;
 import dev.apitoken.operator.revocation.RevocationPolicy;
 import dev.apitoken.operator.runtime.OperatorMetrics;
@@ -12,8 +13,6 @@ import dev.apitoken.operator.token.KeyRing;
 import dev.apitoken.operator.token.ReissueBudget;
 import dev.apitoken.operator.token.ReissuePolicy;
 import dev.apitoken.operator.token.TokenIssuer;
-import io.fabric8.kubernetes.api.model.StatusDetails;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -327,7 +326,7 @@ public class ApiTokenReconciler implements Reconciler<ApiToken>, Cleaner<ApiToke
     boolean revoking =
         apiToken.isMarkedForDeletion()
             || TokenRevocation.decide(apiToken, now).kind() == RevocationPolicy.Kind.REVOKE;
-    ConditionTable.Failed failed = new ConditionTable.Failed(revoking, describe(e));
+    ConditionTable.Failed failed = new ConditionTable.Failed(revoking, Failures.describe(e));
     metrics.issueFailed(failed.reason());
     states.set(apiToken, TokenStates.FAILED);
     events.record(apiToken, EventRecorder.WARNING, failed.reason(), failed.message());
@@ -419,44 +418,5 @@ public class ApiTokenReconciler implements Reconciler<ApiToken>, Cleaner<ApiToke
 
   private static Instant min(Instant a, Instant b) {
     return a.isBefore(b) ? a : b;
-  }
-
-  /**
-   * Describes a failure by its real cause, however deeply JOSDK and the client wrapped it: for an
-   * API error its code, reason and the object concerned; otherwise the exception's type. Never a
-   * message or status message, which can echo a request body (and so a token).
-   */
-  static String describe(Throwable e) {
-    Throwable cause = e;
-    Throwable deepest = e;
-    for (int depth = 0; cause != null && depth < 20; depth++, cause = cause.getCause()) {
-      if (cause instanceof KubernetesClientException k && k.getCode() > 0) {
-        return describeApiError(k);
-      }
-      if (cause instanceof ReconcileError error) {
-        return "an internal error (" + error.errorType() + ")";
-      }
-      deepest = cause;
-    }
-    return deepest.getClass().getSimpleName();
-  }
-
-  private static String describeApiError(KubernetesClientException k) {
-    StatusDetails details = k.getStatus() == null ? null : k.getStatus().getDetails();
-    String reason = k.getStatus() == null ? null : k.getStatus().getReason();
-    String kind =
-        details != null && details.getKind() != null ? details.getKind() : k.getResourcePlural();
-    String name = k.getName() != null ? k.getName() : details == null ? null : details.getName();
-    String object =
-        kind == null && name == null
-            ? ""
-            : " for "
-                + (kind == null ? "" : kind + " ")
-                + (k.getNamespace() == null ? "" : k.getNamespace() + "/")
-                + (name == null ? "" : name);
-    return "the Kubernetes API answered "
-        + k.getCode()
-        + (reason == null ? "" : " " + reason)
-        + object.stripTrailing();
   }
 }

@@ -1,11 +1,13 @@
 package dev.apitoken.operator.reconcile;
 
+import dev.apitoken.operator.kubernetes.Failures;
+
 /**
  * An {@link Error} thrown while reconciling, rethrown as an exception. JOSDK 5 retries and reports
  * (through updateErrorStatus) only {@link Exception}s; an Error escapes its executor and leaves the
  * ApiToken marked as in progress, so it is never reconciled again, not even to revoke it.
  */
-final class ReconcileError extends RuntimeException {
+final class ReconcileError extends RuntimeException implements Failures.InternalFailure {
   private final String errorType;
 
   ReconcileError(Error error) {
@@ -14,7 +16,8 @@ final class ReconcileError extends RuntimeException {
     this.errorType = error.getClass().getSimpleName();
   }
 
-  String errorType() {
+  @Override
+  public String errorType() {
     return errorType;
   }
 }

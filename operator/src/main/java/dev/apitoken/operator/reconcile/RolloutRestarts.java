@@ -3,6 +3,7 @@ package dev.apitoken.operator.reconcile;
 import dev.apitoken.operator.api.ApiToken;
 import dev.apitoken.operator.api.ApiTokenSpec;
 import dev.apitoken.operator.api.RolloutRestartTarget;
+import dev.apitoken.operator.kubernetes.Failures;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
@@ -146,7 +147,7 @@ final class RolloutRestarts {
       }
       return Optional.empty();
     } catch (KubernetesClientException e) {
-      return Optional.of(ApiTokenReconciler.describe(e));
+      return Optional.of(Failures.describe(e));
     }
   }
 

@@ -2,6 +2,7 @@ package dev.apitoken.operator.reconcile;
 
 import dev.apitoken.operator.api.ApiToken;
 import dev.apitoken.operator.api.Consumer;
+import dev.apitoken.operator.kubernetes.Failures;
 import io.fabric8.kubernetes.api.model.EnvFromSource;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
@@ -149,7 +150,7 @@ final class TokenConsumers {
           namespace + "/pods/" + e.getCode(),
           "event=consumers_unknown namespace={} error={} action={}",
           namespace,
-          ApiTokenReconciler.describe(e),
+          Failures.describe(e),
           forbidden
               ? "status.consumers omitted; grant list on pods to see them"
               : "status.consumers kept as before");
@@ -391,7 +392,7 @@ final class TokenConsumers {
           namespace + "/" + ref.getKind() + "/" + e.getCode(),
           "event=consumer_owner_unknown namespace={} error={} action={}",
           namespace,
-          ApiTokenReconciler.describe(e),
+          Failures.describe(e),
           "reporting the " + ref.getKind() + " itself; grant get on it to see its owner");
       return Optional.empty();
     }

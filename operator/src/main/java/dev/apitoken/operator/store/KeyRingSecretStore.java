@@ -5,6 +5,7 @@ import static net.logstash.logback.argument.StructuredArguments.kv;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.apitoken.operator.config.OperatorConfig;
+import dev.apitoken.operator.kubernetes.Failures;
 import dev.apitoken.operator.kubernetes.KubernetesWrites;
 import dev.apitoken.operator.kubernetes.Labels;
 import dev.apitoken.operator.revocation.IndexSpace;
@@ -219,7 +220,7 @@ public final class KeyRingSecretStore implements AutoCloseable {
           "{} {} {} {}",
           kv("event", "keyring_check_failed"),
           kv("secret", secretPath()),
-          kv("error", describe(e)),
+          kv("error", Failures.brief(e)),
           kv("action", "retrying_at_next_maintenance"));
     }
   }
@@ -596,7 +597,7 @@ public final class KeyRingSecretStore implements AutoCloseable {
       LOG.warn(
           "{} {} {}",
           kv("event", "revoked_kids_store_failed"),
-          kv("error", describe(e)),
+          kv("error", Failures.brief(e)),
           kv("action", "retrying_at_next_maintenance"));
     }
   }
@@ -616,7 +617,7 @@ public final class KeyRingSecretStore implements AutoCloseable {
       LOG.warn(
           "{} {} {}",
           kv("event", "revoked_kids_sync_failed"),
-          kv("error", describe(e)),
+          kv("error", Failures.brief(e)),
           kv("action", "retrying_at_next_maintenance"));
     }
   }
@@ -688,13 +689,6 @@ public final class KeyRingSecretStore implements AutoCloseable {
           "{} {}", kv("event", "published_keys_unreadable"), kv("error", unreadable.toString()));
     }
     return kids;
-  }
-
-  /** Never the exception message: a response body could echo the Secret. */
-  private static String describe(RuntimeException e) {
-    return e instanceof KubernetesClientException k
-        ? "HTTP " + k.getCode()
-        : e.getClass().getSimpleName();
   }
 
   /** Asked before every rotation, pruning or repair write: a replica that lost the Lease stops. */
@@ -800,7 +794,7 @@ public final class KeyRingSecretStore implements AutoCloseable {
             "{} {} {} {}",
             kv("event", "keyring_restore_failed"),
             kv("secret", secretPath()),
-            kv("error", describe(e)),
+            kv("error", Failures.brief(e)),
             kv("action", "retrying_at_next_maintenance"));
       }
     }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.params.provider.Arguments.arguments;
 import dev.apitoken.operator.api.ApiToken;
 import dev.apitoken.operator.api.ApiTokenSpec;
 import dev.apitoken.operator.config.ConfigLoader;
+import dev.apitoken.operator.kubernetes.Failures;
 import dev.apitoken.operator.testing.ApiTokens;
 import dev.apitoken.operator.testing.HostileSpecs;
 import dev.apitoken.operator.token.Durations;
@@ -204,7 +205,7 @@ class SpecResolverTest {
                 .withReason("Invalid")
                 .withMessage("data[token]: eyJhbGciOi...")
                 .build());
-    assertThat(ApiTokenReconciler.describe(new CompletionException(refused)))
+    assertThat(Failures.describe(new CompletionException(refused)))
         .isEqualTo("the Kubernetes API answered 422 Invalid")
         .doesNotContain("eyJ");
   }
@@ -225,7 +226,7 @@ class SpecResolverTest {
     var wrapped =
         new OperatorException(
             "dependent failed", new CompletionException(new RuntimeException("wrapper", refused)));
-    assertThat(ApiTokenReconciler.describe(wrapped))
+    assertThat(Failures.describe(wrapped))
         .isEqualTo("the Kubernetes API answered 403 Forbidden for secrets x-token")
         .doesNotContain("eyJ")
         .doesNotContain("OperatorException");
@@ -234,7 +235,6 @@ class SpecResolverTest {
   @Test
   void anErrorIsDescribedAsAnInternalErrorWithoutItsMessage() {
     var error = new ReconcileError(new StackOverflowError("1h1h1h1h"));
-    assertThat(ApiTokenReconciler.describe(error))
-        .isEqualTo("an internal error (StackOverflowError)");
+    assertThat(Failures.describe(error)).isEqualTo("an internal error (StackOverflowError)");
   }
 }
