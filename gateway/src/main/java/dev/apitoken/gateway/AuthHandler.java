@@ -103,7 +103,9 @@ final class AuthHandler implements HttpHandler {
     }
     TokenVerifier verifier = verifiers.verifier();
     if (verifier == null) {
-      return Answer.unavailable("trust not loaded: " + verifiers.problem());
+      // The problem (paths, URLs, an exception) goes to /readyz and the log, not to clients: Envoy
+      // passes an ext_authz denial body on.
+      return Answer.unavailable("trust not loaded");
     }
     Verdict verdict = verifier.verify(bearer.token());
     if (verdict instanceof Verdict.Accepted accepted) {
@@ -124,7 +126,8 @@ final class AuthHandler implements HttpHandler {
   private static boolean cannotJudge(Rejection rejection, TokenVerifier verifier) {
     return switch (rejection) {
       case STATUS_LIST_MISSING, STATUS_STALE -> true;
-      case UNKNOWN_KEY -> !verifier.trustHealth().ready();
+      // Asked for every unknown kid, which anyone can send: a field read, not a health report.
+      case UNKNOWN_KEY -> !verifier.holdsKeys();
       default -> false;
     };
   }

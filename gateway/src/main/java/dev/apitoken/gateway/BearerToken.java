@@ -1,10 +1,8 @@
 package dev.apitoken.gateway;
 
-import java.util.Locale;
-
 /**
  * The bearer credentials of an {@code Authorization} header (RFC 6750 §2.1: scheme
- * case-insensitive). Deliberately without {@code toString}: the token must not reach a log line.
+ * case-insensitive). Its {@code toString} redacts the token: it must not reach a log line.
  */
 final class BearerToken {
   private static final BearerToken ABSENT = new BearerToken(null);
@@ -24,7 +22,7 @@ final class BearerToken {
       return ABSENT;
     }
     String value = authorization.strip();
-    if (value.length() < 6 || !value.substring(0, 6).toLowerCase(Locale.ROOT).equals("bearer")) {
+    if (!value.regionMatches(true, 0, "bearer", 0, 6)) {
       return ABSENT;
     }
     if (value.length() == 6) {

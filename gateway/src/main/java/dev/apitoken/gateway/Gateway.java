@@ -71,8 +71,8 @@ public final class Gateway implements AutoCloseable {
       auth.createContext("/traefik", new AuthHandler(Endpoint.TRAEFIK, policy, verifiers, metrics));
       auth.createContext(
           AuthHandler.ENVOY_PREFIX, new AuthHandler(Endpoint.ENVOY, policy, verifiers, metrics));
-      management = HttpServer.create(new InetSocketAddress(config.managementPort()), 64);
-      management.setExecutor(managementThreads);
+      management =
+          HttpServers.create(new InetSocketAddress(config.managementPort()), 64, managementThreads);
       management.createContext("/", new ManagementHandler(verifiers, policyStatus, metrics));
       auth.start();
       management.start();

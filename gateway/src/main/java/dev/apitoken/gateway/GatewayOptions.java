@@ -168,9 +168,8 @@ final class GatewayOptions {
     } catch (URISyntaxException e) {
       // Reported below.
     }
+    // The value is not repeated: user info in it would be a password on stderr.
     throw new IllegalArgumentException(
-        source
-            + " must be an http(s) URL with a host and no query, fragment or user info, got "
-            + value);
+        source + " must be an http(s) URL with a host and no query, fragment or user info");
   }
 }

@@ -35,10 +35,13 @@ public record Route(String host, String pathPrefix, Rule rule) {
       return false;
     }
     if (host.startsWith("*.")) {
-      String suffix = host.substring(1);
-      return requestHost.endsWith(suffix)
-          && requestHost.length() > suffix.length()
-          && requestHost.indexOf('.') == requestHost.length() - suffix.length();
+      // The suffix is host without its '*' (".example.com"), compared in place: no allocation on
+      // the request path.
+      int suffixLength = host.length() - 1;
+      int suffixStart = requestHost.length() - suffixLength;
+      return suffixStart > 0
+          && requestHost.regionMatches(suffixStart, host, 1, suffixLength)
+          && requestHost.indexOf('.') == suffixStart;
     }
     return host.equals(requestHost);
   }
@@ -47,8 +50,9 @@ public record Route(String host, String pathPrefix, Rule rule) {
     if (pathPrefix.equals("/") || path.equals(pathPrefix)) {
       return true;
     }
-    String directory = pathPrefix.endsWith("/") ? pathPrefix : pathPrefix + "/";
-    return path.startsWith(directory);
+    // Below the prefix: it ends in '/' itself, or the next character of the path is one.
+    return path.startsWith(pathPrefix)
+        && (pathPrefix.endsWith("/") || path.charAt(pathPrefix.length()) == '/');
   }
 
   static String normalizeHost(String host) {

@@ -190,6 +190,14 @@ public final class TokenVerifier implements AutoCloseable {
   }
 
   /**
+   * Whether any key is trusted now: a cheap check for every request (unlike {@link #trustHealth()},
+   * which describes every problem).
+   */
+  public boolean holdsKeys() {
+    return !trust.keys().asMap().isEmpty();
+  }
+
+  /**
    * Whether verdicts are meaningful now: keys are held, and every followed status list (each signed
    * list held, each list URI followed over HTTP) is held and fresh. A readiness probe should fail
    * while this says not ready: the tokens of a missing or stale list are rejected.
