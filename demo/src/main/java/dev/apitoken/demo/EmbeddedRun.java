@@ -2,6 +2,8 @@ package dev.apitoken.demo;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.apitoken.format.CompactJws;
+import dev.apitoken.format.MalformedException;
 import dev.apitoken.operator.ApiTokenOperator;
 import dev.apitoken.operator.api.ApiToken;
 import dev.apitoken.operator.api.Conditions;
@@ -25,7 +27,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -260,9 +261,14 @@ public final class EmbeddedRun {
       if (secret == null) {
         continue;
       }
-      String value = TokenSecretDependent.tokenValue(secret).orElse("");
-      String[] parts = value.split("\\.");
-      if (parts.length != 3) {
+      CompactJws jws;
+      try {
+        jws =
+            CompactJws.split(
+                TokenSecretDependent.tokenValue(secret)
+                    .orElse("")
+                    .getBytes(StandardCharsets.ISO_8859_1));
+      } catch (MalformedException notAToken) {
         continue;
       }
       out.println();
@@ -271,14 +277,13 @@ public final class EmbeddedRun {
           secret.getMetadata().getNamespace(),
           secret.getMetadata().getName(),
           TokenSecretDependent.TOKEN_KEY);
-      out.println("  header: " + decode(parts[0]));
-      out.println("  claims: " + decode(parts[1]));
+      out.println("  header: " + pretty(jws.header()));
+      out.println("  claims: " + pretty(jws.payload()));
     }
   }
 
-  private static String decode(String part) throws IOException {
-    JsonNode node =
-        JSON.readTree(new String(Base64.getUrlDecoder().decode(part), StandardCharsets.UTF_8));
+  private static String pretty(byte[] json) throws IOException {
+    JsonNode node = JSON.readTree(json);
     return JSON.writerWithDefaultPrettyPrinter()
         .writeValueAsString(node)
         .replace("\n", "\n          ");

@@ -9,8 +9,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The checked-in CRDs are exactly what the build generates from the Java API types (after {@link
- * CrdFinisher}). To refresh them: {@code mvn -pl verifier,operator test -Dtest=CrdDriftTest
- * -DupdateCrds=true}, then commit.
+ * CrdFinisher}). To refresh them: {@code mvn -pl format,verifier,operator test
+ * -Dsurefire.failIfNoSpecifiedTests=false -Dtest=CrdDriftTest -DupdateCrds=true}, then commit.
  */
 class CrdDriftTest {
   @ParameterizedTest
@@ -25,7 +25,7 @@ class CrdDriftTest {
     assertThat(checkedIn).exists();
     assertThat(Files.readString(checkedIn))
         .as(
-            "%s is stale: run mvn -pl verifier,operator test -Dtest=CrdDriftTest -DupdateCrds=true",
+            "%s is stale: run mvn -pl format,verifier,operator test -Dsurefire.failIfNoSpecifiedTests=false -Dtest=CrdDriftTest -DupdateCrds=true",
             checkedIn)
         .isEqualTo(expected);
   }
