@@ -4,6 +4,7 @@ import static net.logstash.logback.argument.StructuredArguments.kv;
 
 import dev.apitoken.operator.api.ApiToken;
 import dev.apitoken.operator.config.OperatorConfig;
+import dev.apitoken.operator.kubernetes.Failures;
 import dev.apitoken.operator.publish.SelectedNamespaces;
 import dev.apitoken.operator.publish.TrustPublisher;
 import dev.apitoken.operator.reconcile.ApiTokenReconciler;
@@ -261,7 +262,7 @@ public final class ApiTokenOperator implements AutoCloseable, OperatorStatus {
               .filter(t -> t.getStatus() != null && revoked.contains(t.getStatus().getKeyId()))
               .toList());
     } catch (RuntimeException e) {
-      LOG.warn("{} {}", kv("event", "key_revocation_wake_failed"), kv("error", e.toString()));
+      LOG.warn("{} {}", kv("event", "key_revocation_wake_failed"), kv("error", Failures.brief(e)));
     }
   }
 
@@ -333,7 +334,7 @@ public final class ApiTokenOperator implements AutoCloseable, OperatorStatus {
     try {
       keyRing.maintain();
     } catch (RuntimeException e) {
-      LOG.warn("{} {}", kv("event", "keyring_maintenance_failed"), kv("error", e.toString()));
+      LOG.warn("{} {}", kv("event", "keyring_maintenance_failed"), kv("error", Failures.brief(e)));
     }
   }
 

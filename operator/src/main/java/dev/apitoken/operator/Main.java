@@ -5,6 +5,7 @@ import static net.logstash.logback.argument.StructuredArguments.kv;
 import dev.apitoken.operator.config.ConfigLoader;
 import dev.apitoken.operator.config.InvalidConfigException;
 import dev.apitoken.operator.config.OperatorConfig;
+import dev.apitoken.operator.kubernetes.Failures;
 import dev.apitoken.operator.provider.PublishedFiles;
 import dev.apitoken.operator.provider.StatusListProvider;
 import dev.apitoken.operator.runtime.HttpEndpoints;
@@ -90,7 +91,8 @@ public final class Main {
                     operator.close();
                     client.close();
                   } catch (RuntimeException e) {
-                    log.warn("{} {}", kv("event", "stop_failed"), kv("error", e.toString()));
+                    log.warn(
+                        "{} {}", kv("event", "stop_failed"), kv("error", Failures.describe(e)));
                   } finally {
                     statusLists.close();
                     published.close();
@@ -104,7 +106,7 @@ public final class Main {
     try {
       operator.start();
     } catch (RuntimeException e) {
-      log.error("{} {}", kv("event", "start_failed"), kv("error", e.toString()), e);
+      log.error("{} {}", kv("event", "start_failed"), kv("error", Failures.describe(e)));
       System.exit(1);
       return;
     }

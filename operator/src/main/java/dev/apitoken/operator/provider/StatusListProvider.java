@@ -4,6 +4,7 @@ import static net.logstash.logback.argument.StructuredArguments.kv;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.apitoken.operator.kubernetes.Failures;
 import dev.apitoken.operator.runtime.DaemonThreads;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -328,7 +329,7 @@ public final class StatusListProvider implements AutoCloseable {
       LOG.debug(
           "{} {}",
           kv("event", "status_long_poll_write_failed"),
-          kv("error", clientGone.toString()));
+          kv("error", Failures.brief(clientGone)));
     }
   }
 

@@ -1,5 +1,6 @@
 package dev.apitoken.operator.reconcile;
 
+import dev.apitoken.operator.kubernetes.Failures;
 import dev.apitoken.operator.runtime.DaemonThreads;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -76,7 +77,7 @@ public final class EventRecorder implements AutoCloseable {
                 "could not record event {} for {}: {}",
                 reason,
                 subject.getMetadata().getName(),
-                e.getMessage());
+                Failures.brief(e));
           }
         });
   }

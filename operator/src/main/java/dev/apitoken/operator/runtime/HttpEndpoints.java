@@ -4,6 +4,7 @@ import static net.logstash.logback.argument.StructuredArguments.kv;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.apitoken.operator.kubernetes.Failures;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -145,7 +146,8 @@ public final class HttpEndpoints implements AutoCloseable {
       answer.cancel(true);
       return Readiness.Check.failing("check did not answer within " + CHECK_DEADLINE);
     } catch (ExecutionException e) {
-      LOG.warn("{} {}", kv("event", "probe_check_failed"), kv("error", e.getCause().toString()));
+      LOG.warn(
+          "{} {}", kv("event", "probe_check_failed"), kv("error", Failures.brief(e.getCause())));
       return Readiness.Check.failing("check failed: " + e.getCause());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -162,7 +164,7 @@ public final class HttpEndpoints implements AutoCloseable {
       try {
         registry.scrape(body, METRICS_CONTENT_TYPE);
       } catch (RuntimeException e) {
-        LOG.warn("{} {}", kv("event", "metrics_scrape_failed"), kv("error", e.toString()));
+        LOG.warn("{} {}", kv("event", "metrics_scrape_failed"), kv("error", Failures.brief(e)));
         respond(
             exchange,
             500,

@@ -686,7 +686,9 @@ public final class KeyRingSecretStore implements AutoCloseable {
       }
     } catch (Exception unreadable) {
       LOG.debug(
-          "{} {}", kv("event", "published_keys_unreadable"), kv("error", unreadable.toString()));
+          "{} {}",
+          kv("event", "published_keys_unreadable"),
+          kv("error", Failures.brief(unreadable)));
     }
     return kids;
   }
