@@ -13,7 +13,6 @@ import java.util.Iterator;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import org.bouncycastle.math.ec.rfc8032.Ed25519;
 
 /**
  * Reads the trust ConfigMap's {@code jwks.json}. Strict: every key must be an Ed25519 signing key
@@ -98,18 +97,18 @@ public final class Jwks {
     String kid = requireString(key, "kid", where);
     String x = requireString(key, "x", where);
     byte[] publicKey = Base64Url.decode(x);
-    if (publicKey == null || publicKey.length != Ed25519.PUBLIC_KEY_SIZE) {
+    if (publicKey == null || publicKey.length != JwkThumbprint.ED25519_KEY_SIZE) {
       throw new TrustLoadException(where + "x is not 32 bytes of canonical base64url");
     }
     if (!kid.equals(JwkThumbprint.ofX(x))) {
       throw new TrustLoadException(
           where + "kid " + UntrustedText.escape(kid) + " is not the RFC 7638 thumbprint of x");
     }
-    Ed25519.PublicPoint point = Ed25519.validatePublicKeyFullExport(publicKey, 0);
-    if (point == null) {
+    try {
+      return TrustedKey.ed25519(publicKey);
+    } catch (IllegalArgumentException notAPoint) {
       throw new TrustLoadException(where + "x is not a valid Ed25519 public key");
     }
-    return new TrustedKey(kid, TrustedKey.EDDSA, publicKey, point);
   }
 
   private static String requireString(JsonNode key, String member, String where) {

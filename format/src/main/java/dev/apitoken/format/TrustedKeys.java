@@ -37,16 +37,6 @@ public final class TrustedKeys {
     return byKid.containsKey(kid);
   }
 
-  /**
-   * Whether {@code signature} over {@code message[0, messageLength)} verifies with the key {@code
-   * kid} and {@code alg} is that key's algorithm (the key decides, never the header).
-   */
-  public boolean verifies(
-      String kid, String alg, byte[] signature, byte[] message, int messageLength) {
-    TrustedKey key = byKid.get(kid);
-    return key != null && key.alg().equals(alg) && key.verify(signature, message, messageLength);
-  }
-
   /** The key {@code kid}, or null when it is not trusted. */
   public TrustedKey key(String kid) {
     return byKid.get(kid);

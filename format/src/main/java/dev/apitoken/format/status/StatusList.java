@@ -1,8 +1,8 @@
 package dev.apitoken.format.status;
 
+import dev.apitoken.format.Base64Url;
 import java.io.ByteArrayOutputStream;
 import java.util.Arrays;
-import java.util.Base64;
 import java.util.function.Function;
 import java.util.zip.DataFormatException;
 import java.util.zip.Deflater;
@@ -191,7 +191,7 @@ public final class StatusList {
         int n = deflater.deflate(buffer);
         out.write(buffer, 0, n);
       }
-      return Base64.getUrlEncoder().withoutPadding().encodeToString(out.toByteArray());
+      return Base64Url.encode(out.toByteArray());
     } finally {
       deflater.end();
     }
@@ -240,16 +240,10 @@ public final class StatusList {
   }
 
   private static byte[] decodeBase64Url(String lst) {
-    byte[] compressed;
-    try {
-      compressed = Base64.getUrlDecoder().decode(lst);
-    } catch (IllegalArgumentException e) {
-      throw new StatusListFormatException("lst is not base64url: " + e.getMessage(), e);
-    }
-    // Re-encoding catches padding and non-zero trailing bits, which the JDK decoder tolerates.
-    if (!Base64.getUrlEncoder().withoutPadding().encodeToString(compressed).equals(lst)) {
-      throw new StatusListFormatException(
-          "lst is not canonical base64url (padding or non-zero trailing bits)");
+    // The format's one rule: canonical base64url only (no padding, no stray trailing bits).
+    byte[] compressed = Base64Url.decode(lst);
+    if (compressed == null) {
+      throw new StatusListFormatException("lst is not canonical base64url without padding");
     }
     return compressed;
   }

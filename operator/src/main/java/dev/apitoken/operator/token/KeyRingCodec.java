@@ -3,6 +3,7 @@ package dev.apitoken.operator.token;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.apitoken.format.Base64Url;
 import dev.apitoken.format.JwkThumbprint;
+import dev.apitoken.format.JwtJson;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Instant;
@@ -25,7 +26,7 @@ public final class KeyRingCodec {
    */
   public static String toJson(KeyRing ring) {
     byte[] json =
-        Json.write(
+        JwtJson.write(
             generator -> {
               generator.writeStartObject();
               generator.writeArrayFieldStart("keys");

@@ -17,8 +17,6 @@ import java.util.Optional;
  * Ed25519. The same list, key and second always give the same bytes.
  */
 public final class StatusListTokenSigner {
-  public static final String TYP = StatusListToken.TYPE;
-
   private final Duration validity;
   private final Duration ttl;
   private final Clock clock;
