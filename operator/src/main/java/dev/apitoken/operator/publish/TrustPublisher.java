@@ -2,6 +2,7 @@ package dev.apitoken.operator.publish;
 
 import static net.logstash.logback.argument.StructuredArguments.kv;
 
+import dev.apitoken.format.TrustFiles;
 import dev.apitoken.format.status.StatusListDocument;
 import dev.apitoken.operator.kubernetes.Failures;
 import dev.apitoken.operator.kubernetes.Labels;
@@ -584,13 +585,24 @@ public final class TrustPublisher implements AutoCloseable {
       // What was requested before this round began is out; a request made since still waits.
       unpublishedSinceNanos = pendingSinceNanos.get();
     }
-    onPublished.run();
+    try {
+      onPublished.run();
+    } catch (RuntimeException listenerFailed) {
+      // The round is complete whatever a listener does: it must not be retried as failed.
+      LOG.warn(
+          "{} {}",
+          kv("event", "publish_listener_failed"),
+          kv("error", Failures.brief(listenerFailed)));
+    }
     for (int k = 0; k < shards; k++) {
       metrics.stateObjectSize(
           TrustDocument.configMapName(trustName, k), ShardedStore.dataBytes(documents.get(k)));
     }
-    int statusListBytes =
-        documents.stream().mapToInt(d -> d.values().stream().mapToInt(String::length).sum()).sum();
+    // status-list.json and its shards, as documented: not the keys or the signed copies.
+    int statusListBytes = 0;
+    for (int k = 0; k < shards; k++) {
+      statusListBytes += documents.get(k).getOrDefault(TrustFiles.statusList(k), "").length();
+    }
     metrics.publishCompleted(
         targets.size(),
         statusListBytes,

@@ -445,7 +445,8 @@ public final class OperatorMetrics {
           .strongReference(true)
           .register(registry);
       Gauge.builder(STATUS_LIST_BYTES, statusListBytes, AtomicLong::get)
-          .description("Encoded size of the last published status list (status-list.json)")
+          .description(
+              "Encoded size of the last published status list (status-list.json and its shards)")
           .baseUnit("bytes")
           .strongReference(true)
           .register(registry);
