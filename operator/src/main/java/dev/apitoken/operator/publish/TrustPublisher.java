@@ -102,8 +102,9 @@ public final class TrustPublisher implements AutoCloseable {
 
   /**
    * Monotonic time of the oldest request no completed round has carried out yet (0: none). Unlike
-   * {@link #pendingSinceNanos}, which a round clears when it starts, it keeps counting while a
-   * round is in flight and is cleared only when one completes; guarded by {@link #signal}.
+   * {@link #pendingSinceNanos}, which a round clears when it starts (and puts back if it fails), it
+   * keeps counting while a round is in flight and is cleared only when one completes; guarded by
+   * {@link #signal}.
    */
   private long unpublishedSinceNanos;
 
