@@ -1,8 +1,6 @@
 package dev.apitoken.format;
 
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 
 /** RFC 7638 JWK thumbprints: the key ids ({@code kid}) of the trust format. */
 public final class JwkThumbprint {
@@ -28,14 +26,6 @@ public final class JwkThumbprint {
   static String ofX(String x) {
     // Canonical base64url needs no JSON escaping, so plain concatenation is exact.
     String canonicalJwk = "{\"crv\":\"Ed25519\",\"kty\":\"OKP\",\"x\":\"" + x + "\"}";
-    return Base64Url.encode(sha256(canonicalJwk.getBytes(StandardCharsets.UTF_8)));
-  }
-
-  private static byte[] sha256(byte[] bytes) {
-    try {
-      return MessageDigest.getInstance("SHA-256").digest(bytes);
-    } catch (NoSuchAlgorithmException mandatoryAlgorithm) {
-      throw new IllegalStateException("SHA-256 is part of every Java runtime", mandatoryAlgorithm);
-    }
+    return TokenHash.sha256(canonicalJwk.getBytes(StandardCharsets.UTF_8));
   }
 }

@@ -1,10 +1,9 @@
 package dev.apitoken.kubectl;
 
+import dev.apitoken.format.TokenHash;
 import io.fabric8.kubernetes.api.model.Secret;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Base64;
 import java.util.Map;
 
@@ -77,13 +76,7 @@ final class TokenInput {
 
   /** SHA-256 of the value, base64url: the operator's {@code status.tokenHash}. */
   String fingerprint() {
-    try {
-      byte[] digest =
-          MessageDigest.getInstance("SHA-256").digest(value.getBytes(StandardCharsets.UTF_8));
-      return Base64.getUrlEncoder().withoutPadding().encodeToString(digest);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    return TokenHash.of(value);
   }
 
   @Override

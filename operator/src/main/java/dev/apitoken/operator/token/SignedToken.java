@@ -1,10 +1,7 @@
 package dev.apitoken.operator.token;
 
-import dev.apitoken.format.Base64Url;
 import dev.apitoken.format.TokenClaims;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
+import dev.apitoken.format.TokenHash;
 import java.util.Objects;
 
 /**
@@ -36,12 +33,7 @@ public record SignedToken(String value, TokenClaims claims, String kid) {
    * {@code ?} characters and cannot collide with another value.
    */
   public static String sha256Of(String tokenValue) {
-    try {
-      return Base64Url.encode(
-          MessageDigest.getInstance("SHA-256").digest(tokenValue.getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException mandatoryAlgorithm) {
-      throw new IllegalStateException("SHA-256 is part of every Java runtime", mandatoryAlgorithm);
-    }
+    return TokenHash.of(tokenValue);
   }
 
   @Override
