@@ -1,5 +1,7 @@
 package dev.apitoken.operator.reconcile;
 
+import static net.logstash.logback.argument.StructuredArguments.kv;
+
 import dev.apitoken.operator.api.ApiToken;
 import dev.apitoken.operator.api.Consumer;
 import dev.apitoken.operator.kubernetes.Failures;
@@ -148,12 +150,15 @@ final class TokenConsumers {
       boolean forbidden = e.getCode() == HttpURLConnection.HTTP_FORBIDDEN;
       warnOnce(
           namespace + "/pods/" + e.getCode(),
-          "event=consumers_unknown namespace={} error={} action={}",
-          namespace,
-          Failures.describe(e),
-          forbidden
-              ? "status.consumers omitted; grant list on pods to see them"
-              : "status.consumers kept as before");
+          "{} {} {} {}",
+          kv("event", "consumers_unknown"),
+          kv("namespace", namespace),
+          kv("error", Failures.describe(e)),
+          kv(
+              "action",
+              forbidden
+                  ? "status.consumers omitted; grant list on pods to see them"
+                  : "status.consumers kept as before"));
       return forbidden ? Lookup.forbiddenLookup() : Lookup.failed();
     }
     Map<String, Workload> byOwner = new TreeMap<>();
@@ -390,10 +395,13 @@ final class TokenConsumers {
     } catch (KubernetesClientException e) {
       warnOnce(
           namespace + "/" + ref.getKind() + "/" + e.getCode(),
-          "event=consumer_owner_unknown namespace={} error={} action={}",
-          namespace,
-          Failures.describe(e),
-          "reporting the " + ref.getKind() + " itself; grant get on it to see its owner");
+          "{} {} {} {}",
+          kv("event", "consumer_owner_unknown"),
+          kv("namespace", namespace),
+          kv("error", Failures.describe(e)),
+          kv(
+              "action",
+              "reporting the " + ref.getKind() + " itself; grant get on it to see its owner"));
       return Optional.empty();
     }
     if (object == null) {
