@@ -20,12 +20,18 @@ import dev.apitoken.format.status.StatusListTokenException.Problem;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * A verified Status List Token (draft-ietf-oauth-status-list, section "Status List Token" in JWT
  * format): a compact JWS signed with EdDSA by a key of the trusted JWKS, header {@code
  * {"alg":"EdDSA","kid":"...","typ":"statuslist+jwt"}}, claims {@code sub} (the status list URI),
- * {@code iat}, {@code exp}, optional {@code ttl} and {@code status_list} {@code {bits, lst}}.
+ * {@code iat}, {@code exp}, optional {@code ttl} and {@code status_list} {@code {bits, lst}}, and
+ * this project's private claims: {@code ver} (the publication version, which only grows: verifiers
+ * keep the list with the highest version, not the newest {@code iat}), and, for the operator's own
+ * recovery only, {@code idx_reserved} (no index below it may be handed out again) and {@code
+ * revoked_kids} ({@code {"<kid>": <revokedAt seconds>}}). Other verifiers skip them (RFC 7519).
  *
  * <p>Read as strictly as tokens are: canonical base64url, UTF-8 JSON without a byte order mark or
  * unpaired surrogate escapes, duplicate members refused anywhere, no header member beyond {@code
@@ -59,9 +65,29 @@ public final class StatusListToken {
   private final long ttl;
   private final int bits;
   private final String lst;
+  private final Signed signed;
+
+  /**
+   * The private claims: {@code ver} (0 when absent: lists written before versions existed), {@code
+   * idx_reserved} (-1 when absent) and {@code revoked_kids} (empty when absent).
+   */
+  public record Signed(long version, long reservedIndices, Map<String, Long> revokedKids) {
+    public static final Signed NONE = new Signed(0, -1, Map.of());
+
+    public Signed {
+      revokedKids = Map.copyOf(revokedKids);
+    }
+  }
 
   private StatusListToken(
-      String kid, String subject, long issuedAt, long expiresAt, long ttl, int bits, String lst) {
+      String kid,
+      String subject,
+      long issuedAt,
+      long expiresAt,
+      long ttl,
+      int bits,
+      String lst,
+      Signed signed) {
     this.kid = kid;
     this.subject = subject;
     this.issuedAt = issuedAt;
@@ -69,6 +95,7 @@ public final class StatusListToken {
     this.ttl = ttl;
     this.bits = bits;
     this.lst = lst;
+    this.signed = signed;
   }
 
   /**
@@ -127,10 +154,26 @@ public final class StatusListToken {
   /**
    * The payload its writer signs, members in this order: {@code
    * {"sub":..,"iat":..,"exp":..,"ttl":..,"status_list":{"bits":..,"lst":..}}}; {@link #parse} reads
-   * it back.
+   * it back. Written without the private claims: {@link #writePayload(String, long, long, long,
+   * int, String, Signed)}.
    */
   public static byte[] writePayload(
       String subject, long issuedAt, long expiresAt, long ttl, int bits, String lst) {
+    return writePayload(subject, issuedAt, expiresAt, ttl, bits, lst, null);
+  }
+
+  /**
+   * The payload with the private claims after {@code status_list}, in this order: {@code ver},
+   * {@code idx_reserved} (when not -1), {@code revoked_kids} (when not empty, kids sorted).
+   */
+  public static byte[] writePayload(
+      String subject,
+      long issuedAt,
+      long expiresAt,
+      long ttl,
+      int bits,
+      String lst,
+      Signed signed) {
     return JwtJson.write(
         generator -> {
           generator.writeStartObject();
@@ -142,6 +185,19 @@ public final class StatusListToken {
           generator.writeNumberField("bits", bits);
           generator.writeStringField("lst", lst);
           generator.writeEndObject();
+          if (signed != null) {
+            generator.writeNumberField("ver", signed.version());
+            if (signed.reservedIndices() >= 0) {
+              generator.writeNumberField("idx_reserved", signed.reservedIndices());
+            }
+            if (!signed.revokedKids().isEmpty()) {
+              generator.writeObjectFieldStart("revoked_kids");
+              for (Map.Entry<String, Long> kid : new TreeMap<>(signed.revokedKids()).entrySet()) {
+                generator.writeNumberField(kid.getKey(), kid.getValue());
+              }
+              generator.writeEndObject();
+            }
+          }
           generator.writeEndObject();
         });
   }
@@ -198,6 +254,16 @@ public final class StatusListToken {
   /** {@code status_list.bits}. */
   public int bits() {
     return bits;
+  }
+
+  /** {@code ver}: the publication version (0 when absent); only grows from one list to the next. */
+  public long version() {
+    return signed.version();
+  }
+
+  /** The private claims ({@code ver}, {@code idx_reserved}, {@code revoked_kids}). */
+  public Signed signed() {
+    return signed;
   }
 
   /** {@code status_list.lst}, as signed. */
@@ -279,6 +345,9 @@ public final class StatusListToken {
     long ttl = -1;
     int bits = -1;
     String lst = null;
+    long version = 0;
+    long reserved = -1;
+    Map<String, Long> revokedKids = new TreeMap<>();
     try (JsonParser parser = StrictJson.parser(json, "the payload")) {
       if (parser.nextToken() != JsonToken.START_OBJECT) {
         throw malformed("the payload is not a JSON object");
@@ -313,6 +382,18 @@ public final class StatusListToken {
               throw malformed("status_list lacks bits or lst");
             }
           }
+          case "ver" -> version = nonNegativeLong(parser, value, "ver");
+          case "idx_reserved" -> reserved = nonNegativeLong(parser, value, "idx_reserved");
+          case "revoked_kids" -> {
+            if (value != JsonToken.START_OBJECT) {
+              throw malformed("revoked_kids is not an object");
+            }
+            while (parser.nextToken() == JsonToken.FIELD_NAME) {
+              String revokedKid = memberName(parser);
+              revokedKids.put(
+                  revokedKid, numericDate(parser, parser.nextToken(), "a revoked_kids member"));
+            }
+          }
           default -> skipValue(parser, value);
         }
       }
@@ -329,7 +410,15 @@ public final class StatusListToken {
     if (bits != 1 && bits != 2 && bits != 4 && bits != 8) {
       throw malformed("status_list.bits must be 1, 2, 4 or 8");
     }
-    return new StatusListToken(kid, subject, issuedAt, expiresAt, ttl, bits, lst);
+    return new StatusListToken(
+        kid,
+        subject,
+        issuedAt,
+        expiresAt,
+        ttl,
+        bits,
+        lst,
+        new Signed(version, reserved, revokedKids));
   }
 
   private static StatusListTokenException malformed(String message) {

@@ -39,6 +39,50 @@ class StatusListTokenWriterTest {
   }
 
   @Test
+  void theSignedPrivateClaimsRoundTripAndAreAbsentFromOldLists() {
+    TestSigner signer = new TestSigner(13);
+    String lst = new StatusList(1, 8).encodeLst();
+    StatusListToken.Signed claims =
+        new StatusListToken.Signed(42, 65536, Map.of("kid-b", 200L, "kid-a", 100L));
+    byte[] payload = StatusListToken.writePayload("u", 1, 2, 0, 1, lst, claims);
+    String compact = signer.sign(StatusListToken.writeHeader(signer.kid()), payload);
+
+    assertThat(new String(payload, StandardCharsets.UTF_8))
+        .endsWith(
+            ",\"ver\":42,\"idx_reserved\":65536,\"revoked_kids\":{\"kid-a\":100,\"kid-b\":200}}");
+    StatusListToken read =
+        StatusListToken.parse(compact, TrustedKeys.of(Map.of(signer.kid(), signer.trustedKey())));
+    assertThat(read.version()).isEqualTo(42);
+    assertThat(read.signed()).isEqualTo(claims);
+    StatusListToken old =
+        StatusListToken.readUnverified(
+            signer.sign(
+                StatusListToken.writeHeader(signer.kid()),
+                StatusListToken.writePayload("u", 1, 2, 0, 1, lst)));
+    assertThat(old.signed()).isEqualTo(StatusListToken.Signed.NONE);
+  }
+
+  @Test
+  void aNegativeVersionOrAnUnreadableRevokedKidIsMalformed() {
+    TestSigner signer = new TestSigner(14);
+    for (String claims :
+        new String[] {
+          "\"ver\":-1", "\"ver\":\"1\"", "\"revoked_kids\":[]", "\"revoked_kids\":{\"k\":\"x\"}"
+        }) {
+      String payload =
+          "{\"sub\":\"u\",\"iat\":1,\"exp\":2,\"status_list\":{\"bits\":1,\"lst\":\"eNoDAAAAAAE\"},"
+              + claims
+              + "}";
+      String compact =
+          signer.sign(
+              StatusListToken.writeHeader(signer.kid()), payload.getBytes(StandardCharsets.UTF_8));
+      assertThatThrownBy(() -> StatusListToken.readUnverified(compact))
+          .as(claims)
+          .isInstanceOf(StatusListTokenException.class);
+    }
+  }
+
+  @Test
   void writesTheDraftsHeader() {
     assertThat(new String(StatusListToken.writeHeader("k1"), StandardCharsets.UTF_8))
         .isEqualTo("{\"alg\":\"EdDSA\",\"kid\":\"k1\",\"typ\":\"statuslist+jwt\"}");
