@@ -148,6 +148,10 @@ public final class ApiTokenOperator implements AutoCloseable, OperatorStatus {
                     + missing
                     + " revocation(s) the ledger lacked; they were restored (check who edited or"
                     + " restored the operator's ConfigMaps)"));
+    revocationPath.onRollback(
+        message ->
+            events.record(
+                trustInOwnNamespace, EventRecorder.WARNING, "OperatorStateRolledBack", message));
     keyRing =
         new KeyRingSecretStore(
             client,
@@ -352,6 +356,12 @@ public final class ApiTokenOperator implements AutoCloseable, OperatorStatus {
   @Override
   public boolean leading() {
     return leading;
+  }
+
+  @Override
+  public java.util.Optional<String> attention() {
+    RevocationPath path = revocationPath;
+    return path == null ? java.util.Optional.empty() : path.rollbackSeen();
   }
 
   @Override

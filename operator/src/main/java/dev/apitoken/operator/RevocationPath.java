@@ -3,6 +3,7 @@ package dev.apitoken.operator;
 import static net.logstash.logback.argument.StructuredArguments.kv;
 
 import dev.apitoken.operator.publish.NamespaceSource;
+import dev.apitoken.operator.publish.SignedEvidence;
 import dev.apitoken.operator.publish.TrustPublisher;
 import dev.apitoken.operator.reconcile.OrphanedTokens;
 import dev.apitoken.operator.reconcile.PublishedRevocations;
@@ -12,9 +13,11 @@ import dev.apitoken.operator.store.ConfigMapApi;
 import dev.apitoken.operator.store.ConfigMapIndexBlockStore;
 import dev.apitoken.operator.store.Fence;
 import dev.apitoken.operator.store.IssueRecordStore;
+import dev.apitoken.operator.store.PublicationVersion;
 import dev.apitoken.operator.store.RevocationLedgerStore;
 import dev.apitoken.operator.store.RevokedKidRecords;
 import dev.apitoken.operator.store.ShardedStore;
+import dev.apitoken.operator.store.StateEntries;
 import dev.apitoken.operator.store.StateRevokedKids;
 import dev.apitoken.operator.token.RevokedKids;
 import java.time.Clock;
@@ -22,6 +25,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.BitSet;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
@@ -83,6 +87,21 @@ public final class RevocationPath implements AutoCloseable {
   private final PublishedRevocations revocations;
   private final OrphanedTokens orphans;
   private final StateRevokedKids revokedKidsInState;
+  private final PublicationVersion versionStore;
+  private volatile SignedEvidence lastEvidence = SignedEvidence.NONE;
+
+  /**
+   * Revoked keys' own statements of their revocation (kid to statement), as stored and published.
+   */
+  private final Map<String, String> keyRevocations = new java.util.concurrent.ConcurrentHashMap<>();
+
+  private final StateEntries state;
+
+  /** Where the statements are stored in the state ConfigMap (one per line). */
+  public static final String KEY_REVOCATIONS_KEY = "kid-revocations";
+
+  private volatile java.util.function.Consumer<String> onRollback = message -> {};
+  private volatile String rollbackSeen;
   private boolean started;
 
   /**
@@ -136,13 +155,15 @@ public final class RevocationPath implements AutoCloseable {
     records =
         new IssueRecordStore(
             configMaps, namespace, settings.issueRecordsPrefix(), clock, fence, stateEvents);
+    state = new StateEntries(configMaps, namespace, settings.stateName(), fence);
+    versionStore = new PublicationVersion(state);
     indexStore =
         new ConfigMapIndexBlockStore(
             configMaps,
             namespace,
             settings.stateName(),
             this::indexFloor,
-            this::coveredByCopies,
+            this::floorWhenCounterLost,
             this::announceReservation,
             fence,
             metrics::indexSpaceUsed);
@@ -155,23 +176,23 @@ public final class RevocationPath implements AutoCloseable {
             settings.statusListUri(),
             ledger,
             this::reservedUpTo,
-            index -> records.expiryOf(index),
-            () -> clock.instant().plus(conservativeLifetime(settings.maxTtl())),
+            versionStore,
+            settings.maxTtl(),
             clock,
             fence,
             metrics,
             new dev.apitoken.operator.token.StatusListTokenSigner(
                 settings.statusListValidity(), settings.statusListTtl(), clock));
-    revokedKidsInState =
-        new StateRevokedKids(configMaps, namespace, settings.stateName(), clock, fence);
+    revokedKidsInState = new StateRevokedKids(state, clock);
     revocations = new PublishedRevocations(() -> ledger, () -> records, () -> trust);
     orphans = new OrphanedTokens(() -> records.all(), liveOwnerUids, revocations, clock);
   }
 
-  /** One past the highest index any source knows was handed out. */
+  /** One past the highest index any source knows was handed out (our signed copies included). */
   private long indexFloor() {
     return Math.max(
-        Math.max(ledger.current().indexBound(), records.indexBound()), trust.reservedByCopies());
+        Math.max(ledger.current().indexBound(), records.indexBound()),
+        lastEvidence.reservedIndices());
   }
 
   /**
@@ -183,8 +204,12 @@ public final class RevocationPath implements AutoCloseable {
     return Math.max(indexStore.highWater(), indexFloor());
   }
 
-  private long coveredByCopies() {
-    return trust.coveredByCopies();
+  /**
+   * Where to resume when the index counter itself is gone: beyond everything our signed copies
+   * reserved or cover, read now (a block reserved just before a stop is announced before use).
+   */
+  private long floorWhenCounterLost() {
+    return Math.max(lastEvidence.reservedIndices(), trust.evidence().reservedIndices());
   }
 
   /**
@@ -220,9 +245,11 @@ public final class RevocationPath implements AutoCloseable {
     ledger.start();
     records.start();
     absorbRecordedRevocations();
-    // Before the key ring is checked: the copies may be the last record of a revoked signing key.
+    // Listed before the key ring is checked: our signed copies may be the last record of a revoked
+    // signing key. They are verified with the ring's keys, so the evidence is read after it.
     trust.readCopies();
     maintainKeys.run();
+    recoverFromSignedCopies();
     trust.start();
     sweepOrphans();
     started = true;
@@ -260,6 +287,104 @@ public final class RevocationPath implements AutoCloseable {
     }
   }
 
+  /**
+   * The recovery path: revocations, the index reservation and the publication version that our own
+   * signed Status List Tokens (in the operator namespace and the selected ones) show and the stores
+   * lack. A store behind the highest signed version is a rollback: the signed state is adopted, and
+   * said loudly (WARN, metric, Warning Event, readiness message), never quietly.
+   */
+  private void recoverFromSignedCopies() {
+    SignedEvidence evidence = trust.evidence();
+    lastEvidence = evidence;
+    if (!evidence.revoked().isEmpty()) {
+      int added =
+          ledger.absorb(
+              evidence.revoked(),
+              "signed copies",
+              clock.instant().plus(conservativeLifetime(settings.maxTtl())),
+              records::expiryOf);
+      if (added > 0) {
+        metrics.revocationSourceDisagreed("signed-copies");
+      }
+    }
+    long stored = versionStore.read();
+    if (evidence.version() > Math.max(stored, trust.version())) {
+      String message =
+          "the operator state is behind its own signed trust copies (stored publication version "
+              + stored
+              + ", signed "
+              + evidence.version()
+              + "): it was rolled back or restored; the signed revocations, index reservation and"
+              + " version were adopted";
+      rollbackSeen = message;
+      LOG.warn(
+          "{} {} {} {}",
+          kv("event", "state_rolled_back"),
+          kv("stored_version", stored),
+          kv("signed_version", evidence.version()),
+          kv("action", "adopting_signed_state"));
+      metrics.stateRolledBack();
+      onRollback.accept(message);
+    }
+    trust.continueVersionFrom(Math.max(stored, evidence.version()));
+    keepKeyRevocations(evidence.keyRevocations());
+  }
+
+  /**
+   * Adds revoked keys' statements (already checked, or made here) to those kept, and stores them in
+   * the state ConfigMap when that adds any.
+   */
+  private void keepKeyRevocations(java.util.Collection<String> statements) {
+    boolean added = false;
+    for (String statement : statements) {
+      String kid = kidOf(statement);
+      if (kid != null && !statement.equals(keyRevocations.put(kid, statement))) {
+        added = true;
+      }
+    }
+    if (added) {
+      state.write(
+          KEY_REVOCATIONS_KEY, String.join("\n", new java.util.TreeMap<>(keyRevocations).values()));
+      trust.requestPublish();
+    }
+  }
+
+  /** The kid a statement names in its header (it was checked before it got here). */
+  private static String kidOf(String statement) {
+    try {
+      int dot = statement.indexOf('.');
+      byte[] header = dev.apitoken.format.Base64Url.decode(statement.substring(0, dot));
+      return dev.apitoken.format.JwtJson.protectedHeader(header).kid();
+    } catch (RuntimeException unreadable) {
+      return null;
+    }
+  }
+
+  /**
+   * The statements the state ConfigMap keeps, added to those held (they are ours: its namespace).
+   */
+  private void readKeyRevocationsInState() {
+    String stored = state.read(KEY_REVOCATIONS_KEY);
+    if (stored != null) {
+      for (String statement : stored.split("\n")) {
+        String kid = kidOf(statement.strip());
+        if (kid != null) {
+          keyRevocations.putIfAbsent(kid, statement.strip());
+        }
+      }
+    }
+  }
+
+  /** Told (once per rollback found) what was found, for a Warning Event. */
+  public void onRollback(java.util.function.Consumer<String> listener) {
+    onRollback = listener;
+  }
+
+  /** The last rollback of the operator state that was found, if any (for readiness). */
+  public java.util.Optional<String> rollbackSeen() {
+    return java.util.Optional.ofNullable(rollbackSeen);
+  }
+
   private void sweepOrphans() {
     try {
       orphans.sweep();
@@ -278,6 +403,7 @@ public final class RevocationPath implements AutoCloseable {
       ledger.resync();
       records.resync();
       absorbRecordedRevocations();
+      recoverFromSignedCopies();
       sweepOrphans();
       ledger.prune();
       records.prune();
@@ -293,18 +419,26 @@ public final class RevocationPath implements AutoCloseable {
 
   /**
    * Where revoked signing keys are recorded besides the key-ring Secret: the state ConfigMap and
-   * every copy of shard 0 (written by the publisher, which asks {@code recorded} each round).
+   * the signed claims of every Status List Token (written by the publisher, which asks {@code
+   * recorded} each round; read back only from our own verified tokens).
    */
   public RevokedKidRecords revokedKidRecords(Supplier<RevokedKids> recorded) {
     trust.revokedKids(recorded);
+    trust.keyRevocations(() -> Map.copyOf(keyRevocations));
     return new RevokedKidRecords() {
       @Override
+      public void stated(String statement) {
+        keepKeyRevocations(List.of(statement));
+      }
+
+      @Override
       public RevokedKids shownByCopies() {
-        return trust.revokedKidsShown();
+        return trust.evidence().revokedKids();
       }
 
       @Override
       public RevokedKids readState() {
+        readKeyRevocationsInState();
         return revokedKidsInState.read();
       }
 

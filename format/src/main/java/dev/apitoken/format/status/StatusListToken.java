@@ -69,13 +69,25 @@ public final class StatusListToken {
 
   /**
    * The private claims: {@code ver} (0 when absent: lists written before versions existed), {@code
-   * idx_reserved} (-1 when absent) and {@code revoked_kids} (empty when absent).
+   * idx_reserved} (-1 when absent), {@code revoked_kids} (empty when absent) and {@code
+   * kid_revocations}: statements each signed by the revoked key itself (compact JWS strings, opaque
+   * here), so that a key ring restored from a backup that still holds the key can check its
+   * revocation without any other key.
    */
-  public record Signed(long version, long reservedIndices, Map<String, Long> revokedKids) {
-    public static final Signed NONE = new Signed(0, -1, Map.of());
+  public record Signed(
+      long version,
+      long reservedIndices,
+      Map<String, Long> revokedKids,
+      java.util.List<String> keyRevocations) {
+    public static final Signed NONE = new Signed(0, -1, Map.of(), java.util.List.of());
 
     public Signed {
       revokedKids = Map.copyOf(revokedKids);
+      keyRevocations = java.util.List.copyOf(keyRevocations);
+    }
+
+    public Signed(long version, long reservedIndices, Map<String, Long> revokedKids) {
+      this(version, reservedIndices, revokedKids, java.util.List.of());
     }
   }
 
@@ -164,7 +176,8 @@ public final class StatusListToken {
 
   /**
    * The payload with the private claims after {@code status_list}, in this order: {@code ver},
-   * {@code idx_reserved} (when not -1), {@code revoked_kids} (when not empty, kids sorted).
+   * {@code idx_reserved} (when not -1), {@code revoked_kids} (when not empty, kids sorted), {@code
+   * kid_revocations} (when not empty, sorted).
    */
   public static byte[] writePayload(
       String subject,
@@ -196,6 +209,13 @@ public final class StatusListToken {
                 generator.writeNumberField(kid.getKey(), kid.getValue());
               }
               generator.writeEndObject();
+            }
+            if (!signed.keyRevocations().isEmpty()) {
+              generator.writeArrayFieldStart("kid_revocations");
+              for (String statement : new java.util.TreeSet<>(signed.keyRevocations())) {
+                generator.writeString(statement);
+              }
+              generator.writeEndArray();
             }
           }
           generator.writeEndObject();
@@ -261,7 +281,7 @@ public final class StatusListToken {
     return signed.version();
   }
 
-  /** The private claims ({@code ver}, {@code idx_reserved}, {@code revoked_kids}). */
+  /** The private claims ({@code ver}, {@code idx_reserved}, {@code revoked_kids}, proofs). */
   public Signed signed() {
     return signed;
   }
@@ -348,6 +368,7 @@ public final class StatusListToken {
     long version = 0;
     long reserved = -1;
     Map<String, Long> revokedKids = new TreeMap<>();
+    java.util.List<String> keyRevocations = new java.util.ArrayList<>();
     try (JsonParser parser = StrictJson.parser(json, "the payload")) {
       if (parser.nextToken() != JsonToken.START_OBJECT) {
         throw malformed("the payload is not a JSON object");
@@ -394,6 +415,16 @@ public final class StatusListToken {
                   revokedKid, numericDate(parser, parser.nextToken(), "a revoked_kids member"));
             }
           }
+          case "kid_revocations" -> {
+            if (value != JsonToken.START_ARRAY) {
+              throw malformed("kid_revocations is not an array");
+            }
+            for (JsonToken item = parser.nextToken();
+                item != JsonToken.END_ARRAY;
+                item = parser.nextToken()) {
+              keyRevocations.add(nonEmptyString(parser, item, "a kid_revocations item"));
+            }
+          }
           default -> skipValue(parser, value);
         }
       }
@@ -418,7 +449,7 @@ public final class StatusListToken {
         ttl,
         bits,
         lst,
-        new Signed(version, reserved, revokedKids));
+        new Signed(version, reserved, revokedKids, keyRevocations));
   }
 
   private static StatusListTokenException malformed(String message) {

@@ -3,17 +3,20 @@ package dev.apitoken.operator.publish;
 import static net.logstash.logback.argument.StructuredArguments.kv;
 
 import dev.apitoken.format.TrustFiles;
+import dev.apitoken.format.TrustedKey;
+import dev.apitoken.format.TrustedKeys;
 import dev.apitoken.format.status.StatusListDocument;
+import dev.apitoken.format.status.StatusListToken;
 import dev.apitoken.operator.kubernetes.Failures;
 import dev.apitoken.operator.kubernetes.Labels;
-import dev.apitoken.operator.revocation.IndexSpace;
+import dev.apitoken.operator.revocation.LedgerShard;
 import dev.apitoken.operator.revocation.RevocationLedger;
 import dev.apitoken.operator.revocation.TrustDocument;
 import dev.apitoken.operator.runtime.DaemonThreads;
 import dev.apitoken.operator.runtime.OperatorMetrics;
 import dev.apitoken.operator.store.ConfigMapApi;
 import dev.apitoken.operator.store.Fence;
-import dev.apitoken.operator.store.KeyRingSecretStore;
+import dev.apitoken.operator.store.PublicationVersion;
 import dev.apitoken.operator.store.RevocationLedgerStore;
 import dev.apitoken.operator.store.ShardedStore;
 import dev.apitoken.operator.token.KeyRing;
@@ -23,9 +26,7 @@ import dev.apitoken.operator.token.StatusListTokenSigner;
 import dev.apitoken.operator.token.StatusListTokenSigner.SignedStatusList;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.BitSet;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -38,7 +39,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.LongFunction;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
@@ -51,10 +51,12 @@ import org.slf4j.LoggerFactory;
  * puts back copies that someone edits or deletes. Requests coalesce: while one round of writes
  * runs, any number of new requests lead to one more round.
  *
- * <p>Copies are replicas of the revocation state. Before any copy is replaced, its bits are read: a
- * bit it shows that the ledger neither revokes nor has forgotten by expiry goes into the ledger
- * first, so no write ever clears a revocation (not after the ledger was lost or rolled back, not in
- * a namespace that left the selector: such copies are kept up to date, never left frozen).
+ * <p>Copies are output, never state: a round writes what the stored revocation state says, and what
+ * a copy holds decides only whether it needs writing. Anyone with edit rights in a namespace can
+ * change its copy, so nothing in one is read back but the operator's own signed Status List Tokens,
+ * verified, in the namespaces it trusts ({@link #evidence()}): that is how the stores are recovered
+ * after a loss or rollback. Every change of content takes the next publication version ({@code
+ * ver}), stored before any copy shows it.
  */
 public final class TrustPublisher implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(TrustPublisher.class);
@@ -71,8 +73,8 @@ public final class TrustPublisher implements AutoCloseable {
   private final String statusListUri;
   private final RevocationLedgerStore ledger;
   private final LongSupplier reservedUpTo;
-  private final LongFunction<Instant> knownExpiry;
-  private final Supplier<Instant> conservativeExpiry;
+  private final PublicationVersion versionStore;
+  private final Duration maxTokenLifetime;
   private final java.time.Clock clock;
   private final Fence fence;
   private final OperatorMetrics metrics;
@@ -92,9 +94,6 @@ public final class TrustPublisher implements AutoCloseable {
    */
   private final Map<String, Long> deletionsSeen = new ConcurrentHashMap<>();
 
-  /** Versions known to carry no revocation the ledger lacks ("ns/name" → resourceVersion). */
-  private final Map<String, String> checked = new ConcurrentHashMap<>();
-
   private final Set<String> warnedOutsideSelector = ConcurrentHashMap.newKeySet();
 
   /** Monotonic time of the oldest request not yet covered by a publish (0: none pending). */
@@ -112,7 +111,8 @@ public final class TrustPublisher implements AutoCloseable {
   private final Object signal = new Object();
   private boolean dirty;
   private volatile boolean running;
-  private volatile PublicKeys keys = new PublicKeys(null, Set.of(), null);
+  private volatile PublicKeys keys =
+      new PublicKeys(null, Set.of(), null, TrustedKeys.of(Map.of()), Map.of());
 
   /** The kids of the JWKS the last complete round wrote to every target namespace. */
   private volatile Set<String> publishedKids = Set.of();
@@ -122,7 +122,18 @@ public final class TrustPublisher implements AutoCloseable {
   private volatile Supplier<RevokedKids> revokedKids = RevokedKids::none;
 
   /** The published keys, and the active key, which signs the Status List Tokens. */
-  private record PublicKeys(String jwksJson, Set<String> kids, SigningKey active) {}
+  private record PublicKeys(
+      String jwksJson,
+      Set<String> kids,
+      SigningKey active,
+      TrustedKeys verifying,
+      Map<String, TrustedKey> byKid) {}
+
+  /** The publication version of the last content written (guarded by this: rounds). */
+  private long version;
+
+  /** What the content of {@link #version} was made of (null: nothing written since start). */
+  private String publishedContent;
 
   /** The ledger the last complete round wrote to every target namespace, and its targets. */
   private volatile RevocationLedger publishedLedger;
@@ -138,8 +149,8 @@ public final class TrustPublisher implements AutoCloseable {
       String statusListUri,
       RevocationLedgerStore ledger,
       LongSupplier reservedUpTo,
-      LongFunction<Instant> knownExpiry,
-      Supplier<Instant> conservativeExpiry,
+      PublicationVersion versionStore,
+      Duration maxTokenLifetime,
       java.time.Clock clock,
       Fence fence,
       OperatorMetrics metrics,
@@ -152,8 +163,8 @@ public final class TrustPublisher implements AutoCloseable {
     this.statusListUri = statusListUri;
     this.ledger = ledger;
     this.reservedUpTo = reservedUpTo;
-    this.knownExpiry = knownExpiry;
-    this.conservativeExpiry = conservativeExpiry;
+    this.versionStore = versionStore;
+    this.maxTokenLifetime = maxTokenLifetime;
     this.clock = clock;
     this.fence = fence;
     this.metrics = metrics;
@@ -177,26 +188,24 @@ public final class TrustPublisher implements AutoCloseable {
     return Labels.managed(TrustConfigMapWriter.COMPONENT);
   }
 
-  /**
-   * Reads every published copy (so their revocations are absorbed before anything is written), then
-   * watches namespaces and copies, and publishes.
-   */
+  /** Lists and watches the copies (if not done before), the namespaces, and publishes. */
   public void start() {
     readCopies();
-    namespaces.start(this::requestPublish);
     running = true;
     requestPublish();
     worker.start();
   }
 
   /**
-   * Reads every published copy and follows them from then on, absorbing their revocations; {@link
-   * #start()} does it unless done before (a new leader reads them before its key ring is checked).
+   * Lists every published copy and follows them from then on; {@link #start()} does it unless done
+   * before (a new leader reads the signed evidence in them before its key ring is checked).
    */
   public synchronized void readCopies() {
     if (watch != null) {
       return;
     }
+    // Which namespaces are trusted (and targets) is known before any evidence is read.
+    namespaces.start(this::requestPublish);
     // The watch first, then the list: a copy deleted in between is then known to be gone.
     watch =
         api.watch(
@@ -207,11 +216,11 @@ public final class TrustPublisher implements AutoCloseable {
               if (after == null) {
                 deletionsSeen.merge(key, 1L, Long::sum);
                 copies.remove(key);
-                checked.remove(key);
               } else {
                 copies.merge(key, after, TrustPublisher::newer);
               }
-              if (running && (after == null || !isChecked(after))) {
+              // Edited or deleted by someone: put back. Our own writes compare equal and cost none.
+              if (running) {
                 requestPublish();
               }
             });
@@ -219,10 +228,9 @@ public final class TrustPublisher implements AutoCloseable {
   }
 
   /**
-   * Reads every published copy again and absorbs what they show, so the publisher's picture of the
-   * copies rests on the API server, not only on a watch that may have missed a deletion while
-   * disconnected. At start, and from the maintenance loop at most every {@link
-   * #COPY_RESYNC_INTERVAL}.
+   * Lists every published copy again, so the publisher's picture of which copies exist rests on the
+   * API server, not only on a watch that may have missed a deletion while disconnected. At start,
+   * and from the maintenance loop at most every {@link #COPY_RESYNC_INTERVAL}.
    */
   public void resyncCopies() {
     Map<String, Long> deletionsBefore = Map.copyOf(deletionsSeen);
@@ -238,14 +246,12 @@ public final class TrustPublisher implements AutoCloseable {
         ConfigMap now = api.get(was.getMetadata().getNamespace(), was.getMetadata().getName());
         if (now == null) {
           copies.remove(cached.getKey(), was);
-          checked.remove(cached.getKey());
         } else {
           remember(now, deletionsBefore.get(cached.getKey()));
         }
       }
     }
     lastResyncNanos = System.nanoTime();
-    absorbUnchecked();
   }
 
   /**
@@ -290,47 +296,46 @@ public final class TrustPublisher implements AutoCloseable {
     }
   }
 
-  /** Annotation on every copy: indices reserved when it was written (none below is free). */
-  public static final String RESERVED_ANNOTATION = "apitoken.dev/indices-reserved";
+  /**
+   * The operator's own signed Status List Tokens in the copies of the namespaces it trusts (its own
+   * and the selected ones), verified with the key ring's public keys: the only thing read back from
+   * a copy. Empty until the first key ring is known.
+   */
+  public SignedEvidence evidence() {
+    PublicKeys known = keys;
+    if (known.jwksJson() == null) {
+      return SignedEvidence.NONE;
+    }
+    Set<String> trusted = new TreeSet<>(namespaces.selected());
+    trusted.add(operatorNamespace);
+    List<SignedEvidence.Copy> listed = new ArrayList<>();
+    for (ConfigMap map : copies.values()) {
+      listed.add(
+          new SignedEvidence.Copy(
+              map.getMetadata().getNamespace(), map.getMetadata().getName(), map.getData()));
+    }
+    return SignedEvidence.read(
+        listed,
+        trusted,
+        known.byKid(),
+        revokedKids.get().kids(),
+        trustName,
+        statusListUri,
+        maxTokenLifetime,
+        clock.instant());
+  }
 
   /**
-   * One past the highest index the published copies say was reserved: no index below may ever be
-   * handed out again. A copy written before this annotation existed counts with its whole coverage.
+   * Continues from {@code atLeast}: the stored version, or the highest our signed copies show when
+   * the store is behind. The next content change takes a version above it.
    */
-  public long reservedByCopies() {
-    long reserved = 0;
-    for (ConfigMap map : copies.values()) {
-      Map<String, String> annotations = map.getMetadata().getAnnotations();
-      String value = annotations == null ? null : annotations.get(RESERVED_ANNOTATION);
-      if (value != null) {
-        try {
-          reserved = Math.max(reserved, Long.parseLong(value));
-          continue;
-        } catch (NumberFormatException unreadable) {
-          // fall back to the coverage below
-        }
-      }
-      reserved = Math.max(reserved, coverageOf(map));
-    }
-    return reserved;
+  public synchronized void continueVersionFrom(long atLeast) {
+    version = Math.max(version, atLeast);
   }
 
-  /** The most indices any published copy covers (every index handed out so far is below it). */
-  public long coveredByCopies() {
-    return copies.values().stream().mapToLong(this::coverageOf).max().orElse(0);
-  }
-
-  private long coverageOf(ConfigMap map) {
-    int shard = TrustDocument.shardOf(trustName, map.getMetadata().getName());
-    String json =
-        shard < 0 || map.getData() == null
-            ? null
-            : map.getData().get(TrustDocument.statusListKey(shard));
-    try {
-      return json == null ? 0 : StatusListDocument.parse(json).statusList().size();
-    } catch (RuntimeException unreadable) {
-      return 0; // a corrupt copy says nothing about coverage
-    }
+  /** The publication version of the content last written. */
+  public synchronized long version() {
+    return version;
   }
 
   /**
@@ -339,39 +344,37 @@ public final class TrustPublisher implements AutoCloseable {
    * both. No key signs before it is published anyway ({@link #keyPublishedEverywhere}).
    */
   public void publishKeys(KeyRing ring) {
+    String jwks = ring.publicJwks();
     keys =
         new PublicKeys(
-            ring.publicJwks(),
+            jwks,
             ring.keys().stream().map(SigningKey::kid).collect(Collectors.toUnmodifiableSet()),
-            ring.activeKey());
+            ring.activeKey(),
+            TrustedKeys.parse(jwks),
+            dev.apitoken.format.Jwks.parse(jwks));
     if (running) {
       requestPublish();
     }
   }
 
   /**
-   * The signing keys revoked for good that the next rounds record on every copy of shard 0 (beside
-   * {@code jwks.json}; verifiers ignore it), so losing the operator namespace does not lose them.
+   * The signing keys revoked for good that the next rounds record in every Status List Token
+   * (signed claim {@code revoked_kids}; verifiers ignore it), so losing the operator namespace does
+   * not lose them.
    */
   public void revokedKids(Supplier<RevokedKids> source) {
     revokedKids = source;
   }
 
-  /** The union of the revoked signing keys every copy of shard 0 records, as last seen. */
-  public RevokedKids revokedKidsShown() {
-    RevokedKids shown = RevokedKids.none();
-    for (ConfigMap map : copies.values()) {
-      Map<String, String> annotations = map.getMetadata().getAnnotations();
-      if (annotations != null
-          && TrustDocument.shardOf(trustName, map.getMetadata().getName()) == 0) {
-        shown =
-            shown.union(
-                RevokedKids.parse(
-                    annotations.get(KeyRingSecretStore.REVOKED_KIDS_ANNOTATION), clock.instant()));
-      }
-    }
-    return shown;
+  /**
+   * The revoked keys' own statements of their revocation ({@code kid_revocations}), kept with every
+   * Status List Token; only those of kids still revoked are published.
+   */
+  public void keyRevocations(Supplier<Map<String, String>> source) {
+    keyRevocations = source;
   }
+
+  private volatile Supplier<Map<String, String>> keyRevocations = Map::of;
 
   /** Asks for a publish soon; many requests during one round make one more round. */
   public void requestPublish() {
@@ -477,7 +480,7 @@ public final class TrustPublisher implements AutoCloseable {
 
   private volatile RoundFailure lastFailure;
 
-  /** One round: read unchecked copies into the ledger, compute every shard, write it everywhere. */
+  /** One round: compute every shard from the stored state, write it everywhere. */
   public synchronized void publishNow() {
     if (keys.jwksJson() == null) {
       return;
@@ -537,27 +540,30 @@ public final class TrustPublisher implements AutoCloseable {
   /** One round; {@code requestedAt} is when the oldest request it carries was made (0: none). */
   private void publishRound(long requestedAt) {
     PublicKeys keySnapshot = keys;
-    absorbUnchecked();
     // Only what is stored is published: a revocation still being written could be lost by a crash,
     // and a copy must never take back a bit it showed.
     RevocationLedger snapshot = ledger.durable();
-    // Never below what the copies already say: a process that lost the index counter must not
-    // lower the mark (or shrink the list) that the next index floor is read from.
-    long reserved = Math.max(reservedUpTo.getAsLong(), reservedByCopies());
+    long reserved = reservedUpTo.getAsLong();
     long coverage = TrustDocument.coverage(reserved);
-    Map<String, String> annotations = Map.of(RESERVED_ANNOTATION, Long.toString(reserved));
-    Map<String, String> keyAnnotations = withRevokedKids(annotations);
-    int shards = Math.max(TrustDocument.shards(coverage), highestShardPublished() + 1);
-    List<Map<String, String>> documents = new ArrayList<>();
+    RevokedKids revokedNow = revokedKids.get();
+    int shards = TrustDocument.shards(coverage);
+    List<Map<String, String>> lists = new ArrayList<>();
     for (int k = 0; k < shards; k++) {
-      documents.add(document(k, keySnapshot, snapshot, coverage));
+      lists.add(statusListFiles(k, keySnapshot, snapshot, coverage));
     }
     Set<String> selected = namespaces.selected();
     Set<String> targets = targetNamespaces();
     warnOutsideSelector(targets, selected);
+    // The Lease is asked once per round; each write is also fenced by its resourceVersion.
     if (!fence.mayWrite()) {
       throw new IllegalStateException("not the leader: publishing nothing");
     }
+    StatusListToken.Signed claims = claimsFor(lists, reserved, revokedNow, keySnapshot);
+    List<Map<String, String>> documents = new ArrayList<>();
+    for (int k = 0; k < shards; k++) {
+      documents.add(document(k, lists.get(k), keySnapshot, claims));
+    }
+
     List<CompletableFuture<Boolean>> writes = new ArrayList<>();
     for (String ns : targets) {
       for (int k = 0; k < shards; k++) {
@@ -569,8 +575,9 @@ public final class TrustPublisher implements AutoCloseable {
                         ns,
                         shard,
                         documents.get(shard),
-                        shard == 0 ? keyAnnotations : annotations,
-                        keySnapshot.active()),
+                        annotationsOf(shard, claims),
+                        claims.version(),
+                        keySnapshot.verifying()),
                 fanOut));
       }
     }
@@ -624,25 +631,29 @@ public final class TrustPublisher implements AutoCloseable {
   }
 
   /**
-   * {@code annotations} plus the revoked signing keys, for the copies of shard 0. Written empty
-   * only to clear kids some copy still shows (all forgotten), and left out otherwise.
+   * The version of the copy about to be replaced when our own key signed it and it is newer than
+   * the round's {@code version} (another replica leads and published since the round began: this
+   * round must not write its older content over it); 0 otherwise. A higher version that does not
+   * verify is a tenant's forgery and is simply overwritten.
    */
-  private Map<String, String> withRevokedKids(Map<String, String> annotations) {
-    RevokedKids kids = revokedKids.get();
-    if (kids.isEmpty() && revokedKidsShown().isEmpty()) {
-      return annotations;
+  private static long newerPublication(
+      ConfigMap current, int shard, long version, TrustedKeys verifying) {
+    String compact =
+        current == null || current.getData() == null
+            ? null
+            : current.getData().get(TrustDocument.statusListTokenKey(shard));
+    if (compact == null) {
+      return 0;
     }
-    Map<String, String> with = new TreeMap<>(annotations);
-    with.put(KeyRingSecretStore.REVOKED_KIDS_ANNOTATION, kids.format());
-    return with;
-  }
-
-  private int highestShardPublished() {
-    int highest = 0;
-    for (ConfigMap map : copies.values()) {
-      highest = Math.max(highest, TrustDocument.shardOf(trustName, map.getMetadata().getName()));
+    try {
+      if (StatusListToken.readUnverified(compact).version() <= version) {
+        return 0;
+      }
+      long shown = StatusListToken.parse(compact, verifying).version();
+      return shown > version ? shown : 0;
+    } catch (RuntimeException notOurs) {
+      return 0;
     }
-    return highest;
   }
 
   private boolean writeCopy(
@@ -650,7 +661,8 @@ public final class TrustPublisher implements AutoCloseable {
       int shard,
       Map<String, String> data,
       Map<String, String> annotations,
-      SigningKey signingKey) {
+      long version,
+      TrustedKeys verifying) {
     String name = TrustDocument.configMapName(trustName, shard);
     Long deletionsBefore = deletionsSeen.get(namespace + "/" + name);
     ConfigMap believed = copies.get(namespace + "/" + name);
@@ -663,29 +675,35 @@ public final class TrustPublisher implements AutoCloseable {
               data,
               annotations,
               believed,
-              current -> keepingWhatItShows(current, shard, data, signingKey));
+              current -> {
+                // Checked before every write too: a round that outlives the Lease stops here.
+                if (!fence.mayWrite()) {
+                  throw new IllegalStateException("not the leader any more: publishing nothing");
+                }
+                long newer = newerPublication(current, shard, version, verifying);
+                if (newer > 0) {
+                  throw new IllegalStateException(
+                      "another replica published version "
+                          + newer
+                          + " meanwhile (this round writes "
+                          + version
+                          + "): publishing nothing");
+                }
+                return data;
+              });
     } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
       throw new CopyWriteFailed(namespace, name, e);
     }
     boolean changed = believed == null || stored != believed;
     remember(stored, deletionsBefore);
-    checked.put(namespace + "/" + name, stored.getMetadata().getResourceVersion());
     metrics.trustWrite(namespace, changed);
     return changed;
   }
 
-  /**
-   * A shard's files as last computed: the JSON from its inputs, the signed token from the JSON and
-   * the key, each redone only when what it was made from changed (or the token is due).
-   */
-  private record CachedShard(
-      List<dev.apitoken.operator.revocation.LedgerShard> inputs,
-      long coverage,
-      String jwks,
-      Map<String, String> files,
-      SignedStatusList token) {
-    boolean computedFrom(
-        List<dev.apitoken.operator.revocation.LedgerShard> from, long cov, String keys) {
+  /** A shard's status-list JSON as last computed, what it was computed from, and its digest. */
+  private record CachedList(
+      List<LedgerShard> inputs, long coverage, String jwks, Map<String, String> files, String sha) {
+    boolean computedFrom(List<LedgerShard> from, long cov, String keys) {
       if (cov != coverage || !Objects.equals(keys, jwks) || from.size() != inputs.size()) {
         return false;
       }
@@ -698,300 +716,126 @@ public final class TrustPublisher implements AutoCloseable {
     }
   }
 
-  private final Map<Integer, CachedShard> documentCache = new ConcurrentHashMap<>();
+  private final Map<Integer, CachedList> listCache = new ConcurrentHashMap<>();
+
+  /** Each shard's Status List Token as last signed. */
+  private final Map<Integer, SignedStatusList> tokenCache = new ConcurrentHashMap<>();
 
   /**
-   * Shard {@code k}'s files, the JSON re-encoded only when its ledger shards (immutable: compared
-   * by identity), the coverage or the keys changed (one revocation re-encodes one shard), the token
-   * re-signed only when the JSON or the active key changed or the heartbeat is due. A token found
-   * in this namespace's copy is kept when it is exactly ours and fresh, so a restart rewrites
-   * nothing.
+   * Shard {@code k}'s unsigned files ({@code jwks.json} for shard 0, the status-list JSON),
+   * re-encoded only when its ledger shards (immutable: compared by identity), the coverage or the
+   * keys changed: one revocation re-encodes one shard.
+   */
+  private Map<String, String> statusListFiles(
+      int k, PublicKeys keySnapshot, RevocationLedger snapshot, long coverage) {
+    List<LedgerShard> inputs = snapshot.shardsOfCopy(k);
+    String jwks = k == 0 ? keySnapshot.jwksJson() : null;
+    CachedList cached = listCache.get(k);
+    if (cached != null && cached.computedFrom(inputs, coverage, jwks)) {
+      return cached.files();
+    }
+    Map<String, String> files =
+        Map.copyOf(
+            TrustDocument.shard(k, keySnapshot.jwksJson(), snapshot, coverage, statusListUri));
+    listCache.put(k, new CachedList(inputs, coverage, jwks, files, sha256(files.values())));
+    return files;
+  }
+
+  /**
+   * The signed claims of this round. Content that differs from what the last version carried takes
+   * the next version, stored (fenced) before any copy shows it.
+   */
+  private StatusListToken.Signed claimsFor(
+      List<Map<String, String>> lists, long reserved, RevokedKids kids, PublicKeys keySnapshot) {
+    StringBuilder content = new StringBuilder();
+    for (int k = 0; k < lists.size(); k++) {
+      content.append(listCache.get(k).sha()).append(',');
+    }
+    List<String> statements = new ArrayList<>();
+    keyRevocations
+        .get()
+        .forEach(
+            (kid, statement) -> {
+              if (kids.contains(kid)) {
+                statements.add(statement);
+              }
+            });
+    java.util.Collections.sort(statements);
+    content.append(reserved).append(',').append(kids.format()).append(',').append(statements);
+    String made = content.toString();
+    if (!made.equals(publishedContent)) {
+      long next = Math.max(version, versionStore.read()) + 1;
+      versionStore.write(next);
+      version = next;
+      publishedContent = made;
+    }
+    Map<String, Long> revokedAt = new TreeMap<>();
+    kids.revokedAt().forEach((kid, at) -> revokedAt.put(kid, at.getEpochSecond()));
+    return new StatusListToken.Signed(version, reserved, revokedAt, statements);
+  }
+
+  /**
+   * Shard {@code k}'s files: its unsigned files and the Status List Token of the same bits, signed
+   * again only when the list, the claims or the active key changed or the heartbeat is due. A token
+   * found in this namespace's copy is kept when it is exactly ours and fresh, so a restart rewrites
+   * nothing that is current.
    */
   private Map<String, String> document(
-      int k, PublicKeys keySnapshot, RevocationLedger snapshot, long coverage) {
-    List<dev.apitoken.operator.revocation.LedgerShard> inputs = snapshot.shardsOfCopy(k);
-    String keys = k == 0 ? keySnapshot.jwksJson() : null;
-    CachedShard cached = documentCache.get(k);
-    Map<String, String> json;
-    if (cached != null && cached.computedFrom(inputs, coverage, keys)) {
-      if (!needsSigning(cached.token(), keySnapshot.active())) {
-        return cached.files();
-      }
-      json = cached.files();
-    } else {
-      json = TrustDocument.shard(k, keySnapshot.jwksJson(), snapshot, coverage, statusListUri);
-      rememberSafe(json.get(TrustDocument.statusListKey(k)));
+      int k, Map<String, String> list, PublicKeys keySnapshot, StatusListToken.Signed claims) {
+    StatusListDocument document =
+        StatusListDocument.parse(list.get(TrustDocument.statusListKey(k)));
+    SigningKey key = keySnapshot.active();
+    SignedStatusList token = tokenCache.get(k);
+    if (token == null
+        || !token.lst().equals(document.lst())
+        || !token.claims().equals(claims)
+        || needsSigning(token, key)) {
+      ConfigMap own =
+          copies.get(operatorNamespace + "/" + TrustDocument.configMapName(trustName, k));
+      String found =
+          own == null || own.getData() == null
+              ? null
+              : own.getData().get(TrustDocument.statusListTokenKey(k));
+      token =
+          signer
+              .adopt(found, document.uri(), document.bits(), document.lst(), claims, key)
+              .orElseGet(
+                  () -> signer.sign(document.uri(), document.bits(), document.lst(), claims, key));
+      tokenCache.put(k, token);
     }
-    SignedStatusList token = signed(k, json, keySnapshot.active());
-    Map<String, String> files = new TreeMap<>(json);
+    Map<String, String> files = new TreeMap<>(list);
     files.put(TrustDocument.statusListTokenKey(k), token.compact());
-    documentCache.put(k, new CachedShard(inputs, coverage, keys, Map.copyOf(files), token));
-    rememberSafe(token.compact());
     return files;
+  }
+
+  /** Annotation on every copy: the digest of its status list and the version it carries. */
+  public static final String CONTENT_ANNOTATION = "apitoken.dev/content";
+
+  private Map<String, String> annotationsOf(int k, StatusListToken.Signed claims) {
+    return Map.of(CONTENT_ANNOTATION, "v" + claims.version() + " sha256:" + listCache.get(k).sha());
+  }
+
+  private static String sha256(Collection<String> texts) {
+    try {
+      java.security.MessageDigest digest = java.security.MessageDigest.getInstance("SHA-256");
+      for (String text : new TreeSet<>(texts)) {
+        digest.update(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        digest.update((byte) 0);
+      }
+      return java.util.HexFormat.of().formatHex(digest.digest(), 0, 16);
+    } catch (java.security.NoSuchAlgorithmException impossible) {
+      throw new IllegalStateException(impossible);
+    }
   }
 
   private boolean needsSigning(SignedStatusList token, SigningKey active) {
     return token == null || !token.kid().equals(active.kid()) || signer.due(token.issuedAt());
   }
 
-  /** The token for shard {@code k}'s JSON: the one in our own namespace's copy if still good. */
-  private SignedStatusList signed(int k, Map<String, String> json, SigningKey key) {
-    StatusListDocument document =
-        StatusListDocument.parse(json.get(TrustDocument.statusListKey(k)));
-    ConfigMap own = copies.get(operatorNamespace + "/" + TrustDocument.configMapName(trustName, k));
-    String found =
-        own == null || own.getData() == null
-            ? null
-            : own.getData().get(TrustDocument.statusListTokenKey(k));
-    return signer
-        .adopt(found, document.uri(), document.bits(), document.lst(), key)
-        .orElseGet(() -> signer.sign(document.uri(), document.bits(), document.lst(), key));
-  }
-
   /** True when a published Status List Token is due for its heartbeat re-signing. */
   private boolean heartbeatDue() {
     return keys.jwksJson() != null
-        && documentCache.values().stream()
-            .anyMatch(c -> c.token() != null && signer.due(c.token().issuedAt()));
-  }
-
-  /**
-   * Status-list documents known to hold no revocation the ledger lacks (ours, or already absorbed).
-   * The ledger only grows or forgets by expiry, so such a document never brings anything new:
-   * copies with the same content (the same shard in every namespace) are decoded once.
-   */
-  private final Set<String> knownNothingNew = ConcurrentHashMap.newKeySet();
-
-  /**
-   * The data to write over {@code current}: {@code data}, plus any revoked bit {@code current}
-   * shows that {@code data} lacks and that has not provably expired. Such bits also go into the
-   * ledger. So no write ever takes a revocation back from a copy.
-   *
-   * <p>What is kept is measured against {@code data} itself, never against the ledger as it is now:
-   * {@code data} was computed at the start of the round, and a bit that reached the ledger since
-   * (stored by another replica that now leads, say) is in the copy being replaced but not in {@code
-   * data}. (Found by the model: a fenced-out leader's round in flight cleared the new leader's
-   * bit.)
-   */
-  private Map<String, String> keepingWhatItShows(
-      ConfigMap current, int shard, Map<String, String> data, SigningKey signingKey) {
-    // Checked before every write, not only when the round began: a round that outlives the Lease
-    // stops at its next write.
-    if (!fence.mayWrite()) {
-      throw new IllegalStateException("not the leader any more: publishing nothing");
-    }
-    String key = TrustDocument.statusListKey(shard);
-    String tokenKey = TrustDocument.statusListTokenKey(shard);
-    Map<String, String> shownFiles =
-        current == null || current.getData() == null ? Map.of() : current.getData();
-    String written = data.get(key);
-    String shown = shownFiles.get(key);
-    String shownToken = shownFiles.get(tokenKey);
-    boolean jsonDiffers = shown != null && !shown.equals(written);
-    boolean tokenDiffers = shownToken != null && !shownToken.equals(data.get(tokenKey));
-    if (!jsonDiffers && !tokenDiffers) {
-      return data;
-    }
-    BitSet extra = new BitSet();
-    BitSet fromJson = jsonDiffers ? decodedBits(shown, shard, false) : null;
-    BitSet fromToken = tokenDiffers ? decodedBits(shownToken, shard, true) : null;
-    // An unreadable copy shows nothing: a verifier rejects every token against it anyway.
-    if (fromJson != null) {
-      extra.or(fromJson);
-    }
-    if (fromToken != null) {
-      extra.or(fromToken);
-    }
-    // The signed list beside the JSON shows the same bits.
-    BitSet writing = decodedBits(written, shard, false);
-    if (writing != null) {
-      extra.andNot(writing);
-    }
-    RevocationLedger known = ledger.current();
-    extra.stream().filter(i -> provablyExpired(known, i)).forEach(extra::clear);
-    if (extra.isEmpty()) {
-      return data;
-    }
-    if (ledger.absorb(extra, "copy " + key(current), conservativeExpiry.get(), knownExpiry) > 0) {
-      metrics.revocationSourceDisagreed("copy");
-    }
-    StatusListDocument document = StatusListDocument.parse(written);
-    var list = document.statusList();
-    long size = Math.max(list.size(), extra.length());
-    byte[] merged = java.util.Arrays.copyOf(list.toBytes(), (int) ((size + 7) / 8));
-    extra.stream().forEach(i -> merged[i >>> 3] |= (byte) (1 << (i & 7)));
-    StatusListDocument kept =
-        StatusListDocument.of(
-            dev.apitoken.format.status.StatusList.ofBytes(1, merged), document.uri());
-    Map<String, String> files = new TreeMap<>(data);
-    files.put(key, kept.toJson());
-    // The signed list shows the same bits as the JSON beside it, always.
-    files.put(tokenKey, signer.sign(kept.uri(), kept.bits(), kept.lst(), signingKey).compact());
-    return files;
-  }
-
-  /** The revoked indices a signed list shows within {@code shard}; null if unreadable. */
-  private static BitSet revokedBitsOfToken(String compact, int shard) {
-    return StatusListTokenSigner.read(compact)
-        .map(
-            contents -> {
-              try {
-                return revokedBitsOf(
-                    new StatusListDocument(contents.bits(), contents.lst(), "-"), shard);
-              } catch (RuntimeException unreadable) {
-                return null;
-              }
-            })
-        .orElse(null);
-  }
-
-  private record Decoded(int shard, String text, boolean signed) {}
-
-  /**
-   * Recently decoded documents: a round writes one document over the same previous version in every
-   * namespace, so each distinct content is inflated once per round, not once per namespace.
-   */
-  private final Map<Decoded, BitSet> decoded =
-      java.util.Collections.synchronizedMap(
-          new java.util.LinkedHashMap<>(16, 0.75f, true) {
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<Decoded, BitSet> eldest) {
-              return size() > 2 * IndexSpace.MAX_COPY_SHARDS;
-            }
-          });
-
-  /**
-   * The revoked bits of a status-list JSON or (signed) Status List Token, cached; a copy the caller
-   * may change, or null if unreadable.
-   */
-  private BitSet decodedBits(String text, int shard, boolean signed) {
-    Decoded key = new Decoded(shard, text, signed);
-    BitSet bits = decoded.get(key);
-    if (bits == null) {
-      bits = signed ? revokedBitsOfToken(text, shard) : revokedBitsOf(text, shard);
-      if (bits == null) {
-        return null;
-      }
-      decoded.put(key, bits);
-    }
-    return (BitSet) bits.clone();
-  }
-
-  /** The revoked indices a status-list document shows within {@code shard}; null if unreadable. */
-  private static BitSet revokedBitsOf(String json, int shard) {
-    try {
-      return revokedBitsOf(StatusListDocument.parse(json), shard);
-    } catch (RuntimeException unreadable) {
-      return null;
-    }
-  }
-
-  private static BitSet revokedBitsOf(StatusListDocument document, int shard) {
-    try {
-      var list = document.statusList();
-      long from = shard * IndexSpace.COPY_SHARD_SIZE;
-      int to = (int) Math.min(list.size(), from + IndexSpace.COPY_SHARD_SIZE);
-      BitSet bits = new BitSet();
-      if (document.bits() == 1) {
-        bits = BitSet.valueOf(list.toBytes());
-        bits.clear(0, (int) Math.min(bits.size(), from));
-        if (bits.length() > to) {
-          bits.clear(to, bits.length());
-        }
-      } else {
-        // Not our format, but a verifier treats any status other than VALID as revoked.
-        for (int i = (int) from; i < to; i++) {
-          if (list.get(i) != dev.apitoken.format.status.StatusList.VALID) {
-            bits.set(i);
-          }
-        }
-      }
-      return bits;
-    } catch (RuntimeException unreadable) {
-      return null;
-    }
-  }
-
-  private void absorbUnchecked() {
-    for (ConfigMap map : List.copyOf(copies.values())) {
-      if (!isChecked(map)) {
-        absorb(map);
-      }
-    }
-  }
-
-  private boolean isChecked(ConfigMap map) {
-    return Objects.equals(checked.get(key(map)), map.getMetadata().getResourceVersion());
-  }
-
-  /**
-   * Puts the revocations a copy shows into the ledger (so they are stored, whatever happens to the
-   * copy), and remembers its content as safe to overwrite once all of it is stored.
-   */
-  private void absorb(ConfigMap map) {
-    int shard = TrustDocument.shardOf(trustName, map.getMetadata().getName());
-    String json =
-        shard < 0 || map.getData() == null
-            ? null
-            : map.getData().get(TrustDocument.statusListKey(shard));
-    String token =
-        shard < 0 || map.getData() == null
-            ? null
-            : map.getData().get(TrustDocument.statusListTokenKey(shard));
-    if (token != null && !knownNothingNew.contains(token)) {
-      absorbShown(map, token, revokedBitsOfToken(token, shard));
-    }
-    if (json != null && !knownNothingNew.contains(json)) {
-      absorbShown(map, json, revokedBitsOf(json, shard));
-    }
-    checked.put(key(map), map.getMetadata().getResourceVersion());
-  }
-
-  private void absorbShown(ConfigMap map, String shown, BitSet bits) {
-    if (bits == null) {
-      LOG.warn(
-          "{} {} {}",
-          kv("event", "trust_copy_unreadable"),
-          kv("configmap", key(map)),
-          kv("action", "replacing"));
-      return;
-    }
-    int added =
-        bits.isEmpty()
-            ? 0
-            : ledger.absorb(bits, "copy " + key(map), conservativeExpiry.get(), knownExpiry);
-    if (added > 0) {
-      metrics.revocationSourceDisagreed("copy");
-    }
-    if (storedOrExpired(bits)) {
-      rememberSafe(shown);
-    }
-  }
-
-  private boolean storedOrExpired(BitSet bits) {
-    RevocationLedger published = ledger.durable();
-    RevocationLedger known = ledger.current();
-    return bits.stream().allMatch(i -> published.isRevoked(i) || provablyExpired(known, i));
-  }
-
-  /**
-   * The ledger forgot {@code index} because its token expired, and no issue record says otherwise
-   * (a stored "forgotten" mark is data too: a record of a token still valid overrules it).
-   */
-  private boolean provablyExpired(RevocationLedger known, long index) {
-    if (!known.covers(index) || known.isRevoked(index)) {
-      return false;
-    }
-    Instant recorded = knownExpiry.apply(index);
-    return recorded == null
-        || !recorded.plus(IndexSpace.RETENTION_AFTER_EXPIRY).isAfter(clock.instant());
-  }
-
-  private void rememberSafe(String json) {
-    if (knownNothingNew.size() > 256) {
-      knownNothingNew.clear();
-    }
-    knownNothingNew.add(json);
+        && tokenCache.values().stream().anyMatch(t -> signer.due(t.issuedAt()));
   }
 
   private void warnOutsideSelector(Set<String> targets, Set<String> selected) {

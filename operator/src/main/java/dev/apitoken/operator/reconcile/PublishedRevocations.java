@@ -47,6 +47,11 @@ public final class PublishedRevocations implements Revocations {
   }
 
   @Override
+  public boolean isRevoked(long index) {
+    return ledger.get().durable().isRevoked(index);
+  }
+
+  @Override
   public List<IssueRecord> issuedTo(String ownerUid) {
     return records.get().forOwner(ownerUid);
   }

@@ -20,6 +20,9 @@ public interface Revocations {
   /** Whether an issue record exists for this index. */
   boolean isRecorded(long index);
 
+  /** Whether this index is revoked in the stored revocation state (every verifier rejects it). */
+  boolean isRevoked(long index);
+
   /** Every token recorded as issued for the ApiToken with this uid. */
   List<IssueRecord> issuedTo(String ownerUid);
 

@@ -192,11 +192,15 @@ final class TokenIssuance {
                 actual.isPresent(),
                 value.map(SignedToken::sha256Of).orElse(null),
                 verified,
-                value.flatMap(v -> ObservedToken.goneKid(v, ring))),
+                value.flatMap(v -> ObservedToken.goneKid(v, ring)),
+                verified.map(c -> revocations.isRevoked(c.statusIndex())).orElse(false)),
             request,
             now);
     if (actual.isEmpty() && stillConflicting(apiToken, context)) {
       return conflict(apiToken);
+    }
+    if (decision.reason() == IssueReason.REVOKED_IN_STATE) {
+      events.record(apiToken, EventRecorder.WARNING, decision.reason().label(), decision.message());
     }
     if (decision.reason() == IssueReason.SIGNING_KEY_GONE) {
       awaitingKeyLossReissue.add(budgetKey(apiToken));

@@ -58,6 +58,10 @@ public final class OperatorMetrics {
   static final String SOURCE_DISAGREEMENTS = "apitoken.revocation.source.disagreements";
   static final String STATE_WRITES_REFUSED = "apitoken.state.writes.refused";
   static final String STATE_RESTORES = "apitoken.state.restores";
+
+  /** Rollbacks of the operator state found against its own signed trust copies. */
+  static final String STATE_ROLLBACKS = "apitoken.state.rollbacks";
+
   static final String INDEX_SPACE_USED = "apitoken.status.list.index.used.ratio";
   static final String STATUS_LONG_POLLS = "apitoken.status.long.polls";
   static final String STATUS_LONG_POLLS_REFUSED = "apitoken.status.long.polls.refused";
@@ -258,6 +262,17 @@ public final class OperatorMetrics {
     Counter.builder(STATE_RESTORES)
         .description("Restores of operator state objects that were deleted, edited or corrupt")
         .tag("why", why)
+        .register(registry)
+        .increment();
+  }
+
+  /**
+   * The operator state was found behind its own signed trust copies (rolled back or restored): the
+   * signed state was adopted. Alert on any increase.
+   */
+  public void stateRolledBack() {
+    Counter.builder(STATE_ROLLBACKS)
+        .description("Times the operator state was found behind its own signed trust copies")
         .register(registry)
         .increment();
   }

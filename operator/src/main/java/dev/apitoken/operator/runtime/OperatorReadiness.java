@@ -74,6 +74,10 @@ public final class OperatorReadiness implements Readiness {
     if (!JosdkHealth.eventProcessingRunning(operator)) {
       return Check.failing("leader, controllers not started yet");
     }
-    return Check.ok("ready: leader, reconciling");
+    return Check.ok(
+        status
+            .attention()
+            .map(a -> "ready: leader, reconciling; attention: " + a)
+            .orElse("ready: leader, reconciling"));
   }
 }

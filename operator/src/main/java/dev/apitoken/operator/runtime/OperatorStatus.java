@@ -16,4 +16,12 @@ public interface OperatorStatus {
 
   /** The JOSDK operator, or {@code null} before it is built. */
   Operator operator();
+
+  /**
+   * Something an administrator must look at although the replica works (the operator state was
+   * found rolled back), for the readiness message; empty when nothing.
+   */
+  default java.util.Optional<String> attention() {
+    return java.util.Optional.empty();
+  }
 }

@@ -11,6 +11,7 @@ import dev.apitoken.operator.kubernetes.Labels;
 import dev.apitoken.operator.revocation.IndexSpace;
 import dev.apitoken.operator.revocation.TrustDocument;
 import dev.apitoken.operator.runtime.AuditAction;
+import dev.apitoken.operator.token.KeyRevocationStatement;
 import dev.apitoken.operator.token.KeyRing;
 import dev.apitoken.operator.token.KeyRingCodec;
 import dev.apitoken.operator.token.KeyRingDrift;
@@ -450,6 +451,11 @@ public final class KeyRingSecretStore implements AutoCloseable {
     KeyRing previous = ring;
     ring = next;
     resourceVersion = written.getMetadata().getResourceVersion();
+    // Signed by each revoked key while the ring still held it: a backup of the ring that holds the
+    // key can check this record alone, after every other record is lost.
+    for (String kid : requested) {
+      previous.byKid(kid).ifPresent(key -> records.stated(KeyRevocationStatement.sign(key, now)));
+    }
     for (String kid : requested) {
       AUDIT.info(
           "audit {} {} {} {} {}",

@@ -37,4 +37,10 @@ public interface RevokedKidRecords {
    * kids dropped) and asks for the copies to show them. Leader only.
    */
   void store(RevokedKids kids);
+
+  /**
+   * Keeps a {@link dev.apitoken.operator.token.KeyRevocationStatement} (signed by the revoked key)
+   * and publishes it with the trust copies. Leader only.
+   */
+  default void stated(String statement) {}
 }

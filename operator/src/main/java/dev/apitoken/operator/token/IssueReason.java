@@ -24,6 +24,12 @@ public enum IssueReason {
   CLAIMS_CHANGED("ClaimsChanged"),
   /** The spec's ttl differs from the token's lifetime. */
   TTL_CHANGED("TtlChanged"),
+  /**
+   * The Secret's token is revoked in the operator's stored revocation state although its ApiToken
+   * is not revoked (an administrator's edit, a restored Secret): every verifier rejects it, so it
+   * is replaced at once with a new index, with a Warning Event.
+   */
+  REVOKED_IN_STATE("RevokedInState"),
   /** The token has expired. */
   EXPIRED("Expired"),
   /** The token is within {@code renewBefore} of expiring. */

@@ -13,12 +13,23 @@ import java.util.Optional;
  *     verifiable
  * @param goneKid the {@code kid} the token's header names when that key is not in the ring (the
  *     header is not authenticated: this only tells why the token does not verify)
+ * @param indexRevoked whether the verified token's status-list index is revoked in the stored
+ *     revocation state
  */
 public record ObservedToken(
     boolean secretExists,
     String tokenValueHash,
     Optional<TokenClaims> verifiedClaims,
-    Optional<String> goneKid) {
+    Optional<String> goneKid,
+    boolean indexRevoked) {
+
+  public ObservedToken(
+      boolean secretExists,
+      String tokenValueHash,
+      Optional<TokenClaims> verifiedClaims,
+      Optional<String> goneKid) {
+    this(secretExists, tokenValueHash, verifiedClaims, goneKid, false);
+  }
 
   public ObservedToken {
     verifiedClaims = verifiedClaims == null ? Optional.empty() : verifiedClaims;

@@ -94,6 +94,16 @@ public final class ReissuePolicy {
           "the token in the Secret does not verify with any key in the signing key ring");
     }
     TokenClaims claims = observed.verifiedClaims().get();
+    if (observed.indexRevoked()) {
+      return new IssueDecision(
+          IssueReason.REVOKED_IN_STATE,
+          "the token in the Secret (jti "
+              + claims.jti()
+              + ", index "
+              + claims.statusIndex()
+              + ") is revoked in the operator's revocation state although this ApiToken is not"
+              + " revoked: every verifier rejects it");
+    }
     Optional<String> changedClaims = describeChangedClaims(desired, claims);
     if (changedClaims.isPresent()) {
       return new IssueDecision(IssueReason.CLAIMS_CHANGED, changedClaims.get());

@@ -36,18 +36,38 @@ public final class StatusListTokenSigner {
 
   /** A signed list, and what it says. */
   public record SignedStatusList(
-      String compact, String kid, String sub, int bits, String lst, Instant issuedAt) {}
+      String compact,
+      String kid,
+      String sub,
+      int bits,
+      String lst,
+      StatusListToken.Signed claims,
+      Instant issuedAt) {}
 
-  /** Signs {@code lst} ({@code bits} bits per token) as the list published at {@code sub}. */
-  public SignedStatusList sign(String sub, int bits, String lst, SigningKey key) {
+  /**
+   * Signs {@code lst} ({@code bits} bits per token) as the list published at {@code sub}, with the
+   * signed private claims {@code claims} (publication version, reservation, revoked keys).
+   */
+  public SignedStatusList sign(
+      String sub, int bits, String lst, StatusListToken.Signed claims, SigningKey key) {
     Instant issuedAt = clock.instant().truncatedTo(ChronoUnit.SECONDS);
+    String compact = compact(sub, bits, lst, claims, key, issuedAt);
+    return new SignedStatusList(compact, key.kid(), sub, bits, lst, claims, issuedAt);
+  }
+
+  private String compact(
+      String sub,
+      int bits,
+      String lst,
+      StatusListToken.Signed claims,
+      SigningKey key,
+      Instant issuedAt) {
     String signingInput =
         Base64Url.encode(StatusListToken.writeHeader(key.kid()))
             + "."
-            + Base64Url.encode(payloadJson(sub, bits, lst, issuedAt));
+            + Base64Url.encode(payloadJson(sub, bits, lst, claims, issuedAt));
     byte[] signature = key.sign(signingInput.getBytes(StandardCharsets.US_ASCII));
-    return new SignedStatusList(
-        signingInput + "." + Base64Url.encode(signature), key.kid(), sub, bits, lst, issuedAt);
+    return signingInput + "." + Base64Url.encode(signature);
   }
 
   /** The heartbeat: a list signed at {@code issuedAt} is re-signed from this instant on. */
@@ -67,54 +87,38 @@ public final class StatusListTokenSigner {
    * instead of rewriting every one), and not yet {@link #due}.
    */
   public Optional<SignedStatusList> adopt(
-      String compact, String sub, int bits, String lst, SigningKey key) {
+      String compact,
+      String sub,
+      int bits,
+      String lst,
+      StatusListToken.Signed claims,
+      SigningKey key) {
     if (compact == null) {
       return Optional.empty();
     }
-    Optional<Contents> read = read(compact);
-    if (read.isEmpty()) {
-      return Optional.empty();
-    }
-    Instant issuedAt = read.get().issuedAt();
-    String signingInput =
-        Base64Url.encode(StatusListToken.writeHeader(key.kid()))
-            + "."
-            + Base64Url.encode(payloadJson(sub, bits, lst, issuedAt));
-    String expected =
-        signingInput
-            + "."
-            + Base64Url.encode(key.sign(signingInput.getBytes(StandardCharsets.US_ASCII)));
-    if (!expected.equals(compact) || due(issuedAt)) {
-      return Optional.empty();
-    }
-    return Optional.of(new SignedStatusList(compact, key.kid(), sub, bits, lst, issuedAt));
-  }
-
-  /** What a Status List Token says, read without checking its signature. */
-  public record Contents(int bits, String lst, Instant issuedAt) {}
-
-  /**
-   * The {@code status_list} and {@code iat} of a Status List Token, read by the wire format's rules
-   * without checking the signature (the caller only ever adds revocations from it); empty when it
-   * is not a well-formed Status List Token.
-   */
-  public static Optional<Contents> read(String compact) {
+    Instant issuedAt;
     try {
-      StatusListToken token = StatusListToken.readUnverified(compact);
-      return Optional.of(
-          new Contents(token.bits(), token.lst(), Instant.ofEpochSecond(token.issuedAt())));
+      // Only its iat is taken from it, to sign the same bytes again and compare: nothing it says is
+      // believed unless our key gives exactly this token.
+      issuedAt = Instant.ofEpochSecond(StatusListToken.readUnverified(compact).issuedAt());
     } catch (StatusListTokenException malformed) {
       return Optional.empty();
     }
+    if (!compact(sub, bits, lst, claims, key, issuedAt).equals(compact) || due(issuedAt)) {
+      return Optional.empty();
+    }
+    return Optional.of(new SignedStatusList(compact, key.kid(), sub, bits, lst, claims, issuedAt));
   }
 
-  private byte[] payloadJson(String sub, int bits, String lst, Instant issuedAt) {
+  private byte[] payloadJson(
+      String sub, int bits, String lst, StatusListToken.Signed claims, Instant issuedAt) {
     return StatusListToken.writePayload(
         sub,
         issuedAt.getEpochSecond(),
         issuedAt.plus(validity).getEpochSecond(),
         ttl.toSeconds(),
         bits,
-        lst);
+        lst,
+        claims);
   }
 }

@@ -288,9 +288,6 @@ public final class RevocationStateScaleBenchmark {
                 TrustDocument.configMapName(config.trustConfigMapName(), k),
                 TrustConfigMapWriter.COMPONENT,
                 data);
-        copy.getMetadata()
-            .setAnnotations(
-                Map.of(TrustPublisher.RESERVED_ANNOTATION, Long.toString(state.issued)));
         maps.add(copy);
       }
     }

@@ -53,7 +53,12 @@ public final class StatusListProviderBenchmark {
                 Duration.ofHours(1),
                 Duration.ofSeconds(30),
                 Clock.fixed(at, java.time.ZoneOffset.UTC))
-            .sign(URI, 1, lst, ring.activeKey())
+            .sign(
+                URI,
+                1,
+                lst,
+                dev.apitoken.format.status.StatusListToken.Signed.NONE,
+                ring.activeKey())
             .compact();
     return Map.of(
         TrustDocument.JWKS_KEY, ring.publicJwks(), TrustDocument.statusListTokenKey(0), jwt);

@@ -197,7 +197,7 @@ class RevocationDurabilityTest {
                     .anyMatch(
                         e ->
                             "RevocationSourceDisagrees".equals(e.getReason())
-                                && e.getMessage().startsWith("copy ")));
+                                && e.getMessage().startsWith("signed copies")));
   }
 
   /**

@@ -466,12 +466,20 @@ class RevokedKeyRestoreTest {
         : state.getData().getOrDefault(StateRevokedKids.KEY, "");
   }
 
+  /** The revoked kids the copy's signed list records (claim {@code revoked_kids}), as kid=... */
   private String copyRecord(String namespace) {
     ConfigMap copy = operator.trustConfigMap(namespace);
-    Map<String, String> annotations = copy == null ? null : copy.getMetadata().getAnnotations();
-    return annotations == null
-        ? ""
-        : annotations.getOrDefault(KeyRingSecretStore.REVOKED_KIDS_ANNOTATION, "");
+    String jwt =
+        copy == null || copy.getData() == null ? null : copy.getData().get("status-list.jwt");
+    if (jwt == null) {
+      return "";
+    }
+    StringBuilder kids = new StringBuilder();
+    dev.apitoken.format.status.StatusListToken.readUnverified(jwt)
+        .signed()
+        .revokedKids()
+        .forEach((kid, at) -> kids.append(kid).append('=').append(at).append(' '));
+    return kids.toString();
   }
 
   private Set<String> publishedKids(String namespace) {

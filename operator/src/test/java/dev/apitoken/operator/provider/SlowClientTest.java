@@ -73,7 +73,12 @@ class SlowClientTest {
     String jwt =
         new StatusListTokenSigner(
                 Duration.ofHours(1), Duration.ofSeconds(30), Clock.fixed(signedAt, ZoneOffset.UTC))
-            .sign(URI_BASE, 1, StatusList.ofBytes(1, bits).encodeLst(), ring.activeKey())
+            .sign(
+                URI_BASE,
+                1,
+                StatusList.ofBytes(1, bits).encodeLst(),
+                dev.apitoken.format.status.StatusListToken.Signed.NONE,
+                ring.activeKey())
             .compact();
     api.publish(
         Map.of(

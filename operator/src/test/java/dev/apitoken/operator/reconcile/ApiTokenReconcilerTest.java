@@ -13,12 +13,12 @@ import dev.apitoken.operator.api.ApiToken;
 import dev.apitoken.operator.api.Conditions;
 import dev.apitoken.operator.api.IssuedToken;
 import dev.apitoken.operator.kubernetes.Labels;
-import dev.apitoken.operator.publish.TrustPublisher;
 import dev.apitoken.operator.revocation.TrustDocument;
 import dev.apitoken.operator.testing.ApiTokens;
 import dev.apitoken.operator.testing.CapturedLogs;
 import dev.apitoken.operator.testing.MutableClock;
 import dev.apitoken.operator.testing.RunningOperator;
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -436,26 +436,21 @@ class ApiTokenReconcilerTest {
     assertThat(operator.tokenValue(ns, "restored-token")).isEqualTo(token);
   }
 
+  /** The index reservation the trust copy's signed list announces ({@code idx_reserved}). */
+  private long signedReservation() {
+    ConfigMap copy = operator.trustConfigMap();
+    String jwt = copy == null ? null : copy.getData().get("status-list.jwt");
+    return jwt == null
+        ? -1
+        : dev.apitoken.format.status.StatusListToken.readUnverified(jwt).signed().reservedIndices();
+  }
+
   @Test
   void aDeletedIndexCounterNeverLeadsToAReusedIndex() {
     operator.create(ApiTokens.named("before-loss").in(ns).build());
     long before = operator.awaitReady(ns, "before-loss").getStatus().getStatusListIndex();
-    await()
-        .until(
-            () ->
-                operator
-                        .trustConfigMap()
-                        .getMetadata()
-                        .getAnnotations()
-                        .get(TrustPublisher.RESERVED_ANNOTATION)
-                    != null);
-    long reserved =
-        Long.parseLong(
-            operator
-                .trustConfigMap()
-                .getMetadata()
-                .getAnnotations()
-                .get(TrustPublisher.RESERVED_ANNOTATION));
+    await().until(() -> signedReservation() > before);
+    long reserved = signedReservation();
 
     operator.close();
     client

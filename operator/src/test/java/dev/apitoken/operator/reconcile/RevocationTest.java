@@ -400,6 +400,10 @@ class RevocationTest {
 
   @Test
   void freshTokensVerifyAgainstTheListPublishedBeforeTheyWereIssued() {
+    // The first round is asynchronous: the list "before" is the first one published.
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> operator.trustConfigMap(targets.get(1)) != null);
     ConfigMap before = operator.trustConfigMap(targets.get(1));
     operator.create(ApiTokens.named("fresh").in(ns).build());
     operator.awaitReady(ns, "fresh");

@@ -79,7 +79,8 @@ class ShardSizeTest {
     String jwt =
         new StatusListTokenSigner(
                 Duration.ofHours(1), Duration.ofSeconds(30), Clock.fixed(NOW, ZoneOffset.UTC))
-            .sign(uri, 1, document.lst(), key)
+            .sign(
+                uri, 1, document.lst(), dev.apitoken.format.status.StatusListToken.Signed.NONE, key)
             .compact();
     String jwks = "{\"keys\":[" + "x".repeat(2_000) + "]}";
     return document.toJson().length() + jwt.length() + jwks.length() + 64;

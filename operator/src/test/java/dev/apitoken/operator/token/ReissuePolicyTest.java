@@ -138,6 +138,22 @@ class ReissuePolicyTest {
             .expect(
                 IssueReason.UNKNOWN_SIGNING_KEY,
                 "does not verify with any key in the signing key ring"),
+        Row.row("its index is revoked in the stored state, the ApiToken is not")
+            .observed(
+                new ObservedToken(
+                    true,
+                    IN_SECRET.tokenValueHash(),
+                    IN_SECRET.verifiedClaims(),
+                    IN_SECRET.goneKid(),
+                    true))
+            .expect(
+                IssueReason.REVOKED_IN_STATE,
+                "the token in the Secret (jti "
+                    + ISSUED.claims().jti()
+                    + ", index "
+                    + ISSUED.claims().statusIndex()
+                    + ") is revoked in the operator's revocation state although this ApiToken is"
+                    + " not revoked: every verifier rejects it"),
         Row.row("scope added")
             .desired(desired(List.of("read", "write"), TTL))
             .expect(IssueReason.CLAIMS_CHANGED, "scope changed from \"read\" to \"read write\""),
@@ -330,6 +346,7 @@ class ReissuePolicyTest {
             "UnknownSigningKey",
             "ClaimsChanged",
             "TtlChanged",
+            "RevokedInState",
             "Expired",
             "RenewalDue",
             "RenewRequested",

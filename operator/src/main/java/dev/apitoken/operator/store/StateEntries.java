@@ -1,0 +1,77 @@
+package dev.apitoken.operator.store;
+
+import dev.apitoken.operator.kubernetes.KubernetesWrites;
+import dev.apitoken.operator.kubernetes.Labels;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Single entries of the operator state ConfigMap ({@code <trust>-state}, operator namespace): each
+ * write changes one key and keeps everything else the ConfigMap holds, under optimistic
+ * concurrency, and only the leader writes.
+ */
+public final class StateEntries {
+  private final ConfigMapApi api;
+  private final String namespace;
+  private final String name;
+  private final Fence fence;
+
+  public StateEntries(ConfigMapApi api, String namespace, String name, Fence fence) {
+    this.api = api;
+    this.namespace = namespace;
+    this.name = name;
+    this.fence = fence;
+  }
+
+  /** The entry's value, null when absent (or the ConfigMap is); throws when it cannot be read. */
+  public String read(String key) {
+    ConfigMap current = api.get(namespace, name);
+    return current == null || current.getData() == null ? null : current.getData().get(key);
+  }
+
+  /** Makes the entry hold {@code value} (null: removes it); writes only when it differs. */
+  public void write(String key, String value) {
+    for (int attempt = 1; ; attempt++) {
+      ConfigMap current = api.get(namespace, name);
+      String stored =
+          current == null || current.getData() == null ? null : current.getData().get(key);
+      if (Objects.equals(stored, value)) {
+        return;
+      }
+      if (!fence.mayWrite()) {
+        throw new IllegalStateException("not the leader: the operator state is left to the leader");
+      }
+      try {
+        if (current == null) {
+          api.create(
+              new ConfigMapBuilder()
+                  .withNewMetadata()
+                  .withName(name)
+                  .withNamespace(namespace)
+                  .withLabels(Labels.managed("state"))
+                  .endMetadata()
+                  .withData(Map.of(key, value))
+                  .build());
+        } else {
+          Map<String, String> data =
+              new HashMap<>(current.getData() == null ? Map.of() : current.getData());
+          if (value == null) {
+            data.remove(key);
+          } else {
+            data.put(key, value);
+          }
+          api.update(new ConfigMapBuilder(current).withData(data).build());
+        }
+        return;
+      } catch (KubernetesClientException e) {
+        if (!KubernetesWrites.isStale(e) || attempt >= KubernetesWrites.MAX_ATTEMPTS) {
+          throw e;
+        }
+      }
+    }
+  }
+}
