@@ -302,7 +302,8 @@ class HttpTrustTest {
     provider.publish(LIST_PATH, signedList(-60, 3));
     TokenVerifier verifier = following();
     long parsed = documentsParsed(verifier);
-    String good = signedList(-50);
+    // Revokes 4 as well: only the good list can make 4 revoked (and none can un-revoke 3).
+    String good = signedList(-50, 3, 4);
 
     String tampered =
         good.substring(0, good.length() - 4) + (good.endsWith("AAAA") ? "BAAA" : "AAAA");
@@ -331,12 +332,14 @@ class HttpTrustTest {
       long next = ++expected;
       await().atMost(Duration.ofSeconds(5)).until(() -> documentsParsed(verifier) >= next);
       assertThat(verify(verifier, 3)).contains(Rejection.REVOKED);
+      assertThat(verify(verifier, 4)).isEmpty();
     }
 
     provider.publish(LIST_PATH, good);
     await()
         .atMost(Duration.ofSeconds(5))
-        .untilAsserted(() -> assertThat(verify(verifier, 3)).isEmpty());
+        .untilAsserted(() -> assertThat(verify(verifier, 4)).contains(Rejection.REVOKED));
+    assertThat(verify(verifier, 5)).isEmpty();
   }
 
   @Test
