@@ -197,15 +197,16 @@ class HttpTrustTest {
   }
 
   @Test
-  void anOlderListFromALaggingReplicaIsNotTaken() throws Exception {
-    provider.publish(LIST_PATH, signedList(-10, 3));
+  void aLowerVersionFromALaggingReplicaIsNotTaken() throws Exception {
+    provider.publish(LIST_PATH, versionedList(7, -10, 3));
     TokenVerifier verifier = following();
     assertThat(verify(verifier, 3)).contains(Rejection.REVOKED);
 
-    provider.publish(LIST_PATH, signedList(-20));
+    provider.publish(LIST_PATH, versionedList(6, -20));
 
     await().atMost(Duration.ofSeconds(5)).until(() -> provider.count(LIST_PATH, 200) == 2);
     assertThat(verify(verifier, 3)).contains(Rejection.REVOKED);
+    assertThat(verifier.statusListVersion(listUri)).hasValue(7);
   }
 
   @Test
@@ -359,10 +360,12 @@ class HttpTrustTest {
   }
 
   @Test
-  void withBothChannelsTheNewestListByIatWins() throws Exception {
+  void withBothChannelsTheHighestVersionWinsAndTheMountAloneKeepsTheVerifierFresh()
+      throws Exception {
     KubeletVolume volume = new KubeletVolume(dir);
-    volume.publish(Map.of("jwks.json", TestKey.jwks(KEY), "status-list.jwt", signedList(-100)));
-    provider.publish(LIST_PATH, signedList(-50, 3));
+    volume.publish(
+        Map.of("jwks.json", TestKey.jwks(KEY), "status-list.jwt", versionedList(1, -100)));
+    provider.publish(LIST_PATH, versionedList(2, -50, 3));
     TokenVerifier verifier =
         follow(
             builder()
@@ -371,22 +374,33 @@ class HttpTrustTest {
                 .statusListUri(java.net.URI.create(listUri)));
     assertThat(verifier.awaitTrust(Duration.ofSeconds(5))).isTrue();
 
-    // HTTP is newer: its revocation of 3 counts.
+    // HTTP has the higher version: its revocation of 3 counts.
     assertThat(verify(verifier, 3)).contains(Rejection.REVOKED);
     assertThat(verify(verifier, 4)).isEmpty();
+    assertThat(verifier.statusListVersion(listUri)).hasValue(2);
 
     // The mount catches up and overtakes: 4 is revoked there.
     volume.publish(
-        Map.of("jwks.json", TestKey.jwks(KEY), "status-list.jwt", signedList(-10, 3, 4)));
+        Map.of("jwks.json", TestKey.jwks(KEY), "status-list.jwt", versionedList(3, -10, 3, 4)));
     await()
         .atMost(Duration.ofSeconds(2))
         .untilAsserted(() -> assertThat(verify(verifier, 4)).contains(Rejection.REVOKED));
+    assertThat(verifier.statusListVersion(listUri)).hasValue(3);
 
     // The provider goes stale-silent (down): the mount alone keeps the verifier fresh.
     provider.failWith(500, null);
     clock.advance(Duration.ofSeconds(3560)); // HTTP's list (exp NOW+3550) is past exp
     assertThat(verify(verifier, 5)).isEmpty();
     assertThat(verifier.trustHealth().ready()).isTrue();
+  }
+
+  private String versionedList(long version, long iatOffsetSeconds, long... revoked) {
+    return StatusListTokenWriter.signVersion(
+        KEY,
+        listUri,
+        version,
+        NOW.getEpochSecond() + iatOffsetSeconds,
+        StatusListTokenWriter.list(revoked));
   }
 
   @Test
