@@ -10,10 +10,17 @@ import dev.apitoken.format.status.StatusList;
  * @param version {@code ver}, the publication version (0 when the list has none)
  * @param issuedAt {@code iat} in seconds
  * @param expiresAt {@code exp} in seconds
+ * @param kid the key that signed it: the list counts only while the trusted JWKS holds it
  * @param source for logs and health: a file name or a URL
  */
 record HeldStatusList(
-    String uri, StatusList list, long version, long issuedAt, long expiresAt, String source) {
+    String uri,
+    StatusList list,
+    long version,
+    long issuedAt,
+    long expiresAt,
+    String kid,
+    String source) {
 
   /** At or past exp, or (maxAgeMillis >= 0) issued more than maxAgeMillis before nowMillis. */
   boolean isStale(long nowMillis, long maxAgeMillis) {

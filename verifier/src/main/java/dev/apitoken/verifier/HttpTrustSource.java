@@ -356,6 +356,7 @@ final class HttpTrustSource implements AutoCloseable {
               token.version(),
               token.issuedAt(),
               token.expiresAt(),
+              token.kid(),
               uri.toString()));
       etag = newEtag;
     }

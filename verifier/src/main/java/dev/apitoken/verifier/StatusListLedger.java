@@ -1,5 +1,6 @@
 package dev.apitoken.verifier;
 
+import dev.apitoken.format.TrustedKeys;
 import dev.apitoken.format.UntrustedText;
 import dev.apitoken.format.status.StatusList;
 import java.lang.System.Logger.Level;
@@ -150,11 +151,26 @@ final class StatusListLedger {
     }
   }
 
-  /** Per URI, what verifications use now. */
-  synchronized Map<String, KnownStatusList> snapshot() {
+  /**
+   * Per URI, what verifications use now: only the lists signed by a key of {@code keys} (a list
+   * whose key left the trusted JWKS is no longer accepted; what it revoked stays revoked). Null
+   * {@code keys}: every list.
+   */
+  synchronized Map<String, KnownStatusList> snapshot(TrustedKeys keys) {
     Map<String, KnownStatusList> known = new HashMap<>(entries.size() * 2);
-    entries.forEach((uri, entry) -> known.put(uri, entry.known));
+    entries.forEach((uri, entry) -> known.put(uri, trusted(uri, entry, keys)));
     return Map.copyOf(known);
+  }
+
+  private static KnownStatusList trusted(String uri, Entry entry, TrustedKeys keys) {
+    if (keys == null || entry.lists.stream().allMatch(held -> keys.contains(held.kid()))) {
+      return entry.known;
+    }
+    HeldStatusList[] signedByTrustedKeys =
+        entry.lists.stream()
+            .filter(held -> keys.contains(held.kid()))
+            .toArray(HeldStatusList[]::new);
+    return new KnownStatusList(uri, signedByTrustedKeys, entry.revoked);
   }
 
   private static KnownStatusList known(String uri, Entry entry) {

@@ -22,7 +22,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -339,14 +338,13 @@ public final class TokenVerifier implements AutoCloseable {
 
   /**
    * Rebuilds the trust verifications use: the directory's keys and the HTTP source's, the
-   * directory's unsigned lists, and the ledger's signed lists and revoked indices.
+   * directory's unsigned lists, and the ledger's signed lists (those signed by one of these keys)
+   * and revoked indices.
    */
   private void merge() {
     synchronized (mergeLock) {
-      TrustedKeys httpKeys = http == null ? null : http.keys();
-      trust =
-          local.withLists(
-              httpKeys == null ? TrustedKeys.of(Map.of()) : httpKeys, ledger.snapshot());
+      TrustedKeys keys = local.keysWith(http == null ? null : http.keys());
+      trust = local.withLists(keys, ledger.snapshot(keys));
     }
   }
 

@@ -136,6 +136,7 @@ final class TrustState {
                   token.version(),
                   token.issuedAt(),
                   token.expiresAt(),
+                  token.kid(),
                   file);
           HeldStatusList other = signed.putIfAbsent(token.subject(), held);
           if (other != null) {
@@ -165,18 +166,22 @@ final class TrustState {
   }
 
   /**
-   * What verifications use: this trust's keys plus {@code otherKeys}, this trust's unsigned lists,
-   * and {@code lists} (every source's signed lists and revoked indices, by URI) in place of the
-   * signed lists this trust was parsed from.
+   * What verifications use: {@code trustedKeys} (this trust's keys and the other sources'), this
+   * trust's unsigned lists, and {@code lists} (every source's signed lists and revoked indices, by
+   * URI) in place of the signed lists this trust was parsed from.
    */
-  TrustState withLists(TrustedKeys otherKeys, Map<String, KnownStatusList> lists) {
-    TrustedKeys merged = keys;
-    if (!otherKeys.asMap().isEmpty()) {
-      Map<String, TrustedKey> mergedKeys = new HashMap<>(keys.asMap());
-      mergedKeys.putAll(otherKeys.asMap());
-      merged = TrustedKeys.of(mergedKeys);
+  TrustState withLists(TrustedKeys trustedKeys, Map<String, KnownStatusList> lists) {
+    return new TrustState(trustedKeys, read, lists, unsigned, unsignedUris, ignoredUnsigned);
+  }
+
+  /** This trust's keys plus {@code otherKeys} (which win for the same kid). */
+  TrustedKeys keysWith(TrustedKeys otherKeys) {
+    if (otherKeys == null || otherKeys.asMap().isEmpty()) {
+      return keys;
     }
-    return new TrustState(merged, read, lists, unsigned, unsignedUris, ignoredUnsigned);
+    Map<String, TrustedKey> merged = new HashMap<>(keys.asMap());
+    merged.putAll(otherKeys.asMap());
+    return TrustedKeys.of(merged);
   }
 
   TrustedKey key(String kid) {

@@ -28,7 +28,7 @@ class StatusListLedgerTest {
   private final StatusListLedger ledger = new StatusListLedger(LEEWAY_MILLIS, -1);
 
   static HeldStatusList held(long version, long iat, long exp, StatusList list) {
-    return new HeldStatusList(URI, list, version, iat, exp, "test");
+    return new HeldStatusList(URI, list, version, iat, exp, "kid", "test");
   }
 
   static StatusList list(long... revoked) {
@@ -44,12 +44,14 @@ class StatusListLedgerTest {
   }
 
   private static int status(StatusListLedger ledger, long idx, long nowMillis) {
-    TrustState state = TrustState.EMPTY.withLists(TrustedKeys.of(Map.of()), ledger.snapshot());
+    TrustState state = TrustState.EMPTY.withLists(TrustedKeys.of(Map.of()), ledger.snapshot(null));
     return state.status(idx, URI, nowMillis, -1);
   }
 
   private List<Long> heldVersions() {
-    return ledger.snapshot().get(URI).heldLists().stream().map(HeldStatusList::version).toList();
+    return ledger.snapshot(null).get(URI).heldLists().stream()
+        .map(HeldStatusList::version)
+        .toList();
   }
 
   @Test
@@ -59,7 +61,7 @@ class StatusListLedgerTest {
     assertThatThrownBy(() -> ledger.offer(held(1, NOW + 31, NOW + 3600, list(7)), NOW_MILLIS))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("in the future");
-    assertThat(ledger.snapshot()).isEmpty();
+    assertThat(ledger.snapshot(null)).isEmpty();
   }
 
   @Test
@@ -88,7 +90,7 @@ class StatusListLedgerTest {
     ledger.offer(held(4, NOW, NOW + 3600, list(2)), NOW_MILLIS);
     ledger.offer(held(4, NOW - 900, NOW + 2700, list(2)), NOW_MILLIS);
 
-    assertThat(ledger.snapshot().get(URI).heldLists())
+    assertThat(ledger.snapshot(null).get(URI).heldLists())
         .singleElement()
         .extracting(HeldStatusList::issuedAt)
         .isEqualTo(NOW);
@@ -174,7 +176,8 @@ class StatusListLedgerTest {
           assertThat(status).as("idx %d", idx).isEqualTo(StatusList.VALID);
         }
       }
-      assertThat(ledger.snapshot().get(URI).current(NOW_MILLIS, -1).version()).isEqualTo(highest);
+      assertThat(ledger.snapshot(null).get(URI).current(NOW_MILLIS, -1).version())
+          .isEqualTo(highest);
     }
   }
 }

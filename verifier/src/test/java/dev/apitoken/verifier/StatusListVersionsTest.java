@@ -210,6 +210,30 @@ class StatusListVersionsTest {
   }
 
   @Test
+  void aListWhoseSigningKeyLeftTheJwksNoLongerCountsButWhatItRevokedStaysRevoked()
+      throws Exception {
+    TestKey retired = TestKey.fromSeed(22);
+    volume.publish(
+        Map.of(
+            "jwks.json",
+            TestKey.jwks(KEY, retired),
+            "status-list.jwt",
+            StatusListTokenWriter.signVersion(
+                retired, STATUS_URI, 9, T - 60, StatusListTokenWriter.listOf(2048, 7))));
+    build();
+    assertThat(verify(1500)).isEmpty();
+
+    volume.publish(Map.of("jwks.json", TestKey.jwks(KEY), "status-list.jwt", list(3, -30)));
+    reload();
+
+    assertThat(currentIssuedAt()).contains(Instant.ofEpochSecond(T - 30));
+    assertThat(verify(1500))
+        .as("only the retired key's list covers 1500")
+        .contains(Rejection.STATUS_UNKNOWN);
+    assertThat(verify(7)).contains(Rejection.REVOKED);
+  }
+
+  @Test
   void anEditedUnsignedListCannotUnrevokeAnIndex() throws Exception {
     volume.publish(
         Map.of("jwks.json", TestKey.jwks(KEY), "status-list.json", TokenFactory.statusListJson(3)));
