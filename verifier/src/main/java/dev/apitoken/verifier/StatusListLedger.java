@@ -28,12 +28,16 @@ import java.util.Set;
  *       either says so), logged once per URI and version. When the highest version goes stale, the
  *       highest fresh one takes over: after an operator restore publishes lower versions, the
  *       verifier does not fail closed for good.
+ *   <li>A list counts only while the trusted JWKS holds the key that signed it ({@link
+ *       #snapshot(TrustedKeys)}).
  *   <li>The revoked indices of every accepted fresh list, whatever its version, join the URI's
  *       {@link RevokedIndices}: a revocation, once seen, is final for the life of the process.
+ *       Memory: at most {@link #MAX_URIS} URIs, each with one 256 KiB page per shard that has a
+ *       revoked index (16 at most) and {@link #MAX_LISTS_PER_URI} lists.
  * </ul>
  *
- * <p>Thread-safe: sources offer lists one at a time; {@link #snapshot()} is what verifications
- * read.
+ * <p>Thread-safe: sources offer lists one at a time; {@link #snapshot(TrustedKeys)} is what
+ * verifications read.
  */
 final class StatusListLedger {
   private static final System.Logger LOG = System.getLogger(TokenVerifier.class.getName());

@@ -654,10 +654,11 @@ public final class TokenVerifier implements AutoCloseable {
      * the token), so that a token seen again skips parsing and the Ed25519 signature check: about a
      * microsecond instead of about a hundred. On every call, hit or not, the token's key must still
      * be in the current JWKS with the same key material, {@code exp} and {@code nbf} are checked
-     * against the clock, and its status against the current status list, so a revocation, a stale
-     * list or a removed key takes effect on the very next call. Issuer and audience are fixed per
-     * verifier. When full, an entry not used recently (or expired) makes room. 0, the default,
-     * turns the cache off. See {@link TokenVerifier#cacheStatistics()}.
+     * against the clock, and its status against the indices ever seen revoked and the current
+     * status list, so a revocation (from any source, in any accepted list), a stale list or a
+     * removed key takes effect on the very next call. Issuer and audience are fixed per verifier.
+     * When full, an entry not used recently (or expired) makes room. 0, the default, turns the
+     * cache off. See {@link TokenVerifier#cacheStatistics()}.
      */
     public Builder verifiedTokenCache(int maxEntries) {
       if (maxEntries < 0) {

@@ -16,6 +16,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.BiConsumer;
 
 /**
  * Everything a verification trusts, read completely before it is used and never changed after: a
@@ -197,11 +198,8 @@ final class TrustState {
     return read;
   }
 
-  /**
-   * The unsigned lists of the files this trust was parsed from, with their URIs: index = shard,
-   * null where absent or not allowed.
-   */
-  void forEachUnsigned(java.util.function.BiConsumer<String, StatusList> action) {
+  /** Calls {@code action} with the URI and the list of every unsigned file in use. */
+  void forEachUnsigned(BiConsumer<String, StatusList> action) {
     for (int shard = 0; shard < unsigned.length; shard++) {
       if (unsigned[shard] != null) {
         action.accept(unsignedUris[shard], unsigned[shard]);
