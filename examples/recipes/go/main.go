@@ -47,6 +47,7 @@ type Verdict struct {
 
 type statusList struct {
 	uri                 string
+	version             int64 // ver, the publication version: only grows, whatever the clocks say
 	issuedAt, expiresAt int64
 	bits                int
 	first, end          int64
@@ -62,6 +63,7 @@ type Verifier struct {
 
 	keys        map[string]ed25519.PublicKey // nothing trusted until the first load succeeds
 	lists       map[string]*statusList
+	revoked     map[string]map[int64]bool // uri -> every index ever seen revoked: never shrinks
 	fingerprint string
 	checkedAt   time.Time
 }
@@ -84,7 +86,7 @@ func trustFiles() []string {
 // NewVerifier loads the directory once; a failed load leaves it with no keys (every token rejected).
 func NewVerifier(dir, issuer, audience string) *Verifier {
 	v := &Verifier{Dir: dir, Issuer: issuer, Audience: audience, Leeway: 30 * time.Second,
-		RecheckEvery: time.Second, LastError: "not loaded yet"}
+		RecheckEvery: time.Second, LastError: "not loaded yet", revoked: map[string]map[int64]bool{}}
 	v.reloadIfChanged(true)
 	return v
 }
@@ -115,39 +117,49 @@ func (v *Verifier) reloadIfChanged(force bool) {
 		return
 	}
 	v.fingerprint = seen
-	keys, lists, err := v.load(&v.fingerprint)
+	keys, lists, fresh, err := v.load(&v.fingerprint)
 	if err != nil {
 		v.LastError = "keeping the previous trust: " + err.Error()
 		fmt.Fprintln(os.Stderr, "apitoken trust reload failed:", err)
 		return
 	}
+	for _, held := range fresh { // a revocation, once seen, is final
+		if v.revoked[held.uri] == nil {
+			v.revoked[held.uri] = map[int64]bool{}
+		}
+		for _, idx := range held.revokedIndices() {
+			v.revoked[held.uri][idx] = true
+		}
+	}
 	v.keys, v.lists, v.LastError = keys, lists, ""
 }
 
-func (v *Verifier) load(seen *string) (map[string]ed25519.PublicKey, map[string]*statusList, error) {
+// load reads the directory: its keys, the list used per URI, and every fresh list it holds.
+func (v *Verifier) load(seen *string) (map[string]ed25519.PublicKey, map[string]*statusList,
+	[]*statusList, error) {
 	texts := map[string][]byte{}
 	for attempt := 0; ; attempt++ { // the kubelet may swap the files while we read them
 		for _, name := range trustFiles() {
 			data, err := os.ReadFile(filepath.Join(v.Dir, name))
 			if err != nil && !errors.Is(err, os.ErrNotExist) {
-				return nil, nil, err
+				return nil, nil, nil, err
 			}
 			texts[name] = data
 		}
 		if after := v.currentFingerprint(); after == *seen {
 			break
 		} else if *seen = after; attempt == 2 {
-			return nil, nil, errors.New("the directory kept changing while it was read")
+			return nil, nil, nil, errors.New("the directory kept changing while it was read")
 		}
 	}
 	if texts["jwks.json"] == nil {
-		return nil, nil, errors.New("jwks.json is missing")
+		return nil, nil, nil, errors.New("jwks.json is missing")
 	}
 	keys, err := readKeys(texts["jwks.json"])
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	lists := map[string]*statusList{}
+	lists, fresh := map[string]*statusList{}, []*statusList{}
 	for shard := 0; shard < shards; shard++ {
 		text := texts[listFile(shard)]
 		if text == nil {
@@ -155,19 +167,49 @@ func (v *Verifier) load(seen *string) (map[string]ed25519.PublicKey, map[string]
 		}
 		held, err := readStatusList(strings.TrimSpace(string(text)), shard, keys)
 		if err != nil {
-			return nil, nil, fmt.Errorf("%s: %w", listFile(shard), err)
+			return nil, nil, nil, fmt.Errorf("%s: %w", listFile(shard), err)
 		}
 		if lists[held.uri] != nil {
-			return nil, nil, fmt.Errorf("%s: another file has the same sub", listFile(shard))
+			return nil, nil, nil, fmt.Errorf("%s: another file has the same sub", listFile(shard))
 		}
-		// Per URI the newest list by iat: a directory rolled back to an older one keeps the newer
-		// (same iat: the file wins, so a change within one second counts).
-		if previous := v.lists[held.uri]; previous != nil && previous.issuedAt > held.issuedAt {
+		if held.issuedAt > time.Now().Add(v.Leeway).Unix() {
+			return nil, nil, nil, fmt.Errorf("%s: iat is in the future beyond the leeway", listFile(shard))
+		}
+		if !v.stale(held) {
+			fresh = append(fresh, held)
+		}
+		// Per URI the fresh list with the highest ver, never the newest iat alone (the writers'
+		// clocks may disagree): a directory rolled back to a lower ver keeps the higher; a stale
+		// list gives way to a fresh one (an operator restored from a backup starts at lower
+		// versions). Equal ver and iat: the file.
+		previous := v.lists[held.uri]
+		if previous != nil && !v.stale(previous) && (v.stale(held) || previous.outranks(held)) {
 			held = previous
 		}
 		lists[held.uri] = held
 	}
-	return keys, lists, nil
+	return keys, lists, fresh, nil
+}
+
+// outranks says whether held is the later publication: a higher ver, or the same ver signed later.
+func (held *statusList) outranks(other *statusList) bool {
+	return held.version > other.version ||
+		(held.version == other.version && held.issuedAt > other.issuedAt)
+}
+
+// revokedIndices lists every index of the list whose status is not VALID.
+func (held *statusList) revokedIndices() []int64 {
+	var indices []int64
+	mask := byte(1<<held.bits - 1)
+	for at, b := range held.bytes {
+		for k := 0; b != 0 && k < 8/held.bits; k++ {
+			idx := held.first + int64(at*8/held.bits+k)
+			if (b>>(k*held.bits))&mask != 0 && idx < held.end {
+				indices = append(indices, idx)
+			}
+		}
+	}
+	return indices
 }
 
 // readKeys reads jwks.json: only Ed25519 keys, and the key decides the algorithm.
@@ -217,6 +259,7 @@ func readStatusList(text string, shard int, keys map[string]ed25519.PublicKey) (
 		Sub        string `json:"sub"`
 		Iat        *int64 `json:"iat"`
 		Exp        *int64 `json:"exp"`
+		Ver        int64  `json:"ver"` // absent: 0
 		StatusList *struct {
 			Bits int    `json:"bits"`
 			Lst  string `json:"lst"`
@@ -232,6 +275,9 @@ func readStatusList(text string, shard int, keys map[string]ed25519.PublicKey) (
 	bits := claims.StatusList.Bits
 	if bits != 1 && bits != 2 && bits != 4 && bits != 8 {
 		return nil, errors.New("bits must be 1, 2, 4 or 8")
+	}
+	if claims.Ver < 0 {
+		return nil, errors.New("bad ver")
 	}
 	compressed, err := base64.RawURLEncoding.Strict().DecodeString(claims.StatusList.Lst)
 	if err != nil {
@@ -258,7 +304,8 @@ func readStatusList(text string, shard int, keys map[string]ed25519.PublicKey) (
 	if end > first+shardSize {
 		end = first + shardSize
 	}
-	return &statusList{uri: claims.Sub, issuedAt: *claims.Iat, expiresAt: *claims.Exp, bits: bits,
+	return &statusList{uri: claims.Sub, version: claims.Ver, issuedAt: *claims.Iat,
+		expiresAt: *claims.Exp, bits: bits,
 		first: first, end: end, bytes: append([]byte(nil), data[start:stop]...)}, nil
 }
 
@@ -352,6 +399,9 @@ func (v *Verifier) Verify(token string) Verdict {
 	idx, uri := own.Status.StatusList.Idx, own.Status.StatusList.URI
 	if idx == nil || *idx < 0 || uri == nil {
 		return ids("STATUS_UNKNOWN")
+	}
+	if v.revoked[*uri][*idx] {
+		return ids("REVOKED") // whatever a later list says
 	}
 	held := v.lists[*uri] // the list whose sub is exactly the token's uri
 	if held == nil {

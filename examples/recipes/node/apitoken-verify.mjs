@@ -42,18 +42,37 @@ async function readStatusList(text, shard, keys) {
     if (![1, 2, 4, 8].includes(bits) || !Number.isInteger(payload.iat) || payload.exp <= payload.iat) {
       throw new TrustError('bad bits, iat or exp');
     }
+    const ver = payload.ver ?? 0; // the publication version: only grows, whatever the clocks say
+    if (!Number.isSafeInteger(ver) || ver < 0) throw new TrustError('bad ver');
     const compressed = base64url.decode(lst);
     const { buffer, engine } = inflateSync(compressed, { info: true, maxOutputLength: MAX_LIST_BYTES });
     if (engine.bytesWritten !== compressed.length) throw new TrustError('bytes after the zlib stream');
     const first = shard * SHARD_SIZE; // each shard file is indexed by the global idx; keep its own part
     return {
-      uri: payload.sub, iat: payload.iat, exp: payload.exp, bits, first,
+      uri: payload.sub, ver, iat: payload.iat, exp: payload.exp, bits, first,
       end: Math.min(Math.floor((buffer.length * 8) / bits), first + SHARD_SIZE),
       bytes: buffer.subarray((first * bits) / 8, ((first + SHARD_SIZE) * bits) / 8),
     };
   } catch (e) {
     throw new TrustError(`${LIST_FILES[shard]}: ${e.message}`);
   }
+}
+
+/** Every index of a decoded list whose status is not VALID. */
+function* revokedIndices(held) {
+  const mask = (1 << held.bits) - 1;
+  for (const [at, byte] of held.bytes.entries()) {
+    if (!byte) continue;
+    for (let k = 0; k < 8 / held.bits; k++) {
+      const idx = held.first + (at * 8) / held.bits + k;
+      if ((byte >> (k * held.bits)) & mask && idx < held.end) yield idx;
+    }
+  }
+}
+
+/** The higher of two lists by (ver, iat); a on a tie. */
+function higher(a, b) {
+  return b.ver > a.ver || (b.ver === a.ver && b.iat > a.iat) ? b : a;
 }
 
 function readIfPresent(path) {
@@ -71,6 +90,7 @@ export class Verifier {
     Object.assign(this, { trustDir, issuer, audience, leeway, maxListAge, recheckEveryMs });
     this.keys = new Map(); // nothing trusted until the first load succeeds
     this.lists = new Map();
+    this.revoked = new Map(); // uri -> every index ever seen revoked in an accepted list: never shrinks
     this.fingerprint = null;
     this.checkedAt = -Infinity;
     this.lastError = 'not loaded yet';
@@ -122,14 +142,26 @@ export class Verifier {
       if (texts['jwks.json'] === null) throw new TrustError('jwks.json is missing');
       const keys = await readKeys(texts['jwks.json']);
       const lists = new Map();
+      const revoked = [];
       for (const [shard, name] of LIST_FILES.entries()) {
         if (texts[name] === null) continue;
         const held = await readStatusList(texts[name].trim(), shard, keys);
         if (lists.has(held.uri)) throw new TrustError(`${name}: another file has the same sub`);
-        const previous = this.lists.get(held.uri);
-        // Per URI the newest list by iat: a directory rolled back to an older one keeps the newer
-        // (same iat: the file wins, so a change within one second counts).
-        lists.set(held.uri, previous && previous.iat > held.iat ? previous : held);
+        if (held.iat > Date.now() / 1000 + this.leeway) {
+          throw new TrustError(`${name}: iat is in the future beyond the leeway`);
+        }
+        if (!this.stale(held)) revoked.push(held);
+        // Per URI the fresh list with the highest ver, never the newest iat alone (the writers'
+        // clocks may disagree): a directory rolled back to a lower ver keeps the higher; a stale
+        // list gives way to a fresh one (an operator restored from a backup starts at lower
+        // versions). Equal ver and iat: the file.
+        const fresh = [held, this.lists.get(held.uri)].filter((h) => h && !this.stale(h));
+        lists.set(held.uri, fresh.length ? fresh.reduce(higher) : held);
+      }
+      for (const held of revoked) {
+        // A revocation, once seen, is final.
+        if (!this.revoked.has(held.uri)) this.revoked.set(held.uri, new Set());
+        for (const idx of revokedIndices(held)) this.revoked.get(held.uri).add(idx);
       }
       Object.assign(this, { keys, lists, lastError: null });
     } catch (e) {
@@ -187,6 +219,9 @@ export class Verifier {
     const { idx, uri } = claims.status?.status_list ?? {};
     if (!Number.isSafeInteger(idx) || idx < 0 || typeof uri !== 'string') {
       return { valid: false, reason: 'STATUS_UNKNOWN', ...ids };
+    }
+    if (this.revoked.get(uri)?.has(idx)) {
+      return { valid: false, reason: 'REVOKED', ...ids }; // whatever a later list says
     }
     const held = this.lists.get(uri); // the list whose sub is exactly the token's uri
     if (held === undefined) return { valid: false, reason: 'STATUS_LIST_MISSING', ...ids };

@@ -46,6 +46,9 @@ def read_status_list(text, shard, keys):
         bits, lst = claims["status_list"]["bits"], claims["status_list"]["lst"]
         if bits not in (1, 2, 4, 8) or type(claims["iat"]) is not int or claims["exp"] <= claims["iat"]:
             raise TrustError("bad bits, iat or exp")
+        ver = claims.get("ver", 0)  # the publication version: only grows, whatever the clocks say
+        if type(ver) is not int or ver < 0:
+            raise TrustError("bad ver")
         inflater = zlib.decompressobj()
         data = inflater.decompress(jwt.utils.base64url_decode(lst), MAX_LIST_BYTES)
         if not inflater.eof or inflater.unconsumed_tail or inflater.unused_data:
@@ -54,9 +57,20 @@ def read_status_list(text, shard, keys):
         raise TrustError(f"{LIST_FILES[shard]}: {e}") from e
     first = shard * SHARD_SIZE  # each shard file is indexed by the global idx; keep its own part
     start, stop = first * bits // 8, (first + SHARD_SIZE) * bits // 8
-    return {"uri": claims["sub"], "iat": claims["iat"], "exp": claims["exp"], "bits": bits,
+    return {"uri": claims["sub"], "ver": ver, "iat": claims["iat"], "exp": claims["exp"], "bits": bits,
             "first": first, "end": min(len(data) * 8 // bits, first + SHARD_SIZE),
             "bytes": data[start:stop]}
+
+
+def revoked_indices(held):
+    """Every index of a decoded list whose status is not VALID."""
+    bits, mask = held["bits"], (1 << held["bits"]) - 1
+    for at, byte in enumerate(held["bytes"]):
+        if byte:
+            for k in range(8 // bits):
+                idx = held["first"] + at * 8 // bits + k
+                if (byte >> (k * bits)) & mask and idx < held["end"]:
+                    yield idx
 
 
 class Verifier:
@@ -66,6 +80,7 @@ class Verifier:
         self.dir, self.issuer, self.audience = Path(trust_dir), issuer, audience
         self.leeway, self.max_list_age, self.recheck_every = leeway, max_list_age, recheck_every
         self.keys, self.lists = {}, {}  # nothing trusted until the first load succeeds
+        self.revoked = {}  # uri -> every index ever seen revoked in an accepted list: never shrinks
         self.fingerprint, self.checked_at, self.last_error = None, 0.0, "not loaded yet"
         self.reload_if_changed(force=True)
 
@@ -108,16 +123,24 @@ class Verifier:
             if texts["jwks.json"] is None:
                 raise TrustError("jwks.json is missing")
             keys = read_keys(texts["jwks.json"])
-            lists = {}
+            lists, revoked = {}, {}
             for shard, name in enumerate(LIST_FILES):
                 if texts[name] is not None:
                     held = read_status_list(texts[name].strip(), shard, keys)
                     if held["uri"] in lists:
                         raise TrustError(f"{name}: another file has the same sub")
-                    previous = self.lists.get(held["uri"])
-                    # Per URI the newest list by iat: a directory rolled back to an older one keeps
-                    # the newer (same iat: the file wins, so a change within one second counts).
-                    lists[held["uri"]] = previous if previous and previous["iat"] > held["iat"] else held
+                    if held["iat"] > time.time() + self.leeway:
+                        raise TrustError(f"{name}: iat is in the future beyond the leeway")
+                    if not self._stale(held):
+                        revoked.setdefault(held["uri"], set()).update(revoked_indices(held))
+                    # Per URI the fresh list with the highest ver, never the newest iat alone (the
+                    # writers' clocks may disagree): a directory rolled back to a lower ver keeps the
+                    # higher; a stale list gives way to a fresh one (an operator restored from a
+                    # backup starts at lower versions). Equal ver and iat: the file.
+                    fresh = [h for h in (held, self.lists.get(held["uri"])) if h and not self._stale(h)]
+                    lists[held["uri"]] = max(fresh, key=lambda h: (h["ver"], h["iat"])) if fresh else held
+            for uri, indices in revoked.items():  # a revocation, once seen, is final
+                self.revoked.setdefault(uri, set()).update(indices)
             self.keys, self.lists, self.last_error = keys, lists, None
         except (OSError, ValueError, KeyError, TypeError, TrustError, jwt.PyJWTError) as e:
             self.last_error = f"keeping the previous trust: {e}"
@@ -170,6 +193,8 @@ class Verifier:
         idx, uri = ref.get("idx"), ref.get("uri")
         if type(idx) is not int or idx < 0 or type(uri) is not str:
             return {"valid": False, "reason": "STATUS_UNKNOWN", **ids}
+        if idx in self.revoked.get(uri, ()):
+            return {"valid": False, "reason": "REVOKED", **ids}  # whatever a later list says
         held = self.lists.get(uri)  # the list whose sub is exactly the token's uri
         if held is None:
             return {"valid": False, "reason": "STATUS_LIST_MISSING", **ids}

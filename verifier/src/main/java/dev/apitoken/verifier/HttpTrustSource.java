@@ -17,7 +17,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -71,9 +70,18 @@ final class HttpTrustSource implements AutoCloseable {
       Duration refresh,
       List<URI> statusListUris) {}
 
-  /** What changed, for the verifier to rebuild its trust. */
+  /** What arrived, for the verifier to rebuild its trust. */
   interface Listener {
+    /** A new JWKS. */
     void changed();
+
+    /**
+     * A verified Status List Token whose {@code sub} is the URI it was fetched from.
+     *
+     * @throws IllegalArgumentException when the verifier refuses it (the message says why); it
+     *     counts as a failed fetch
+     */
+    void statusList(HeldStatusList list);
   }
 
   private final Settings settings;
@@ -109,18 +117,6 @@ final class HttpTrustSource implements AutoCloseable {
   /** The JWKS fetched last, or null before the first success. */
   TrustedKeys keys() {
     return keys;
-  }
-
-  /** The latest valid list of every followed URI that has one. */
-  Map<String, HeldStatusList> heldLists() {
-    Map<String, HeldStatusList> held = new HashMap<>();
-    for (Resource resource : lists.values()) {
-      HeldStatusList list = resource.held;
-      if (list != null) {
-        held.put(list.uri(), list);
-      }
-    }
-    return held;
   }
 
   /** The status list URIs followed, configured and learned. */
@@ -223,7 +219,6 @@ final class HttpTrustSource implements AutoCloseable {
     final boolean isJwks;
     final CompletableFuture<Void> firstAttempt = new CompletableFuture<>();
     final AtomicInteger parsed = new AtomicInteger();
-    volatile HeldStatusList held;
     volatile String problem;
     private String etag; // only touched by the one poll chain of this resource
     private int failures;
@@ -314,6 +309,11 @@ final class HttpTrustSource implements AutoCloseable {
           jwks.refreshSoon();
         }
         failed(uri + ": " + e.getMessage(), -1);
+      } catch (IllegalArgumentException e) {
+        // Refused by our own checks (sub, iat ahead of the clock): the message names the reason.
+        failed(
+            uri + ": " + UntrustedText.escape(e.getMessage(), UntrustedText.MESSAGE_MAX_LENGTH),
+            -1);
       } catch (IOException | RuntimeException e) {
         failed(uri + ": " + UntrustedText.describe(e), -1);
       }
@@ -347,21 +347,18 @@ final class HttpTrustSource implements AutoCloseable {
                 + UntrustedText.escape(token.subject())
                 + ", not the URI the list was fetched from");
       }
-      HeldStatusList current = held;
-      if (current != null && token.issuedAt() < current.issuedAt()) {
-        // An older copy (a lagging replica behind the load balancer): keep the newer one.
-        etag = newEtag;
-        return;
-      }
-      held =
+      // An older version (a lagging replica behind the load balancer) is offered too: the
+      // verifier keeps the highest version, and remembers the older one's revocations.
+      listener.statusList(
           new HeldStatusList(
               token.subject(),
               verified.list(),
+              token.version(),
               token.issuedAt(),
               token.expiresAt(),
-              uri.toString());
+              token.kid(),
+              uri.toString()));
       etag = newEtag;
-      listener.changed();
     }
 
     private void succeeded() {

@@ -22,7 +22,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -36,10 +35,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Thread-safe; build one and share it. {@link #verify(String)} never throws for a bad token,
  * never accepts on error and never waits for the network. Trust comes from a mounted trust
  * directory ({@link Builder#trustDirectory(Path)}), a Status List provider over HTTP ({@link
- * Builder#trustUrl(URI)}), or both: per status list URI the newest valid signed list by {@code iat}
- * is used. A list past its {@code exp} (or older than {@link Builder#maxStatusListAge}) makes its
- * tokens fail closed with {@link Rejection#STATUS_STALE}. The verifier follows its sources until
- * {@link #close()}.
+ * Builder#trustUrl(URI)}), or both: per status list URI the signed list with the highest
+ * publication version ({@code ver}) that is not stale is used, whichever source brought it, and an
+ * index once seen revoked in an accepted list stays revoked for the life of the verifier (see
+ * {@link StatusListLedger}). A list past its {@code exp} (or older than {@link
+ * Builder#maxStatusListAge}) makes its tokens fail closed with {@link Rejection#STATUS_STALE}. The
+ * verifier follows its sources until {@link #close()}.
  *
  * <pre>{@code
  * TokenVerifier verifier = TokenVerifier.builder()
@@ -83,6 +84,7 @@ public final class TokenVerifier implements AutoCloseable {
   private final boolean allowUnsigned;
   private final long maxAgeMillis;
   private final VerifiedTokenCache cache; // null when off
+  private final StatusListLedger ledger;
 
   private final Object reloadLock = new Object();
   private final Object mergeLock = new Object();
@@ -104,6 +106,7 @@ public final class TokenVerifier implements AutoCloseable {
     this.allowUnsigned = builder.allowUnsigned;
     this.maxAgeMillis = builder.maxStatusListAge == null ? -1 : builder.maxStatusListAge.toMillis();
     this.cache = builder.cacheCapacity == 0 ? null : new VerifiedTokenCache(builder.cacheCapacity);
+    this.ledger = new StatusListLedger(leewayMillis, maxAgeMillis);
     this.http =
         builder.trustUrl == null
             ? null
@@ -116,7 +119,20 @@ public final class TokenVerifier implements AutoCloseable {
                     builder.maxBackoff,
                     builder.refresh,
                     List.copyOf(builder.statusListUris)),
-                this::merge);
+                new HttpTrustSource.Listener() {
+                  @Override
+                  public void changed() {
+                    merge();
+                  }
+
+                  @Override
+                  public void statusList(HeldStatusList list) {
+                    synchronized (mergeLock) {
+                      ledger.offer(list, clock.millis());
+                      merge();
+                    }
+                  }
+                });
     if (builder.trustDirectory != null) {
       this.directory = new TrustDirectory(builder.trustDirectory);
       loadInitial();
@@ -127,8 +143,7 @@ public final class TokenVerifier implements AutoCloseable {
               : null;
     } else if (builder.jwksJson != null) {
       this.directory = null;
-      this.local = TrustState.parse(builder.jwksJson, builder.statusListJson);
-      this.trust = local;
+      install(TrustState.parse(builder.jwksJson, builder.statusListJson));
       this.lastReloadStatus = ReloadStatus.ok(clock.instant(), "loaded " + trust.describe());
       this.watcher = null;
     } else {
@@ -212,8 +227,9 @@ public final class TokenVerifier implements AutoCloseable {
               ? "no JWKS from " + http.base() + " yet"
               : "the trusted JWKS holds no key");
     }
-    for (HeldStatusList held : state.signedLists().values()) {
-      if (held.isStale(now, maxAgeMillis)) {
+    for (KnownStatusList known : state.lists().values()) {
+      if (known.isStale(now, maxAgeMillis)) {
+        HeldStatusList held = known.current(now, maxAgeMillis);
         problems.add(
             "status list "
                 + UntrustedText.escape(held.uri())
@@ -238,7 +254,7 @@ public final class TokenVerifier implements AutoCloseable {
         }
       }
     }
-    if (!state.ignoredUnsigned().isEmpty() && state.signedLists().isEmpty()) {
+    if (!state.ignoredUnsigned().isEmpty() && !state.holdsSignedList()) {
       problems.add(
           "only unsigned "
               + state.ignoredUnsigned()
@@ -268,14 +284,32 @@ public final class TokenVerifier implements AutoCloseable {
   }
 
   /**
-   * The {@code iat} of the status list used for tokens that name {@code uri}, or empty when none is
-   * held: for metrics (the age of the list) and for measuring how fast a change arrives.
+   * The {@code iat} of the signed status list used now for tokens that name {@code uri} (the
+   * highest version that is fresh, else the highest version held), or empty when none is held: for
+   * metrics (the age of the list) and for measuring how fast a change arrives.
    */
   public java.util.Optional<Instant> statusListIssuedAt(String uri) {
-    HeldStatusList held = trust.signedLists().get(uri);
+    HeldStatusList held = currentList(uri);
     return held == null
         ? java.util.Optional.empty()
         : java.util.Optional.of(Instant.ofEpochSecond(held.issuedAt()));
+  }
+
+  /**
+   * The publication version ({@code ver}, 0 for lists written without one) of the signed status
+   * list used now for tokens that name {@code uri}, as {@link #statusListIssuedAt(String)} chooses
+   * it; empty when none is held.
+   */
+  public java.util.OptionalLong statusListVersion(String uri) {
+    HeldStatusList held = currentList(uri);
+    return held == null
+        ? java.util.OptionalLong.empty()
+        : java.util.OptionalLong.of(held.version());
+  }
+
+  private HeldStatusList currentList(String uri) {
+    KnownStatusList known = trust.lists().get(uri);
+    return known == null ? null : known.current(clock.millis(), maxAgeMillis);
   }
 
   /**
@@ -302,17 +336,42 @@ public final class TokenVerifier implements AutoCloseable {
     }
   }
 
-  /** Rebuilds the trust verifications use from the directory's and the HTTP source's. */
+  /**
+   * Rebuilds the trust verifications use: the directory's keys and the HTTP source's, the
+   * directory's unsigned lists, and the ledger's signed lists (those signed by one of these keys)
+   * and revoked indices.
+   */
   private void merge() {
     synchronized (mergeLock) {
-      TrustState base = local;
-      if (http == null) {
-        trust = base;
-        return;
+      TrustedKeys keys = local.keysWith(http == null ? null : http.keys());
+      trust = local.withLists(keys, ledger.snapshot(keys));
+    }
+  }
+
+  /**
+   * Makes freshly parsed documents (the directory's, or the in-memory ones) the local trust: their
+   * signed lists go to the ledger, which keeps the highest version of every source, and the
+   * revocations of their unsigned lists are remembered.
+   *
+   * @throws TrustLoadException when a signed list is refused (an {@code iat} ahead of the clock by
+   *     more than the leeway): nothing of these documents is used then
+   */
+  private void install(TrustState next) {
+    long now = clock.millis();
+    for (HeldStatusList held : next.readLists().values()) {
+      try {
+        ledger.check(held, now);
+      } catch (IllegalArgumentException e) {
+        throw new TrustLoadException(held.source() + ": " + e.getMessage(), e);
       }
-      TrustedKeys httpKeys = http.keys();
-      Map<String, HeldStatusList> httpLists = http.heldLists();
-      trust = base.mergedWith(httpKeys == null ? TrustedKeys.of(Map.of()) : httpKeys, httpLists);
+    }
+    synchronized (mergeLock) {
+      local = next;
+      for (HeldStatusList held : next.readLists().values()) {
+        ledger.offer(held, now);
+      }
+      next.forEachUnsigned(ledger::recordUnsigned);
+      merge();
     }
   }
 
@@ -494,16 +553,15 @@ public final class TokenVerifier implements AutoCloseable {
       throw new TrustLoadException("trust directory " + path + " has no " + TrustFiles.JWKS);
     }
     try {
-      local =
+      install(
           TrustState.parse(
               contents.jwksJson(),
               contents.statusListJsons(),
               contents.statusListJwts(),
-              allowUnsigned);
+              allowUnsigned));
     } catch (TrustLoadException e) {
       throw new TrustLoadException("trust directory " + path + ": " + e.getMessage(), e);
     }
-    merge();
     lastSeenFingerprint = contents.fingerprint();
     lastReloadStatus = ReloadStatus.ok(clock.instant(), "loaded " + trust.describe());
     LOG.log(Level.INFO, "trust from {0}: {1}", path, trust.describe());
@@ -532,10 +590,10 @@ public final class TokenVerifier implements AutoCloseable {
               contents.statusListJsons(),
               contents.statusListJwts(),
               allowUnsigned);
-      local = next;
-      merge();
-      status = ReloadStatus.ok(clock.instant(), "loaded " + next.describe());
-      LOG.log(Level.INFO, "reloaded trust from {0}: {1}", path, next.describe());
+      install(next);
+      String described = trust.describe();
+      status = ReloadStatus.ok(clock.instant(), "loaded " + described);
+      LOG.log(Level.INFO, "reloaded trust from {0}: {1}", path, described);
     } catch (IOException | RuntimeException e) {
       String message =
           UntrustedText.escape(
@@ -596,10 +654,11 @@ public final class TokenVerifier implements AutoCloseable {
      * the token), so that a token seen again skips parsing and the Ed25519 signature check: about a
      * microsecond instead of about a hundred. On every call, hit or not, the token's key must still
      * be in the current JWKS with the same key material, {@code exp} and {@code nbf} are checked
-     * against the clock, and its status against the current status list, so a revocation, a stale
-     * list or a removed key takes effect on the very next call. Issuer and audience are fixed per
-     * verifier. When full, an entry not used recently (or expired) makes room. 0, the default,
-     * turns the cache off. See {@link TokenVerifier#cacheStatistics()}.
+     * against the clock, and its status against the indices ever seen revoked and the current
+     * status list, so a revocation (from any source, in any accepted list), a stale list or a
+     * removed key takes effect on the very next call. Issuer and audience are fixed per verifier.
+     * When full, an entry not used recently (or expired) makes room. 0, the default, turns the
+     * cache off. See {@link TokenVerifier#cacheStatistics()}.
      */
     public Builder verifiedTokenCache(int maxEntries) {
       if (maxEntries < 0) {
@@ -614,9 +673,10 @@ public final class TokenVerifier implements AutoCloseable {
      * <url>/.well-known/jwks.json}, the status lists of {@link #statusListUri(URI)}, and every
      * status list URI on the same origin (scheme, host, port) that a verified token names. Lists
      * are long-polled (see {@link #longPoll(Duration)}), so a revocation arrives within about a
-     * second. May be combined with {@link #trustDirectory(Path)}: per URI the newest valid list by
-     * {@code iat} is used, and the keys of both are trusted. {@link #build()} does not wait for the
-     * network (see {@link TokenVerifier#awaitTrust(Duration)}).
+     * second. May be combined with {@link #trustDirectory(Path)}: per URI the valid list with the
+     * highest {@code ver} is used (see {@link TokenVerifier}), and the keys of both are trusted.
+     * {@link #build()} does not wait for the network (see {@link
+     * TokenVerifier#awaitTrust(Duration)}).
      *
      * @param url the provider's base URL, {@code http} or {@code https}, without query or fragment
      */
@@ -771,7 +831,12 @@ public final class TokenVerifier implements AutoCloseable {
       return this;
     }
 
-    /** Clock skew tolerated on {@code exp} and {@code nbf}, 0 to 1 hour; 30 seconds by default. */
+    /**
+     * Clock skew tolerated on {@code exp} and {@code nbf} of tokens, and on the {@code iat} of a
+     * signed status list: a list issued further in the future than this is refused (a directory
+     * reload fails, an HTTP fetch counts as failed) and the previous lists stay in use. 0 to 1
+     * hour; 30 seconds by default.
+     */
     public Builder leeway(Duration leeway) {
       if (leeway.isNegative() || leeway.compareTo(Duration.ofHours(1)) > 0) {
         throw new IllegalArgumentException("leeway must be between 0 and 1 hour, got " + leeway);
@@ -780,7 +845,10 @@ public final class TokenVerifier implements AutoCloseable {
       return this;
     }
 
-    /** The clock for {@code exp} and {@code nbf}; the system UTC clock by default. */
+    /**
+     * The clock for {@code exp} and {@code nbf}, and for the staleness and {@code iat} of status
+     * lists; the system UTC clock by default.
+     */
     public Builder clock(Clock clock) {
       this.clock = Objects.requireNonNull(clock, "clock");
       return this;

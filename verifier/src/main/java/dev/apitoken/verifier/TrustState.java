@@ -16,15 +16,18 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.BiConsumer;
 
 /**
  * Everything a verification trusts, read completely before it is used and never changed after: a
  * reload builds a new one and swaps a single reference, so a verification sees either the old keys
  * and lists or the new ones, never a mix.
  *
- * <p>Signed lists (Status List Tokens) are held by their {@code sub}; a token uses the list whose
- * URI it names. Unsigned {@code status-list.json} shard files (the legacy form, only when allowed)
- * are held by shard, as before: the shard of the token's index, whose {@code uri} must match.
+ * <p>Signed lists (Status List Tokens) are known by their {@code sub} ({@link KnownStatusList},
+ * kept across reloads by {@link StatusListLedger}); a token uses the list whose URI it names.
+ * Unsigned {@code status-list.json} shard files (the legacy form, only when allowed) are held by
+ * shard, as before: the shard of the token's index, whose {@code uri} must match. Either way, an
+ * index ever seen revoked for that URI stays revoked.
  */
 final class TrustState {
   /** The token's index is not covered by the list of its URI. */
@@ -38,10 +41,18 @@ final class TrustState {
 
   static final TrustState EMPTY =
       new TrustState(
-          TrustedKeys.of(Map.of()), Map.of(), new StatusList[0], new String[0], List.of());
+          TrustedKeys.of(Map.of()),
+          Map.of(),
+          Map.of(),
+          new StatusList[0],
+          new String[0],
+          List.of());
 
   private final TrustedKeys keys;
-  private final Map<String, HeldStatusList> signed;
+  // The signed lists of the files this was parsed from, by sub.
+  private final Map<String, HeldStatusList> read;
+  // What verifications use: every source's lists, by URI (see withLists).
+  private final Map<String, KnownStatusList> lists;
   // By shard; null where that shard's unsigned file is absent or not allowed.
   private final StatusList[] unsigned;
   private final String[] unsignedUris;
@@ -49,12 +60,14 @@ final class TrustState {
 
   private TrustState(
       TrustedKeys keys,
-      Map<String, HeldStatusList> signed,
+      Map<String, HeldStatusList> read,
+      Map<String, KnownStatusList> lists,
       StatusList[] unsigned,
       String[] unsignedUris,
       List<String> ignoredUnsigned) {
     this.keys = keys;
-    this.signed = signed;
+    this.read = read;
+    this.lists = lists;
     this.unsigned = unsigned;
     this.unsignedUris = unsignedUris;
     this.ignoredUnsigned = ignoredUnsigned;
@@ -121,8 +134,10 @@ final class TrustState {
               new HeldStatusList(
                   token.subject(),
                   token.statusList(shard),
+                  token.version(),
                   token.issuedAt(),
                   token.expiresAt(),
+                  token.kid(),
                   file);
           HeldStatusList other = signed.putIfAbsent(token.subject(), held);
           if (other != null) {
@@ -148,25 +163,26 @@ final class TrustState {
         }
       }
     }
-    return new TrustState(keys, Map.copyOf(signed), unsigned, uris, List.copyOf(ignored));
+    return new TrustState(keys, Map.copyOf(signed), Map.of(), unsigned, uris, List.copyOf(ignored));
   }
 
-  /** {@code status-list.jwt} for shard 0, {@code status-list-<k>.jwt} for shard k. */
   /**
-   * This trust with {@code other}'s keys added and, per URI, the newer signed list of the two; the
-   * unsigned lists are this one's.
+   * What verifications use: {@code trustedKeys} (this trust's keys and the other sources'), this
+   * trust's unsigned lists, and {@code lists} (every source's signed lists and revoked indices, by
+   * URI) in place of the signed lists this trust was parsed from.
    */
-  TrustState mergedWith(TrustedKeys otherKeys, Map<String, HeldStatusList> otherLists) {
-    Map<String, TrustedKey> mergedKeys = new HashMap<>(keys.asMap());
-    mergedKeys.putAll(otherKeys.asMap());
-    Map<String, HeldStatusList> mergedLists = new HashMap<>(signed);
-    otherLists.forEach((uri, held) -> mergedLists.merge(uri, held, HeldStatusList::newer));
-    return new TrustState(
-        TrustedKeys.of(mergedKeys),
-        Map.copyOf(mergedLists),
-        unsigned,
-        unsignedUris,
-        ignoredUnsigned);
+  TrustState withLists(TrustedKeys trustedKeys, Map<String, KnownStatusList> lists) {
+    return new TrustState(trustedKeys, read, lists, unsigned, unsignedUris, ignoredUnsigned);
+  }
+
+  /** This trust's keys plus {@code otherKeys} (which win for the same kid). */
+  TrustedKeys keysWith(TrustedKeys otherKeys) {
+    if (otherKeys == null || otherKeys.asMap().isEmpty()) {
+      return keys;
+    }
+    Map<String, TrustedKey> merged = new HashMap<>(keys.asMap());
+    merged.putAll(otherKeys.asMap());
+    return TrustedKeys.of(merged);
   }
 
   TrustedKey key(String kid) {
@@ -177,8 +193,33 @@ final class TrustState {
     return keys;
   }
 
-  Map<String, HeldStatusList> signedLists() {
-    return signed;
+  /** The signed lists of the files this trust was parsed from, by {@code sub}. */
+  Map<String, HeldStatusList> readLists() {
+    return read;
+  }
+
+  /** Calls {@code action} with the URI and the list of every unsigned file in use. */
+  void forEachUnsigned(BiConsumer<String, StatusList> action) {
+    for (int shard = 0; shard < unsigned.length; shard++) {
+      if (unsigned[shard] != null) {
+        action.accept(unsignedUris[shard], unsigned[shard]);
+      }
+    }
+  }
+
+  /** Per URI, the signed lists and revoked indices verifications use. */
+  Map<String, KnownStatusList> lists() {
+    return lists;
+  }
+
+  /** Whether any signed list is held. */
+  boolean holdsSignedList() {
+    for (KnownStatusList known : lists.values()) {
+      if (known.holdsList()) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Unsigned shard files present but not used because unsigned lists are not allowed. */
@@ -188,7 +229,8 @@ final class TrustState {
 
   /** Whether a list of any kind is held for {@code uri}. */
   boolean holds(String uri) {
-    if (signed.containsKey(uri)) {
+    KnownStatusList known = lists.get(uri);
+    if (known != null && known.holdsList()) {
       return true;
     }
     for (String unsignedUri : unsignedUris) {
@@ -201,26 +243,25 @@ final class TrustState {
 
   /**
    * The status of token {@code idx} of the list {@code uri}: a status value, or {@link
-   * #STATUS_MISSING}, {@link #STATUS_UNKNOWN} or {@link #STATUS_STALE}. A signed list with that
-   * {@code sub} comes first; otherwise the unsigned file of the shard that holds {@code idx}, whose
-   * {@code uri} must be the token's.
+   * #STATUS_MISSING}, {@link #STATUS_UNKNOWN} or {@link #STATUS_STALE}. An index ever seen revoked
+   * for {@code uri} is {@link StatusList#INVALID}; then the current signed list of that URI decides
+   * ({@link KnownStatusList#status}); without one, the unsigned file of the shard that holds {@code
+   * idx}, whose {@code uri} must be the token's. An index at or beyond {@link
+   * StatusListShards#INDEX_LIMIT} never exists: {@link #STATUS_UNKNOWN}.
    */
   int status(long idx, String uri, long nowMillis, long maxAgeMillis) {
-    HeldStatusList held = signed.get(uri);
-    if (held != null) {
-      StatusList list = held.list();
-      if (idx < list.firstIndex() || idx >= list.size()) {
-        return STATUS_UNKNOWN;
-      }
-      int status = list.get(idx);
-      if (status != StatusList.VALID) {
-        return status;
-      }
-      return held.isStale(nowMillis, maxAgeMillis) ? STATUS_STALE : status;
-    }
     int shard = StatusListShards.shardOf(idx);
     if (shard < 0) {
       return STATUS_UNKNOWN;
+    }
+    KnownStatusList known = lists.get(uri);
+    if (known != null) {
+      if (known.revoked(idx)) {
+        return StatusList.INVALID;
+      }
+      if (known.holdsList()) {
+        return known.status(idx, nowMillis, maxAgeMillis);
+      }
     }
     if (shard >= unsigned.length || unsigned[shard] == null) {
       return STATUS_MISSING;
@@ -236,17 +277,21 @@ final class TrustState {
   String describe() {
     StringBuilder out = new StringBuilder("keys ").append(keys);
     boolean any = false;
-    for (HeldStatusList held : new TreeMap<>(signed).values()) {
-      out.append(", signed status list ")
-          .append(UntrustedText.escape(held.uri()))
-          .append(" from ")
-          .append(UntrustedText.escape(held.source()))
-          .append(" (iat ")
-          .append(java.time.Instant.ofEpochSecond(held.issuedAt()))
-          .append(", exp ")
-          .append(java.time.Instant.ofEpochSecond(held.expiresAt()))
-          .append(')');
-      any = true;
+    for (KnownStatusList known : new TreeMap<>(lists).values()) {
+      for (HeldStatusList held : known.heldLists()) {
+        out.append(", signed status list ")
+            .append(UntrustedText.escape(held.uri()))
+            .append(" ver ")
+            .append(held.version())
+            .append(" from ")
+            .append(UntrustedText.escape(held.source()))
+            .append(" (iat ")
+            .append(java.time.Instant.ofEpochSecond(held.issuedAt()))
+            .append(", exp ")
+            .append(java.time.Instant.ofEpochSecond(held.expiresAt()))
+            .append(')');
+        any = true;
+      }
     }
     for (int shard = 0; shard < unsigned.length; shard++) {
       StatusList list = unsigned[shard];

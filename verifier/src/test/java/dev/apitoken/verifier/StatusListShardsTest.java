@@ -196,13 +196,14 @@ class StatusListShardsTest {
   }
 
   @Test
-  void followsShardFilesAppearingAndDisappearing() throws IOException {
+  void followsShardFilesAppearingAndDisappearingAndKeepsTheirRevocations() throws IOException {
     Map<String, String> files = new LinkedHashMap<>();
     files.put("jwks.json", JWKS);
     files.put("status-list.json", shardFile(0, SHARD_SIZE, STATUS_URI));
     volume.publish(files);
     verifier = watching();
     long idx = 5 * SHARD_SIZE + 1;
+    long valid = idx - 1;
     assertThat(verify(idx)).contains(Rejection.STATUS_LIST_MISSING);
 
     volume.publish(with(files, "status-list-5.json", shardFile(5, idx + 1, STATUS_URI, idx)));
@@ -210,13 +211,15 @@ class StatusListShardsTest {
     await()
         .atMost(Duration.ofSeconds(2))
         .untilAsserted(() -> assertThat(verify(idx)).contains(Rejection.REVOKED));
+    assertThat(verify(valid)).isEmpty();
     assertThat(verifier.lastReloadStatus().message()).contains("status-list-5.json");
 
     volume.publish(files);
 
     await()
         .atMost(Duration.ofSeconds(2))
-        .untilAsserted(() -> assertThat(verify(idx)).contains(Rejection.STATUS_LIST_MISSING));
+        .untilAsserted(() -> assertThat(verify(valid)).contains(Rejection.STATUS_LIST_MISSING));
+    assertThat(verify(idx)).as("a revocation once seen is final").contains(Rejection.REVOKED);
     assertThat(verify(1)).isEmpty();
   }
 

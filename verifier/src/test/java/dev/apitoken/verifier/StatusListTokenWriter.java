@@ -38,6 +38,25 @@ public final class StatusListTokenWriter {
         + "\"}}";
   }
 
+  /** The contract's payload with the private claim {@code ver} after {@code status_list}. */
+  public static String payload(
+      String sub, long iat, long exp, long ttl, StatusList list, long version) {
+    String payload = payload(sub, iat, exp, ttl, list);
+    return payload.substring(0, payload.length() - 1) + ",\"ver\":" + version + "}";
+  }
+
+  /** A list of publication version {@code version}, valid from {@code iat} for an hour. */
+  public static String signVersion(
+      TestKey key, String sub, long version, long iat, StatusList list) {
+    return signVersion(key, sub, version, iat, iat + 3600, list);
+  }
+
+  /** A list of publication version {@code version}, valid from {@code iat} until {@code exp}. */
+  public static String signVersion(
+      TestKey key, String sub, long version, long iat, long exp, StatusList list) {
+    return sign(key, header(key), payload(sub, iat, exp, 30, list, version));
+  }
+
   /** A list valid from {@code iat} for an hour, {@code ttl} 30 s. */
   public static String sign(TestKey key, String sub, long iat, StatusList list) {
     return sign(key, header(key), payload(sub, iat, iat + 3600, 30, list));
@@ -50,7 +69,12 @@ public final class StatusListTokenWriter {
 
   /** 1 bit per token, 1024 tokens, {@code revoked} set to INVALID. */
   public static StatusList list(long... revoked) {
-    StatusList list = new StatusList(1, 1024);
+    return listOf(1024, revoked);
+  }
+
+  /** 1 bit per token, {@code size} tokens, {@code revoked} set to INVALID. */
+  public static StatusList listOf(long size, long... revoked) {
+    StatusList list = new StatusList(1, size);
     for (long idx : revoked) {
       list.set(idx, StatusList.INVALID);
     }

@@ -92,8 +92,12 @@ class TrustReloadTest {
         .atMost(WITHIN_A_SECOND)
         .untilAsserted(() -> assertThat(verifier.verify(newToken).isAccepted()).isTrue());
     assertThat(verifier.verify(oldToken).rejection()).contains(Rejection.REVOKED);
+    // The status is set just after the new trust is in use: wait for it too, not only for the key.
+    await()
+        .atMost(WITHIN_A_SECOND)
+        .untilAsserted(
+            () -> assertThat(verifier.lastReloadStatus().message()).contains(NEW_KEY.kid()));
     assertThat(verifier.lastReloadStatus().ok()).isTrue();
-    assertThat(verifier.lastReloadStatus().message()).contains(NEW_KEY.kid());
     assertThat(verifier.failedReloads()).isZero();
   }
 

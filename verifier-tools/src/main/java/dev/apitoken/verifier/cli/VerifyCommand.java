@@ -39,8 +39,8 @@ public final class VerifyCommand {
                     [--allow-unsigned-status-list]
 
       Reads one token from standard input and verifies it against the trust of DIR,
-      URL or both (at least one is required; with both, the newer signed status list
-      by iat counts, and the keys of both are trusted).
+      URL or both (at least one is required; with both, the signed status list with
+      the higher ver counts, and the keys of both are trusted).
         --trust-dir DIR   the mounted trust volume: jwks.json and status-list.jwt (and
                           status-list-<k>.jwt shards) as the apitoken-trust ConfigMaps
                           mount them

@@ -197,15 +197,16 @@ class HttpTrustTest {
   }
 
   @Test
-  void anOlderListFromALaggingReplicaIsNotTaken() throws Exception {
-    provider.publish(LIST_PATH, signedList(-10, 3));
+  void aLowerVersionFromALaggingReplicaIsNotTaken() throws Exception {
+    provider.publish(LIST_PATH, versionedList(7, -10, 3));
     TokenVerifier verifier = following();
     assertThat(verify(verifier, 3)).contains(Rejection.REVOKED);
 
-    provider.publish(LIST_PATH, signedList(-20));
+    provider.publish(LIST_PATH, versionedList(6, -20));
 
     await().atMost(Duration.ofSeconds(5)).until(() -> provider.count(LIST_PATH, 200) == 2);
     assertThat(verify(verifier, 3)).contains(Rejection.REVOKED);
+    assertThat(verifier.statusListVersion(listUri)).hasValue(7);
   }
 
   @Test
@@ -302,7 +303,8 @@ class HttpTrustTest {
     provider.publish(LIST_PATH, signedList(-60, 3));
     TokenVerifier verifier = following();
     long parsed = documentsParsed(verifier);
-    String good = signedList(-50);
+    // Revokes 4 as well: only the good list can make 4 revoked (and none can un-revoke 3).
+    String good = signedList(-50, 3, 4);
 
     String tampered =
         good.substring(0, good.length() - 4) + (good.endsWith("AAAA") ? "BAAA" : "AAAA");
@@ -331,12 +333,14 @@ class HttpTrustTest {
       long next = ++expected;
       await().atMost(Duration.ofSeconds(5)).until(() -> documentsParsed(verifier) >= next);
       assertThat(verify(verifier, 3)).contains(Rejection.REVOKED);
+      assertThat(verify(verifier, 4)).isEmpty();
     }
 
     provider.publish(LIST_PATH, good);
     await()
         .atMost(Duration.ofSeconds(5))
-        .untilAsserted(() -> assertThat(verify(verifier, 3)).isEmpty());
+        .untilAsserted(() -> assertThat(verify(verifier, 4)).contains(Rejection.REVOKED));
+    assertThat(verify(verifier, 5)).isEmpty();
   }
 
   @Test
@@ -356,10 +360,12 @@ class HttpTrustTest {
   }
 
   @Test
-  void withBothChannelsTheNewestListByIatWins() throws Exception {
+  void withBothChannelsTheHighestVersionWinsAndTheMountAloneKeepsTheVerifierFresh()
+      throws Exception {
     KubeletVolume volume = new KubeletVolume(dir);
-    volume.publish(Map.of("jwks.json", TestKey.jwks(KEY), "status-list.jwt", signedList(-100)));
-    provider.publish(LIST_PATH, signedList(-50, 3));
+    volume.publish(
+        Map.of("jwks.json", TestKey.jwks(KEY), "status-list.jwt", versionedList(1, -100)));
+    provider.publish(LIST_PATH, versionedList(2, -50, 3));
     TokenVerifier verifier =
         follow(
             builder()
@@ -368,22 +374,33 @@ class HttpTrustTest {
                 .statusListUri(java.net.URI.create(listUri)));
     assertThat(verifier.awaitTrust(Duration.ofSeconds(5))).isTrue();
 
-    // HTTP is newer: its revocation of 3 counts.
+    // HTTP has the higher version: its revocation of 3 counts.
     assertThat(verify(verifier, 3)).contains(Rejection.REVOKED);
     assertThat(verify(verifier, 4)).isEmpty();
+    assertThat(verifier.statusListVersion(listUri)).hasValue(2);
 
     // The mount catches up and overtakes: 4 is revoked there.
     volume.publish(
-        Map.of("jwks.json", TestKey.jwks(KEY), "status-list.jwt", signedList(-10, 3, 4)));
+        Map.of("jwks.json", TestKey.jwks(KEY), "status-list.jwt", versionedList(3, -10, 3, 4)));
     await()
         .atMost(Duration.ofSeconds(2))
         .untilAsserted(() -> assertThat(verify(verifier, 4)).contains(Rejection.REVOKED));
+    assertThat(verifier.statusListVersion(listUri)).hasValue(3);
 
     // The provider goes stale-silent (down): the mount alone keeps the verifier fresh.
     provider.failWith(500, null);
     clock.advance(Duration.ofSeconds(3560)); // HTTP's list (exp NOW+3550) is past exp
     assertThat(verify(verifier, 5)).isEmpty();
     assertThat(verifier.trustHealth().ready()).isTrue();
+  }
+
+  private String versionedList(long version, long iatOffsetSeconds, long... revoked) {
+    return StatusListTokenWriter.signVersion(
+        KEY,
+        listUri,
+        version,
+        NOW.getEpochSecond() + iatOffsetSeconds,
+        StatusListTokenWriter.list(revoked));
   }
 
   @Test
