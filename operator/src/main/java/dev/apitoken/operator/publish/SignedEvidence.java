@@ -29,7 +29,8 @@ import java.util.Set;
  * @param revoked indices revoked in a verified list that may still matter (a list signed longer
  *     than max-ttl plus the retention ago can only show expired tokens: its bits are left out)
  * @param version the highest {@code ver} of a verified list (0: none)
- * @param reservedIndices the highest {@code idx_reserved}, or list coverage, of a verified list
+ * @param reservedIndices the highest {@code idx_reserved} of a verified list (its coverage for a
+ *     list without the claim)
  * @param revokedKids the union of the verified lists' {@code revoked_kids}, and of the keys whose
  *     own statement of revocation ({@code kid_revocations}, in any well-formed list, whoever signed
  *     the list) verifies with that very key of the ring
@@ -131,7 +132,12 @@ public record SignedEvidence(
       verified += count;
       StatusListToken.Signed claims = token.signed();
       version = Math.max(version, claims.version());
-      reserved = Math.max(reserved, Math.max(claims.reservedIndices(), list.size()));
+      // The signed reservation says exactly how far indices were handed out; a list's length
+      // rounds that up (a fresh install's first list covers 65,536), so it counts only for lists
+      // written before the claim existed.
+      reserved =
+          Math.max(
+              reserved, claims.reservedIndices() >= 0 ? claims.reservedIndices() : list.size());
       for (Map.Entry<String, Long> kid : claims.revokedKids().entrySet()) {
         kids = kids.with(kid.getKey(), Instant.ofEpochSecond(kid.getValue()));
       }

@@ -25,6 +25,7 @@ import dev.apitoken.operator.token.SigningKey;
 import dev.apitoken.operator.token.StatusListTokenSigner;
 import dev.apitoken.operator.token.StatusListTokenSigner.SignedStatusList;
 import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -135,10 +136,12 @@ public final class TrustPublisher implements AutoCloseable {
   /** What the content of {@link #version} was made of (null: nothing written since start). */
   private String publishedContent;
 
-  /** The ledger the last complete round wrote to every target namespace, and its targets. */
-  private volatile RevocationLedger publishedLedger;
+  /** What the last round wrote to each target namespace's copies, all shards of it. */
+  private final Map<String, RevocationLedger> publishedIn = new ConcurrentHashMap<>();
 
-  private volatile Set<String> publishedTargets = Set.of();
+  /** Target namespaces whose copy the API server refused in the last round, with why. */
+  private final Map<String, String> refusing = new ConcurrentHashMap<>();
+
   private AutoCloseable watch;
 
   public TrustPublisher(
@@ -391,11 +394,30 @@ public final class TrustPublisher implements AutoCloseable {
 
   /** True when every given index is revoked in the copies written to every target namespace. */
   public boolean isPublished(Collection<Long> indices) {
-    RevocationLedger published = publishedLedger;
-    return published != null
-        && publishedTargets.containsAll(targetNamespaces())
-        // Revoked, not merely "forgotten": callers ask only about tokens that can still be valid.
-        && indices.stream().allMatch(published::isRevoked);
+    return targetNamespaces().stream().allMatch(ns -> publishedIn(ns, indices));
+  }
+
+  /**
+   * True when every given index is revoked in the operator namespace's copy and in every other
+   * target namespace's copy but those whose API server refuses the write (a quota, an admission
+   * policy): one such namespace holds up nothing elsewhere. It is named by {@link
+   * #refusingNamespaces()}, and its copy gets the revocation as soon as it accepts writes again.
+   */
+  public boolean isPublishedWhereWritable(Collection<Long> indices) {
+    return publishedIn(operatorNamespace, indices)
+        && targetNamespaces().stream()
+            .allMatch(ns -> refusing.containsKey(ns) || publishedIn(ns, indices));
+  }
+
+  private boolean publishedIn(String namespace, Collection<Long> indices) {
+    RevocationLedger published = publishedIn.get(namespace);
+    // Revoked, not merely "forgotten": callers ask only about tokens that can still be valid.
+    return published != null && indices.stream().allMatch(published::isRevoked);
+  }
+
+  /** Target namespaces whose last write was refused, with the API server's answer. */
+  public Map<String, String> refusingNamespaces() {
+    return Map.copyOf(refusing);
   }
 
   /** The reserved-index mark the last complete round wrote to every target namespace. */
@@ -510,7 +532,9 @@ public final class TrustPublisher implements AutoCloseable {
   private static final class CopyWriteFailed extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
-    CopyWriteFailed(String namespace, String name, RuntimeException cause) {
+    private final int code;
+
+    CopyWriteFailed(String namespace, String name, KubernetesClientException cause) {
       super(
           "writing ConfigMap "
               + name
@@ -520,6 +544,16 @@ public final class TrustPublisher implements AutoCloseable {
               + Failures.brief(cause)
               + ")",
           cause);
+      this.code = cause.getCode();
+    }
+
+    /**
+     * The namespace's API server refuses this write for a reason of its own (a quota or an
+     * admission policy: 403; invalid or too large: 413, 422; the namespace gone: 404), which holds
+     * up no other namespace; anything else (5xx, timeouts, conflicts) fails the round.
+     */
+    boolean refusedByNamespace() {
+      return code == 403 || code == 404 || code == 413 || code == 422;
     }
   }
 
@@ -564,27 +598,66 @@ public final class TrustPublisher implements AutoCloseable {
       documents.add(document(k, lists.get(k), keySnapshot, claims));
     }
 
-    List<CompletableFuture<Boolean>> writes = new ArrayList<>();
+    Map<String, List<CompletableFuture<Boolean>>> writes = new TreeMap<>();
     for (String ns : targets) {
       for (int k = 0; k < shards; k++) {
         int shard = k;
-        writes.add(
-            CompletableFuture.supplyAsync(
-                () ->
-                    writeCopy(
-                        ns,
-                        shard,
-                        documents.get(shard),
-                        annotationsOf(shard, claims),
-                        claims.version(),
-                        keySnapshot.verifying()),
-                fanOut));
+        writes
+            .computeIfAbsent(ns, n -> new ArrayList<>())
+            .add(
+                CompletableFuture.supplyAsync(
+                    () ->
+                        writeCopy(
+                            ns,
+                            shard,
+                            documents.get(shard),
+                            annotationsOf(shard, claims),
+                            claims.version(),
+                            keySnapshot.verifying()),
+                    fanOut));
       }
     }
-    CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).join();
-    long written = writes.stream().filter(CompletableFuture::join).count();
-    publishedLedger = snapshot;
-    publishedTargets = targets;
+    CompletableFuture.allOf(
+            writes.values().stream().flatMap(List::stream).toArray(CompletableFuture[]::new))
+        .exceptionally(failed -> null)
+        .join();
+    long written = 0;
+    Map<String, String> refusedNow = new TreeMap<>();
+    CopyWriteFailed ownRefused = null;
+    RuntimeException roundFailed = null;
+    for (Map.Entry<String, List<CompletableFuture<Boolean>>> namespace : writes.entrySet()) {
+      String refused = null;
+      for (CompletableFuture<Boolean> write : namespace.getValue()) {
+        try {
+          written += write.join() ? 1 : 0;
+        } catch (java.util.concurrent.CompletionException e) {
+          if (e.getCause() instanceof CopyWriteFailed failed && failed.refusedByNamespace()) {
+            refused = refused == null ? failed.getMessage() : refused;
+            ownRefused = namespace.getKey().equals(operatorNamespace) ? failed : ownRefused;
+          } else if (roundFailed == null) {
+            roundFailed =
+                e.getCause() instanceof RuntimeException cause
+                    ? cause
+                    : new IllegalStateException(e.getCause());
+          }
+        }
+      }
+      if (refused == null) {
+        publishedIn.put(namespace.getKey(), snapshot);
+      } else {
+        refusedNow.put(namespace.getKey(), refused);
+      }
+    }
+    // Not the leader any more, or another replica published since: nothing counts.
+    if (roundFailed != null) {
+      throw roundFailed;
+    }
+    publishedIn.keySet().retainAll(targets);
+    noteRefusals(refusedNow, targets);
+    if (ownRefused != null) {
+      // The operator namespace's copy is the one every reservation must reach.
+      throw ownRefused;
+    }
     publishedKids = keySnapshot.kids();
     synchronized (reservationPublished) {
       publishedReserved = Math.max(publishedReserved, reserved);
@@ -838,6 +911,33 @@ public final class TrustPublisher implements AutoCloseable {
         && tokenCache.values().stream().anyMatch(t -> signer.due(t.issuedAt()));
   }
 
+  /**
+   * Says (once per namespace and answer) which target namespaces refuse their copy, and which
+   * accept it again; the gauge {@code apitoken_trust_namespace_refusing} follows.
+   */
+  private void noteRefusals(Map<String, String> refusedNow, Set<String> targets) {
+    refusedNow.forEach(
+        (namespace, reason) -> {
+          if (!reason.equals(refusing.put(namespace, reason))) {
+            LOG.warn(
+                "{} {} {} {}",
+                kv("event", "trust_copy_refused"),
+                kv("namespace", namespace),
+                kv("error", reason),
+                kv("action", "retrying_other_namespaces_unaffected"));
+            metrics.trustNamespaceRefusing(namespace, refusing::containsKey);
+          }
+        });
+    for (String namespace : Set.copyOf(refusing.keySet())) {
+      if (!refusedNow.containsKey(namespace)) {
+        refusing.remove(namespace);
+        if (targets.contains(namespace)) {
+          LOG.info("{} {}", kv("event", "trust_copy_accepted_again"), kv("namespace", namespace));
+        }
+      }
+    }
+  }
+
   private void warnOutsideSelector(Set<String> targets, Set<String> selected) {
     for (String ns : targets) {
       if (!ns.equals(operatorNamespace)
@@ -870,6 +970,13 @@ public final class TrustPublisher implements AutoCloseable {
           dirty = false;
         }
         publishNow();
+        if (!refusing.isEmpty()) {
+          // A namespace refusing its copy is tried again, and so are the others' heartbeats.
+          synchronized (signal) {
+            signal.wait(RETRY_MILLIS);
+            dirty = true;
+          }
+        }
       } catch (InterruptedException e) {
         return;
       } catch (RuntimeException e) {

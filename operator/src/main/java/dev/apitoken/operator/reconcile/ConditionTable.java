@@ -148,9 +148,24 @@ final class ConditionTable {
               Conditions.REVOCATION_PUBLISHED,
               FALSE,
               Conditions.REASON_PUBLISHING,
-              "recorded; being written to " + outcome.targetNamespaces() + " target namespace(s)"));
+              "recorded; being written to "
+                  + outcome.targetNamespaces()
+                  + " target namespace(s)"
+                  + refusals(outcome.refusingNamespaces())));
       reconciling(Conditions.REASON_REVOKING, REVOKING_MESSAGE, rows);
     }
+  }
+
+  /** "; refused by ..." naming each namespace refusing its copy and why; "" when none. */
+  private static String refusals(java.util.Map<String, String> refusing) {
+    if (refusing.isEmpty()) {
+      return "";
+    }
+    StringBuilder text = new StringBuilder("; refused:");
+    new java.util.TreeMap<>(refusing)
+        .forEach((namespace, reason) -> text.append(' ').append(reason).append(';'));
+    text.setLength(text.length() - 1);
+    return text.append(" (fix or deselect the namespace)").toString();
   }
 
   /** Revoked on a live ApiToken: False while spec.revokeAt lies ahead, else absent. */

@@ -67,6 +67,16 @@ public final class PublishedRevocations implements Revocations {
   }
 
   @Override
+  public boolean isPublishedWhereWritable(Collection<Long> indices) {
+    return publisher.get().isPublishedWhereWritable(indices);
+  }
+
+  @Override
+  public java.util.Map<String, String> refusingNamespaces() {
+    return publisher.get().refusingNamespaces();
+  }
+
+  @Override
   public int targetNamespaceCount() {
     return publisher.get().targetNamespaces().size();
   }

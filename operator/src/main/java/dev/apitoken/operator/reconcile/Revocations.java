@@ -32,6 +32,15 @@ public interface Revocations {
   /** True once every index is revoked in the trust ConfigMaps of every target namespace. */
   boolean isPublished(Collection<Long> indices);
 
+  /**
+   * True once every index is revoked in the operator namespace's copies and in those of every
+   * target namespace that accepts writes: a namespace refusing its copy holds up no deletion.
+   */
+  boolean isPublishedWhereWritable(Collection<Long> indices);
+
+  /** Target namespaces refusing their trust copy, with the API server's answer (for messages). */
+  java.util.Map<String, String> refusingNamespaces();
+
   /** How many namespaces receive the trust ConfigMap, for messages. */
   int targetNamespaceCount();
 }

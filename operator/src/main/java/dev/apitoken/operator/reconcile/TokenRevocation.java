@@ -55,7 +55,15 @@ final class TokenRevocation {
    * How revoking a whole ApiToken went: {@code reason} is the revocation reason status keeps (spec
    * text, or the decision's message), {@code targetNamespaces} how many namespaces get the copies.
    */
-  record Outcome(Recorded recorded, String reason, int targetNamespaces) {
+  record Outcome(
+      Recorded recorded,
+      String reason,
+      int targetNamespaces,
+      java.util.Map<String, String> refusingNamespaces) {
+    Outcome(Recorded recorded, String reason, int targetNamespaces) {
+      this(recorded, reason, targetNamespaces, java.util.Map.of());
+    }
+
     Stage stage() {
       return recorded.stage();
     }
@@ -105,7 +113,9 @@ final class TokenRevocation {
     List<IssueRecord> tokens = outstanding(apiToken, context, now);
     Recorded recorded = record(tokens);
     String reason = reasonText(apiToken, decision);
-    Outcome outcome = new Outcome(recorded, reason, revocations.targetNamespaceCount());
+    Outcome outcome =
+        new Outcome(
+            recorded, reason, revocations.targetNamespaceCount(), revocations.refusingNamespaces());
     if (recorded.stage() == Stage.RECORDING) {
       return outcome;
     }
@@ -130,6 +140,12 @@ final class TokenRevocation {
   Recorded cleanup(ApiToken apiToken, Context<ApiToken> context, Instant now) {
     List<IssueRecord> tokens = outstanding(apiToken, context, now);
     Recorded recorded = record(tokens);
+    if (recorded.stage() == Stage.PUBLISHING
+        && revocations.isPublishedWhereWritable(recorded.indices())) {
+      // Stored and published wherever the copy can be written: a namespace refusing its copy
+      // (named in the log, the metric and while it lasted the condition) holds up no deletion.
+      recorded = new Recorded(Stage.PUBLISHED, recorded.indices(), Optional.empty());
+    }
     if (recorded.stage() != Stage.PUBLISHED) {
       return recorded;
     }

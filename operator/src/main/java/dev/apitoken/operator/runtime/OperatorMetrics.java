@@ -62,6 +62,9 @@ public final class OperatorMetrics {
   /** Rollbacks of the operator state found against its own signed trust copies. */
   static final String STATE_ROLLBACKS = "apitoken.state.rollbacks";
 
+  /** 1 per target namespace while it refuses its trust copy. */
+  static final String TRUST_NAMESPACE_REFUSING = "apitoken.trust.namespace.refusing";
+
   static final String INDEX_SPACE_USED = "apitoken.status.list.index.used.ratio";
   static final String STATUS_LONG_POLLS = "apitoken.status.long.polls";
   static final String STATUS_LONG_POLLS_REFUSED = "apitoken.status.long.polls.refused";
@@ -264,6 +267,24 @@ public final class OperatorMetrics {
         .tag("why", why)
         .register(registry)
         .increment();
+  }
+
+  private final java.util.Set<String> refusingGauges =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  /**
+   * A target namespace refuses its trust copy (quota, admission): 1 while it does, then 0. Alert on
+   * it: that namespace's workloads read a frozen copy.
+   */
+  public void trustNamespaceRefusing(
+      String namespace, java.util.function.Predicate<String> stillRefusing) {
+    if (refusingGauges.add(namespace)) {
+      io.micrometer.core.instrument.Gauge.builder(
+              TRUST_NAMESPACE_REFUSING, () -> stillRefusing.test(namespace) ? 1 : 0)
+          .description("1 while the namespace refuses its trust ConfigMap copy (quota, admission)")
+          .tag("namespace", label(namespace))
+          .register(registry);
+    }
   }
 
   /**

@@ -33,7 +33,9 @@ class ChartMonitoringTest {
           "apitoken_token_issues_throttled_total", "the first issue the budget defers",
           "apitoken_revocation_source_disagreements_total",
               "the first copy that held revocations the ledger lacked",
-          "apitoken_state_restores_total", "the first state object restored");
+          "apitoken_state_restores_total", "the first state object restored",
+          "apitoken_trust_namespace_refusing", "the first namespace refusing its copy",
+          "apitoken_state_rollbacks_total", "the first rollback of the state found");
 
   private static final List<String> ALERTS =
       List.of(
@@ -44,6 +46,8 @@ class ChartMonitoringTest {
           "ApiTokenSigningKeyNotRotated",
           "ApiTokenStateNearSizeLimit",
           "ApiTokenStateWritesRefused",
+          "ApiTokenTrustCopyRefused",
+          "ApiTokenOperatorStateRolledBack",
           "ApiTokenIndexSpaceNearlyExhausted",
           "ApiTokenIssueFailures",
           "ApiTokenOperatorNoLeader");

@@ -334,14 +334,15 @@ class RevocationPathRegressionTest {
   }
 
   /**
-   * Found by the model (seed 777782 took minutes): one target namespace refusing its copy (422)
-   * made every new block of indices wait out the whole announcement timeout. Issuance now fails at
-   * once, with the namespace and the API server's answer in the message, and works again once the
-   * namespace accepts the copy.
+   * One target namespace whose API server refuses its copy (quota, admission, too large) holds up
+   * nothing elsewhere: indices are still handed out (the reservation is announced in the operator
+   * namespace's copy), a revocation is published everywhere else and counts for deletions, and the
+   * namespace is named with the API server's answer until it accepts the copy again.
    */
   @Test
-  void aNamespaceRefusingItsCopyFailsIssuanceAtOnceWithTheReason() throws Exception {
+  void aNamespaceRefusingItsCopyHoldsUpNothingElsewhereAndIsNamed() throws Exception {
     cluster.createNamespace("team-b");
+    namespaces.select("team-a");
     namespaces.select("team-b");
     cluster.faults(
         call ->
@@ -350,11 +351,47 @@ class RevocationPathRegressionTest {
                 : null);
     RevocationPath path = start("replica-1");
     try {
+      long index = new IndexAllocator(path.indexStore(), 1024).next();
+      assertThat(coverage()).isGreaterThan(index);
+      path.revocations().record(List.of(record(index))).get(30, SECONDS);
+      await()
+          .atMost(30, SECONDS)
+          .until(() -> path.revocations().isPublishedWhereWritable(List.of(index)));
+      assertThat(copyShows("team-a", index)).isTrue();
+      assertThat(path.revocations().isPublished(List.of(index))).isFalse();
+      assertThat(path.revocations().refusingNamespaces())
+          .containsOnlyKeys("team-b")
+          .hasValueSatisfying(
+              new org.assertj.core.api.Condition<>(
+                  reason -> reason.contains("namespace team-b") && reason.contains("HTTP 422"),
+                  "names the namespace and the answer"));
+
+      cluster.faults(InMemoryConfigMaps.Faults.NONE);
+      await().atMost(30, SECONDS).until(() -> path.revocations().isPublished(List.of(index)));
+      assertThat(copyShows("team-b", index)).isTrue();
+      assertThat(path.revocations().refusingNamespaces()).isEmpty();
+    } finally {
+      path.close();
+    }
+  }
+
+  /** The operator namespace's own copy is the one a reservation must reach: without it, none. */
+  @Test
+  void theOperatorNamespaceRefusingItsCopyFailsIssuanceAtOnceWithTheReason() throws Exception {
+    cluster.faults(
+        call ->
+            ModelRun.NAMESPACE.equals(call.namespace())
+                    && ModelRun.TRUST.equals(call.name())
+                    && call.isWrite()
+                ? InMemoryConfigMaps.Fault.TOO_LARGE
+                : null);
+    RevocationPath path = start("replica-1");
+    try {
       IndexAllocator allocator = new IndexAllocator(path.indexStore(), 1024);
       assertThatThrownBy(allocator::next)
           .isInstanceOf(IllegalStateException.class)
           .hasMessageContaining("could not be announced")
-          .hasMessageContaining("namespace team-b")
+          .hasMessageContaining("namespace " + ModelRun.NAMESPACE)
           .hasMessageContaining("HTTP 422");
       cluster.faults(InMemoryConfigMaps.Faults.NONE);
       long index = allocator.next();
