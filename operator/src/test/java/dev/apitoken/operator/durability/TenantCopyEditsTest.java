@@ -35,6 +35,12 @@ import org.junit.jupiter.api.Test;
 class TenantCopyEditsTest {
   static KubernetesClient client;
   private static final String SELECTED = "apitoken.dev/trust=enabled";
+  private static final java.util.concurrent.atomic.AtomicInteger RUN =
+      new java.util.concurrent.atomic.AtomicInteger();
+  private final int run = RUN.incrementAndGet();
+  private final String tenant = "tenant-" + run;
+  private final String teamB = "team-b-" + run;
+  private final String outsider = "outsider-" + run;
   private RunningOperator operator;
 
   @AfterEach
@@ -57,16 +63,8 @@ class TenantCopyEditsTest {
     return new ObjectMapper().readTree(header).get("kid").asText();
   }
 
-  private Map<String, String> hostileAnnotations(String kid) {
-    return Map.of(
-        "apitoken.dev/indices-reserved",
-        "33554431",
-        "apitoken.dev/revoked-kids",
-        kid + "=" + operator.clock().instant());
-  }
-
   /** A ConfigMap named and labelled like the trust copy, as the tenant writes it. */
-  private void plantCopy(String namespace, String kid) {
+  private void plantCopy(String namespace, Map<String, String> annotations, boolean everyBit) {
     ConfigMap existing =
         client
             .configMaps()
@@ -74,14 +72,16 @@ class TenantCopyEditsTest {
             .withName(operator.config().trustConfigMapName())
             .get();
     Map<String, String> data = new HashMap<>(existing == null ? Map.of() : existing.getData());
-    data.put(TrustDocument.STATUS_LIST_KEY, everyBitSet());
+    if (everyBit) {
+      data.put(TrustDocument.STATUS_LIST_KEY, everyBitSet());
+    }
     ConfigMap planted =
         new ConfigMapBuilder()
             .withNewMetadata()
             .withNamespace(namespace)
             .withName(operator.config().trustConfigMapName())
             .withLabels(Labels.managed(TrustConfigMapWriter.COMPONENT))
-            .withAnnotations(hostileAnnotations(kid))
+            .withAnnotations(annotations)
             .endMetadata()
             .withData(data)
             .build();
@@ -93,74 +93,121 @@ class TenantCopyEditsTest {
     }
   }
 
-  @Test
-  void aTenantsCopiesChangeNoVerdictStopNoIssuanceAndRevokeNoKey() throws Exception {
+  /** The operator with a selector, the tenant's and another team's namespaces, a victim token. */
+  private String startWithVictim() {
     operator =
         new RunningOperator(
             client,
             new MutableClock(RunningOperator.START),
             "--target-namespace-selector=" + SELECTED);
-    operator.createNamespace("tenant", Map.of("apitoken.dev/trust", "enabled"));
-    operator.createNamespace("team-b", Map.of("apitoken.dev/trust", "enabled"));
-    operator.createNamespace("outsider", Map.of());
+    operator.createNamespace(tenant, Map.of("apitoken.dev/trust", "enabled"));
+    operator.createNamespace(teamB, Map.of("apitoken.dev/trust", "enabled"));
+    operator.createNamespace(outsider, Map.of());
     operator.start();
-    operator.create(ApiTokens.named("victim").in("team-b").build());
-    long victimIndex = operator.awaitReady("team-b", "victim").getStatus().getStatusListIndex();
-    String victim = operator.tokenValue("team-b", "victim-token");
-    String kid = kidOf(victim);
-    await().atMost(Duration.ofSeconds(20)).until(() -> operator.trustConfigMap("tenant") != null);
+    operator.create(ApiTokens.named("victim").in(teamB).build());
+    operator.awaitReady(teamB, "victim");
+    await().atMost(Duration.ofSeconds(20)).until(() -> operator.trustConfigMap(tenant) != null);
+    return operator.tokenValue(teamB, "victim-token");
+  }
 
-    // Case 1: the copy in the tenant's own namespace edited, and a look-alike in a namespace that
-    // is not a target at all; cases 2 and 3: the annotations the operator used to read back.
-    plantCopy("tenant", kid);
-    plantCopy("outsider", kid);
-    await()
-        .atMost(Duration.ofSeconds(20))
-        .untilAsserted(
-            () ->
-                assertThat(operator.publishedStatus("tenant", victimIndex))
-                    .as("the tenant's copy is put back")
-                    .isEqualTo(StatusList.VALID));
-    operator.operator().maintain();
-    operator.maintainKeys();
-
-    assertThat(operator.operator().revocationLedger().current().isRevoked(victimIndex)).isFalse();
-    for (String namespace : new String[] {"team-b", "tenant", RunningOperator.OPERATOR_NAMESPACE}) {
-      assertThat(operator.verifierFor(namespace).verify(victim).rejection())
-          .as("verdict in %s", namespace)
-          .isEmpty();
-      assertThat(operator.trustConfigMap(namespace).getData().get(TrustDocument.JWKS_KEY))
-          .as("the active key is still published in %s", namespace)
-          .contains(kid);
-    }
-
-    // A token issued afterwards, and after a restart (the floor is read again), is accepted.
-    operator.create(ApiTokens.named("later").in("team-b").build());
-    ApiToken later = operator.awaitReady("team-b", "later");
-    assertThat(later.getStatus().getStatusListIndex()).isLessThan(1L << 21);
-    operator.restart();
-    operator.create(ApiTokens.named("after-restart").in("team-b").build());
-    ApiToken afterRestart = operator.awaitReady("team-b", "after-restart");
-    assertThat(afterRestart.getStatus().getStatusListIndex()).isLessThan(1L << 21);
+  private void assertAccepted(String namespace, String... apiTokens) {
     await()
         .atMost(Duration.ofSeconds(20))
         .untilAsserted(
             () -> {
-              for (String name : new String[] {"victim", "later", "after-restart"}) {
+              for (String name : apiTokens) {
                 assertThat(
                         operator
-                            .verifierFor("team-b")
-                            .verify(operator.tokenValue("team-b", name + "-token"))
+                            .verifierFor(namespace)
+                            .verify(operator.tokenValue(namespace, name + "-token"))
                             .rejection())
-                    .as(name)
+                    .as("%s in %s", name, namespace)
                     .isEmpty();
               }
             });
-    assertThat(operator.get("team-b", "victim").getStatus().getConditions())
+  }
+
+  /**
+   * Case 1: every bit of the status list set in the tenant's own copy and in a look-alike in a
+   * namespace that is not a target, with a list signed by a key of the tenant's own claiming a huge
+   * version: the copy is put back, the ledger never holds the bit, every namespace accepts.
+   */
+  @Test
+  void aTenantsEditedOrPlantedCopyRevokesNothing() {
+    String victim = startWithVictim();
+    long victimIndex = operator.get(teamB, "victim").getStatus().getStatusListIndex();
+    plantCopy(tenant, Map.of(), true);
+    plantCopy(outsider, Map.of(), true);
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .untilAsserted(
+            () ->
+                assertThat(operator.publishedStatus(tenant, victimIndex))
+                    .as("the tenant's copy is put back")
+                    .isEqualTo(StatusList.VALID));
+    operator.operator().maintain();
+
+    assertThat(operator.operator().revocationLedger().current().isRevoked(victimIndex)).isFalse();
+    for (String namespace : new String[] {teamB, tenant, RunningOperator.OPERATOR_NAMESPACE}) {
+      assertThat(operator.verifierFor(namespace).verify(victim).rejection())
+          .as("verdict in %s", namespace)
+          .isEmpty();
+    }
+    operator.create(ApiTokens.named("later").in(teamB).build());
+    operator.awaitReady(teamB, "later");
+    assertAccepted(teamB, "victim", "later");
+    assertThat(operator.get(teamB, "victim").getStatus().getConditions())
         .anySatisfy(
             c -> {
               assertThat(c.getType()).isEqualTo("Ready");
               assertThat(c.getStatus()).isEqualTo("True");
             });
+  }
+
+  /**
+   * Case 2: {@code apitoken.dev/indices-reserved: "33554431"} on the tenant's copy and on a
+   * look-alike: issuance and renewal go on, before and after a restart (the floor is read again),
+   * at ordinary indices.
+   */
+  @Test
+  void aTenantsReservationAnnotationHaltsNoIssuance() {
+    startWithVictim();
+    Map<String, String> reserved = Map.of("apitoken.dev/indices-reserved", "33554431");
+    plantCopy(tenant, reserved, false);
+    plantCopy(outsider, reserved, false);
+    operator.operator().maintain();
+    operator.create(ApiTokens.named("later").in(teamB).build());
+    ApiToken later = operator.awaitReady(teamB, "later");
+    assertThat(later.getStatus().getStatusListIndex()).isLessThan(1L << 21);
+    operator.restart();
+    operator.create(ApiTokens.named("after-restart").in(teamB).build());
+    ApiToken afterRestart = operator.awaitReady(teamB, "after-restart");
+    assertThat(afterRestart.getStatus().getStatusListIndex()).isLessThan(1L << 21);
+    assertAccepted(teamB, "victim", "later", "after-restart");
+  }
+
+  /**
+   * Case 3: {@code apitoken.dev/revoked-kids: <active kid>=<now>} re-applied on the tenant's copy:
+   * the key-ring maintenance keeps the active key, it stays published, tokens keep verifying.
+   */
+  @Test
+  void aTenantsRevokedKidsAnnotationRevokesNoSigningKey() throws Exception {
+    String victim = startWithVictim();
+    String kid = kidOf(victim);
+    Map<String, String> revokedKids =
+        Map.of("apitoken.dev/revoked-kids", kid + "=" + operator.clock().instant());
+    plantCopy(tenant, revokedKids, false);
+    plantCopy(outsider, revokedKids, false);
+    operator.operator().maintain();
+    operator.maintainKeys();
+    plantCopy(tenant, revokedKids, false);
+    operator.maintainKeys();
+
+    for (String namespace : new String[] {teamB, tenant, RunningOperator.OPERATOR_NAMESPACE}) {
+      assertThat(operator.trustConfigMap(namespace).getData().get(TrustDocument.JWKS_KEY))
+          .as("the active key is still published in %s", namespace)
+          .contains(kid);
+    }
+    assertAccepted(teamB, "victim");
   }
 }
