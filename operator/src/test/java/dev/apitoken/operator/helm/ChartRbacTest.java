@@ -96,8 +96,9 @@ class ChartRbacTest {
     assertThat(lease.namespace()).isEqualTo(Helm.NAMESPACE);
     assertThat(lease.apiGroups()).containsExactly("coordination.k8s.io");
     assertThat(lease.resources()).containsExactly("leases");
-    // JOSDK refuses to start unless a single rule grants all three
-    assertThat(lease.verbs()).containsExactlyInAnyOrder("get", "create", "update");
+    // JOSDK refuses to start unless a single rule grants get, create and update; Fabric8's
+    // LeaseLock renews with patch (RealApiLeaderElectionTest runs it on a real API server)
+    assertThat(lease.verbs()).containsExactlyInAnyOrder("get", "create", "update", "patch");
     assertThat(lease.resourceNames()).isEmpty();
   }
 

@@ -50,7 +50,10 @@ class RealApiLeaderElectionTest {
                     && leader.equals(InstalledOperator.holder(installed.lease()))
                     && replica.operator().leading());
 
-    replica.create(ApiTokens.named("after-thirty-seconds").in(NAMESPACE).build());
+    installed
+        .admin()
+        .resource(ApiTokens.named("after-thirty-seconds").in(NAMESPACE).build())
+        .create();
     await()
         .atMost(Duration.ofSeconds(60))
         .until(
