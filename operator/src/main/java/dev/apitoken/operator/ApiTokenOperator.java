@@ -14,6 +14,7 @@ import dev.apitoken.operator.reconcile.SigningKeyGate;
 import dev.apitoken.operator.reconcile.SpecResolver;
 import dev.apitoken.operator.reconcile.TokenStates;
 import dev.apitoken.operator.runtime.DaemonThreads;
+import dev.apitoken.operator.runtime.LeaseWatch;
 import dev.apitoken.operator.runtime.OperatorMetrics;
 import dev.apitoken.operator.runtime.OperatorStatus;
 import dev.apitoken.operator.store.ConfigMapApi;
@@ -38,6 +39,7 @@ import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -81,6 +83,7 @@ public final class ApiTokenOperator implements AutoCloseable, OperatorStatus {
           + "-"
           + java.util.UUID.randomUUID();
   private volatile Operator operator;
+  private volatile LeaseWatch leaseWatch;
 
   /** Knobs that are not user configuration: tests shorten them. */
   public record Tuning(Duration maxResync, Duration maintenancePeriod, boolean exitOnStopLeading) {
@@ -236,6 +239,14 @@ public final class ApiTokenOperator implements AutoCloseable, OperatorStatus {
       startLeading();
     }
     operator.start();
+    if (config.leaderElection()) {
+      leaseWatch =
+          new LeaseWatch(
+                  () -> client.leases().inNamespace(namespace).withName(config.leaseName()).get(),
+                  () -> leading,
+                  Clock.systemUTC())
+              .start();
+    }
     long period = tuning.maintenancePeriod().toMillis();
     maintenance.scheduleWithFixedDelay(this::maintain, period, period, TimeUnit.MILLISECONDS);
     LOG.info(
@@ -372,9 +383,18 @@ public final class ApiTokenOperator implements AutoCloseable, OperatorStatus {
   }
 
   @Override
+  public Optional<String> leaseProblem() {
+    LeaseWatch watch = leaseWatch;
+    return watch == null ? Optional.empty() : watch.problem();
+  }
+
+  @Override
   public synchronized void close() {
     closing = true;
     maintenance.shutdownNow();
+    if (leaseWatch != null) {
+      leaseWatch.close();
+    }
     if (operator != null) {
       operator.stop();
     }

@@ -1,6 +1,7 @@
 package dev.apitoken.operator.runtime;
 
 import io.javaoperatorsdk.operator.Operator;
+import java.util.Optional;
 
 /**
  * What readiness needs to know about the running operator. Every method answers from memory and
@@ -16,4 +17,9 @@ public interface OperatorStatus {
 
   /** The JOSDK operator, or {@code null} before it is built. */
   Operator operator();
+
+  /** Why no replica can hold the leader Lease (see {@link LeaseWatch}); empty when one can. */
+  default Optional<String> leaseProblem() {
+    return Optional.empty();
+  }
 }

@@ -28,9 +28,21 @@ final class InstalledOperator implements AutoCloseable {
   private final List<AutoCloseable> toClose = new ArrayList<>();
 
   InstalledOperator(RealApiServer server) {
+    this(server, RELEASE, RunningOperator.OPERATOR_NAMESPACE);
+  }
+
+  /**
+   * Another release in its own namespace, with its own ServiceAccount. {@link RunningOperator}'s
+   * trust ConfigMap helpers assume {@link RunningOperator#OPERATOR_NAMESPACE}.
+   */
+  InstalledOperator(RealApiServer server, String release, String namespace) {
     this.server = server;
     this.admin = server.adminClient();
-    this.chart = ChartRelease.render(RELEASE, RunningOperator.OPERATOR_NAMESPACE).install(admin);
+    this.chart = ChartRelease.render(release, namespace).install(admin);
+  }
+
+  RealApiServer server() {
+    return server;
   }
 
   ChartRelease chart() {
