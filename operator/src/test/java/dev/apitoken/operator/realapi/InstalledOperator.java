@@ -2,6 +2,7 @@ package dev.apitoken.operator.realapi;
 
 import static org.awaitility.Awaitility.await;
 
+import dev.apitoken.operator.api.ApiToken;
 import dev.apitoken.operator.testing.MutableClock;
 import dev.apitoken.operator.testing.RunningOperator;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
@@ -105,6 +106,19 @@ final class InstalledOperator implements AutoCloseable {
   /** Waits until a replica holds the Lease and returns its identity. */
   String awaitLeader(Duration atMost) {
     return holder(await().atMost(atMost).until(this::lease, InstalledOperator::held));
+  }
+
+  /**
+   * Deletes the ApiTokens of {@code namespace} and waits until their finalizers are done, so no
+   * test leaves work (or a stuck finalizer) to the next one's operator. Needs a running replica.
+   */
+  void deleteApiTokens(String namespace) {
+    admin.resources(ApiToken.class).inNamespace(namespace).delete();
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(
+            () ->
+                admin.resources(ApiToken.class).inNamespace(namespace).list().getItems().isEmpty());
   }
 
   void createNamespace(String name) {

@@ -31,6 +31,7 @@ class RealApiLeaderElectionTest {
 
   @AfterEach
   void stop() throws Exception {
+    installed.deleteApiTokens(NAMESPACE);
     installed.close();
   }
 

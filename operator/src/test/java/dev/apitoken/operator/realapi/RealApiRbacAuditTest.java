@@ -114,6 +114,7 @@ class RealApiRbacAuditTest {
     awaitCondition(second, "leaked", Conditions.REVOCATION_PUBLISHED, Conditions.TRUE);
     admin.resource(retired).delete();
     await().atMost(WAIT).until(() -> second.get(NAMESPACE, "retired") == null);
+    installed.deleteApiTokens(NAMESPACE);
     second.close();
 
     String user =

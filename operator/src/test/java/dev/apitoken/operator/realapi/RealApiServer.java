@@ -61,7 +61,10 @@ public final class RealApiServer implements AutoCloseable {
 
   /** Starts everything; fails (never skips) naming the install script when a binary is missing. */
   public static RealApiServer start(Path workDir) {
-    Path bin = binDir();
+    return start(workDir, binDir());
+  }
+
+  static RealApiServer start(Path workDir, Path bin) {
     List<String> missing = new ArrayList<>();
     for (String binary : List.of("kube-apiserver", "kube-controller-manager")) {
       if (!Files.isExecutable(bin.resolve(binary))) {
