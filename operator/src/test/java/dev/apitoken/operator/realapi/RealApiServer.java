@@ -88,7 +88,7 @@ public final class RealApiServer implements AutoCloseable {
     }
     try {
       Files.createDirectories(workDir);
-      Path dir = Files.createTempDirectory(workDir, "run-");
+      Path dir = Files.createTempDirectory(workDir.toAbsolutePath(), "run-");
       RealApiServer server = new RealApiServer(dir, freePort());
       Runtime.getRuntime().addShutdownHook(server.killer);
       try {
@@ -375,10 +375,15 @@ public final class RealApiServer implements AutoCloseable {
 
   /** A client with exactly the permissions of the ServiceAccount {@code namespace/name}. */
   public KubernetesClient clientAs(String namespace, String serviceAccount) {
+    return new KubernetesClientBuilder().withConfig(configAs(namespace, serviceAccount)).build();
+  }
+
+  /** The client configuration of {@link #clientAs}, for a client built with more options. */
+  public Config configAs(String namespace, String serviceAccount) {
     Config config = config(impersonatorKubeconfig());
     config.setImpersonateUsername(serviceAccountUser(namespace, serviceAccount));
     config.setImpersonateGroups(serviceAccountGroups(namespace).toArray(String[]::new));
-    return new KubernetesClientBuilder().withConfig(config).build();
+    return config;
   }
 
   static String serviceAccountUser(String namespace, String serviceAccount) {
