@@ -14,6 +14,7 @@ import dev.apitoken.operator.reconcile.SigningKeyGate;
 import dev.apitoken.operator.reconcile.SpecResolver;
 import dev.apitoken.operator.reconcile.TokenStates;
 import dev.apitoken.operator.runtime.DaemonThreads;
+import dev.apitoken.operator.runtime.LeaseWatch;
 import dev.apitoken.operator.runtime.OperatorMetrics;
 import dev.apitoken.operator.runtime.OperatorStatus;
 import dev.apitoken.operator.store.ConfigMapApi;
@@ -27,6 +28,7 @@ import dev.apitoken.operator.token.ReissueBudget;
 import dev.apitoken.operator.token.TokenIssuer;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.javaoperatorsdk.operator.Operator;
@@ -34,8 +36,10 @@ import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.ZonedDateTime;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -64,6 +68,7 @@ public final class ApiTokenOperator implements AutoCloseable, OperatorStatus {
   private final OperatorMetrics metrics;
   private final TokenStates states = new TokenStates();
   private volatile boolean leading;
+  private volatile boolean closing;
   private final Object leadershipLock = new Object();
   private final ScheduledExecutorService maintenance =
       Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("keyring-maintenance"));
@@ -78,6 +83,7 @@ public final class ApiTokenOperator implements AutoCloseable, OperatorStatus {
           + "-"
           + java.util.UUID.randomUUID();
   private volatile Operator operator;
+  private volatile LeaseWatch leaseWatch;
 
   /** Knobs that are not user configuration: tests shorten them. */
   public record Tuning(Duration maxResync, Duration maintenancePeriod, boolean exitOnStopLeading) {
@@ -218,10 +224,11 @@ public final class ApiTokenOperator implements AutoCloseable, OperatorStatus {
                             config.leaseName())
                         .withLeaseNamespace(namespace)
                         .withIdentity(identity)
-                        .withExitOnStopLeading(tuning.exitOnStopLeading())
+                        // JOSDK would call System.exit on the thread that stops leading, which
+                        // on shutdown is the shutdown hook itself: the JVM would never exit.
+                        .withExitOnStopLeading(false)
                         .withLeaderCallbacks(
-                            new LeaderCallbacks(
-                                this::startLeading, () -> leading = false, id -> {}))
+                            new LeaderCallbacks(this::startLeading, this::stopLeading, id -> {}))
                         .build());
               }
             });
@@ -236,6 +243,14 @@ public final class ApiTokenOperator implements AutoCloseable, OperatorStatus {
       startLeading();
     }
     operator.start();
+    if (config.leaderElection()) {
+      leaseWatch =
+          new LeaseWatch(
+                  () -> client.leases().inNamespace(namespace).withName(config.leaseName()).get(),
+                  () -> leading,
+                  Clock.systemUTC())
+              .start();
+    }
     long period = tuning.maintenancePeriod().toMillis();
     maintenance.scheduleWithFixedDelay(this::maintain, period, period, TimeUnit.MILLISECONDS);
     LOG.info(
@@ -314,6 +329,19 @@ public final class ApiTokenOperator implements AutoCloseable, OperatorStatus {
   }
 
   /**
+   * The Lease was lost (not renewed in time, or taken): another replica may lead now, so this one
+   * exits unless it is already stopping. The exit runs on its own thread, because the shutdown
+   * hooks it starts wait for the thread that called it.
+   */
+  private void stopLeading() {
+    leading = false;
+    if (tuning.exitOnStopLeading() && !closing) {
+      LOG.warn("{}", kv("event", "lease_lost_exiting"));
+      new Thread(() -> System.exit(1), "exit-on-lost-lease").start();
+    }
+  }
+
+  /**
    * On schedule: key rotation and pruning, forgetting long-expired revocations and records, and a
    * resync of every copy of the revocation state (re-read, merged, orphans revoked).
    */
@@ -359,17 +387,28 @@ public final class ApiTokenOperator implements AutoCloseable, OperatorStatus {
   }
 
   @Override
-  public java.util.Optional<String> attention() {
+  public Optional<String> attention() {
     RevocationPath path = revocationPath;
-    return path == null ? java.util.Optional.empty() : path.rollbackSeen();
+    return path == null ? Optional.empty() : path.rollbackSeen();
+  }
+
+  @Override
+  public Optional<String> leaseProblem() {
+    LeaseWatch watch = leaseWatch;
+    return watch == null ? Optional.empty() : watch.problem();
   }
 
   @Override
   public synchronized void close() {
+    closing = true;
     maintenance.shutdownNow();
+    if (leaseWatch != null) {
+      leaseWatch.close();
+    }
     if (operator != null) {
       operator.stop();
     }
+    leading = false;
     if (events != null) {
       events.close();
     }
@@ -378,6 +417,39 @@ public final class ApiTokenOperator implements AutoCloseable, OperatorStatus {
     }
     if (keyRing != null) {
       keyRing.close();
+    }
+    if (config.leaderElection() && operator != null) {
+      releaseLease();
+    }
+  }
+
+  /**
+   * Last in {@link #close}, once nothing writes any more: a standby takes over at its next retry
+   * instead of waiting out the lease duration. An update (PUT with the read resourceVersion), so a
+   * Lease another replica has taken meanwhile is left alone.
+   */
+  private void releaseLease() {
+    try {
+      Lease lease =
+          client
+              .leases()
+              .inNamespace(config.operatorNamespace())
+              .withName(config.leaseName())
+              .get();
+      if (lease == null
+          || lease.getSpec() == null
+          || !identity.equals(lease.getSpec().getHolderIdentity())) {
+        return;
+      }
+      ZonedDateTime now = ZonedDateTime.now(Clock.systemUTC());
+      lease.getSpec().setHolderIdentity(null);
+      lease.getSpec().setLeaseDurationSeconds(1);
+      lease.getSpec().setAcquireTime(now);
+      lease.getSpec().setRenewTime(now);
+      client.resource(lease).update();
+      LOG.info("{}", kv("event", "lease_released"));
+    } catch (RuntimeException e) {
+      LOG.warn("{} {}", kv("event", "lease_release_failed"), kv("error", Failures.brief(e)));
     }
   }
 }

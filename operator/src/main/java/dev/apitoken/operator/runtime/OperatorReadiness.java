@@ -4,13 +4,15 @@ import io.javaoperatorsdk.operator.Operator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Probe answers for the operator process through its life: starting, running, stopping.
  *
  * <p>Ready means "this process is healthy and, if it leads, its controllers run". A standby replica
  * is ready too: JOSDK syncs its informers before leadership, and a rollout of two replicas would
- * stall if the standby never became ready.
+ * stall if the standby never became ready. But no replica is ready while leader election is stuck:
+ * a Lease nobody holds for long, or cannot be read, means nothing is being reconciled.
  *
  * <p>Liveness only says the process answers. Nothing the operator waits for (the API server, the
  * Lease) is a reason to restart it, and a readiness check stuck behind a lock must not turn into a
@@ -67,6 +69,10 @@ public final class OperatorReadiness implements Readiness {
     List<String> unhealthy = JosdkHealth.unhealthyInformers(operator);
     if (!unhealthy.isEmpty()) {
       return Check.failing("informers not synced or not watching: " + String.join(", ", unhealthy));
+    }
+    Optional<String> leaseProblem = status.leaseProblem();
+    if (leaseProblem.isPresent()) {
+      return Check.failing(leaseProblem.get());
     }
     if (!status.leading()) {
       return Check.ok("ready: standby, waiting for the leader Lease");

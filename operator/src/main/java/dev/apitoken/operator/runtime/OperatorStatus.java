@@ -1,6 +1,7 @@
 package dev.apitoken.operator.runtime;
 
 import io.javaoperatorsdk.operator.Operator;
+import java.util.Optional;
 
 /**
  * What readiness needs to know about the running operator. Every method answers from memory and
@@ -21,7 +22,12 @@ public interface OperatorStatus {
    * Something an administrator must look at although the replica works (the operator state was
    * found rolled back), for the readiness message; empty when nothing.
    */
-  default java.util.Optional<String> attention() {
+  default Optional<String> attention() {
     return java.util.Optional.empty();
+  }
+
+  /** Why no replica can hold the leader Lease (see {@link LeaseWatch}); empty when one can. */
+  default Optional<String> leaseProblem() {
+    return Optional.empty();
   }
 }

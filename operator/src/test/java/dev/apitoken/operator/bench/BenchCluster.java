@@ -6,14 +6,18 @@ import dev.apitoken.operator.config.ConfigLoader;
 import dev.apitoken.operator.config.OperatorConfig;
 import dev.apitoken.operator.provider.PublishedFiles;
 import dev.apitoken.operator.provider.StatusListProvider;
+import dev.apitoken.operator.realapi.ChartRelease;
+import dev.apitoken.operator.realapi.RealApiServer;
 import dev.apitoken.operator.runtime.LogSetup;
 import dev.apitoken.operator.runtime.OperatorMetrics;
 import dev.apitoken.operator.store.Fabric8ConfigMaps;
 import dev.apitoken.operator.testing.ApiTokens;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
 import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
@@ -46,6 +50,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * embedded run uses). The operator gets its own client, instrumented with a {@link RequestCounter};
  * the benchmark drives and observes through a second, uninstrumented client (threads named
  * bench-*), so its own creates, patches and watches are never counted.
+ *
+ * <p>With {@code -Dbench.realapi=true}: against the real-API tests' etcd + kube-apiserver +
+ * kube-controller-manager v1.20.2 ({@link RealApiServer}, separate processes) instead, the chart's
+ * CRD and RBAC installed, the operator's client impersonating the chart's ServiceAccount.
  */
 final class BenchCluster implements AutoCloseable {
   static final String OPERATOR_NAMESPACE = "apitoken-system";
@@ -57,7 +65,11 @@ final class BenchCluster implements AutoCloseable {
   private static final java.util.logging.Logger MOCK_SERVER_LOG =
       java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
 
+  static final boolean REAL_API = Boolean.getBoolean("bench.realapi");
+
   private final KubernetesMockServer apiServer;
+  private final RealApiServer realApi;
+  private final Config operatorClientConfig;
   private final KubernetesClient apiClient;
   private KubernetesClient operatorClient;
   private final KubernetesClient driverClient;
@@ -77,15 +89,25 @@ final class BenchCluster implements AutoCloseable {
   BenchCluster(String benchmark, String... extraArgs) {
     log = quietLogs(benchmark);
     MOCK_SERVER_LOG.setLevel(java.util.logging.Level.WARNING);
-    apiServer =
-        new KubernetesMockServer(
-            new Context(),
-            new MockWebServer(),
-            new HashMap<>(),
-            new KubernetesCrudDispatcher(List.of()),
-            false);
-    apiServer.init();
-    apiClient = apiServer.createClient();
+    if (REAL_API) {
+      apiServer = null;
+      realApi = RealApiServer.start(Path.of("target", "realapi"));
+      apiClient = realApi.adminClient();
+      ChartRelease chart = ChartRelease.render("apitoken", OPERATOR_NAMESPACE).install(apiClient);
+      operatorClientConfig = realApi.configAs(OPERATOR_NAMESPACE, chart.serviceAccount());
+    } else {
+      realApi = null;
+      apiServer =
+          new KubernetesMockServer(
+              new Context(),
+              new MockWebServer(),
+              new HashMap<>(),
+              new KubernetesCrudDispatcher(List.of()),
+              false);
+      apiServer.init();
+      apiClient = apiServer.createClient();
+      operatorClientConfig = apiClient.getConfiguration();
+    }
     operatorClient = newOperatorClient();
     driverClient =
         new KubernetesClientBuilder()
@@ -106,7 +128,7 @@ final class BenchCluster implements AutoCloseable {
   /** The operator's own client, counted; a new one for each start, as a restarted process has. */
   private KubernetesClient newOperatorClient() {
     return new KubernetesClientBuilder()
-        .withConfig(apiClient.getConfiguration())
+        .withConfig(operatorClientConfig)
         .withHttpClientBuilderConsumer(b -> b.addOrReplaceInterceptor("bench-count", requests))
         .build();
   }
@@ -177,7 +199,8 @@ final class BenchCluster implements AutoCloseable {
       client()
           .namespaces()
           .resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build())
-          .create();
+          .unlock()
+          .createOr(NonDeletingOperation::update);
     }
   }
 
@@ -297,7 +320,11 @@ final class BenchCluster implements AutoCloseable {
     }
     driverClient.close();
     apiClient.close();
-    apiServer.destroy();
+    if (realApi != null) {
+      realApi.close();
+    } else {
+      apiServer.destroy();
+    }
     log.flush();
   }
 }

@@ -12,9 +12,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Runs the real helm binary (installed into {@code .tools/bin} by {@code .ci/install-helm.sh} when
- * missing) against the chart in {@code helm/apitoken-operator}.
+ * missing) against the chart in {@code helm/apitoken-operator}. Public for the real-API tests,
+ * which install what it renders.
  */
-final class Helm {
+public final class Helm {
   static final String RELEASE = "apitoken";
   static final String NAMESPACE = "apitoken-system";
 
@@ -36,7 +37,7 @@ final class Helm {
   }
 
   /** A runner for the repository's helm, installing it first when it is not there yet. */
-  static synchronized Helm get() {
+  public static synchronized Helm get() {
     Path root = repoRoot();
     Path binary = root.resolve(".tools/bin/helm");
     if (!Files.isExecutable(binary)) {
@@ -49,7 +50,7 @@ final class Helm {
     return new Helm(root, binary);
   }
 
-  Path chart() {
+  public Path chart() {
     return repoRoot.resolve("helm/apitoken-operator");
   }
 
@@ -58,7 +59,7 @@ final class Helm {
   }
 
   /** {@code helm <args>}, with helm's own config, cache and data kept out of the user's home. */
-  Result run(String... args) {
+  public Result run(String... args) {
     List<String> command = new ArrayList<>();
     command.add(helm.toString());
     command.addAll(List.of(args));
@@ -137,7 +138,7 @@ final class Helm {
     }
   }
 
-  record Result(int exitCode, String stdout, String stderr) {
+  public record Result(int exitCode, String stdout, String stderr) {
     @Override
     public String toString() {
       return "exit code " + exitCode + "\n--- stdout\n" + stdout + "\n--- stderr\n" + stderr;

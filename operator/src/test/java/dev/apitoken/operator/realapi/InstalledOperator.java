@@ -1,0 +1,139 @@
+package dev.apitoken.operator.realapi;
+
+import static org.awaitility.Awaitility.await;
+
+import dev.apitoken.operator.api.ApiToken;
+import dev.apitoken.operator.testing.MutableClock;
+import dev.apitoken.operator.testing.RunningOperator;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The chart installed into the shared real API server (release {@value #RELEASE} in {@link
+ * RunningOperator#OPERATOR_NAMESPACE}), and the operator wired exactly as {@code Main} wires it,
+ * running in-process as the chart's ServiceAccount (impersonated), leader election on.
+ */
+final class InstalledOperator implements AutoCloseable {
+  static final String RELEASE = "apitoken";
+
+  private final RealApiServer server;
+  private final ChartRelease chart;
+  private final KubernetesClient admin;
+  private final List<AutoCloseable> toClose = new ArrayList<>();
+
+  InstalledOperator(RealApiServer server) {
+    this(server, RELEASE, RunningOperator.OPERATOR_NAMESPACE);
+  }
+
+  /**
+   * Another release in its own namespace, with its own ServiceAccount. {@link RunningOperator}'s
+   * trust ConfigMap helpers assume {@link RunningOperator#OPERATOR_NAMESPACE}.
+   */
+  InstalledOperator(RealApiServer server, String release, String namespace) {
+    this.server = server;
+    this.admin = server.adminClient();
+    this.chart = ChartRelease.render(release, namespace).install(admin);
+  }
+
+  RealApiServer server() {
+    return server;
+  }
+
+  ChartRelease chart() {
+    return chart;
+  }
+
+  KubernetesClient admin() {
+    return admin;
+  }
+
+  /** A client with exactly the chart's permissions. */
+  KubernetesClient asServiceAccount() {
+    KubernetesClient client = server.clientAs(chart.namespace(), chart.serviceAccount());
+    toClose.add(client);
+    return client;
+  }
+
+  /** Starts an operator replica as the chart's ServiceAccount, configured as the chart does. */
+  RunningOperator startReplica() {
+    RunningOperator replica =
+        new RunningOperator(
+                asServiceAccount(),
+                new MutableClock(Instant.now()),
+                chart.operatorFlags().toArray(String[]::new))
+            .withMaxResync(Duration.ofSeconds(10));
+    toClose.add(0, replica);
+    return replica.start();
+  }
+
+  String leaseName() {
+    return chart.operatorFlags().stream()
+        .filter(f -> f.startsWith("--lease-name="))
+        .map(f -> f.substring("--lease-name=".length()))
+        .findFirst()
+        .orElseThrow();
+  }
+
+  Lease lease() {
+    return admin.leases().inNamespace(chart.namespace()).withName(leaseName()).get();
+  }
+
+  /** The Lease names a holder whose last renewal has not yet expired. */
+  static boolean held(Lease lease) {
+    if (lease == null || lease.getSpec() == null) {
+      return false;
+    }
+    var spec = lease.getSpec();
+    return spec.getHolderIdentity() != null
+        && !spec.getHolderIdentity().isEmpty()
+        && spec.getRenewTime() != null
+        && spec.getRenewTime()
+            .plusSeconds(spec.getLeaseDurationSeconds())
+            .isAfter(ZonedDateTime.now());
+  }
+
+  static String holder(Lease lease) {
+    return lease == null || lease.getSpec() == null ? null : lease.getSpec().getHolderIdentity();
+  }
+
+  /** Waits until a replica holds the Lease and returns its identity. */
+  String awaitLeader(Duration atMost) {
+    return holder(await().atMost(atMost).until(this::lease, InstalledOperator::held));
+  }
+
+  /**
+   * Deletes the ApiTokens of {@code namespace} and waits until their finalizers are done, so no
+   * test leaves work (or a stuck finalizer) to the next one's operator. Needs a running replica.
+   */
+  void deleteApiTokens(String namespace) {
+    admin.resources(ApiToken.class).inNamespace(namespace).delete();
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(
+            () ->
+                admin.resources(ApiToken.class).inNamespace(namespace).list().getItems().isEmpty());
+  }
+
+  void createNamespace(String name) {
+    admin
+        .namespaces()
+        .resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build())
+        .unlock()
+        .createOr(NonDeletingOperation::update);
+  }
+
+  @Override
+  public void close() throws Exception {
+    for (AutoCloseable c : toClose) {
+      c.close();
+    }
+    admin.close();
+  }
+}
