@@ -189,6 +189,36 @@ public final class InMemoryConfigMaps {
     }
   }
 
+  /**
+   * A tenant's write: creates or replaces {@code namespace/name} with these labels, annotations and
+   * data, bypassing faults (the tenant's client is not the operator's). False when the namespace
+   * does not exist.
+   */
+  public boolean tenantWrite(
+      String namespace,
+      String name,
+      Map<String, String> labels,
+      Map<String, String> annotations,
+      Map<String, String> data) {
+    synchronized (lock) {
+      if (!namespaces.contains(namespace)) {
+        return false;
+      }
+      ConfigMap written =
+          new io.fabric8.kubernetes.api.model.ConfigMapBuilder()
+              .withNewMetadata()
+              .withNamespace(namespace)
+              .withName(name)
+              .withLabels(labels)
+              .withAnnotations(annotations)
+              .endMetadata()
+              .withData(data)
+              .build();
+      store(written, "tenant");
+      return true;
+    }
+  }
+
   /** Waits until every event queued so far has been delivered. */
   public void drainEvents() {
     try {

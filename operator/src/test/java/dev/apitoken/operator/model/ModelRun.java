@@ -168,6 +168,11 @@ final class ModelRun implements AutoCloseable {
   final Map<String, String> secrets = new HashMap<>();
   final List<Released> released = new ArrayList<>();
   private final Map<Long, Instant> expiryByIndex = new HashMap<>();
+
+  /** Every index a token was signed with, released or not (a recorded one may be revoked). */
+  private final java.util.Set<Long> issuedIndices =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
+
   private final Set<Long> handedOut = new HashSet<>();
   private final List<String> trace = new java.util.concurrent.CopyOnWriteArrayList<>();
   private Replica leader;
@@ -210,6 +215,7 @@ final class ModelRun implements AutoCloseable {
       settle();
       checkNoBitCleared();
       checkEveryTokenAccountedFor();
+      checkNoTenantEffect();
     } catch (Violation v) {
       if (Boolean.getBoolean("model.trace")) {
         throw new Violation(v.getMessage() + "\n  trace: " + trace);
@@ -291,6 +297,7 @@ final class ModelRun implements AutoCloseable {
       }
       case STATUS_OUTAGE -> statusOutage = step.a() == 1 && mayDamage("status");
       case ADMIN_DELETE, ADMIN_ROLLBACK, ADMIN_EDIT -> admin(step);
+      case TENANT_COPY -> tenantCopy(Step.TARGETS[step.a()]);
       case STOP -> stop();
       case START -> {
         if (leader == null) {
@@ -353,6 +360,84 @@ final class ModelRun implements AutoCloseable {
    */
   private boolean isUserSide(String kind) {
     return kind.equals("strip") || kind.equals("status");
+  }
+
+  /** A key no replica of the operator has: the tenant's. */
+  private static final dev.apitoken.operator.token.SigningKey TENANT_KEY =
+      dev.apitoken.operator.token.KeyRing.create(Instant.EPOCH, new java.security.SecureRandom())
+          .activeKey();
+
+  /** Every index of shard 0 revoked, in the JSON file and in a list signed by the tenant's key. */
+  private void tenantCopy(String namespace) {
+    byte[] bytes = new byte[(1 << 21) / 8];
+    java.util.Arrays.fill(bytes, (byte) 0xff);
+    StatusList everything = StatusList.ofBytes(1, bytes);
+    String uri = TrustDocument.shardUri(SETTINGS.statusListUri(), 0);
+    String jwt =
+        new dev.apitoken.operator.token.StatusListTokenSigner(
+                Duration.ofHours(1), Duration.ofSeconds(30), clock)
+            .sign(
+                uri,
+                1,
+                everything.encodeLst(),
+                new dev.apitoken.format.status.StatusListToken.Signed(
+                    1_000_000_000L, 33_554_431, Map.of()),
+                TENANT_KEY)
+            .compact();
+    ConfigMap current = cluster.get(namespace, TRUST);
+    Map<String, String> data =
+        new TreeMap<>(current == null || current.getData() == null ? Map.of() : current.getData());
+    data.put(TrustDocument.statusListKey(0), StatusListDocument.of(everything, uri).toJson());
+    data.put(TrustDocument.statusListTokenKey(0), jwt);
+    cluster.tenantWrite(
+        namespace,
+        TRUST,
+        dev.apitoken.operator.kubernetes.Labels.managed("trust"),
+        Map.of(
+            "apitoken.dev/indices-reserved",
+            "33554431",
+            "apitoken.dev/revoked-kids",
+            "some-kid=" + clock.instant()),
+        data);
+  }
+
+  /**
+   * No tenant action changes a verdict: every bit any operator-written copy ever showed belongs to
+   * an index the operator issued, and every index issued lies in the first shard (a tenant's
+   * reservation would push new indices to the end of the index space).
+   */
+  private void checkNoTenantEffect() {
+    for (InMemoryConfigMaps.CopyVersion v : cluster.trustHistory()) {
+      if (v.writer().equals("admin")
+          || v.writer().equals("tenant")
+          || TrustDocument.shardOf(TRUST, v.name()) != 0
+          || v.data().get(TrustDocument.statusListKey(0)) == null) {
+        continue;
+      }
+      StatusList list = statusList(v.data());
+      BitSet bits = list == null ? new BitSet() : BitSet.valueOf(list.toBytes());
+      for (int i = bits.nextSetBit(0); i >= 0; i = bits.nextSetBit(i + 1)) {
+        if (!issuedIndices.contains((long) i)) {
+          throw new Violation(
+              "tenant: index "
+                  + i
+                  + " is revoked in "
+                  + v.namespace()
+                  + "/"
+                  + v.name()
+                  + " version "
+                  + v.resourceVersion()
+                  + " written by "
+                  + v.writer()
+                  + " but was never issued");
+        }
+      }
+    }
+    for (long index : issuedIndices) {
+      if (index >= IndexSpace.COPY_SHARD_SIZE) {
+        throw new Violation("tenant: index " + index + " was handed out beyond the first shard");
+      }
+    }
   }
 
   private void admin(Step step) {
@@ -675,6 +760,7 @@ final class ModelRun implements AutoCloseable {
       token = inSecret.get();
     }
     TokenClaims claims = token.claims();
+    issuedIndices.add(claims.statusIndex());
     if (!revocations.isRecorded(claims.statusIndex())) {
       IssueRecord record =
           new IssueRecord(
@@ -836,6 +922,7 @@ final class ModelRun implements AutoCloseable {
     Map<Long, InMemoryConfigMaps.CopyVersion> firstSetIn = new TreeMap<>();
     for (InMemoryConfigMaps.CopyVersion v : cluster.trustHistory()) {
       if (v.writer().equals("admin")
+          || v.writer().equals("tenant")
           || TrustDocument.shardOf(TRUST, v.name()) != 0
           || v.data().get(TrustDocument.statusListKey(0)) == null) {
         continue;

@@ -31,7 +31,13 @@ record Step(Step.Kind kind, int a, int b) {
     DELETE_NAMESPACE,
     FAULTS,
     FAULTS_OFF,
-    MAINTAIN
+    MAINTAIN,
+    /**
+     * A tenant with edit rights in a target namespace (selected or not) writes the trust copy
+     * there: every status bit set, a list signed by its own key claiming a huge version and
+     * reservation, and the annotations the operator once read back.
+     */
+    TENANT_COPY
   }
 
   static final int TOKEN_SLOTS = 5;
@@ -55,6 +61,7 @@ record Step(Step.Kind kind, int a, int b) {
       case REVOKE_AT -> kind + "(t" + a + ", +" + b + "m)";
       case ADVANCE_MINUTES -> "ADVANCE(" + a + "m)";
       case ADMIN_DELETE, ADMIN_ROLLBACK, ADMIN_EDIT -> kind + "(" + OBJECTS[a] + "#" + b + ")";
+      case TENANT_COPY -> kind + "(" + TARGETS[a] + ")";
       case SELECT, DESELECT, DELETE_NAMESPACE -> kind + "(" + TARGETS[a] + ")";
       case FAULTS -> "FAULTS(" + InMemoryConfigMaps.Fault.values()[a] + ", " + b + "%)";
       case CRASH_AT_CALL -> "CRASH_AT_CALL(" + a + ")";
@@ -75,7 +82,7 @@ record Step(Step.Kind kind, int a, int b) {
             case REVOKE_AT -> new Step(kind, random.nextInt(TOKEN_SLOTS), random.nextInt(40));
             case ADMIN_DELETE, ADMIN_ROLLBACK, ADMIN_EDIT ->
                 new Step(kind, random.nextInt(OBJECTS.length), random.nextInt(8));
-            case SELECT, DESELECT, DELETE_NAMESPACE ->
+            case SELECT, DESELECT, DELETE_NAMESPACE, TENANT_COPY ->
                 new Step(kind, random.nextInt(TARGETS.length), 0);
             case FAULTS ->
                 new Step(
