@@ -8,7 +8,6 @@ import dev.apitoken.format.TrustedKeys;
 import dev.apitoken.format.status.StatusListDocument;
 import dev.apitoken.format.status.StatusListToken;
 import dev.apitoken.operator.kubernetes.Failures;
-import dev.apitoken.operator.kubernetes.Labels;
 import dev.apitoken.operator.revocation.LedgerShard;
 import dev.apitoken.operator.revocation.RevocationLedger;
 import dev.apitoken.operator.revocation.TrustDocument;
@@ -82,18 +81,8 @@ public final class TrustPublisher implements AutoCloseable {
   private final ExecutorService fanOut;
   private final StatusListTokenSigner signer;
 
-  /** Every ConfigMap of ours in any namespace, as last seen ("ns/name" → map). */
-  private final Map<String, ConfigMap> copies = new ConcurrentHashMap<>();
-
-  /**
-   * Deletions the watch reported, per copy ("ns/name" → count). A version read or written before a
-   * deletion was reported must not go back into {@link #copies} after it: the publisher would
-   * believe a deleted copy is there and, its content being current, never write it again. (Found by
-   * the model under load: a fan-out thread's create returned, the namespace was deleted and the
-   * watch reported it, then the thread cached its write; the namespace, re-created, never got a
-   * copy.)
-   */
-  private final Map<String, Long> deletionsSeen = new ConcurrentHashMap<>();
+  /** Which copies exist, as last seen. */
+  private final CopyInventory copies;
 
   private final Set<String> warnedOutsideSelector = ConcurrentHashMap.newKeySet();
 
@@ -142,8 +131,6 @@ public final class TrustPublisher implements AutoCloseable {
   /** Target namespaces whose copy the API server refused in the last round, with why. */
   private final Map<String, String> refusing = new ConcurrentHashMap<>();
 
-  private AutoCloseable watch;
-
   public TrustPublisher(
       ConfigMapApi api,
       String trustName,
@@ -160,6 +147,7 @@ public final class TrustPublisher implements AutoCloseable {
       StatusListTokenSigner signer) {
     this.api = api;
     this.writer = new TrustConfigMapWriter(api);
+    this.copies = new CopyInventory(api);
     this.trustName = trustName;
     this.operatorNamespace = operatorNamespace;
     this.namespaces = namespaces;
@@ -187,10 +175,6 @@ public final class TrustPublisher implements AutoCloseable {
     return since == 0 ? 0 : (System.nanoTime() - since) / 1e9;
   }
 
-  private static Map<String, String> copyLabels() {
-    return Labels.managed(TrustConfigMapWriter.COMPONENT);
-  }
-
   /** Lists and watches the copies (if not done before), the namespaces, and publishes. */
   public void start() {
     readCopies();
@@ -204,99 +188,27 @@ public final class TrustPublisher implements AutoCloseable {
    * before (a new leader reads the signed evidence in them before its key ring is checked).
    */
   public synchronized void readCopies() {
-    if (watch != null) {
-      return;
-    }
     // Which namespaces are trusted (and targets) is known before any evidence is read.
     namespaces.start(this::requestPublish);
-    // The watch first, then the list: a copy deleted in between is then known to be gone.
-    watch =
-        api.watch(
-            null,
-            copyLabels(),
-            (ns, name, after) -> {
-              String key = ns + "/" + name;
-              if (after == null) {
-                deletionsSeen.merge(key, 1L, Long::sum);
-                copies.remove(key);
-              } else {
-                copies.merge(key, after, TrustPublisher::newer);
-              }
-              // Edited or deleted by someone: put back. Our own writes compare equal and cost none.
-              if (running) {
-                requestPublish();
-              }
-            });
-    resyncCopies();
+    // Edited or deleted by someone: put back. Our own writes compare equal and cost none.
+    copies.start(
+        () -> {
+          if (running) {
+            requestPublish();
+          }
+        });
   }
 
-  /**
-   * Lists every published copy again, so the publisher's picture of which copies exist rests on the
-   * API server, not only on a watch that may have missed a deletion while disconnected. At start,
-   * and from the maintenance loop at most every {@link #COPY_RESYNC_INTERVAL}.
-   */
-  public void resyncCopies() {
-    Map<String, Long> deletionsBefore = Map.copyOf(deletionsSeen);
-    Map<String, ConfigMap> listed = new TreeMap<>();
-    for (ConfigMap map : api.list(null, copyLabels())) {
-      listed.put(key(map), map);
-    }
-    listed.values().forEach(map -> remember(map, deletionsBefore.get(key(map))));
-    // Cached but not listed: gone, or written after the list was taken. Asked one by one.
-    for (Map.Entry<String, ConfigMap> cached : Map.copyOf(copies).entrySet()) {
-      if (!listed.containsKey(cached.getKey())) {
-        ConfigMap was = cached.getValue();
-        ConfigMap now = api.get(was.getMetadata().getNamespace(), was.getMetadata().getName());
-        if (now == null) {
-          copies.remove(cached.getKey(), was);
-        } else {
-          remember(now, deletionsBefore.get(cached.getKey()));
-        }
-      }
-    }
-    lastResyncNanos = System.nanoTime();
-  }
-
-  /**
-   * How often the maintenance loop re-reads the copies (a list of every copy: not every minute).
-   */
-  public static final Duration COPY_RESYNC_INTERVAL = Duration.ofMinutes(10);
-
-  private volatile long lastResyncNanos;
-
-  /** {@link #resyncCopies()} when the last one is {@link #COPY_RESYNC_INTERVAL} old. */
+  /** Lists every copy again (a deletion a disconnected watch missed), at most every 10 min. */
   public void resyncCopiesWhenDue() {
-    if (System.nanoTime() - lastResyncNanos >= COPY_RESYNC_INTERVAL.toNanos()) {
-      resyncCopies();
+    if (copies.resyncWhenDue()) {
       requestPublish();
     }
   }
 
-  /**
-   * Caches a version of a copy read or written when {@code deletionsBefore} deletions of it had
-   * been reported: kept only if no deletion was reported since (else it may be gone).
-   */
-  private void remember(ConfigMap version, Long deletionsBefore) {
-    copies.compute(
-        key(version),
-        (key, cached) -> {
-          if (!Objects.equals(deletionsSeen.get(key), deletionsBefore)) {
-            return cached;
-          }
-          return cached == null ? version : newer(cached, version);
-        });
-  }
-
-  /** The newest of two versions of one copy (resourceVersions are numbers on our API servers). */
-  private static ConfigMap newer(ConfigMap a, ConfigMap b) {
-    try {
-      return Long.parseLong(b.getMetadata().getResourceVersion())
-              >= Long.parseLong(a.getMetadata().getResourceVersion())
-          ? b
-          : a;
-    } catch (RuntimeException opaque) {
-      return b;
-    }
+  /** Lists every copy again now. */
+  public void resyncCopies() {
+    copies.resync();
   }
 
   /**
@@ -312,7 +224,7 @@ public final class TrustPublisher implements AutoCloseable {
     Set<String> trusted = new TreeSet<>(namespaces.selected());
     trusted.add(operatorNamespace);
     List<SignedEvidence.Copy> listed = new ArrayList<>();
-    for (ConfigMap map : copies.values()) {
+    for (ConfigMap map : copies.all()) {
       listed.add(
           new SignedEvidence.Copy(
               map.getMetadata().getNamespace(), map.getMetadata().getName(), map.getData()));
@@ -486,7 +398,7 @@ public final class TrustPublisher implements AutoCloseable {
   public Set<String> targetNamespaces() {
     Set<String> targets = new TreeSet<>(namespaces.selected());
     targets.add(operatorNamespace);
-    for (ConfigMap map : copies.values()) {
+    for (ConfigMap map : copies.all()) {
       if (TrustDocument.shardOf(trustName, map.getMetadata().getName()) >= 0) {
         targets.add(map.getMetadata().getNamespace());
       }
@@ -737,8 +649,8 @@ public final class TrustPublisher implements AutoCloseable {
       long version,
       TrustedKeys verifying) {
     String name = TrustDocument.configMapName(trustName, shard);
-    Long deletionsBefore = deletionsSeen.get(namespace + "/" + name);
-    ConfigMap believed = copies.get(namespace + "/" + name);
+    Long beforeWrite = copies.beforeWrite(namespace, name);
+    ConfigMap believed = copies.get(namespace, name);
     ConfigMap stored;
     try {
       stored =
@@ -768,7 +680,7 @@ public final class TrustPublisher implements AutoCloseable {
       throw new CopyWriteFailed(namespace, name, e);
     }
     boolean changed = believed == null || stored != believed;
-    remember(stored, deletionsBefore);
+    copies.written(stored, beforeWrite);
     metrics.trustWrite(namespace, changed);
     return changed;
   }
@@ -863,8 +775,7 @@ public final class TrustPublisher implements AutoCloseable {
         || !token.lst().equals(document.lst())
         || !token.claims().equals(claims)
         || needsSigning(token, key)) {
-      ConfigMap own =
-          copies.get(operatorNamespace + "/" + TrustDocument.configMapName(trustName, k));
+      ConfigMap own = copies.get(operatorNamespace, TrustDocument.configMapName(trustName, k));
       String found =
           own == null || own.getData() == null
               ? null
@@ -954,10 +865,6 @@ public final class TrustPublisher implements AutoCloseable {
     warnedOutsideSelector.retainAll(targets);
   }
 
-  private static String key(ConfigMap map) {
-    return map.getMetadata().getNamespace() + "/" + map.getMetadata().getName();
-  }
-
   private void publishLoop() {
     while (running) {
       try {
@@ -1003,12 +910,6 @@ public final class TrustPublisher implements AutoCloseable {
     worker.interrupt();
     fanOut.shutdownNow();
     namespaces.close();
-    if (watch != null) {
-      try {
-        watch.close();
-      } catch (Exception ignored) {
-        // nothing to do on close
-      }
-    }
+    copies.close();
   }
 }
