@@ -5,10 +5,8 @@ import static net.logstash.logback.argument.StructuredArguments.kv;
 import dev.apitoken.format.TrustFiles;
 import dev.apitoken.format.TrustedKey;
 import dev.apitoken.format.TrustedKeys;
-import dev.apitoken.format.status.StatusListDocument;
 import dev.apitoken.format.status.StatusListToken;
 import dev.apitoken.operator.kubernetes.Failures;
-import dev.apitoken.operator.revocation.LedgerShard;
 import dev.apitoken.operator.revocation.RevocationLedger;
 import dev.apitoken.operator.revocation.TrustDocument;
 import dev.apitoken.operator.runtime.DaemonThreads;
@@ -22,7 +20,6 @@ import dev.apitoken.operator.token.KeyRing;
 import dev.apitoken.operator.token.RevokedKids;
 import dev.apitoken.operator.token.SigningKey;
 import dev.apitoken.operator.token.StatusListTokenSigner;
-import dev.apitoken.operator.token.StatusListTokenSigner.SignedStatusList;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Duration;
@@ -30,7 +27,6 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -83,6 +79,9 @@ public final class TrustPublisher implements AutoCloseable {
 
   /** Which copies exist, as last seen. */
   private final CopyInventory copies;
+
+  /** What each shard's copy holds, computed from the stored state. */
+  private final ShardDocuments documents;
 
   private final Set<String> warnedOutsideSelector = ConcurrentHashMap.newKeySet();
 
@@ -148,6 +147,7 @@ public final class TrustPublisher implements AutoCloseable {
     this.api = api;
     this.writer = new TrustConfigMapWriter(api);
     this.copies = new CopyInventory(api);
+    this.documents = new ShardDocuments(statusListUri, signer);
     this.trustName = trustName;
     this.operatorNamespace = operatorNamespace;
     this.namespaces = namespaces;
@@ -495,7 +495,7 @@ public final class TrustPublisher implements AutoCloseable {
     int shards = TrustDocument.shards(coverage);
     List<Map<String, String>> lists = new ArrayList<>();
     for (int k = 0; k < shards; k++) {
-      lists.add(statusListFiles(k, keySnapshot, snapshot, coverage));
+      lists.add(documents.unsignedFiles(k, keySnapshot.jwksJson(), snapshot, coverage));
     }
     Set<String> selected = namespaces.selected();
     Set<String> targets = targetNamespaces();
@@ -505,9 +505,12 @@ public final class TrustPublisher implements AutoCloseable {
       throw new IllegalStateException("not the leader: publishing nothing");
     }
     StatusListToken.Signed claims = claimsFor(lists, reserved, revokedNow, keySnapshot);
-    List<Map<String, String>> documents = new ArrayList<>();
+    List<Map<String, String>> files = new ArrayList<>();
     for (int k = 0; k < shards; k++) {
-      documents.add(document(k, lists.get(k), keySnapshot, claims));
+      int shard = k;
+      files.add(
+          documents.files(
+              k, lists.get(k), keySnapshot.active(), claims, () -> tokenInOwnCopy(shard)));
     }
 
     Map<String, List<CompletableFuture<Boolean>>> writes = new TreeMap<>();
@@ -522,7 +525,7 @@ public final class TrustPublisher implements AutoCloseable {
                         writeCopy(
                             ns,
                             shard,
-                            documents.get(shard),
+                            files.get(shard),
                             annotationsOf(shard, claims),
                             claims.version(),
                             keySnapshot.verifying()),
@@ -590,12 +593,12 @@ public final class TrustPublisher implements AutoCloseable {
     }
     for (int k = 0; k < shards; k++) {
       metrics.stateObjectSize(
-          TrustDocument.configMapName(trustName, k), ShardedStore.dataBytes(documents.get(k)));
+          TrustDocument.configMapName(trustName, k), ShardedStore.dataBytes(files.get(k)));
     }
     // status-list.json and its shards, as documented: not the keys or the signed copies.
     int statusListBytes = 0;
     for (int k = 0; k < shards; k++) {
-      statusListBytes += documents.get(k).getOrDefault(TrustFiles.statusList(k), "").length();
+      statusListBytes += files.get(k).getOrDefault(TrustFiles.statusList(k), "").length();
     }
     metrics.publishCompleted(
         targets.size(),
@@ -685,47 +688,6 @@ public final class TrustPublisher implements AutoCloseable {
     return changed;
   }
 
-  /** A shard's status-list JSON as last computed, what it was computed from, and its digest. */
-  private record CachedList(
-      List<LedgerShard> inputs, long coverage, String jwks, Map<String, String> files, String sha) {
-    boolean computedFrom(List<LedgerShard> from, long cov, String keys) {
-      if (cov != coverage || !Objects.equals(keys, jwks) || from.size() != inputs.size()) {
-        return false;
-      }
-      for (int i = 0; i < from.size(); i++) {
-        if (from.get(i) != inputs.get(i)) {
-          return false;
-        }
-      }
-      return true;
-    }
-  }
-
-  private final Map<Integer, CachedList> listCache = new ConcurrentHashMap<>();
-
-  /** Each shard's Status List Token as last signed. */
-  private final Map<Integer, SignedStatusList> tokenCache = new ConcurrentHashMap<>();
-
-  /**
-   * Shard {@code k}'s unsigned files ({@code jwks.json} for shard 0, the status-list JSON),
-   * re-encoded only when its ledger shards (immutable: compared by identity), the coverage or the
-   * keys changed: one revocation re-encodes one shard.
-   */
-  private Map<String, String> statusListFiles(
-      int k, PublicKeys keySnapshot, RevocationLedger snapshot, long coverage) {
-    List<LedgerShard> inputs = snapshot.shardsOfCopy(k);
-    String jwks = k == 0 ? keySnapshot.jwksJson() : null;
-    CachedList cached = listCache.get(k);
-    if (cached != null && cached.computedFrom(inputs, coverage, jwks)) {
-      return cached.files();
-    }
-    Map<String, String> files =
-        Map.copyOf(
-            TrustDocument.shard(k, keySnapshot.jwksJson(), snapshot, coverage, statusListUri));
-    listCache.put(k, new CachedList(inputs, coverage, jwks, files, sha256(files.values())));
-    return files;
-  }
-
   /**
    * The signed claims of this round. Content that differs from what the last version carried takes
    * the next version, stored (fenced) before any copy shows it.
@@ -734,7 +696,7 @@ public final class TrustPublisher implements AutoCloseable {
       List<Map<String, String>> lists, long reserved, RevokedKids kids, PublicKeys keySnapshot) {
     StringBuilder content = new StringBuilder();
     for (int k = 0; k < lists.size(); k++) {
-      content.append(listCache.get(k).sha()).append(',');
+      content.append(documents.digest(k)).append(',');
     }
     List<String> statements = new ArrayList<>();
     keyRevocations
@@ -759,67 +721,24 @@ public final class TrustPublisher implements AutoCloseable {
     return new StatusListToken.Signed(version, reserved, revokedAt, statements);
   }
 
-  /**
-   * Shard {@code k}'s files: its unsigned files and the Status List Token of the same bits, signed
-   * again only when the list, the claims or the active key changed or the heartbeat is due. A token
-   * found in this namespace's copy is kept when it is exactly ours and fresh, so a restart rewrites
-   * nothing that is current.
-   */
-  private Map<String, String> document(
-      int k, Map<String, String> list, PublicKeys keySnapshot, StatusListToken.Signed claims) {
-    StatusListDocument document =
-        StatusListDocument.parse(list.get(TrustDocument.statusListKey(k)));
-    SigningKey key = keySnapshot.active();
-    SignedStatusList token = tokenCache.get(k);
-    if (token == null
-        || !token.lst().equals(document.lst())
-        || !token.claims().equals(claims)
-        || needsSigning(token, key)) {
-      ConfigMap own = copies.get(operatorNamespace, TrustDocument.configMapName(trustName, k));
-      String found =
-          own == null || own.getData() == null
-              ? null
-              : own.getData().get(TrustDocument.statusListTokenKey(k));
-      token =
-          signer
-              .adopt(found, document.uri(), document.bits(), document.lst(), claims, key)
-              .orElseGet(
-                  () -> signer.sign(document.uri(), document.bits(), document.lst(), claims, key));
-      tokenCache.put(k, token);
-    }
-    Map<String, String> files = new TreeMap<>(list);
-    files.put(TrustDocument.statusListTokenKey(k), token.compact());
-    return files;
+  /** The Status List Token in our own namespace's copy of shard {@code k}, as last seen. */
+  private String tokenInOwnCopy(int k) {
+    ConfigMap own = copies.get(operatorNamespace, TrustDocument.configMapName(trustName, k));
+    return own == null || own.getData() == null
+        ? null
+        : own.getData().get(TrustDocument.statusListTokenKey(k));
   }
 
   /** Annotation on every copy: the digest of its status list and the version it carries. */
   public static final String CONTENT_ANNOTATION = "apitoken.dev/content";
 
   private Map<String, String> annotationsOf(int k, StatusListToken.Signed claims) {
-    return Map.of(CONTENT_ANNOTATION, "v" + claims.version() + " sha256:" + listCache.get(k).sha());
-  }
-
-  private static String sha256(Collection<String> texts) {
-    try {
-      java.security.MessageDigest digest = java.security.MessageDigest.getInstance("SHA-256");
-      for (String text : new TreeSet<>(texts)) {
-        digest.update(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-        digest.update((byte) 0);
-      }
-      return java.util.HexFormat.of().formatHex(digest.digest(), 0, 16);
-    } catch (java.security.NoSuchAlgorithmException impossible) {
-      throw new IllegalStateException(impossible);
-    }
-  }
-
-  private boolean needsSigning(SignedStatusList token, SigningKey active) {
-    return token == null || !token.kid().equals(active.kid()) || signer.due(token.issuedAt());
+    return Map.of(CONTENT_ANNOTATION, "v" + claims.version() + " sha256:" + documents.digest(k));
   }
 
   /** True when a published Status List Token is due for its heartbeat re-signing. */
   private boolean heartbeatDue() {
-    return keys.jwksJson() != null
-        && tokenCache.values().stream().anyMatch(t -> signer.due(t.issuedAt()));
+    return keys.jwksJson() != null && documents.heartbeatDue();
   }
 
   /**

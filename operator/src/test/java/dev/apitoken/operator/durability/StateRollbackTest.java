@@ -13,7 +13,6 @@ import dev.apitoken.operator.testing.MutableClock;
 import dev.apitoken.operator.testing.RunningOperator;
 import dev.apitoken.verifier.Rejection;
 import io.fabric8.kubernetes.api.model.ConfigMap;
-import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import java.time.Duration;
@@ -108,22 +107,14 @@ class StateRollbackTest {
             });
     assertThat(operator.metrics().find("apitoken.state.rollbacks").counter().count())
         .isEqualTo(1.0);
-    assertThat(operator.operator().attention()).hasValueSatisfying(m -> m.contains("rolled back"));
-    List<Event> events =
-        client.v1().events().inNamespace(RunningOperator.OPERATOR_NAMESPACE).list().getItems();
+    assertThat(operator.operator().attention())
+        .hasValueSatisfying(message -> assertThat(message).contains("rolled back"));
     await()
         .atMost(Duration.ofSeconds(10))
         .until(
             () ->
-                client
-                    .v1()
-                    .events()
-                    .inNamespace(RunningOperator.OPERATOR_NAMESPACE)
-                    .list()
-                    .getItems()
-                    .stream()
-                    .anyMatch(e -> "OperatorStateRolledBack".equals(e.getReason())));
-    assertThat(events).isNotNull();
+                operator.hasEvent(
+                    RunningOperator.OPERATOR_NAMESPACE, "OperatorStateRolledBack", "Warning"));
     // Versions go on from the signed one, never back to the restored counter.
     operator.create(ApiTokens.named("after").in("shop").build());
     operator.awaitReady("shop", "after");
@@ -200,12 +191,6 @@ class StateRollbackTest {
                     .isEmpty());
     await()
         .atMost(Duration.ofSeconds(10))
-        .until(
-            () ->
-                client.v1().events().inNamespace("heal").list().getItems().stream()
-                    .anyMatch(
-                        e ->
-                            "RevokedInState".equals(e.getReason())
-                                && "Warning".equals(e.getType())));
+        .until(() -> operator.hasEvent("heal", "RevokedInState", "Warning"));
   }
 }

@@ -9,6 +9,7 @@ import dev.apitoken.operator.RevocationPath;
 import dev.apitoken.operator.revocation.IssueRecord;
 import dev.apitoken.operator.runtime.OperatorMetrics;
 import dev.apitoken.operator.store.ConfigMapApi;
+import dev.apitoken.operator.testing.DelegatingConfigMaps;
 import dev.apitoken.operator.testing.MutableClock;
 import dev.apitoken.operator.token.IndexAllocator;
 import dev.apitoken.operator.token.KeyRing;
@@ -401,49 +402,6 @@ class RevocationPathRegressionTest {
     }
   }
 
-  /** Passes every call on; tests override the one they hook. */
-  private static class DelegatingConfigMaps implements ConfigMapApi {
-    private final ConfigMapApi api;
-
-    DelegatingConfigMaps(ConfigMapApi api) {
-      this.api = api;
-    }
-
-    @Override
-    public io.fabric8.kubernetes.api.model.ConfigMap get(String namespace, String name) {
-      return api.get(namespace, name);
-    }
-
-    @Override
-    public List<io.fabric8.kubernetes.api.model.ConfigMap> list(
-        String namespace, java.util.Map<String, String> labels) {
-      return api.list(namespace, labels);
-    }
-
-    @Override
-    public io.fabric8.kubernetes.api.model.ConfigMap create(
-        io.fabric8.kubernetes.api.model.ConfigMap map) {
-      return api.create(map);
-    }
-
-    @Override
-    public io.fabric8.kubernetes.api.model.ConfigMap update(
-        io.fabric8.kubernetes.api.model.ConfigMap map) {
-      return api.update(map);
-    }
-
-    @Override
-    public void delete(String namespace, String name) {
-      api.delete(namespace, name);
-    }
-
-    @Override
-    public AutoCloseable watch(
-        String namespace, java.util.Map<String, String> labels, Handler handler) {
-      return api.watch(namespace, labels, handler);
-    }
-  }
-
   /**
    * Found by the model under load (seed 777089): a replica that had lost the Lease was in the
    * middle of a round computed before a revocation was stored; the new leader published that
@@ -475,13 +433,11 @@ class RevocationPathRegressionTest {
             if (teamACopy
                 && call.client().equals("replica-1")
                 && call.op().equals("update")
-                && recordingNine.get() != null
                 && armed.compareAndSet(true, false)) {
               try {
                 // The round publishing 9 starts once the ledger holds it, and can reach this write
                 // before 9's issue record is stored: losing the Lease then would leave that write
-                // (and the test's wait for it) pending for good. Lose it once 9 is recorded. A
-                // round for something else before 9 was asked for passes (the hook stays armed).
+                // (and the test's wait for it) pending for good. Lose it once 9 is recorded.
                 recordingNine.get().get(30, SECONDS);
                 holdsLease.set(false);
                 leader[0] = start("replica-2");
@@ -499,9 +455,23 @@ class RevocationPathRegressionTest {
       // move the Lease while replica-1's own revocation is still being stored.
       old.revocations().record(List.of(record(8))).get(30, SECONDS);
       await().atMost(30, SECONDS).until(() -> copyShows("team-a", 8));
+      // Known to the hook before it is armed: whichever round of replica-1 meets it waits until 9
+      // is recorded, then takes the Lease away.
+      java.util.concurrent.CompletableFuture<Void> nine =
+          new java.util.concurrent.CompletableFuture<>();
+      recordingNine.set(nine);
       armed.set(true);
-      recordingNine.set(old.revocations().record(List.of(record(9))));
-      recordingNine.get().get(30, SECONDS);
+      old.revocations()
+          .record(List.of(record(9)))
+          .whenComplete(
+              (done, failed) -> {
+                if (failed != null) {
+                  nine.completeExceptionally(failed);
+                } else {
+                  nine.complete(null);
+                }
+              });
+      nine.get(30, SECONDS);
       // The round that publishes 9 updates team-a's copy and meets the hook.
       await().atMost(30, SECONDS).until(() -> !armed.get());
       try {

@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.apitoken.operator.model.InMemoryConfigMaps;
 import dev.apitoken.operator.store.ConfigMapApi;
+import dev.apitoken.operator.testing.DelegatingConfigMaps;
 import dev.apitoken.operator.testing.MutableClock;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import java.time.Instant;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -75,32 +75,7 @@ class CopyInventoryTest {
   @Test
   void aDeletionTheWatchMissedIsNoticedByTheNextList() {
     ConfigMapApi deaf =
-        new ConfigMapApi() {
-          @Override
-          public ConfigMap get(String namespace, String name) {
-            return api.get(namespace, name);
-          }
-
-          @Override
-          public List<ConfigMap> list(String namespace, Map<String, String> labels) {
-            return api.list(namespace, labels);
-          }
-
-          @Override
-          public ConfigMap create(ConfigMap configMap) {
-            return api.create(configMap);
-          }
-
-          @Override
-          public ConfigMap update(ConfigMap configMap) {
-            return api.update(configMap);
-          }
-
-          @Override
-          public void delete(String namespace, String name) {
-            api.delete(namespace, name);
-          }
-
+        new DelegatingConfigMaps(api) {
           @Override
           public AutoCloseable watch(
               String namespace, Map<String, String> labels, ConfigMapApi.Handler handler) {

@@ -3,6 +3,7 @@ package dev.apitoken.operator.store;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.apitoken.operator.revocation.IssueRecord;
+import dev.apitoken.operator.testing.DelegatingConfigMaps;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
@@ -68,34 +69,18 @@ class OwnWriteSeenFirstTest {
   }
 
   /** Hands every update to the watch handlers before the update returns. */
-  private static final class OwnWriteFirst implements ConfigMapApi {
-    private final ConfigMapApi api;
+  private static final class OwnWriteFirst extends DelegatingConfigMaps {
     private final AtomicReference<Runnable> duringFirstUpdate;
     private final List<Handler> handlers = new CopyOnWriteArrayList<>();
 
     OwnWriteFirst(ConfigMapApi api, AtomicReference<Runnable> duringFirstUpdate) {
-      this.api = api;
+      super(api);
       this.duringFirstUpdate = duringFirstUpdate;
     }
 
     @Override
-    public ConfigMap get(String namespace, String name) {
-      return api.get(namespace, name);
-    }
-
-    @Override
-    public List<ConfigMap> list(String namespace, Map<String, String> labels) {
-      return api.list(namespace, labels);
-    }
-
-    @Override
-    public ConfigMap create(ConfigMap configMap) {
-      return api.create(configMap);
-    }
-
-    @Override
     public ConfigMap update(ConfigMap configMap) {
-      ConfigMap written = api.update(configMap);
+      ConfigMap written = super.update(configMap);
       Runnable meanwhile = duringFirstUpdate.getAndSet(null);
       if (meanwhile != null) {
         meanwhile.run(); // more is wanted while this write is in flight
@@ -108,14 +93,9 @@ class OwnWriteSeenFirstTest {
     }
 
     @Override
-    public void delete(String namespace, String name) {
-      api.delete(namespace, name);
-    }
-
-    @Override
     public AutoCloseable watch(String namespace, Map<String, String> labels, Handler handler) {
       handlers.add(handler);
-      AutoCloseable inner = api.watch(namespace, labels, handler);
+      AutoCloseable inner = super.watch(namespace, labels, handler);
       return () -> {
         handlers.remove(handler);
         inner.close();

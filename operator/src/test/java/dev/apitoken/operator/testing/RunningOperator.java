@@ -246,6 +246,12 @@ public final class RunningOperator implements AutoCloseable {
         .until(() -> client.resources(ApiToken.class).inAnyNamespace().list().getItems().isEmpty());
   }
 
+  /** Whether an Event with this reason (and type, when given) was recorded in {@code namespace}. */
+  public boolean hasEvent(String namespace, String reason, String type) {
+    return client.v1().events().inNamespace(namespace).list().getItems().stream()
+        .anyMatch(e -> reason.equals(e.getReason()) && (type == null || type.equals(e.getType())));
+  }
+
   public ApiTokenOperator operator() {
     return operator;
   }
