@@ -34,6 +34,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
@@ -91,14 +95,17 @@ public final class TrustPublisher implements AutoCloseable {
   /**
    * Monotonic time of the oldest request no completed round has carried out yet (0: none). Unlike
    * {@link #pendingSinceNanos}, which a round clears when it starts (and puts back if it fails), it
-   * keeps counting while a round is in flight and is cleared only when one completes; guarded by
-   * {@link #signal}.
+   * keeps counting while a round is in flight and is cleared only when one completes.
    */
-  private long unpublishedSinceNanos;
+  private final AtomicLong unpublishedSinceNanos = new AtomicLong();
 
-  private final Thread worker;
-  private final Object signal = new Object();
-  private boolean dirty;
+  /** Runs the rounds, one at a time, the retries and the heartbeat check. */
+  private final ScheduledExecutorService loop =
+      Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("trust-publisher"));
+
+  /** A round is queued and has not begun: requests made meanwhile are carried by it. */
+  private final AtomicBoolean roundQueued = new AtomicBoolean();
+
   private volatile boolean running;
   private volatile PublicKeys keys =
       new PublicKeys(null, Set.of(), null, TrustedKeys.of(Map.of()), Map.of());
@@ -161,17 +168,12 @@ public final class TrustPublisher implements AutoCloseable {
     this.metrics = metrics;
     this.signer = signer;
     this.fanOut = Executors.newFixedThreadPool(4, DaemonThreads.named("trust-fan-out"));
-    this.worker = new Thread(this::publishLoop, "trust-publisher");
-    this.worker.setDaemon(true);
     metrics.publishPending(this::secondsUnpublished);
   }
 
   /** How long the oldest publish request has waited for a completed round; 0 when none waits. */
   private double secondsUnpublished() {
-    long since;
-    synchronized (signal) {
-      since = unpublishedSinceNanos;
-    }
+    long since = unpublishedSinceNanos.get();
     return since == 0 ? 0 : (System.nanoTime() - since) / 1e9;
   }
 
@@ -179,8 +181,17 @@ public final class TrustPublisher implements AutoCloseable {
   public void start() {
     readCopies();
     running = true;
+    // Re-signed on a heartbeat even when nothing changed, so no copy nears its exp.
+    loop.scheduleWithFixedDelay(
+        () -> {
+          if (heartbeatDue()) {
+            requestPublish();
+          }
+        },
+        HEARTBEAT_CHECK_MILLIS,
+        HEARTBEAT_CHECK_MILLIS,
+        TimeUnit.MILLISECONDS);
     requestPublish();
-    worker.start();
   }
 
   /**
@@ -295,12 +306,39 @@ public final class TrustPublisher implements AutoCloseable {
   public void requestPublish() {
     long now = System.nanoTime();
     pendingSinceNanos.compareAndSet(0, now);
-    synchronized (signal) {
-      if (unpublishedSinceNanos == 0) {
-        unpublishedSinceNanos = now;
+    unpublishedSinceNanos.compareAndSet(0, now);
+    if (running && roundQueued.compareAndSet(false, true)) {
+      try {
+        loop.execute(this::round);
+      } catch (RejectedExecutionException closed) {
+        roundQueued.set(false);
       }
-      dirty = true;
-      signal.notifyAll();
+    }
+  }
+
+  /** One round on the loop; a failed one, or one a namespace refused, is tried again in 1 s. */
+  private void round() {
+    roundQueued.set(false);
+    try {
+      publishNow();
+      if (!refusing.isEmpty()) {
+        retryLater();
+      }
+    } catch (RuntimeException e) {
+      LOG.warn(
+          "{} {} {}",
+          kv("event", "trust_publish_failed"),
+          kv("error", Failures.brief(e)),
+          kv("action", "retrying"));
+      retryLater();
+    }
+  }
+
+  private void retryLater() {
+    try {
+      loop.schedule(this::requestPublish, RETRY_MILLIS, TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException closed) {
+      // closed: nothing more to publish
     }
   }
 
@@ -332,49 +370,19 @@ public final class TrustPublisher implements AutoCloseable {
     return Map.copyOf(refusing);
   }
 
-  /** The reserved-index mark the last complete round wrote to every target namespace. */
-  private volatile long publishedReserved = -1;
-
-  private final Object reservationPublished = new Object();
+  /** Issuance waiting for its block of indices to be announced. */
+  private final ReservationBarrier reservations = new ReservationBarrier();
 
   /**
    * Returns once a complete round has written a reserved-index mark of at least {@code highWater}
-   * to every copy: the copies then know of every index about to be handed out.
+   * to the operator namespace's copy and every other copy that accepts writes: they then know of
+   * every index about to be handed out.
    *
-   * @throws IllegalStateException when that does not happen within {@code timeout}
+   * @throws IllegalStateException when a round begun after this call fails (with its reason), or
+   *     that does not happen within {@code timeout}
    */
   public void awaitReservationPublished(long highWater, Duration timeout) {
-    long roundsBefore = roundsStarted.get();
-    requestPublish();
-    long deadline = System.nanoTime() + timeout.toNanos();
-    synchronized (reservationPublished) {
-      while (publishedReserved < highWater) {
-        RoundFailure failure = lastFailure;
-        // A round begun after this request failed: say why now rather than wait out the timeout
-        // (one namespace refusing its copy must not hold every issuance for the whole timeout).
-        if (failure != null && failure.round() > roundsBefore) {
-          throw new IllegalStateException(
-              "the new block of status-list indices could not be announced in the trust"
-                  + " ConfigMaps: "
-                  + failure.reason()
-                  + "; no index of it is used");
-        }
-        long left = deadline - System.nanoTime();
-        if (left <= 0) {
-          throw new IllegalStateException(
-              "the new block of status-list indices could not be announced in the trust"
-                  + " ConfigMaps within "
-                  + timeout.toSeconds()
-                  + " s; no index of it is used");
-        }
-        try {
-          reservationPublished.wait(Math.max(1, left / 1_000_000));
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new IllegalStateException("interrupted while announcing new indices");
-        }
-      }
-    }
+    reservations.await(highWater, timeout, this::requestPublish);
   }
 
   /** True when {@code kid} is in the JWKS written to every target namespace. */
@@ -406,27 +414,16 @@ public final class TrustPublisher implements AutoCloseable {
     return targets;
   }
 
-  /** Rounds begun so far. */
-  private final AtomicLong roundsStarted = new AtomicLong();
-
-  /** Why the last failed round failed (no secret in it: namespaces, names, HTTP codes). */
-  private record RoundFailure(long round, String reason) {}
-
-  private volatile RoundFailure lastFailure;
-
   /** One round: compute every shard from the stored state, write it everywhere. */
   public synchronized void publishNow() {
     if (keys.jwksJson() == null) {
       return;
     }
-    long round = roundsStarted.incrementAndGet();
+    long round = reservations.roundStarted();
     try {
       publishRound();
     } catch (RuntimeException e) {
-      lastFailure = new RoundFailure(round, reasonOf(e));
-      synchronized (reservationPublished) {
-        reservationPublished.notifyAll();
-      }
+      reservations.failed(round, reasonOf(e));
       throw e;
     }
   }
@@ -574,14 +571,9 @@ public final class TrustPublisher implements AutoCloseable {
       throw ownRefused;
     }
     publishedKids = keySnapshot.kids();
-    synchronized (reservationPublished) {
-      publishedReserved = Math.max(publishedReserved, reserved);
-      reservationPublished.notifyAll();
-    }
-    synchronized (signal) {
-      // What was requested before this round began is out; a request made since still waits.
-      unpublishedSinceNanos = pendingSinceNanos.get();
-    }
+    reservations.published(reserved);
+    // What was requested before this round began is out; a request made since still waits.
+    unpublishedSinceNanos.set(pendingSinceNanos.get());
     try {
       onPublished.run();
     } catch (RuntimeException listenerFailed) {
@@ -784,49 +776,10 @@ public final class TrustPublisher implements AutoCloseable {
     warnedOutsideSelector.retainAll(targets);
   }
 
-  private void publishLoop() {
-    while (running) {
-      try {
-        synchronized (signal) {
-          while (!dirty && running) {
-            signal.wait(HEARTBEAT_CHECK_MILLIS);
-            // Re-signed on a heartbeat even when nothing changed, so no copy nears its exp.
-            dirty = dirty || heartbeatDue();
-          }
-          dirty = false;
-        }
-        publishNow();
-        if (!refusing.isEmpty()) {
-          // A namespace refusing its copy is tried again, and so are the others' heartbeats.
-          synchronized (signal) {
-            signal.wait(RETRY_MILLIS);
-            dirty = true;
-          }
-        }
-      } catch (InterruptedException e) {
-        return;
-      } catch (RuntimeException e) {
-        LOG.warn(
-            "{} {} {}",
-            kv("event", "trust_publish_failed"),
-            kv("error", Failures.brief(e)),
-            kv("action", "retrying"));
-        synchronized (signal) {
-          dirty = true;
-          try {
-            signal.wait(RETRY_MILLIS);
-          } catch (InterruptedException interrupted) {
-            return;
-          }
-        }
-      }
-    }
-  }
-
   @Override
   public void close() {
     running = false;
-    worker.interrupt();
+    loop.shutdownNow();
     fanOut.shutdownNow();
     namespaces.close();
     copies.close();
