@@ -11,11 +11,7 @@ import dev.apitoken.operator.testing.ApiTokens;
 import dev.apitoken.operator.testing.CapturedLogs;
 import dev.apitoken.operator.testing.ConditionAssert;
 import dev.apitoken.operator.testing.RunningOperator;
-import dev.apitoken.verifier.KubeletVolume;
 import dev.apitoken.verifier.Rejection;
-import dev.apitoken.verifier.TokenVerifier;
-import dev.apitoken.verifier.Verdict;
-import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceQuota;
@@ -24,8 +20,6 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.micrometer.core.instrument.Gauge;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -123,7 +117,7 @@ class RealApiRefusingNamespaceTest {
     ApiToken retired = awaitCondition("retired", Conditions.READY, Conditions.TRUE);
     String leakedToken = replica.tokenValue(NAMESPACE, leaked.getStatus().getSecretName());
     String retiredToken = replica.tokenValue(NAMESPACE, retired.getStatus().getSecretName());
-    assertThat(verifyFromMount(NAMESPACE, leakedToken).isAccepted()).isTrue();
+    assertThat(MountedTrust.verify(replica, NAMESPACE, leakedToken).isAccepted()).isTrue();
 
     leaked.getSpec().setRevoked(true);
     admin.resource(leaked).update();
@@ -151,14 +145,16 @@ class RealApiRefusingNamespaceTest {
         Conditions.REASON_REVOKED);
     await("the revocation reaches the copy in " + NAMESPACE)
         .atMost(WAIT)
-        .until(() -> verifyFromMount(NAMESPACE, leakedToken).rejection().isPresent());
-    assertThat(verifyFromMount(NAMESPACE, leakedToken).rejection()).contains(Rejection.REVOKED);
+        .until(() -> MountedTrust.verify(replica, NAMESPACE, leakedToken).rejection().isPresent());
+    assertThat(MountedTrust.verify(replica, NAMESPACE, leakedToken).rejection())
+        .contains(Rejection.REVOKED);
 
     admin.resource(replica.get(NAMESPACE, "retired")).delete();
     await("the deletion completes despite " + REFUSING)
         .atMost(WAIT)
         .until(() -> replica.get(NAMESPACE, "retired") == null);
-    assertThat(verifyFromMount(NAMESPACE, retiredToken).rejection()).contains(Rejection.REVOKED);
+    assertThat(MountedTrust.verify(replica, NAMESPACE, retiredToken).rejection())
+        .contains(Rejection.REVOKED);
 
     assertThat(refusingGauge()).as("apitoken_trust_namespace_refusing{%s}", REFUSING).isEqualTo(1);
     assertThat(replica.trustConfigMap(REFUSING)).as("a copy in " + REFUSING).isNull();
@@ -177,8 +173,10 @@ class RealApiRefusingNamespaceTest {
 
     ApiToken published = awaitCondition("leaked", Conditions.REVOCATION_PUBLISHED, Conditions.TRUE);
     assertThat(message(published, Conditions.REVOCATION_PUBLISHED)).doesNotContain("refused");
-    assertThat(verifyFromMount(REFUSING, leakedToken).rejection()).contains(Rejection.REVOKED);
-    assertThat(verifyFromMount(REFUSING, retiredToken).rejection()).contains(Rejection.REVOKED);
+    assertThat(MountedTrust.verify(replica, REFUSING, leakedToken).rejection())
+        .contains(Rejection.REVOKED);
+    assertThat(MountedTrust.verify(replica, REFUSING, retiredToken).rejection())
+        .contains(Rejection.REVOKED);
     await().atMost(WAIT).until(() -> refusingGauge() == 0);
   }
 
@@ -198,21 +196,5 @@ class RealApiRefusingNamespaceTest {
         .atMost(WAIT)
         .until(() -> ConditionAssert.hasCondition(replica.get(NAMESPACE, name), type, status));
     return replica.get(NAMESPACE, name);
-  }
-
-  /** What a workload in {@code namespace} mounting its trust copy would conclude. */
-  private Verdict verifyFromMount(String namespace, String token) throws IOException {
-    ConfigMap trust = replica.trustConfigMap(namespace);
-    Path dir = Files.createTempDirectory("realapi-trust-");
-    new KubeletVolume(dir).publish(Map.copyOf(trust.getData()));
-    try (TokenVerifier verifier =
-        TokenVerifier.builder()
-            .trustDirectory(dir)
-            .expectedIssuer(replica.config().issuer())
-            .clock(replica.clock())
-            .watch(false)
-            .build()) {
-      return verifier.verify(token);
-    }
   }
 }
