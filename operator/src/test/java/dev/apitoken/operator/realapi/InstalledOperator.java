@@ -14,6 +14,7 @@ import java.time.Instant;
 import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The chart installed into the shared real API server (release {@value #RELEASE} in {@link
@@ -37,9 +38,28 @@ final class InstalledOperator implements AutoCloseable {
    * trust ConfigMap helpers assume {@link RunningOperator#OPERATOR_NAMESPACE}.
    */
   InstalledOperator(RealApiServer server, String release, String namespace) {
+    this(server, release, namespace, List.of());
+  }
+
+  private InstalledOperator(
+      RealApiServer server, String release, String namespace, List<String> helmArgs) {
     this.server = server;
     this.admin = server.adminClient();
-    this.chart = ChartRelease.render(release, namespace).install(admin);
+    this.chart =
+        ChartRelease.render(release, namespace, helmArgs.toArray(String[]::new)).install(admin);
+  }
+
+  /**
+   * The default release rendered with chart values set as a user would ({@code helm template --set
+   * name=value}), e.g. {@code "targetNamespaceSelector=team=a"}.
+   */
+  static InstalledOperator withValues(RealApiServer server, String... values) {
+    List<String> args = new ArrayList<>();
+    for (String value : values) {
+      args.add("--set");
+      args.add(value);
+    }
+    return new InstalledOperator(server, RELEASE, RunningOperator.OPERATOR_NAMESPACE, args);
   }
 
   RealApiServer server() {
@@ -122,9 +142,20 @@ final class InstalledOperator implements AutoCloseable {
   }
 
   void createNamespace(String name) {
+    createNamespace(name, Map.of());
+  }
+
+  /** Creates the namespace, or sets exactly these labels on the one a previous test left. */
+  void createNamespace(String name, Map<String, String> labels) {
     admin
         .namespaces()
-        .resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build())
+        .resource(
+            new NamespaceBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .withLabels(labels)
+                .endMetadata()
+                .build())
         .unlock()
         .createOr(NonDeletingOperation::update);
   }

@@ -23,7 +23,7 @@ import java.util.concurrent.TimeUnit;
  * exactly as {@code /work/shared/recipes/real-apiserver/start-realapi.sh} does: one CA made with
  * openssl, RBAC authorization, an admin client certificate in {@code system:masters}, and the
  * controllers whose absence would change what the operator sees (garbage collector, namespace,
- * service accounts). The binaries come from {@code bash .ci/install-realapi.sh}.
+ * resource quota, service accounts). The binaries come from {@code bash .ci/install-realapi.sh}.
  *
  * <p>Fabric8's kube-api-test is not used: it runs only etcd and kube-apiserver (no garbage
  * collector, so owned Secrets would never be collected), wants an envtest directory layout with
@@ -169,7 +169,7 @@ public final class RealApiServer implements AutoCloseable {
             bin.resolve("kube-controller-manager").toString(),
             "--kubeconfig=" + kubeconfig(),
             "--leader-elect=false",
-            "--controllers=garbagecollector,namespace,serviceaccount,serviceaccount-token",
+            "--controllers=garbagecollector,namespace,resourcequota,serviceaccount,serviceaccount-token",
             "--service-account-private-key-file=" + pki.resolve("sa.key"),
             "--root-ca-file=" + pki.resolve("ca.crt"),
             "--bind-address=127.0.0.1",

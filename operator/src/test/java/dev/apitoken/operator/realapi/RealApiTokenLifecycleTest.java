@@ -11,20 +11,14 @@ import dev.apitoken.operator.testing.ApiTokens;
 import dev.apitoken.operator.testing.CapturedLogs;
 import dev.apitoken.operator.testing.ConditionAssert;
 import dev.apitoken.operator.testing.RunningOperator;
-import dev.apitoken.verifier.KubeletVolume;
 import dev.apitoken.verifier.Rejection;
-import dev.apitoken.verifier.TokenVerifier;
 import dev.apitoken.verifier.Verdict;
-import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -165,17 +159,6 @@ class RealApiTokenLifecycleTest {
 
   /** What a workload mounting the trust ConfigMap would conclude, through its files. */
   private Verdict verifyFromMount(String token) throws IOException {
-    ConfigMap trust = replica.trustConfigMap();
-    Path dir = Files.createTempDirectory("realapi-trust-");
-    new KubeletVolume(dir).publish(Map.copyOf(trust.getData()));
-    try (TokenVerifier verifier =
-        TokenVerifier.builder()
-            .trustDirectory(dir)
-            .expectedIssuer(replica.config().issuer())
-            .clock(replica.clock())
-            .watch(false)
-            .build()) {
-      return verifier.verify(token);
-    }
+    return MountedTrust.verify(replica, RunningOperator.OPERATOR_NAMESPACE, token);
   }
 }
