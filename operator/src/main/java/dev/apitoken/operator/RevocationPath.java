@@ -343,11 +343,28 @@ public final class RevocationPath implements AutoCloseable {
       }
     }
     if (added) {
-      state.write(
-          KEY_REVOCATIONS_KEY, String.join("\n", new java.util.TreeMap<>(keyRevocations).values()));
       trust.requestPublish();
+      statementsUnstored = true;
+    }
+    if (statementsUnstored) {
+      try {
+        state.write(
+            KEY_REVOCATIONS_KEY,
+            String.join("\n", new java.util.TreeMap<>(keyRevocations).values()));
+        statementsUnstored = false;
+      } catch (RuntimeException e) {
+        // Published from memory already; the next maintenance pass stores them again.
+        LOG.warn(
+            "{} {} {}",
+            kv("event", "key_revocation_statement_store_failed"),
+            kv("error", dev.apitoken.operator.kubernetes.Failures.brief(e)),
+            kv("action", "retrying_at_next_maintenance"));
+      }
     }
   }
+
+  /** Statements held that the state ConfigMap may lack (a write failed). */
+  private volatile boolean statementsUnstored;
 
   /** The kid a statement names in its header (it was checked before it got here). */
   private static String kidOf(String statement) {
