@@ -22,7 +22,7 @@ import dev.apitoken.operator.store.Fabric8ConfigMaps;
 import dev.apitoken.operator.store.Fence;
 import dev.apitoken.operator.store.KeyRingSecretStore;
 import dev.apitoken.operator.store.LeaseFence;
-import dev.apitoken.operator.store.RevocationLedgerStore;
+import dev.apitoken.operator.store.RevocationStore;
 import dev.apitoken.operator.token.IndexAllocator;
 import dev.apitoken.operator.token.ReissueBudget;
 import dev.apitoken.operator.token.TokenIssuer;
@@ -76,7 +76,7 @@ public final class ApiTokenOperator implements AutoCloseable, OperatorStatus {
   private volatile KeyRingSecretStore keyRing;
   private volatile SigningKeyGate signingKeyGate;
   private volatile TrustPublisher trust;
-  private RevocationLedgerStore ledger;
+  private RevocationStore store;
   private RevocationPath revocationPath;
   private final String identity =
       System.getenv().getOrDefault("HOSTNAME", "apitoken-operator")
@@ -124,7 +124,6 @@ public final class ApiTokenOperator implements AutoCloseable, OperatorStatus {
             new RevocationPath.Settings(
                 namespace,
                 config.trustConfigMapName(),
-                config.revocationsConfigMapName(),
                 config.issueRecordsConfigMapPrefix(),
                 config.stateConfigMapName(),
                 config.statusListUri(),
@@ -133,7 +132,7 @@ public final class ApiTokenOperator implements AutoCloseable, OperatorStatus {
                 config.statusListTtl()),
             metrics,
             this::liveApiTokenUids);
-    ledger = revocationPath.ledger();
+    store = revocationPath.store();
     trust = revocationPath.trust();
     events = new EventRecorder(client, clock);
     ConfigMap trustInOwnNamespace =
@@ -143,7 +142,7 @@ public final class ApiTokenOperator implements AutoCloseable, OperatorStatus {
             .withNamespace(namespace)
             .endMetadata()
             .build();
-    ledger.onDisagreement(
+    store.onDisagreement(
         (source, missing) ->
             events.record(
                 trustInOwnNamespace,
@@ -152,7 +151,7 @@ public final class ApiTokenOperator implements AutoCloseable, OperatorStatus {
                 source
                     + " held "
                     + missing
-                    + " revocation(s) the ledger lacked; they were restored (check who edited or"
+                    + " revocation(s) the revocation store lacked; they were restored (check who edited or"
                     + " restored the operator's ConfigMaps)"));
     revocationPath.onRollback(
         message ->
@@ -260,7 +259,7 @@ public final class ApiTokenOperator implements AutoCloseable, OperatorStatus {
         kv("namespace", namespace),
         kv("watch", config.watchesAllNamespaces() ? "all" : config.watchNamespaces()),
         kv("active_kid", keyRing.current().activeKey().kid()),
-        kv("revoked", ledger.current().size()),
+        kv("revoked", store.durable().size()),
         kv("identity", identity));
   }
 
@@ -357,8 +356,8 @@ public final class ApiTokenOperator implements AutoCloseable, OperatorStatus {
     return trust;
   }
 
-  public RevocationLedgerStore revocationLedger() {
-    return ledger;
+  public RevocationStore revocationStore() {
+    return store;
   }
 
   /** Rotates and prunes signing keys on schedule, so rotation does not wait for an issuance. */

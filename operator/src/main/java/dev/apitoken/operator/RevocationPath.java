@@ -7,14 +7,12 @@ import dev.apitoken.operator.publish.SignedEvidence;
 import dev.apitoken.operator.publish.TrustPublisher;
 import dev.apitoken.operator.reconcile.OrphanedTokens;
 import dev.apitoken.operator.reconcile.PublishedRevocations;
-import dev.apitoken.operator.revocation.IssueRecord;
 import dev.apitoken.operator.runtime.OperatorMetrics;
 import dev.apitoken.operator.store.ConfigMapApi;
 import dev.apitoken.operator.store.ConfigMapIndexBlockStore;
 import dev.apitoken.operator.store.Fence;
-import dev.apitoken.operator.store.IssueRecordStore;
 import dev.apitoken.operator.store.PublicationVersion;
-import dev.apitoken.operator.store.RevocationLedgerStore;
+import dev.apitoken.operator.store.RevocationStore;
 import dev.apitoken.operator.store.RevokedKidRecords;
 import dev.apitoken.operator.store.ShardedStore;
 import dev.apitoken.operator.store.StateEntries;
@@ -22,9 +20,6 @@ import dev.apitoken.operator.store.StateRevokedKids;
 import dev.apitoken.operator.token.RevokedKids;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.BitSet;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -33,10 +28,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Everything that stores and publishes revocation state (ledger, issue records, index counter,
- * trust publisher, orphan sweep) wired over one {@link ConfigMapApi}, and the order in which a new
- * leader starts it. {@link ApiTokenOperator} uses it against the cluster; the model test runs this
- * same wiring against an in-memory API that fails on demand.
+ * Everything that stores and publishes revocation state (the revocation store, index counter, trust
+ * publisher, orphan sweep) wired over one {@link ConfigMapApi}, and the order in which a new leader
+ * starts it. {@link ApiTokenOperator} uses it against the cluster; the model test runs this same
+ * wiring against an in-memory API that fails on demand.
  */
 public final class RevocationPath implements AutoCloseable {
   /** How long issuing waits for a new block of indices to be announced in the copies. */
@@ -48,7 +43,6 @@ public final class RevocationPath implements AutoCloseable {
   public record Settings(
       String namespace,
       String trustName,
-      String revocationsName,
       String issueRecordsPrefix,
       String stateName,
       String statusListUri,
@@ -59,7 +53,6 @@ public final class RevocationPath implements AutoCloseable {
     public Settings(
         String namespace,
         String trustName,
-        String revocationsName,
         String issueRecordsPrefix,
         String stateName,
         String statusListUri,
@@ -67,7 +60,6 @@ public final class RevocationPath implements AutoCloseable {
       this(
           namespace,
           trustName,
-          revocationsName,
           issueRecordsPrefix,
           stateName,
           statusListUri,
@@ -80,8 +72,7 @@ public final class RevocationPath implements AutoCloseable {
   private final Settings settings;
   private final Clock clock;
   private final OperatorMetrics metrics;
-  private final RevocationLedgerStore ledger;
-  private final IssueRecordStore records;
+  private final RevocationStore store;
   private final ConfigMapIndexBlockStore indexStore;
   private final TrustPublisher trust;
   private final PublishedRevocations revocations;
@@ -132,7 +123,7 @@ public final class RevocationPath implements AutoCloseable {
 
           @Override
           public void merged(String configMap) {
-            metrics.revocationSourceDisagreed("ledger-or-records");
+            metrics.revocationSourceDisagreed("store");
           }
 
           @Override
@@ -143,18 +134,16 @@ public final class RevocationPath implements AutoCloseable {
     String namespace = settings.namespace();
     // The publisher does not exist yet when the stores are built: requests go through this field.
     Runnable requestPublish = this::requestPublish;
-    ledger =
-        new RevocationLedgerStore(
+    store =
+        new RevocationStore(
             configMaps,
             namespace,
-            settings.revocationsName(),
+            settings.issueRecordsPrefix(),
             clock,
+            settings.maxTtl(),
             fence,
             stateEvents,
             requestPublish);
-    records =
-        new IssueRecordStore(
-            configMaps, namespace, settings.issueRecordsPrefix(), clock, fence, stateEvents);
     state = new StateEntries(configMaps, namespace, settings.stateName(), fence);
     versionStore = new PublicationVersion(state);
     indexStore =
@@ -174,7 +163,7 @@ public final class RevocationPath implements AutoCloseable {
             namespace,
             namespaces,
             settings.statusListUri(),
-            ledger,
+            store,
             this::reservedUpTo,
             versionStore,
             settings.maxTtl(),
@@ -184,15 +173,13 @@ public final class RevocationPath implements AutoCloseable {
             new dev.apitoken.operator.token.StatusListTokenSigner(
                 settings.statusListValidity(), settings.statusListTtl(), clock));
     revokedKidsInState = new StateRevokedKids(state, clock);
-    revocations = new PublishedRevocations(() -> ledger, () -> records, () -> trust);
-    orphans = new OrphanedTokens(() -> records.all(), liveOwnerUids, revocations, clock);
+    revocations = new PublishedRevocations(() -> store, () -> trust);
+    orphans = new OrphanedTokens(store::all, liveOwnerUids, revocations, clock);
   }
 
   /** One past the highest index any source knows was handed out (our signed copies included). */
   private long indexFloor() {
-    return Math.max(
-        Math.max(ledger.current().indexBound(), records.indexBound()),
-        lastEvidence.reservedIndices());
+    return Math.max(store.indexBound(), lastEvidence.reservedIndices());
   }
 
   /**
@@ -242,9 +229,7 @@ public final class RevocationPath implements AutoCloseable {
     if (started) {
       return;
     }
-    ledger.start();
-    records.start();
-    absorbRecordedRevocations();
+    store.start();
     // Listed before the key ring is checked: our signed copies may be the last record of a revoked
     // signing key. They are verified with the ring's keys, so the evidence is read after it.
     trust.readCopies();
@@ -261,33 +246,6 @@ public final class RevocationPath implements AutoCloseable {
   }
 
   /**
-   * Revocations marked on issue records that the ledger lacks (the ledger was lost or rolled back).
-   */
-  private void absorbRecordedRevocations() {
-    BitSet revoked = new BitSet();
-    Map<Long, Instant> expiry = new HashMap<>();
-    // Stored marks only: a mark still being written belongs to a revocation not yet recorded, which
-    // must not be published before it is.
-    for (IssueRecord r : records.stored()) {
-      if (r.revoked()) {
-        revoked.set(Math.toIntExact(r.index()));
-        expiry.put(r.index(), r.expiresAt());
-      }
-    }
-    if (!revoked.isEmpty()) {
-      int added =
-          ledger.absorb(
-              revoked,
-              "issue records",
-              clock.instant().plus(conservativeLifetime(settings.maxTtl())),
-              expiry::get);
-      if (added > 0) {
-        metrics.revocationSourceDisagreed("issue-records");
-      }
-    }
-  }
-
-  /**
    * The recovery path: revocations, the index reservation and the publication version that our own
    * signed Status List Tokens (in the operator namespace and the selected ones) show and the stores
    * lack. A store behind the highest signed version is a rollback: the signed state is adopted, and
@@ -298,11 +256,10 @@ public final class RevocationPath implements AutoCloseable {
     lastEvidence = evidence;
     if (!evidence.revoked().isEmpty()) {
       int added =
-          ledger.absorb(
+          store.absorb(
               evidence.revoked(),
               "signed copies",
-              clock.instant().plus(conservativeLifetime(settings.maxTtl())),
-              records::expiryOf);
+              clock.instant().plus(conservativeLifetime(settings.maxTtl())));
       if (added > 0) {
         metrics.revocationSourceDisagreed("signed-copies");
       }
@@ -417,13 +374,10 @@ public final class RevocationPath implements AutoCloseable {
    */
   public void maintain() {
     try {
-      ledger.resync();
-      records.resync();
-      absorbRecordedRevocations();
+      store.resync();
       recoverFromSignedCopies();
       sweepOrphans();
-      ledger.prune();
-      records.prune();
+      store.prune();
       trust.resyncCopiesWhenDue();
       trust.requestPublish();
     } catch (RuntimeException e) {
@@ -467,12 +421,8 @@ public final class RevocationPath implements AutoCloseable {
     };
   }
 
-  public RevocationLedgerStore ledger() {
-    return ledger;
-  }
-
-  public IssueRecordStore records() {
-    return records;
+  public RevocationStore store() {
+    return store;
   }
 
   public ConfigMapIndexBlockStore indexStore() {
@@ -490,7 +440,6 @@ public final class RevocationPath implements AutoCloseable {
   @Override
   public void close() {
     trust.close();
-    ledger.close();
-    records.close();
+    store.close();
   }
 }

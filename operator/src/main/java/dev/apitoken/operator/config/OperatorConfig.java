@@ -42,12 +42,7 @@ public record OperatorConfig(
     return trustConfigMapName + "-state";
   }
 
-  /** Name of the ConfigMap (operator namespace) that holds the authoritative revocation ledger. */
-  public String revocationsConfigMapName() {
-    return trustConfigMapName + "-revocations";
-  }
-
-  /** Name prefix of the issue-record shards (operator namespace): {@code <prefix>-<n>}. */
+  /** Name prefix of the revocation store's shards (operator namespace): {@code <prefix>-<n>}. */
   public String issueRecordsConfigMapPrefix() {
     return trustConfigMapName + "-issued";
   }

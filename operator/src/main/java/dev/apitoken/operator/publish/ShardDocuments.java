@@ -2,8 +2,8 @@ package dev.apitoken.operator.publish;
 
 import dev.apitoken.format.status.StatusListDocument;
 import dev.apitoken.format.status.StatusListToken;
-import dev.apitoken.operator.revocation.LedgerShard;
-import dev.apitoken.operator.revocation.RevocationLedger;
+import dev.apitoken.operator.revocation.IssueRecordShard;
+import dev.apitoken.operator.revocation.RevokedRecords;
 import dev.apitoken.operator.revocation.TrustDocument;
 import dev.apitoken.operator.token.SigningKey;
 import dev.apitoken.operator.token.StatusListTokenSigner;
@@ -13,8 +13,8 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Collection;
 import java.util.HexFormat;
-import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.Objects;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -33,18 +33,19 @@ final class ShardDocuments {
 
   /** A shard's unsigned files as last computed, what they were computed from, and their digest. */
   private record CachedList(
-      List<LedgerShard> inputs, long coverage, String jwks, Map<String, String> files, String sha) {
-    boolean computedFrom(List<LedgerShard> from, long cov, String keys) {
-      if (cov != coverage || !Objects.equals(keys, jwks) || from.size() != inputs.size()) {
+      NavigableMap<Long, IssueRecordShard> inputs,
+      long coverage,
+      String jwks,
+      Map<String, String> files,
+      String sha) {
+    boolean computedFrom(NavigableMap<Long, IssueRecordShard> from, long cov, String keys) {
+      if (cov != coverage
+          || !Objects.equals(keys, jwks)
+          || !from.keySet().equals(inputs.keySet())) {
         return false;
       }
-      for (int i = 0; i < from.size(); i++) {
-        // Ledger shards are immutable: the same object is the same content.
-        if (from.get(i) != inputs.get(i)) {
-          return false;
-        }
-      }
-      return true;
+      // Shards are immutable: the same object is the same content.
+      return from.entrySet().stream().allMatch(e -> inputs.get(e.getKey()) == e.getValue());
     }
   }
 
@@ -61,8 +62,8 @@ final class ShardDocuments {
    * revocation re-encodes one shard.
    */
   Map<String, String> unsignedFiles(
-      int k, String jwksJson, RevocationLedger snapshot, long coverage) {
-    List<LedgerShard> inputs = snapshot.shardsOfCopy(k);
+      int k, String jwksJson, RevokedRecords snapshot, long coverage) {
+    NavigableMap<Long, IssueRecordShard> inputs = new TreeMap<>(snapshot.inputsOf(k));
     String jwks = k == 0 ? jwksJson : null;
     CachedList cached = lists.get(k);
     if (cached != null && cached.computedFrom(inputs, coverage, jwks)) {

@@ -7,14 +7,14 @@ import dev.apitoken.format.TrustedKey;
 import dev.apitoken.format.TrustedKeys;
 import dev.apitoken.format.status.StatusListToken;
 import dev.apitoken.operator.kubernetes.Failures;
-import dev.apitoken.operator.revocation.RevocationLedger;
+import dev.apitoken.operator.revocation.RevokedRecords;
 import dev.apitoken.operator.revocation.TrustDocument;
 import dev.apitoken.operator.runtime.DaemonThreads;
 import dev.apitoken.operator.runtime.OperatorMetrics;
 import dev.apitoken.operator.store.ConfigMapApi;
 import dev.apitoken.operator.store.Fence;
 import dev.apitoken.operator.store.PublicationVersion;
-import dev.apitoken.operator.store.RevocationLedgerStore;
+import dev.apitoken.operator.store.RevocationStore;
 import dev.apitoken.operator.store.ShardedStore;
 import dev.apitoken.operator.token.KeyRing;
 import dev.apitoken.operator.token.RevokedKids;
@@ -71,7 +71,7 @@ public final class TrustPublisher implements AutoCloseable {
   private final String operatorNamespace;
   private final NamespaceSource namespaces;
   private final String statusListUri;
-  private final RevocationLedgerStore ledger;
+  private final RevocationStore store;
   private final LongSupplier reservedUpTo;
   private final PublicationVersion versionStore;
   private final Duration maxTokenLifetime;
@@ -132,7 +132,7 @@ public final class TrustPublisher implements AutoCloseable {
   private String publishedContent;
 
   /** What the last round wrote to each target namespace's copies, all shards of it. */
-  private final Map<String, RevocationLedger> publishedIn = new ConcurrentHashMap<>();
+  private final Map<String, RevokedRecords> publishedIn = new ConcurrentHashMap<>();
 
   /** Target namespaces whose copy the API server refused in the last round, with why. */
   private final Map<String, String> refusing = new ConcurrentHashMap<>();
@@ -143,7 +143,7 @@ public final class TrustPublisher implements AutoCloseable {
       String operatorNamespace,
       NamespaceSource namespaces,
       String statusListUri,
-      RevocationLedgerStore ledger,
+      RevocationStore store,
       LongSupplier reservedUpTo,
       PublicationVersion versionStore,
       Duration maxTokenLifetime,
@@ -159,7 +159,7 @@ public final class TrustPublisher implements AutoCloseable {
     this.operatorNamespace = operatorNamespace;
     this.namespaces = namespaces;
     this.statusListUri = statusListUri;
-    this.ledger = ledger;
+    this.store = store;
     this.reservedUpTo = reservedUpTo;
     this.versionStore = versionStore;
     this.maxTokenLifetime = maxTokenLifetime;
@@ -360,7 +360,7 @@ public final class TrustPublisher implements AutoCloseable {
   }
 
   private boolean publishedIn(String namespace, Collection<Long> indices) {
-    RevocationLedger published = publishedIn.get(namespace);
+    RevokedRecords published = publishedIn.get(namespace);
     // Revoked, not merely "forgotten": callers ask only about tokens that can still be valid.
     return published != null && indices.stream().allMatch(published::isRevoked);
   }
@@ -485,7 +485,7 @@ public final class TrustPublisher implements AutoCloseable {
     PublicKeys keySnapshot = keys;
     // Only what is stored is published: a revocation still being written could be lost by a crash,
     // and a copy must never take back a bit it showed.
-    RevocationLedger snapshot = ledger.durable();
+    RevokedRecords snapshot = store.durable();
     long reserved = reservedUpTo.getAsLong();
     long coverage = TrustDocument.coverage(reserved);
     RevokedKids revokedNow = revokedKids.get();

@@ -9,9 +9,7 @@ import java.util.concurrent.CompletableFuture;
 
 /** Where the reconciler records issued and revoked tokens, and learns what workloads can see. */
 public interface Revocations {
-  /**
-   * Completes once the tokens are revoked in the ledger and marked revoked in the issue records.
-   */
+  /** Completes once the tokens are stored as revoked in the revocation store. */
   CompletableFuture<Void> record(Collection<IssueRecord> tokens);
 
   /** Completes once the issue record is stored: only then may the token reach its Secret. */

@@ -20,10 +20,7 @@ public final class IndexSpace {
   /** Indices that can ever exist; an index at or beyond it is never issued. */
   public static final long CAPACITY = StatusListShards.INDEX_LIMIT;
 
-  /** Indices per revocation-ledger shard. */
-  public static final int LEDGER_SHARD_SIZE = 1 << 17;
-
-  /** Indices per issue-record shard: a line is at most ~400 bytes (253-character names). */
+  /** Indices per shard of the revocation store: a record line is at most ~400 bytes. */
   public static final int RECORD_SHARD_SIZE = 1 << 10;
 
   /** Warn (log, metric) once this share of the index space is allocated. */
@@ -41,10 +38,6 @@ public final class IndexSpace {
    */
   public static final Duration RETENTION_AFTER_EXPIRY =
       MAX_VERIFIER_LEEWAY.plus(PROPAGATION_MARGIN);
-
-  public static long ledgerShardOf(long index) {
-    return index / LEDGER_SHARD_SIZE;
-  }
 
   public static long recordShardOf(long index) {
     return index / RECORD_SHARD_SIZE;

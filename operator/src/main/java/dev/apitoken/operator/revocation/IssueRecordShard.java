@@ -14,7 +14,8 @@ import java.util.TreeMap;
 
 /**
  * The issue records of one block of {@link IndexSpace#RECORD_SHARD_SIZE} indices. Immutable. Two
- * versions of a shard merge by index; a revoked mark, once on either, stays.
+ * versions of a shard merge by index ({@link IssueRecord#merge}): a revoked mark, once on either,
+ * stays.
  */
 public final class IssueRecordShard {
   static final String FORMAT = "apitoken.dev/issue-records-v1";
@@ -73,7 +74,7 @@ public final class IssueRecordShard {
     TreeMap<Long, IssueRecord> next = null;
     for (IssueRecord r : records) {
       IssueRecord current = (next == null ? byIndex : next).get(r.index());
-      IssueRecord merged = merge(current, r);
+      IssueRecord merged = IssueRecord.merge(current, r);
       if (!Objects.equals(merged, current)) {
         if (next == null) {
           next = new TreeMap<>(byIndex);
@@ -85,34 +86,36 @@ public final class IssueRecordShard {
   }
 
   public IssueRecordShard union(IssueRecordShard other) {
-    return other == this ? this : with(other.byIndex.values());
+    return other == this || other.isEmpty() ? this : isEmpty() ? other : with(other.records());
   }
 
-  /** Drops records of tokens that expired more than {@code retention} ago. */
-  public IssueRecordShard prune(Instant now, Duration retention) {
-    TreeMap<Long, IssueRecord> kept = new TreeMap<>(byIndex);
-    kept.values().removeIf(r -> !r.expiresAt().plus(retention).isAfter(now));
-    return kept.size() == byIndex.size() ? this : new IssueRecordShard(kept);
-  }
-
-  private static IssueRecord merge(IssueRecord current, IssueRecord incoming) {
-    if (current == null) {
-      return incoming;
+  /**
+   * Ages the records: one whose token expired more than {@code retention} before {@code now} is
+   * dropped, or, if revoked, forgotten (no longer published); a forgotten one is dropped once
+   * {@code forgottenFor} has passed after that too.
+   */
+  public IssueRecordShard prune(Instant now, Duration retention, Duration forgottenFor) {
+    TreeMap<Long, IssueRecord> kept = null;
+    for (IssueRecord r : byIndex.values()) {
+      Instant dueAt = r.expiresAt().plus(retention);
+      IssueRecord next =
+          dueAt.isAfter(now)
+              ? r
+              : !r.revoked() || (r.forgotten() && !dueAt.plus(forgottenFor).isAfter(now))
+                  ? null
+                  : r.asForgotten();
+      if (next != r) {
+        if (kept == null) {
+          kept = new TreeMap<>(byIndex);
+        }
+        if (next == null) {
+          kept.remove(r.index());
+        } else {
+          kept.put(r.index(), next);
+        }
+      }
     }
-    // An index is only ever issued once, so both describe one token: keep the later expiry seen
-    // and a revocation from either.
-    Instant expiry =
-        current.expiresAt().isAfter(incoming.expiresAt())
-            ? current.expiresAt()
-            : incoming.expiresAt();
-    return new IssueRecord(
-        current.index(),
-        expiry,
-        current.ownerUid(),
-        current.namespace(),
-        current.name(),
-        "-".equals(current.jti()) ? incoming.jti() : current.jti(),
-        current.revoked() || incoming.revoked());
+    return kept == null ? this : new IssueRecordShard(kept);
   }
 
   public Map<String, String> encode() {
@@ -136,7 +139,7 @@ public final class IssueRecordShard {
     for (String line : text.split("\n")) {
       if (!line.isBlank()) {
         IssueRecord r = IssueRecord.parseLine(line.strip());
-        records.merge(r.index(), r, IssueRecordShard::merge);
+        records.merge(r.index(), r, IssueRecord::merge);
       }
     }
     return new IssueRecordShard(records);

@@ -72,21 +72,21 @@ public final class TrustDocument {
 
   /** The data of the ConfigMap holding shard {@code shard}. */
   public static Map<String, String> shard(
-      int shard, String jwksJson, RevocationLedger ledger, long coverage, String statusListUri) {
+      int shard, String jwksJson, RevokedRecords revoked, long coverage, String statusListUri) {
     Map<String, String> files = new TreeMap<>();
     if (shard == 0) {
       files.put(JWKS_KEY, jwksJson);
     }
     files.put(
         statusListKey(shard),
-        StatusListDocument.of(ledger.toStatusList(shard, coverage), shardUri(statusListUri, shard))
+        StatusListDocument.of(revoked.toStatusList(shard, coverage), shardUri(statusListUri, shard))
             .toJson());
     return files;
   }
 
   /** Shard 0's files (keys and the first status-list shard), the whole document when small. */
   public static Map<String, String> compose(
-      String jwksJson, RevocationLedger ledger, long reservedUpTo, String statusListUri) {
-    return shard(0, jwksJson, ledger, coverage(reservedUpTo), statusListUri);
+      String jwksJson, RevokedRecords revoked, long reservedUpTo, String statusListUri) {
+    return shard(0, jwksJson, revoked, coverage(reservedUpTo), statusListUri);
   }
 }

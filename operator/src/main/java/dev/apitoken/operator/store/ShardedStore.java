@@ -149,6 +149,9 @@ public final class ShardedStore<S> implements AutoCloseable {
     // answers.
     S writing;
     String resourceVersion;
+    // The newest resourceVersion seen, kept after a deletion: a late event of an older version must
+    // not bring deleted content back.
+    String newestVersion;
     boolean dirty;
     long version;
     final List<Waiter> waiters = new ArrayList<>();
@@ -200,7 +203,7 @@ public final class ShardedStore<S> implements AutoCloseable {
         Slot slot = slot(shard);
         slot.stored = content;
         slot.wanted = codec.merge(slot.wanted, content);
-        slot.resourceVersion = map.getMetadata().getResourceVersion();
+        slot.resourceVersion = slot.newestVersion = map.getMetadata().getResourceVersion();
       }
     }
     running = true;
@@ -329,12 +332,12 @@ public final class ShardedStore<S> implements AutoCloseable {
         }
         return;
       }
-      if (isOlderThanKnown(version, slot.resourceVersion)) {
+      if (isOlderThanKnown(version, slot.newestVersion)) {
         return;
       }
       S content = decodeOrEmpty(after);
       slot.stored = content;
-      slot.resourceVersion = version;
+      slot.resourceVersion = slot.newestVersion = version;
       if (slot.writing != null && Objects.equals(content, slot.writing)) {
         // Our own write, seen before its answer: not an edit. What was wanted since is written
         // next.
@@ -495,6 +498,7 @@ public final class ShardedStore<S> implements AutoCloseable {
           Slot slot = slots.get(shard);
           slot.stored = wanted;
           slot.resourceVersion = written;
+          slot.newestVersion = written == null ? slot.newestVersion : written;
           slot.failure = null;
           slot.failures = 0;
           slot.waiters.removeIf(
@@ -507,9 +511,10 @@ public final class ShardedStore<S> implements AutoCloseable {
               });
           slot.dirty = slot.version != wantedVersion;
         }
-        done.forEach(f -> f.complete(null));
-        // What is stored changed: whoever publishes only stored state looks again.
+        // What is stored changed: whoever publishes only stored state looks again, before any
+        // caller learns its change is stored.
         onChange.run();
+        done.forEach(f -> f.complete(null));
         return;
       } catch (KubernetesClientException e) {
         if (KubernetesWrites.isStale(e) && attempt < MAX_STALE_RETRIES) {
@@ -574,7 +579,7 @@ public final class ShardedStore<S> implements AutoCloseable {
       } else {
         S content = decodeOrEmpty(map);
         slot.stored = content;
-        slot.resourceVersion = map.getMetadata().getResourceVersion();
+        slot.resourceVersion = slot.newestVersion = map.getMetadata().getResourceVersion();
         S merged = codec.merge(slot.wanted, content);
         if (!Objects.equals(merged, slot.wanted)) {
           slot.wanted = merged;

@@ -119,30 +119,40 @@ public final class RevocationLatencyBenchmark {
 
   /**
    * Stores, before the operator starts, what an installation that has issued {@code issued} tokens
-   * holds: the index counter and the ledger, as the operator itself would have written them.
+   * holds: the index counter and the revoked records, as the operator itself would have written
+   * them.
    */
   private static void preload(BenchCluster cluster, long issued, double revoked, int days) {
     var config = cluster.config();
-    var ledger =
-        StatusListSizeBenchmark.ledger(revoked, days, false, java.time.Instant.now(), issued);
-    ledger
-        .encodeShards()
+    java.util.Map<Long, java.util.List<dev.apitoken.operator.revocation.IssueRecord>> byShard =
+        new java.util.TreeMap<>();
+    StatusListSizeBenchmark.revokedRecords(revoked, days, false, java.time.Instant.now(), issued)
         .forEach(
-            (shard, data) ->
-                cluster
-                    .client()
-                    .configMaps()
-                    .inNamespace(BenchCluster.OPERATOR_NAMESPACE)
-                    .resource(
-                        new io.fabric8.kubernetes.api.model.ConfigMapBuilder()
-                            .withNewMetadata()
-                            .withName(config.revocationsConfigMapName() + "-" + shard)
-                            .withLabels(
-                                dev.apitoken.operator.kubernetes.Labels.managed("revocations"))
-                            .endMetadata()
-                            .withData(data)
-                            .build())
-                    .create());
+            r ->
+                byShard
+                    .computeIfAbsent(
+                        dev.apitoken.operator.revocation.IndexSpace.recordShardOf(r.index()),
+                        k -> new java.util.ArrayList<>())
+                    .add(r));
+    byShard.forEach(
+        (shard, records) ->
+            cluster
+                .client()
+                .configMaps()
+                .inNamespace(BenchCluster.OPERATOR_NAMESPACE)
+                .resource(
+                    new io.fabric8.kubernetes.api.model.ConfigMapBuilder()
+                        .withNewMetadata()
+                        .withName(config.issueRecordsConfigMapPrefix() + "-" + shard)
+                        .withLabels(
+                            dev.apitoken.operator.kubernetes.Labels.managed("issue-records"))
+                        .endMetadata()
+                        .withData(
+                            dev.apitoken.operator.revocation.IssueRecordShard.EMPTY
+                                .with(records)
+                                .encode())
+                        .build())
+                .create());
     cluster
         .client()
         .configMaps()

@@ -13,8 +13,7 @@ import dev.apitoken.operator.publish.TrustPublisher;
 import dev.apitoken.operator.revocation.IndexSpace;
 import dev.apitoken.operator.revocation.IssueRecord;
 import dev.apitoken.operator.revocation.IssueRecordShard;
-import dev.apitoken.operator.revocation.RevocationLedger;
-import dev.apitoken.operator.revocation.RevokedToken;
+import dev.apitoken.operator.revocation.RevokedRecords;
 import dev.apitoken.operator.revocation.TrustDocument;
 import dev.apitoken.operator.store.ConfigMapIndexBlockStore;
 import dev.apitoken.operator.token.KeyRing;
@@ -43,12 +42,12 @@ import java.util.concurrent.Executors;
  * day of the next {@code bench.days} (365). Fixed seed.
  *
  * <ol>
- *   <li>Builds that state with the operator's own code (ledger, issue records, published copies)
- *       and stores it in the mock API as an operator that had been running would have left it:
- *       ledger shards, issue-record shards, the index counter, and every copy in {@code
- *       bench.namespaces} (20) namespaces plus the operator's. Issue records are stored for the
- *       revoked tokens only (1,000,000 records); the size of a full record shard (every index of
- *       the block issued) is computed separately.
+ *   <li>Builds that state with the operator's own code (revocation store, published copies) and
+ *       stores it in the mock API as an operator that had been running would have left it: ledger
+ *       shards, issue-record shards, the index counter, and every copy in {@code bench.namespaces}
+ *       (20) namespaces plus the operator's. Issue records are stored for the revoked tokens only
+ *       (1,000,000 records); the size of a full record shard (every index of the block issued) is
+ *       computed separately.
  *   <li>Starts the operator and times start to the first complete publish (every shard written to
  *       every target namespace, as {@link TrustPublisher#isPublished} reports it).
  *   <li>Issues {@code bench.tokens} (300) ApiTokens and revokes them one at a time: each is timed
@@ -82,10 +81,8 @@ public final class RevocationStateScaleBenchmark {
     long t = System.nanoTime();
     State state = State.build(issued, revokedCount, days, now);
     System.out.printf(
-        "  state built in memory in %.1f s: %d ledger shards, %d issue-record shards, %d copy"
-            + " shards%n",
+        "  state built in memory in %.1f s: %d revocation store shards, %d copy shards%n",
         (System.nanoTime() - t) / 1e9,
-        state.ledger.shards().size(),
         state.records.size(),
         TrustDocument.shards(TrustDocument.coverage(issued)));
     printFullRecordShard(now);
@@ -146,7 +143,7 @@ public final class RevocationStateScaleBenchmark {
   /** Everything the operator keeps, built with its own classes. */
   private record State(
       long issued,
-      RevocationLedger ledger,
+      RevokedRecords ledger,
       Map<Long, IssueRecordShard> records,
       long[] revoked,
       String jwks,
@@ -164,19 +161,19 @@ public final class RevocationStateScaleBenchmark {
         }
       }
       long[] revoked = chosen.stream().asLongStream().toArray();
-      List<RevokedToken> tokens = new ArrayList<>(revoked.length);
       Map<Long, List<IssueRecord>> byShard = new TreeMap<>();
       for (long index : revoked) {
-        // Expiry at a random second within the window: the ledger keeps it by day.
         Instant exp = now.plusSeconds(3600 + (long) (random.nextDouble() * days * 86_400L));
-        tokens.add(new RevokedToken(index, exp));
         byShard
             .computeIfAbsent(IndexSpace.recordShardOf(index), k -> new ArrayList<>())
             .add(record(index, exp, random, true));
       }
-      RevocationLedger ledger = RevocationLedger.empty().with(tokens);
       Map<Long, IssueRecordShard> records = new TreeMap<>();
       byShard.forEach((k, list) -> records.put(k, IssueRecordShard.EMPTY.with(list)));
+      RevokedRecords ledger = RevokedRecords.empty();
+      for (IssueRecordShard shard : records.values()) {
+        ledger = ledger.with(shard.records());
+      }
       String jwks = KeyRing.create(now, new SecureRandom()).publicJwks();
       return new State(issued, ledger, records, revoked, jwks, "https://apitoken.dev/status");
     }
@@ -256,13 +253,6 @@ public final class RevocationStateScaleBenchmark {
       OperatorConfig config, State state, List<String> namespaces) {
     String ns = BenchCluster.OPERATOR_NAMESPACE;
     List<ConfigMap> maps = new ArrayList<>();
-    state
-        .ledger
-        .encodeShards()
-        .forEach(
-            (shard, data) ->
-                maps.add(
-                    map(ns, config.revocationsConfigMapName() + "-" + shard, "revocations", data)));
     state.records.forEach(
         (shard, records) ->
             maps.add(
@@ -384,7 +374,6 @@ public final class RevocationStateScaleBenchmark {
               : map.getMetadata().getLabels().get(Labels.COMPONENT);
       String kind =
           switch (component == null ? "" : component) {
-            case "revocations" -> "ledger shard (" + config.revocationsConfigMapName() + "-<n>)";
             case "issue-records" ->
                 "issue-record shard (" + config.issueRecordsConfigMapPrefix() + "-<n>)";
             case "state" -> "index state (" + config.stateConfigMapName() + ")";

@@ -2,8 +2,8 @@ package dev.apitoken.operator.bench;
 
 import dev.apitoken.format.status.StatusListDocument;
 import dev.apitoken.operator.config.ConfigLoader;
-import dev.apitoken.operator.revocation.RevocationLedger;
-import dev.apitoken.operator.revocation.RevokedToken;
+import dev.apitoken.operator.revocation.IssueRecord;
+import dev.apitoken.operator.revocation.RevokedRecords;
 import dev.apitoken.operator.revocation.StatusListSizing;
 import dev.apitoken.operator.revocation.TrustDocument;
 import dev.apitoken.operator.token.KeyRing;
@@ -22,7 +22,7 @@ import java.util.function.Supplier;
 /**
  * Sizes of what the operator stores and publishes at scale, from the real code (no Kubernetes): the
  * {@code status-list.json} every target namespace receives, and the ledger ConfigMap ({@link
- * RevocationLedger#encode()}), for 1,000,000 issued tokens with 1%, 10% and 50% revoked at random
+ * RevokedRecords#encode()}), for 1,000,000 issued tokens with 1%, 10% and 50% revoked at random
  * indices (fixed seed). Also times compose, and the ledger operations every revocation pays.
  *
  * <p>Expiry days are assigned two ways: "random" (a token's expiry day independent of its index:
@@ -51,7 +51,7 @@ public final class StatusListSizeBenchmark {
     System.out.println(
         "  revoked   zlib bytes  status-list.json  trust ConfigMap  vs draft 13.7 KB  % of 1 MiB");
     for (double share : new double[] {0.01, 0.10, 0.50}) {
-      RevocationLedger ledger = ledger(share, 30, false);
+      RevokedRecords ledger = ledger(share, 30, false);
       Map<String, String> files = TrustDocument.compose(jwks, ledger, ISSUED, uri);
       String statusList = files.get(TrustDocument.STATUS_LIST_KEY);
       int zlib = Base64.getUrlDecoder().decode(StatusListDocument.parse(statusList).lst()).length;
@@ -67,68 +67,24 @@ public final class StatusListSizeBenchmark {
     }
 
     System.out.println();
-    System.out.println("  largest ledger shard ConfigMap (keys + values) by expiry spread:");
-    System.out.println(
-        "  revoked  days  expiry      entries  ledger bytes  % of 1 MiB  encode ms  with(+1) ms");
-    for (double share : new double[] {0.01, 0.10, 0.50}) {
-      for (int days : new int[] {30, 365}) {
-        for (boolean inOrder : new boolean[] {false, true}) {
-          RevocationLedger ledger = ledger(share, days, inOrder);
-          Map<String, String> encoded = largestShard(ledger);
-          long bytes = dataBytes(encoded);
-          double encodeMs = medianMillis(ledger::encodeShards, 5);
-          RevokedToken one = new RevokedToken(ISSUED - 1, NOW.plus(Duration.ofDays(1)));
-          double withMs = medianMillis(() -> ledger.with(List.of(one)), 5);
-          System.out.printf(
-              "  %5.0f%%  %4d  %-9s  %8d  %12s  %9.1f%%  %9.1f  %11.1f%n",
-              share * 100,
-              days,
-              inOrder ? "in order" : "random",
-              encoded.size(),
-              kb(bytes),
-              100.0 * bytes / CONFIGMAP_LIMIT,
-              encodeMs,
-              withMs);
-        }
-      }
-    }
-
-    System.out.println();
-    RevocationLedger tenPercent = ledger(0.10, 30, false);
+    RevokedRecords tenPercent = ledger(0.10, 30, false);
     double[] compose = timings(() -> TrustDocument.compose(jwks, tenPercent, ISSUED, uri), 5, 30);
     System.out.printf(
         "  TrustDocument.compose, 10%% revoked over 30 days: median %.1f ms, min %.1f ms,"
             + " max %.1f ms (30 runs after 5 warm-up)%n",
         compose[0], compose[1], compose[2]);
-    RevocationLedger worst = ledger(0.10, 365, false);
+    RevokedRecords worst = ledger(0.10, 365, false);
     double[] composeWorst = timings(() -> TrustDocument.compose(jwks, worst, ISSUED, uri), 3, 10);
     System.out.printf(
         "  TrustDocument.compose, 10%% revoked over 365 days (random): median %.1f ms%n",
         composeWorst[0]);
-    Map<Long, Map<String, String>> worstEncoded = worst.encodeShards();
-    double[] decode = timings(() -> RevocationLedger.decodeShards(worstEncoded), 3, 10);
-    System.out.printf(
-        "  RevocationLedger.decode, 10%% revoked over 365 days (random): median %.1f ms%n",
-        decode[0]);
   }
 
   /**
    * {@code share} of {@link #ISSUED} indices revoked, chosen at random; expiry days over {@code
    * days}, at random or following the index.
    */
-  /** The largest ledger shard's data: the object that must stay far below 1 MiB. */
-  static Map<String, String> largestShard(RevocationLedger ledger) {
-    return ledger.encodeShards().values().stream()
-        .max(
-            java.util.Comparator.comparingLong(
-                d ->
-                    d.entrySet().stream()
-                        .mapToLong(e -> e.getKey().length() + e.getValue().length())
-                        .sum()))
-        .orElse(Map.of());
-  }
-
-  static RevocationLedger ledger(double share, int days, boolean inOrder) {
+  static RevokedRecords ledger(double share, int days, boolean inOrder) {
     return ledger(share, days, inOrder, NOW, ISSUED);
   }
 
@@ -136,19 +92,25 @@ public final class StatusListSizeBenchmark {
    * As {@link #ledger(double, int, boolean)}, over {@code issued} indices, with expiry days counted
    * from {@code from}.
    */
-  static RevocationLedger ledger(
+  static RevokedRecords ledger(double share, int days, boolean inOrder, Instant from, long issued) {
+    return RevokedRecords.empty().with(revokedRecords(share, days, inOrder, from, issued));
+  }
+
+  /** The revoked records of {@link #ledger(double, int, boolean, Instant, long)}. */
+  static List<IssueRecord> revokedRecords(
       double share, int days, boolean inOrder, Instant from, long issued) {
     Random random = new Random(SEED);
     int revoked = (int) Math.round(issued * share);
     long[] indices =
         random.ints(0, (int) issued).distinct().limit(revoked).asLongStream().toArray();
     Arrays.sort(indices);
-    List<RevokedToken> tokens = new ArrayList<>(revoked);
+    List<IssueRecord> tokens = new ArrayList<>(revoked);
     for (long index : indices) {
       int day = inOrder ? (int) (index * days / issued) : random.nextInt(days);
-      tokens.add(new RevokedToken(index, from.plus(Duration.ofDays(day)).plusSeconds(3600)));
+      tokens.add(
+          IssueRecord.revokedUnowned(index, from.plus(Duration.ofDays(day)).plusSeconds(3600)));
     }
-    return RevocationLedger.empty().with(tokens);
+    return tokens;
   }
 
   static long dataBytes(Map<String, String> data) {
@@ -161,10 +123,6 @@ public final class StatusListSizeBenchmark {
 
   private static String kb(long bytes) {
     return String.format("%.1f KB", bytes / 1000.0);
-  }
-
-  private static double medianMillis(Supplier<?> work, int runs) {
-    return timings(work, 1, runs)[0];
   }
 
   /** Median, min and max milliseconds of {@code runs} timed calls after {@code warmup}. */

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.apitoken.operator.api.ApiTokenSpec;
 import dev.apitoken.operator.config.ConfigLoader;
 import dev.apitoken.operator.reconcile.SpecResolver;
-import dev.apitoken.operator.revocation.RevocationLedger;
+import dev.apitoken.operator.revocation.RevokedRecords;
 import dev.apitoken.operator.revocation.TrustDocument;
 import dev.apitoken.operator.token.DesiredToken;
 import dev.apitoken.operator.token.InMemoryIndexBlockStore;
@@ -91,7 +91,7 @@ class LargestAdmittedTokenTest {
     assertThat(TokenSize.MAX_TOKEN_LENGTH).isEqualTo(TokenVerifier.DEFAULT_MAX_TOKEN_LENGTH);
 
     Map<String, String> trust =
-        TrustDocument.compose(ring.publicJwks(), RevocationLedger.empty(), 1000, statusUri);
+        TrustDocument.compose(ring.publicJwks(), RevokedRecords.empty(), 1000, statusUri);
     Verdict verdict =
         TokenVerifier.builder()
             .trust(trust.get(TrustDocument.JWKS_KEY), trust.get(TrustDocument.STATUS_LIST_KEY))

@@ -133,8 +133,8 @@ class RevocationDurabilityTest {
     StoredState.shardMaps(
             client,
             RunningOperator.OPERATOR_NAMESPACE,
-            operator.config().revocationsConfigMapName(),
-            "revocations")
+            operator.config().issueRecordsConfigMapPrefix(),
+            "issue-records")
         .forEach(m -> client.resource(m).delete());
   }
 
@@ -167,15 +167,15 @@ class RevocationDurabilityTest {
         .atMost(Duration.ofSeconds(30))
         .until(
             () ->
-                StoredState.ledger(
+                StoredState.revoked(
                             client,
                             RunningOperator.OPERATOR_NAMESPACE,
-                            operator.config().revocationsConfigMapName())
+                            operator.config().issueRecordsConfigMapPrefix())
                         .isRevoked(deletedIndex)
-                    && StoredState.ledger(
+                    && StoredState.revoked(
                             client,
                             RunningOperator.OPERATOR_NAMESPACE,
-                            operator.config().revocationsConfigMapName())
+                            operator.config().issueRecordsConfigMapPrefix())
                         .isRevoked(flaggedIndex));
     assertRevokedEverywhere(deletedToken);
     assertRevokedEverywhere(flaggedToken);
@@ -230,7 +230,7 @@ class RevocationDurabilityTest {
     long otherIndex = operator.awaitReady(ns, "other-shard").getStatus().getStatusListIndex();
     assertThat(otherIndex).isGreaterThanOrEqualTo(nextShardStart);
 
-    String shard0 = operator.config().revocationsConfigMapName() + "-" + stuckShard;
+    String shard0 = operator.config().issueRecordsConfigMapPrefix() + "-" + stuckShard;
     server
         .expect()
         .put()

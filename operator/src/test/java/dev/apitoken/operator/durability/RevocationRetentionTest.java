@@ -6,8 +6,8 @@ import dev.apitoken.format.status.StatusList;
 import dev.apitoken.operator.api.ApiToken;
 import dev.apitoken.operator.api.Conditions;
 import dev.apitoken.operator.revocation.IndexSpace;
-import dev.apitoken.operator.revocation.RevocationLedger;
-import dev.apitoken.operator.revocation.RevokedToken;
+import dev.apitoken.operator.revocation.IssueRecord;
+import dev.apitoken.operator.revocation.RevokedRecords;
 import dev.apitoken.operator.testing.ApiTokens;
 import dev.apitoken.operator.testing.MutableClock;
 import dev.apitoken.operator.testing.RunningOperator;
@@ -36,24 +36,30 @@ class RevocationRetentionTest {
   @ValueSource(longs = {0, 1, 3_599, 3_600, 4_199})
   void aRevocationIsKeptUntilTheLargestVerifierLeewayAndThePropagationMarginHavePassed(
       long secondsAfterExpiry) {
-    // Expiry on the last second of its day: the day's end is the expiry itself, the tightest case.
+    // The stored expiry is exact to the second: the tightest case.
     Instant expires = EXPIRES.plus(Duration.ofHours(12)).minusSeconds(1);
-    RevocationLedger ledger =
-        RevocationLedger.empty()
-            .with(List.of(new RevokedToken(5, expires)))
-            .prune(expires.plusSeconds(secondsAfterExpiry), IndexSpace.RETENTION_AFTER_EXPIRY);
-    assertThat(ledger.isRevoked(5)).isTrue();
+    RevokedRecords revoked =
+        RevokedRecords.empty()
+            .with(List.of(IssueRecord.revokedUnowned(5, expires)))
+            .prune(
+                expires.plusSeconds(secondsAfterExpiry),
+                IndexSpace.RETENTION_AFTER_EXPIRY,
+                Duration.ofDays(30));
+    assertThat(revoked.isRevoked(5)).isTrue();
   }
 
   @Test
   void aRevocationIsForgottenOnlyAfterTheRetention() {
     Instant expires = EXPIRES.plus(Duration.ofHours(12)).minusSeconds(1);
-    RevocationLedger ledger =
-        RevocationLedger.empty()
-            .with(List.of(new RevokedToken(5, expires)))
-            .prune(expires.plus(Duration.ofMinutes(71)), IndexSpace.RETENTION_AFTER_EXPIRY);
-    assertThat(ledger.isRevoked(5)).isFalse();
-    assertThat(ledger.covers(5)).as("remembered as revoked-then-expired").isTrue();
+    RevokedRecords revoked =
+        RevokedRecords.empty()
+            .with(List.of(IssueRecord.revokedUnowned(5, expires)))
+            .prune(
+                expires.plus(Duration.ofMinutes(71)),
+                IndexSpace.RETENTION_AFTER_EXPIRY,
+                Duration.ofDays(30));
+    assertThat(revoked.isRevoked(5)).isFalse();
+    assertThat(revoked.covers(5)).as("remembered as revoked-then-expired").isTrue();
   }
 
   @Test

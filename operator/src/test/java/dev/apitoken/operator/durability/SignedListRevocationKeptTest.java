@@ -115,7 +115,7 @@ class SignedListRevocationKeptTest {
               assertThat(bitIn(now, "status-list.jwt", index)).isEqualTo(StatusList.VALID);
             });
     operator.operator().maintain();
-    assertThat(operator.operator().revocationLedger().current().isRevoked(index)).isFalse();
+    assertThat(operator.operator().revocationStore().isRevoked(index)).isFalse();
     for (String namespace : new String[] {"apps", RunningOperator.OPERATOR_NAMESPACE}) {
       assertThat(operator.verifierFor(namespace).verify(token).rejection()).as(namespace).isEmpty();
     }
@@ -151,8 +151,8 @@ class SignedListRevocationKeptTest {
                                 == StatusList.INVALID));
 
     operator.close();
-    String prefix = operator.config().revocationsConfigMapName();
-    StoredState.shardMaps(client, RunningOperator.OPERATOR_NAMESPACE, prefix, "revocations")
+    String prefix = operator.config().issueRecordsConfigMapPrefix();
+    StoredState.shardMaps(client, RunningOperator.OPERATOR_NAMESPACE, prefix, "issue-records")
         .forEach(m -> client.resource(m).delete());
     StoredState.shardMaps(
             client,
@@ -216,7 +216,7 @@ class SignedListRevocationKeptTest {
           .atMost(Duration.ofSeconds(20))
           .until(
               () ->
-                  StoredState.ledger(client, RunningOperator.OPERATOR_NAMESPACE, prefix)
+                  StoredState.revoked(client, RunningOperator.OPERATOR_NAMESPACE, prefix)
                       .isRevoked(index));
     } finally {
       watch.close();

@@ -5,7 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.apitoken.format.status.StatusListToken;
 import dev.apitoken.operator.api.ApiToken;
-import dev.apitoken.operator.revocation.RevokedToken;
+import dev.apitoken.operator.revocation.IssueRecord;
 import dev.apitoken.operator.store.PublicationVersion;
 import dev.apitoken.operator.store.StoredState;
 import dev.apitoken.operator.testing.ApiTokens;
@@ -82,8 +82,8 @@ class StateRollbackTest {
     StoredState.shardMaps(
             client,
             RunningOperator.OPERATOR_NAMESPACE,
-            operator.config().revocationsConfigMapName(),
-            "revocations")
+            operator.config().issueRecordsConfigMapPrefix(),
+            "issue-records")
         .forEach(m -> client.resource(m).delete());
     StoredState.shardMaps(
             client,
@@ -100,8 +100,7 @@ class StateRollbackTest {
         .atMost(Duration.ofSeconds(20))
         .untilAsserted(
             () -> {
-              assertThat(operator.operator().revocationLedger().durable().isRevoked(index))
-                  .isTrue();
+              assertThat(operator.operator().revocationStore().durable().isRevoked(index)).isTrue();
               assertThat(operator.verifierFor("shop").verify(token).rejection())
                   .contains(Rejection.REVOKED);
             });
@@ -172,9 +171,11 @@ class StateRollbackTest {
     // An administrator's edit of the stored state (or a restored Secret) revokes the current token.
     operator
         .operator()
-        .revocationLedger()
+        .revocationStore()
         .revoke(
-            List.of(new RevokedToken(index, operator.clock().instant().plus(Duration.ofDays(1)))))
+            List.of(
+                IssueRecord.revokedUnowned(
+                    index, operator.clock().instant().plus(Duration.ofDays(1)))))
         .join();
 
     ApiToken healed = operator.awaitNewToken("heal", "victim", jti);

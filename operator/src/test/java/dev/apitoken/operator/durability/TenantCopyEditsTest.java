@@ -147,7 +147,7 @@ class TenantCopyEditsTest {
                     .isEqualTo(StatusList.VALID));
     operator.operator().maintain();
 
-    assertThat(operator.operator().revocationLedger().current().isRevoked(victimIndex)).isFalse();
+    assertThat(operator.operator().revocationStore().isRevoked(victimIndex)).isFalse();
     for (String namespace : new String[] {teamB, tenant, RunningOperator.OPERATOR_NAMESPACE}) {
       assertThat(operator.verifierFor(namespace).verify(victim).rejection())
           .as("verdict in %s", namespace)

@@ -13,8 +13,8 @@ import com.nimbusds.jose.jwk.OctetKeyPair;
 import com.nimbusds.jose.util.JSONObjectUtils;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
-import dev.apitoken.operator.revocation.RevocationLedger;
-import dev.apitoken.operator.revocation.RevokedToken;
+import dev.apitoken.operator.revocation.IssueRecord;
+import dev.apitoken.operator.revocation.RevokedRecords;
 import dev.apitoken.operator.revocation.TrustDocument;
 import dev.apitoken.operator.token.KeyRing;
 import dev.apitoken.operator.token.KeyRingCodec;
@@ -44,8 +44,8 @@ class NimbusTokensVerifyWithOurVerifierTest {
   private final Map<String, String> trust =
       TrustDocument.compose(
           ring.publicJwks(),
-          RevocationLedger.empty()
-              .with(List.of(new RevokedToken(REVOKED_INDEX, NOW.plusSeconds(60)))),
+          RevokedRecords.empty()
+              .with(List.of(IssueRecord.revokedUnowned(REVOKED_INDEX, NOW.plusSeconds(60)))),
           100,
           STATUS_URI);
   private final TokenVerifier verifier =

@@ -6,8 +6,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.apitoken.format.status.StatusList;
 import dev.apitoken.format.status.StatusListDocument;
-import dev.apitoken.operator.revocation.RevocationLedger;
-import dev.apitoken.operator.revocation.RevokedToken;
+import dev.apitoken.operator.revocation.IssueRecord;
+import dev.apitoken.operator.revocation.RevokedRecords;
 import dev.apitoken.operator.revocation.StatusListSizing;
 import dev.apitoken.operator.revocation.TrustDocument;
 import java.io.ByteArrayOutputStream;
@@ -91,7 +91,7 @@ class PublishedStatusListDecodesPerDraftTest {
     return status;
   }
 
-  private static String publish(RevocationLedger ledger, long reservedUpTo) {
+  private static String publish(RevokedRecords ledger, long reservedUpTo) {
     return TrustDocument.compose(
             InteropFixtures.rotatedRing().publicJwks(),
             ledger,
@@ -100,14 +100,14 @@ class PublishedStatusListDecodesPerDraftTest {
         .get(TrustDocument.STATUS_LIST_KEY);
   }
 
-  private static RevocationLedger ledgerOf(Set<Integer> indices) {
-    List<RevokedToken> revoked = new ArrayList<>();
+  private static RevokedRecords ledgerOf(Set<Integer> indices) {
+    List<IssueRecord> revoked = new ArrayList<>();
     int day = 0;
     for (int index : indices) {
       // Spread over several expiry days: the published list is the union of the ledger's days.
-      revoked.add(new RevokedToken(index, NOW.plus(Duration.ofDays(day++ % 5))));
+      revoked.add(IssueRecord.revokedUnowned(index, NOW.plus(Duration.ofDays(day++ % 5))));
     }
-    return RevocationLedger.empty().with(revoked);
+    return RevokedRecords.empty().with(revoked);
   }
 
   private static void assertAgreesEverywhere(String json, Set<Integer> revoked) throws Exception {
@@ -152,7 +152,7 @@ class PublishedStatusListDecodesPerDraftTest {
 
   @Test
   void emptyLedgerPublishesAllValid() throws Exception {
-    assertAgreesEverywhere(publish(RevocationLedger.empty(), 0), Set.of());
+    assertAgreesEverywhere(publish(RevokedRecords.empty(), 0), Set.of());
   }
 
   @Property(tries = 50)

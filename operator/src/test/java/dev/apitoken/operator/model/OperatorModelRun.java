@@ -13,7 +13,7 @@ import dev.apitoken.operator.api.IssuedToken;
 import dev.apitoken.operator.kubernetes.Labels;
 import dev.apitoken.operator.reconcile.TokenSecretDependent;
 import dev.apitoken.operator.revocation.IssueRecord;
-import dev.apitoken.operator.revocation.RevocationLedger;
+import dev.apitoken.operator.revocation.RevokedRecords;
 import dev.apitoken.operator.revocation.TrustDocument;
 import dev.apitoken.operator.store.StoredState;
 import dev.apitoken.operator.testing.ApiTokens;
@@ -553,8 +553,8 @@ final class OperatorModelRun implements AutoCloseable {
     }
     String component =
         switch (target) {
-          case LEDGER -> "revocations";
-          case RECORDS -> "issue-records";
+          // The ledger's content is in the revocation store now.
+          case LEDGER, RECORDS -> "issue-records";
           case STATE -> "state";
           default -> "trust";
         };
@@ -700,9 +700,9 @@ final class OperatorModelRun implements AutoCloseable {
     Set<String> repaired = new TreeSet<>();
     try {
       Set<Long> revoked = bitsEverSet().keySet();
-      RevocationLedger ledger =
-          StoredState.ledger(
-              client, OPERATOR_NAMESPACE, operator.config().revocationsConfigMapName());
+      RevokedRecords ledger =
+          StoredState.revoked(
+              client, OPERATOR_NAMESPACE, operator.config().issueRecordsConfigMapPrefix());
       Map<Long, IssueRecord> records = new HashMap<>();
       StoredState.records(
               client, OPERATOR_NAMESPACE, operator.config().issueRecordsConfigMapPrefix())

@@ -211,7 +211,7 @@ class RevocationPathRegressionTest {
                 await().atMost(30, SECONDS).until(() -> copyShows(revokedByLeader));
                 await()
                     .atMost(30, SECONDS)
-                    .until(() -> fencedOut.ledger().durable().isRevoked(revokedByLeader));
+                    .until(() -> fencedOut.store().durable().isRevoked(revokedByLeader));
               } catch (Exception e) {
                 throw new IllegalStateException(e);
               }

@@ -3,8 +3,8 @@ package dev.apitoken.operator.publish;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.apitoken.format.status.StatusListToken;
-import dev.apitoken.operator.revocation.RevocationLedger;
-import dev.apitoken.operator.revocation.RevokedToken;
+import dev.apitoken.operator.revocation.IssueRecord;
+import dev.apitoken.operator.revocation.RevokedRecords;
 import dev.apitoken.operator.revocation.TrustDocument;
 import dev.apitoken.operator.testing.MutableClock;
 import dev.apitoken.operator.token.KeyRing;
@@ -36,7 +36,7 @@ class ShardDocumentsTest {
 
   @Test
   void unchangedInputsAreNeitherReEncodedNorReSigned() {
-    RevocationLedger ledger = RevocationLedger.empty();
+    RevokedRecords ledger = RevokedRecords.empty();
     Map<String, String> unsigned = documents.unsignedFiles(0, ring.publicJwks(), ledger, 1024);
     Map<String, String> first = documents.files(0, unsigned, key, claims, () -> null);
     clock.advance(Duration.ofMinutes(1));
@@ -49,12 +49,12 @@ class ShardDocumentsTest {
 
   @Test
   void aRevocationReEncodesOnlyItsShardAndChangesItsDigest() {
-    RevocationLedger before = RevocationLedger.empty();
+    RevokedRecords before = RevokedRecords.empty();
     Map<String, String> shard0 = documents.unsignedFiles(0, ring.publicJwks(), before, TWO_SHARDS);
     Map<String, String> shard1 = documents.unsignedFiles(1, ring.publicJwks(), before, TWO_SHARDS);
     String digest0 = documents.digest(0);
-    RevocationLedger after =
-        before.with(List.of(new RevokedToken(7, NOW.plus(Duration.ofDays(1)))));
+    RevokedRecords after =
+        before.with(List.of(IssueRecord.revokedUnowned(7, NOW.plus(Duration.ofDays(1)))));
 
     assertThat(documents.unsignedFiles(1, ring.publicJwks(), after, TWO_SHARDS)).isSameAs(shard1);
     assertThat(documents.unsignedFiles(0, ring.publicJwks(), after, TWO_SHARDS))
@@ -65,7 +65,7 @@ class ShardDocumentsTest {
   @Test
   void newClaimsAKeyChangeAndTheHeartbeatEachSignAgain() {
     Map<String, String> unsigned =
-        documents.unsignedFiles(0, ring.publicJwks(), RevocationLedger.empty(), 1024);
+        documents.unsignedFiles(0, ring.publicJwks(), RevokedRecords.empty(), 1024);
     String first = token(documents.files(0, unsigned, key, claims, () -> null), 0);
 
     StatusListToken.Signed next = new StatusListToken.Signed(2, 100, Map.of());
@@ -90,13 +90,13 @@ class ShardDocumentsTest {
   @Test
   void aFreshTokenOfOursFoundInTheOwnCopyIsKeptSoARestartRewritesNothing() {
     Map<String, String> unsigned =
-        documents.unsignedFiles(0, ring.publicJwks(), RevocationLedger.empty(), 1024);
+        documents.unsignedFiles(0, ring.publicJwks(), RevokedRecords.empty(), 1024);
     String before = token(documents.files(0, unsigned, key, claims, () -> null), 0);
     clock.advance(Duration.ofMinutes(2));
 
     ShardDocuments restarted = new ShardDocuments("https://apitoken.example/statuslist", signer);
     Map<String, String> again =
-        restarted.unsignedFiles(0, ring.publicJwks(), RevocationLedger.empty(), 1024);
+        restarted.unsignedFiles(0, ring.publicJwks(), RevokedRecords.empty(), 1024);
 
     assertThat(token(restarted.files(0, again, key, claims, () -> before), 0)).isEqualTo(before);
     ShardDocuments withoutIt = new ShardDocuments("https://apitoken.example/statuslist", signer);

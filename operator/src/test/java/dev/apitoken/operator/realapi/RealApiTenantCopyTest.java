@@ -166,7 +166,7 @@ class RealApiTenantCopyTest {
                     .isTrue());
     replica.operator().maintain();
     replica.maintainKeys();
-    assertThat(replica.operator().revocationLedger().current().isRevoked(index)).isFalse();
+    assertThat(replica.operator().revocationStore().isRevoked(index)).isFalse();
     assertThat(MountedTrust.verify(replica, VICTIM, token).isAccepted()).isTrue();
     assertThat(replica.trustConfigMap(VICTIM).getData().get(TrustDocument.JWKS_KEY)).contains(kid);
 

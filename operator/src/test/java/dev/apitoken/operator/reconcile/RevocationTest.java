@@ -190,7 +190,7 @@ class RevocationTest {
             assertThat(operator.verifierFor(t).verify(token).rejection())
                 .contains(Rejection.REVOKED));
     // The ledger entry outlives the ApiToken until the token's own expiry.
-    assertThat(operator.operator().revocationLedger().current().isRevoked(index)).isTrue();
+    assertThat(operator.operator().revocationStore().isRevoked(index)).isTrue();
   }
 
   @Test
@@ -371,7 +371,7 @@ class RevocationTest {
     client.resource(ready).update();
     ApiToken revoked =
         operator.awaitCondition(ns, "ledger", Conditions.REVOCATION_PUBLISHED, Conditions.TRUE);
-    String name = operator.config().revocationsConfigMapName();
+    String name = operator.config().issueRecordsConfigMapPrefix();
 
     client
         .configMaps()
@@ -383,7 +383,7 @@ class RevocationTest {
         .atMost(Duration.ofSeconds(10))
         .until(
             () -> {
-              return StoredState.ledger(client, RunningOperator.OPERATOR_NAMESPACE, name)
+              return StoredState.revoked(client, RunningOperator.OPERATOR_NAMESPACE, name)
                   .isRevoked(revoked.getStatus().getTokens().get(0).getIndex());
             });
   }

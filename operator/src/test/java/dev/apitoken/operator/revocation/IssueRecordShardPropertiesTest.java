@@ -36,7 +36,10 @@ class IssueRecordShardPropertiesTest {
     assertIndexMatchesScan(grown);
     assertIndexMatchesScan(shard.union(IssueRecordShard.EMPTY.with(more)));
     assertIndexMatchesScan(
-        grown.prune(NOW.plus(Duration.ofHours(hoursLater)), IndexSpace.RETENTION_AFTER_EXPIRY));
+        grown.prune(
+            NOW.plus(Duration.ofHours(hoursLater)),
+            IndexSpace.RETENTION_AFTER_EXPIRY,
+            Duration.ofDays(30)));
     assertIndexMatchesScan(IssueRecordShard.decode(grown.encode()));
   }
 

@@ -32,24 +32,6 @@ class ShardSizeTest {
   }
 
   @Test
-  void aFullLedgerShardWithRandomExpiryDaysStaysBelowTheLimit() {
-    Random random = new Random(1);
-    List<RevokedToken> tokens = new ArrayList<>();
-    for (int i = 0; i < IndexSpace.LEDGER_SHARD_SIZE; i++) {
-      // Half already expired (they move to the forgotten set at random: incompressible), the rest
-      // on any day up to the 16-bit horizon: the least compressible days there can be.
-      long days = random.nextBoolean() ? -2 : random.nextInt(40_000);
-      tokens.add(new RevokedToken(i, NOW.plusSeconds(86_400L * days)));
-    }
-    RevocationLedger ledger =
-        RevocationLedger.empty().with(tokens).prune(NOW, IndexSpace.RETENTION_AFTER_EXPIRY);
-    Map<String, String> data = ledger.encodeShards().get(0L);
-    System.out.printf("full ledger shard: %,d bytes%n", bytes(data));
-    assertThat(bytes(data)).isLessThan(LIMIT);
-    assertThat(RevocationLedger.decodeShards(Map.of(0L, data))).isEqualTo(ledger);
-  }
-
-  @Test
   void aFullIssueRecordShardWithLongestNamesStaysBelowTheLimit() {
     List<IssueRecord> records = new ArrayList<>();
     String namespace = "n".repeat(63);
@@ -66,7 +48,7 @@ class ShardSizeTest {
               true));
     }
     Map<String, String> data = IssueRecordShard.EMPTY.with(records).encode();
-    System.out.printf("full issue-record shard: %,d bytes%n", bytes(data));
+    System.out.printf("full revocation store shard: %,d bytes%n", bytes(data));
     assertThat(bytes(data)).isLessThan(LIMIT);
     assertThat(IssueRecordShard.decode(data).records()).containsExactlyElementsOf(records);
   }

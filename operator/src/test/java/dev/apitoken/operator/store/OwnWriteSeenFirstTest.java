@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
@@ -29,15 +30,16 @@ class OwnWriteSeenFirstTest {
   @Test
   void aStoresOwnWriteSeenBeforeItsAnswerIsNotAnEdit() {
     List<String> restored = new CopyOnWriteArrayList<>();
-    AtomicReference<IssueRecordStore> storeRef = new AtomicReference<>();
+    AtomicReference<RevocationStore> storeRef = new AtomicReference<>();
     AtomicReference<Runnable> duringFirstUpdate =
         new AtomicReference<>(() -> storeRef.get().record(List.of(record(8))));
-    IssueRecordStore store =
-        new IssueRecordStore(
+    RevocationStore store =
+        new RevocationStore(
             new OwnWriteFirst(new Fabric8ConfigMaps(client), duringFirstUpdate),
             "ops",
             "issued",
             Clock.fixed(NOW, ZoneOffset.UTC),
+            Duration.ofDays(30),
             Fence.OPEN,
             new ShardedStore.Listener() {
               @Override
@@ -50,7 +52,8 @@ class OwnWriteSeenFirstTest {
 
               @Override
               public void merged(String configMap) {}
-            });
+            },
+            () -> {});
     storeRef.set(store);
     try (store) {
       store.start();
@@ -58,7 +61,9 @@ class OwnWriteSeenFirstTest {
       store.record(List.of(record(5))).join(); // an update: delivered to the watch first
       store.record(List.of(record(9))).join();
       assertThat(duringFirstUpdate.get()).isNull();
-      assertThat(store.stored()).extracting(IssueRecord::index).containsExactly(3L, 5L, 8L, 9L);
+      assertThat(StoredState.records(client, "ops", "issued"))
+          .extracting(IssueRecord::index)
+          .containsExactly(3L, 5L, 8L, 9L);
       assertThat(restored).isEmpty();
     }
   }

@@ -3,32 +3,26 @@ package dev.apitoken.operator.store;
 import dev.apitoken.operator.kubernetes.Labels;
 import dev.apitoken.operator.revocation.IssueRecord;
 import dev.apitoken.operator.revocation.IssueRecordShard;
-import dev.apitoken.operator.revocation.RevocationLedger;
+import dev.apitoken.operator.revocation.RevokedRecords;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 
 /** Reads the operator's stored revocation state the way an admin would: from the ConfigMaps. */
 public final class StoredState {
   private StoredState() {}
 
-  /** The ledger as stored in the shards {@code <prefix>-<n>} of {@code namespace}. */
-  public static RevocationLedger ledger(KubernetesClient client, String namespace, String prefix) {
-    Map<Long, Map<String, String>> shards = new TreeMap<>();
-    for (ConfigMap map : shardMaps(client, namespace, prefix, RevocationLedgerStore.COMPONENT)) {
-      shards.put(shardNumber(prefix, map), map.getData());
-    }
-    return RevocationLedger.decodeShards(shards);
+  /** The revocations as stored in the shards {@code <prefix>-<n>} of {@code namespace}. */
+  public static RevokedRecords revoked(KubernetesClient client, String namespace, String prefix) {
+    return RevokedRecords.empty().with(records(client, namespace, prefix));
   }
 
   /** Every issue record stored in the shards {@code <prefix>-<n>} of {@code namespace}. */
   public static List<IssueRecord> records(
       KubernetesClient client, String namespace, String prefix) {
     List<IssueRecord> records = new ArrayList<>();
-    for (ConfigMap map : shardMaps(client, namespace, prefix, IssueRecordStore.COMPONENT)) {
+    for (ConfigMap map : shardMaps(client, namespace, prefix, RevocationStore.COMPONENT)) {
       records.addAll(IssueRecordShard.decode(map.getData()).records());
     }
     return records;
@@ -46,9 +40,5 @@ public final class StoredState {
         .filter(
             m -> m.getMetadata().getName().matches(java.util.regex.Pattern.quote(prefix) + "-\\d+"))
         .toList();
-  }
-
-  private static long shardNumber(String prefix, ConfigMap map) {
-    return Long.parseLong(map.getMetadata().getName().substring(prefix.length() + 1));
   }
 }

@@ -16,34 +16,34 @@ import net.jqwik.api.Provide;
 import net.jqwik.api.constraints.IntRange;
 import net.jqwik.api.constraints.Size;
 
-class RevocationLedgerProperties {
+class RevokedRecordsProperties {
   private static final Instant NOW = Instant.parse("2026-06-01T12:00:00Z");
   private static final Duration LEEWAY = Duration.ofHours(1);
+  private static final Duration FORGOTTEN_FOR = Duration.ofDays(30);
 
   @Property
-  void storageFormRoundTrips(@ForAll("revocations") List<RevokedToken> tokens) {
-    RevocationLedger ledger = RevocationLedger.empty().with(tokens);
-    assertThat(RevocationLedger.decodeShards(ledger.encodeShards())).isEqualTo(ledger);
-    assertThat(RevocationLedger.decodeShards(ledger.encodeShards()).encodeShards())
-        .isEqualTo(ledger.encodeShards());
+  void storageFormRoundTrips(@ForAll("revocations") List<IssueRecord> tokens) {
+    IssueRecordShard shard = IssueRecordShard.EMPTY.with(tokens).prune(NOW, LEEWAY, FORGOTTEN_FOR);
+    assertThat(IssueRecordShard.decode(shard.encode())).isEqualTo(shard);
+    assertThat(IssueRecordShard.decode(shard.encode()).encode()).isEqualTo(shard.encode());
   }
 
   @Property
   void aRevokedIndexIsAlwaysReportedRevokedUntilItsTokenHasExpired(
-      @ForAll("revocations") List<RevokedToken> tokens,
+      @ForAll("revocations") List<IssueRecord> tokens,
       @ForAll @IntRange(min = 0, max = 200_000) int reservedUpTo,
       @ForAll @IntRange(min = 0, max = 60 * 24) int minutesLater) {
     Instant now = NOW.plus(Duration.ofMinutes(minutesLater));
     // Every revoked index was handed out, so it lies below the reservation.
     long reserved =
         Math.max(reservedUpTo, tokens.stream().mapToLong(t -> t.index() + 1).max().orElse(0));
-    RevocationLedger ledger = RevocationLedger.empty().with(tokens).prune(now, LEEWAY);
+    RevokedRecords revoked = RevokedRecords.empty().with(tokens).prune(now, LEEWAY, FORGOTTEN_FOR);
     String published =
-        TrustDocument.compose("{\"keys\":[]}", ledger, reserved, "u")
+        TrustDocument.compose("{\"keys\":[]}", revoked, reserved, "u")
             .get(TrustDocument.STATUS_LIST_KEY);
     StatusList list = StatusListDocument.parse(published).statusList();
 
-    for (RevokedToken token : tokens) {
+    for (IssueRecord token : tokens) {
       if (token.expiresAt().plus(LEEWAY).isAfter(now)) {
         assertThat(list.get(token.index()))
             .as("index %d", token.index())
@@ -55,40 +55,43 @@ class RevocationLedgerProperties {
 
   @Property
   void nothingIsRevokedThatWasNotRevoked(
-      @ForAll("revocations") List<RevokedToken> tokens,
+      @ForAll("revocations") List<IssueRecord> tokens,
       @ForAll @IntRange(min = 0, max = 100_000) int probe) {
-    RevocationLedger ledger = RevocationLedger.empty().with(tokens);
-    boolean revoked = tokens.stream().anyMatch(t -> t.index() == probe);
-    assertThat(ledger.isRevoked(probe)).isEqualTo(revoked);
-    assertThat(ledger.toStatusList(probe + 1).get(probe) == StatusList.INVALID).isEqualTo(revoked);
+    RevokedRecords revoked = RevokedRecords.empty().with(tokens);
+    boolean expected = tokens.stream().anyMatch(t -> t.index() == probe);
+    assertThat(revoked.isRevoked(probe)).isEqualTo(expected);
+    assertThat(revoked.toStatusList(0, probe + 1).get(probe) == StatusList.INVALID)
+        .isEqualTo(expected);
   }
 
   @Property
-  void expiredEntriesAreAlwaysPruned(@ForAll("revocations") List<RevokedToken> tokens) {
-    Instant farFuture = NOW.plus(Duration.ofDays(400));
-    RevocationLedger pruned = RevocationLedger.empty().with(tokens).prune(farFuture, LEEWAY);
+  void expiredRevocationsAreForgottenThenDropped(@ForAll("revocations") List<IssueRecord> tokens) {
+    Instant farFuture = NOW.plus(Duration.ofDays(100));
+    RevokedRecords pruned =
+        RevokedRecords.empty().with(tokens).prune(farFuture, LEEWAY, FORGOTTEN_FOR);
     assertThat(pruned.size()).isZero();
     // Forgotten, not lost: each index is still known to have been revoked and expired.
     tokens.forEach(t -> assertThat(pruned.covers(t.index())).isTrue());
     tokens.forEach(t -> assertThat(pruned.isRevoked(t.index())).isFalse());
+
+    RevokedRecords later = pruned.prune(farFuture.plus(FORGOTTEN_FOR), LEEWAY, FORGOTTEN_FOR);
+    tokens.forEach(t -> assertThat(later.covers(t.index())).isFalse());
   }
 
   @Property
-  void unionKeepsEveryRevocationOfBoth(
-      @ForAll("revocations") List<RevokedToken> a, @ForAll("revocations") List<RevokedToken> b) {
-    RevocationLedger union =
-        RevocationLedger.empty().with(a).union(RevocationLedger.empty().with(b));
-    a.forEach(t -> assertThat(union.contains(t)).isTrue());
-    b.forEach(t -> assertThat(union.contains(t)).isTrue());
-    assertThat(union)
-        .isEqualTo(RevocationLedger.empty().with(b).union(RevocationLedger.empty().with(a)));
+  void mergingKeepsEveryRevocationOfBothInEitherOrder(
+      @ForAll("revocations") List<IssueRecord> a, @ForAll("revocations") List<IssueRecord> b) {
+    RevokedRecords ab = RevokedRecords.empty().with(a).with(b);
+    a.forEach(t -> assertThat(ab.isRevoked(t.index())).isTrue());
+    b.forEach(t -> assertThat(ab.isRevoked(t.index())).isTrue());
+    assertThat(ab).isEqualTo(RevokedRecords.empty().with(b).with(a));
   }
 
   @Property
   void sameStatePublishesTheSameBytes(
-      @ForAll("revocations") @Size(max = 50) List<RevokedToken> tokens) {
-    RevocationLedger inOrder = RevocationLedger.empty().with(tokens);
-    RevocationLedger reversed = RevocationLedger.empty();
+      @ForAll("revocations") @Size(max = 50) List<IssueRecord> tokens) {
+    RevokedRecords inOrder = RevokedRecords.empty().with(tokens);
+    RevokedRecords reversed = RevokedRecords.empty();
     for (int i = tokens.size() - 1; i >= 0; i--) {
       reversed = reversed.with(List.of(tokens.get(i)));
     }
@@ -97,12 +100,12 @@ class RevocationLedgerProperties {
   }
 
   @Provide
-  Arbitrary<List<RevokedToken>> revocations() {
+  Arbitrary<List<IssueRecord>> revocations() {
     Arbitrary<Long> index = Arbitraries.longs().between(0, 100_000);
     Arbitrary<Instant> expiry =
         Arbitraries.longs()
             .between(-3 * 24 * 60, 90 * 24 * 60)
             .map(m -> NOW.plus(Duration.ofMinutes(m)));
-    return Combinators.combine(index, expiry).as(RevokedToken::new).list().ofMaxSize(200);
+    return Combinators.combine(index, expiry).as(IssueRecord::revokedUnowned).list().ofMaxSize(200);
   }
 }
