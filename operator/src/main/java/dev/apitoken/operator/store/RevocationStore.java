@@ -37,7 +37,7 @@ public final class RevocationStore implements AutoCloseable {
   private final Clock clock;
   private final Duration forgottenFor;
   private final Runnable onChange;
-  private final ShardedStore<IssueRecordShard> shards;
+  private final ShardedStore shards;
 
   /** Stored shard instances already merged into {@link #durable} (shards are immutable). */
   private final Map<Long, IssueRecordShard> mergedStored = new HashMap<>();
@@ -70,19 +70,13 @@ public final class RevocationStore implements AutoCloseable {
     this.forgottenFor = maxTtl.plus(IndexSpace.RETENTION_AFTER_EXPIRY);
     this.onChange = onChange;
     this.shards =
-        new ShardedStore<>(
+        new ShardedStore(
             api,
             namespace,
             prefix,
             COMPONENT,
             "Tokens issued by the ApiToken operator (index, expiry, owner uid, revoked mark)."
                 + " Do not edit: the operator restores it.",
-            ShardedStore.Codec.of(
-                IssueRecordShard.EMPTY,
-                IssueRecordShard::decode,
-                IssueRecordShard::encode,
-                IssueRecordShard::union,
-                IssueRecordShard::isEmpty),
             fence,
             listener,
             this::refresh);

@@ -4,6 +4,7 @@ import static net.logstash.logback.argument.StructuredArguments.kv;
 
 import dev.apitoken.operator.kubernetes.KubernetesWrites;
 import dev.apitoken.operator.kubernetes.Labels;
+import dev.apitoken.operator.revocation.IssueRecordShard;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -21,68 +22,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Operator state cut into shards, one ConfigMap per shard ({@code <prefix>-<number>}) in the
- * operator's namespace. The wanted state of every shard is held in memory and written by one
- * thread; a caller's future completes once a write containing its change has been stored. Writes
- * are made against the resourceVersion last seen and merge with whatever is stored, so nothing is
- * ever overwritten. Each shard is written on its own: a shard the API server refuses (too large,
- * over quota) is retried with backoff and reported, and never holds up the others. A shard that
- * someone deletes or edits is merged back from memory.
- *
- * @param <S> the immutable content of one shard
+ * The revocation store's shards ({@link IssueRecordShard}), one ConfigMap per shard ({@code
+ * <prefix>-<number>}) in the operator's namespace. The wanted state of every shard is held in
+ * memory and written by one thread; a caller's future completes once a write containing its change
+ * has been stored. Writes are made against the resourceVersion last seen and merge with whatever is
+ * stored, so nothing is ever overwritten. Each shard is written on its own: a shard the API server
+ * refuses (too large, over quota) is retried with backoff and reported, and never holds up the
+ * others. A shard that someone deletes or edits is merged back from memory. Concurrent changes of
+ * one shard go out in one write.
  */
-public final class ShardedStore<S> implements AutoCloseable {
-  /** How a shard is stored and merged; merge must be commutative and keep everything of both. */
-  public interface Codec<S> {
-    S empty();
-
-    /**
-     * @throws RuntimeException when the data is not a shard of this kind
-     */
-    S decode(Map<String, String> data);
-
-    Map<String, String> encode(S shard);
-
-    S merge(S a, S b);
-
-    boolean isEmpty(S shard);
-
-    /** A codec from its parts, for shard types that carry these operations themselves. */
-    static <S> Codec<S> of(
-        S empty,
-        java.util.function.Function<Map<String, String>, S> decode,
-        java.util.function.Function<S, Map<String, String>> encode,
-        java.util.function.BinaryOperator<S> merge,
-        java.util.function.Predicate<S> isEmpty) {
-      return new Codec<>() {
-        @Override
-        public S empty() {
-          return empty;
-        }
-
-        @Override
-        public S decode(Map<String, String> data) {
-          return decode.apply(data);
-        }
-
-        @Override
-        public Map<String, String> encode(S shard) {
-          return encode.apply(shard);
-        }
-
-        @Override
-        public S merge(S a, S b) {
-          return merge.apply(a, b);
-        }
-
-        @Override
-        public boolean isEmpty(S shard) {
-          return isEmpty.test(shard);
-        }
-      };
-    }
-  }
-
+public final class ShardedStore implements AutoCloseable {
   /** What happened to a shard, for logs, metrics and conditions. */
   public interface Listener {
     /**
@@ -132,7 +81,6 @@ public final class ShardedStore<S> implements AutoCloseable {
   private final String prefix;
   private final String component;
   private final String description;
-  private final Codec<S> codec;
   private final Fence fence;
   private final Listener listener;
   private final Runnable onChange;
@@ -143,11 +91,11 @@ public final class ShardedStore<S> implements AutoCloseable {
   private AutoCloseable watch;
 
   private final class Slot {
-    S wanted = codec.empty();
-    S stored = codec.empty();
+    IssueRecordShard wanted = IssueRecordShard.EMPTY;
+    IssueRecordShard stored = IssueRecordShard.EMPTY;
     // What this store is writing right now: the watch may deliver that write before the PUT
     // answers.
-    S writing;
+    IssueRecordShard writing;
     String resourceVersion;
     // The newest resourceVersion seen, kept after a deletion: a late event of an older version must
     // not bring deleted content back.
@@ -168,7 +116,6 @@ public final class ShardedStore<S> implements AutoCloseable {
       String prefix,
       String component,
       String description,
-      Codec<S> codec,
       Fence fence,
       Listener listener,
       Runnable onChange) {
@@ -177,7 +124,6 @@ public final class ShardedStore<S> implements AutoCloseable {
     this.prefix = prefix;
     this.component = component;
     this.description = description;
-    this.codec = codec;
     this.fence = fence;
     this.listener = listener;
     this.onChange = onChange;
@@ -190,19 +136,19 @@ public final class ShardedStore<S> implements AutoCloseable {
   }
 
   /** Reads every stored shard, then starts writing and watching. Returns what was stored. */
-  public Map<Long, S> start() {
-    Map<Long, S> loaded = new TreeMap<>();
+  public Map<Long, IssueRecordShard> start() {
+    Map<Long, IssueRecordShard> loaded = new TreeMap<>();
     for (ConfigMap map : api.list(namespace, Labels.managed(component))) {
       Long shard = shardOf(map.getMetadata().getName());
       if (shard == null) {
         continue;
       }
-      S content = decodeOrEmpty(map);
+      IssueRecordShard content = decodeOrEmpty(map);
       loaded.put(shard, content);
       synchronized (lock) {
         Slot slot = slot(shard);
         slot.stored = content;
-        slot.wanted = codec.merge(slot.wanted, content);
+        slot.wanted = slot.wanted.union(content);
         slot.resourceVersion = slot.newestVersion = map.getMetadata().getResourceVersion();
       }
     }
@@ -214,25 +160,25 @@ public final class ShardedStore<S> implements AutoCloseable {
   }
 
   /** The content memory holds for a shard (what is or will be stored). */
-  public S wanted(long shard) {
+  public IssueRecordShard wanted(long shard) {
     synchronized (lock) {
       Slot slot = slots.get(shard);
-      return slot == null ? codec.empty() : slot.wanted;
+      return slot == null ? IssueRecordShard.EMPTY : slot.wanted;
     }
   }
 
-  public Map<Long, S> wantedAll() {
+  public Map<Long, IssueRecordShard> wantedAll() {
     synchronized (lock) {
-      Map<Long, S> all = new TreeMap<>();
+      Map<Long, IssueRecordShard> all = new TreeMap<>();
       slots.forEach((k, slot) -> all.put(k, slot.wanted));
       return all;
     }
   }
 
   /** The content each shard holds in the API as far as this store knows (written or read). */
-  public Map<Long, S> storedAll() {
+  public Map<Long, IssueRecordShard> storedAll() {
     synchronized (lock) {
-      Map<Long, S> all = new TreeMap<>();
+      Map<Long, IssueRecordShard> all = new TreeMap<>();
       slots.forEach((k, slot) -> all.put(k, slot.stored));
       return all;
     }
@@ -242,12 +188,12 @@ public final class ShardedStore<S> implements AutoCloseable {
    * Changes a shard; the future completes once a write containing the change is stored (at once
    * when the stored shard already has it).
    */
-  public CompletableFuture<Void> update(long shard, UnaryOperator<S> change) {
+  public CompletableFuture<Void> update(long shard, UnaryOperator<IssueRecordShard> change) {
     CompletableFuture<Void> written = new CompletableFuture<>();
     boolean changed;
     synchronized (lock) {
       Slot slot = slot(shard);
-      S next = change.apply(slot.wanted);
+      IssueRecordShard next = change.apply(slot.wanted);
       changed = !Objects.equals(next, slot.wanted);
       if (changed) {
         slot.wanted = next;
@@ -255,7 +201,7 @@ public final class ShardedStore<S> implements AutoCloseable {
       }
       if (!slot.dirty && slot.resourceVersion != null && Objects.equals(slot.wanted, slot.stored)) {
         written.complete(null);
-      } else if (!slot.dirty && slot.resourceVersion == null && codec.isEmpty(slot.wanted)) {
+      } else if (!slot.dirty && slot.resourceVersion == null && slot.wanted.isEmpty()) {
         written.complete(null);
       } else {
         slot.dirty = true;
@@ -320,8 +266,8 @@ public final class ShardedStore<S> implements AutoCloseable {
           return;
         }
         slot.resourceVersion = null;
-        slot.stored = codec.empty();
-        if (!codec.isEmpty(slot.wanted)) {
+        slot.stored = IssueRecordShard.EMPTY;
+        if (!slot.wanted.isEmpty()) {
           listener.restoring(name, "deleted");
           LOG.warn(
               "{} {} {}",
@@ -335,7 +281,7 @@ public final class ShardedStore<S> implements AutoCloseable {
       if (isOlderThanKnown(version, slot.newestVersion)) {
         return;
       }
-      S content = decodeOrEmpty(after);
+      IssueRecordShard content = decodeOrEmpty(after);
       slot.stored = content;
       slot.resourceVersion = slot.newestVersion = version;
       if (slot.writing != null && Objects.equals(content, slot.writing)) {
@@ -343,7 +289,7 @@ public final class ShardedStore<S> implements AutoCloseable {
         // next.
         return;
       }
-      S merged = codec.merge(slot.wanted, content);
+      IssueRecordShard merged = slot.wanted.union(content);
       if (!Objects.equals(merged, slot.wanted)) {
         listener.merged(name);
         LOG.warn(
@@ -391,9 +337,9 @@ public final class ShardedStore<S> implements AutoCloseable {
     lock.notifyAll();
   }
 
-  private S decodeOrEmpty(ConfigMap map) {
+  private IssueRecordShard decodeOrEmpty(ConfigMap map) {
     try {
-      return codec.decode(map.getData() == null ? Map.of() : map.getData());
+      return IssueRecordShard.decode(map.getData() == null ? Map.of() : map.getData());
     } catch (RuntimeException corrupt) {
       LOG.error(
           "{} {} {} {}",
@@ -402,7 +348,7 @@ public final class ShardedStore<S> implements AutoCloseable {
           kv("action", "rewriting_from_memory"),
           kv("error", corrupt.getClass().getSimpleName()));
       listener.restoring(map.getMetadata().getName(), "corrupt");
-      return codec.empty();
+      return IssueRecordShard.EMPTY;
     }
   }
 
@@ -469,7 +415,7 @@ public final class ShardedStore<S> implements AutoCloseable {
         if (stale) {
           reread(shard);
         }
-        S wanted;
+        IssueRecordShard wanted;
         String version;
         long wantedVersion;
         synchronized (lock) {
@@ -531,15 +477,15 @@ public final class ShardedStore<S> implements AutoCloseable {
   }
 
   /** Writes {@code wanted}; returns the new resourceVersion (null when it deleted the shard). */
-  private String write(String name, S wanted, String version) {
-    if (codec.isEmpty(wanted)) {
+  private String write(String name, IssueRecordShard wanted, String version) {
+    if (wanted.isEmpty()) {
       if (version != null) {
         api.delete(namespace, name);
       }
       listener.stored(name, 0);
       return null;
     }
-    Map<String, String> data = codec.encode(wanted);
+    Map<String, String> data = wanted.encode();
     ConfigMap desired =
         new ConfigMapBuilder()
             .withNewMetadata()
@@ -575,12 +521,12 @@ public final class ShardedStore<S> implements AutoCloseable {
       Slot slot = slots.get(shard);
       if (map == null) {
         slot.resourceVersion = null;
-        slot.stored = codec.empty();
+        slot.stored = IssueRecordShard.EMPTY;
       } else {
-        S content = decodeOrEmpty(map);
+        IssueRecordShard content = decodeOrEmpty(map);
         slot.stored = content;
         slot.resourceVersion = slot.newestVersion = map.getMetadata().getResourceVersion();
-        S merged = codec.merge(slot.wanted, content);
+        IssueRecordShard merged = slot.wanted.union(content);
         if (!Objects.equals(merged, slot.wanted)) {
           slot.wanted = merged;
           slot.version++;

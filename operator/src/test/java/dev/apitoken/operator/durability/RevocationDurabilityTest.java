@@ -9,6 +9,7 @@ import dev.apitoken.format.status.StatusListDocument;
 import dev.apitoken.operator.api.ApiToken;
 import dev.apitoken.operator.api.Conditions;
 import dev.apitoken.operator.kubernetes.Labels;
+import dev.apitoken.operator.revocation.IndexSpace;
 import dev.apitoken.operator.revocation.TrustDocument;
 import dev.apitoken.operator.store.StoredState;
 import dev.apitoken.operator.testing.ApiTokens;
@@ -129,7 +130,7 @@ class RevocationDurabilityTest {
     return operator.awaitCondition(ns, name, Conditions.REVOCATION_PUBLISHED, Conditions.TRUE);
   }
 
-  private void deleteLedgerShards() {
+  private void deleteStoreShards() {
     StoredState.shardMaps(
             client,
             RunningOperator.OPERATOR_NAMESPACE,
@@ -138,9 +139,12 @@ class RevocationDurabilityTest {
         .forEach(m -> client.resource(m).delete());
   }
 
-  /** Scenario 1: the ledger deleted while the operator is stopped; copies must never un-revoke. */
+  /**
+   * Scenario 1: the revocation store deleted while the operator is stopped; copies must never
+   * un-revoke.
+   */
   @Test
-  void aLedgerDeletedWhileStoppedIsRebuiltFromTheCopiesAndNoCopyEverUnrevokes() {
+  void aStoreDeletedWhileStoppedIsRebuiltFromTheCopiesAndNoCopyEverUnrevokes() {
     String ns = start();
     operator.create(ApiTokens.named("deleted-one").in(ns).build());
     operator.create(ApiTokens.named("flagged-one").in(ns).build());
@@ -154,13 +158,7 @@ class RevocationDurabilityTest {
     watchCopies();
 
     operator.close();
-    deleteLedgerShards();
-    StoredState.shardMaps(
-            client,
-            RunningOperator.OPERATOR_NAMESPACE,
-            operator.config().issueRecordsConfigMapPrefix(),
-            "issue-records")
-        .forEach(m -> client.resource(m).delete());
+    deleteStoreShards();
     operator.start();
 
     await()
@@ -182,7 +180,7 @@ class RevocationDurabilityTest {
     operator.create(ApiTokens.named("after-restart").in(ns).build());
     operator.awaitReady(ns, "after-restart");
     assertNoCopyEverUnrevoked(List.of(deletedIndex, flaggedIndex));
-    // People are told which source held what the ledger lacked.
+    // People are told which source held what the store lacked.
     await()
         .atMost(Duration.ofSeconds(10))
         .until(
@@ -201,21 +199,21 @@ class RevocationDurabilityTest {
   }
 
   /**
-   * Scenario 2: a ledger shard the API server refuses (422, as at the 1 MiB limit) is a distinct,
+   * Scenario 2: a store shard the API server refuses (422, as at the 1 MiB limit) is a distinct,
    * retried failure, and revocations in other shards go through meanwhile.
    */
   @Test
-  void aRefusedLedgerShardIsReportedAndRetriedAndNeverBlocksOtherShards() {
+  void aRefusedStoreShardIsReportedAndRetriedAndNeverBlocksOtherShards() {
     String ns = start();
     operator.create(ApiTokens.named("first").in(ns).build());
     operator.awaitReady(ns, "first");
-    revoke(ns, "first"); // the ledger shard of the tokens issued now exists
+    revoke(ns, "first"); // the store shard of the tokens issued now exists
     operator.create(ApiTokens.named("stuck").in(ns).build());
     long stuckIndex = operator.awaitReady(ns, "stuck").getStatus().getStatusListIndex();
-    long stuckShard = stuckIndex >> 17;
-    long nextShardStart = (stuckShard + 1) << 17;
+    long stuckShard = stuckIndex / IndexSpace.RECORD_SHARD_SIZE;
+    long nextShardStart = (stuckShard + 1) * IndexSpace.RECORD_SHARD_SIZE;
 
-    // The next tokens land in the following ledger shard: move the index counter past this one.
+    // The next tokens land in the following store shard: move the index counter past this one.
     operator.close();
     ConfigMap state =
         client

@@ -31,9 +31,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Only the operator's own signed lists are evidence: a bit that only our signed list ({@code
- * status-list.jwt}) of a copy shows is recovered into the ledger and every copy after the stores
- * were lost; a bit shown by an edited JSON file or by a list signed with any other key is never
- * taken.
+ * status-list.jwt}) of a copy shows is recovered into the revocation store and every copy after the
+ * stores were lost; a bit shown by an edited JSON file or by a list signed with any other key is
+ * never taken.
  */
 @EnableKubernetesMockClient(crud = true)
 class SignedListRevocationKeptTest {
@@ -62,7 +62,7 @@ class SignedListRevocationKeptTest {
   /**
    * A tenant who can edit the copy in one namespace sets the token's bit in both files, the signed
    * list signed with a key of their own: nothing of it is read. The copy is put back without the
-   * bit, the ledger never holds it, and the token stays accepted in every namespace.
+   * bit, the revocation store never holds it, and the token stays accepted in every namespace.
    */
   @Test
   void aBitShownByAnEditedCopyOrAListSignedWithAForeignKeyIsNeverTaken() {
@@ -123,9 +123,9 @@ class SignedListRevocationKeptTest {
 
   /**
    * The same while stopped: the token's ApiToken is deleted (revoked), then, with the operator
-   * down, the ledger and the issue records are lost and the JSON of every copy is damaged so that
-   * only the signed lists still show the bit. After the restart the bit is back in both files of
-   * every copy and in the ledger, and no version of any copy's signed list ever showed it cleared.
+   * down, the revocation store is lost and the JSON of every copy is damaged so that only the
+   * signed lists still show the bit. After the restart the bit is back in both files of every copy
+   * and in the store, and no version of any copy's signed list ever showed it cleared.
    */
   @Test
   void aBitShownOnlyByTheSignedListsAfterDamageWhileStoppedIsKeptInEveryCopy() {
@@ -153,12 +153,6 @@ class SignedListRevocationKeptTest {
     operator.close();
     String prefix = operator.config().issueRecordsConfigMapPrefix();
     StoredState.shardMaps(client, RunningOperator.OPERATOR_NAMESPACE, prefix, "issue-records")
-        .forEach(m -> client.resource(m).delete());
-    StoredState.shardMaps(
-            client,
-            RunningOperator.OPERATOR_NAMESPACE,
-            operator.config().issueRecordsConfigMapPrefix(),
-            "issue-records")
         .forEach(m -> client.resource(m).delete());
     for (String n : namespaces) {
       ConfigMap copy = operator.trustConfigMap(n);

@@ -76,15 +76,10 @@ class StateRollbackTest {
     long versionAfter = signedVersion("shop");
     assertThat(versionAfter).isGreaterThan(versionBefore);
 
-    // Restore while stopped: the ledger and the state ConfigMap go back to the backup (the ledger
-    // held nothing then: its shards are deleted; the issue records too).
+    // Restore while stopped: the revocation store and the state ConfigMap go back to the backup
+    // (the store
+    // held nothing then: its shards are deleted).
     operator.close();
-    StoredState.shardMaps(
-            client,
-            RunningOperator.OPERATOR_NAMESPACE,
-            operator.config().issueRecordsConfigMapPrefix(),
-            "issue-records")
-        .forEach(m -> client.resource(m).delete());
     StoredState.shardMaps(
             client,
             RunningOperator.OPERATOR_NAMESPACE,

@@ -130,7 +130,8 @@ class TenantCopyEditsTest {
   /**
    * Case 1: every bit of the status list set in the tenant's own copy and in a look-alike in a
    * namespace that is not a target, with a list signed by a key of the tenant's own claiming a huge
-   * version: the copy is put back, the ledger never holds the bit, every namespace accepts.
+   * version: the copy is put back, the revocation store never holds the bit, every namespace
+   * accepts.
    */
   @Test
   void aTenantsEditedOrPlantedCopyRevokesNothing() {

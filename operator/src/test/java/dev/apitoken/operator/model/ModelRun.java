@@ -440,7 +440,8 @@ final class ModelRun implements AutoCloseable {
   }
 
   private void admin(Step step) {
-    String kind = Step.OBJECTS[step.a()];
+    // The ledger's content is in the revocation store now: damage to either is damage to it.
+    String kind = Step.OBJECTS[step.a()].equals("ledger") ? "records" : Step.OBJECTS[step.a()];
     List<ConfigMap> candidates =
         cluster.all().stream()
             .filter(m -> componentOf(m).equals(componentFor(kind)))
@@ -536,8 +537,7 @@ final class ModelRun implements AutoCloseable {
 
   private static String componentFor(String kind) {
     return switch (kind) {
-      // The ledger's content is in the revocation store now: damage to either is damage to it.
-      case "ledger", "records" -> "issue-records";
+      case "records" -> "issue-records";
       case "state" -> "state";
       default -> "trust";
     };

@@ -531,11 +531,11 @@ final class OperatorModelRun implements AutoCloseable {
 
   private static Set<String> kindsOf(OperatorStep.Target target) {
     return switch (target) {
-      case LEDGER -> Set.of("ledger");
-      case RECORDS -> Set.of("records");
+      // The ledger's content is in the revocation store now: damage to either is damage to it.
+      case LEDGER, RECORDS -> Set.of("records");
       case STATE -> Set.of("state");
       case ONE_COPY, ALL_COPIES -> Set.of();
-      case OPERATOR_NAMESPACE -> Set.of("ledger", "records", "state");
+      case OPERATOR_NAMESPACE -> Set.of("records", "state");
     };
   }
 
@@ -663,11 +663,10 @@ final class OperatorModelRun implements AutoCloseable {
 
   /**
    * Damage is allowed unless, counted since the last point at which the test saw every stored
-   * source repaired, it would destroy every replica of one fact: a revoked bit lives in the ledger,
-   * on its issue record and in every copy; which tokens an ApiToken holds lives in the issue
-   * records and on the ApiToken (status, Secret, finalizer); the index floor in the counter, the
-   * issue records and the copies' reservation mark. No design can recover a fact all its replicas
-   * lost.
+   * source repaired, it would destroy every replica of one fact: a revoked bit lives in the
+   * revocation store and in every copy; which tokens an ApiToken holds lives in the store and on
+   * the ApiToken (status, Secret, finalizer); the index floor in the counter, the store and the
+   * copies' reservation mark. No design can recover a fact all its replicas lost.
    */
   private boolean mayDamage(Set<String> kinds, List<String> copies) {
     if (!faults.isOpen() && running) {
@@ -680,8 +679,7 @@ final class OperatorModelRun implements AutoCloseable {
     boolean everyCopy = copiesAfter.containsAll(copyKeys(objects(OperatorStep.Target.ALL_COPIES)));
     boolean allowed =
         !(after.contains("records") && after.contains("strip"))
-            && !(after.contains("ledger") && after.contains("records") && everyCopy)
-            && !(after.contains("state") && after.contains("records") && everyCopy);
+            && !(after.contains("records") && everyCopy);
     if (allowed) {
       damaged.addAll(kinds);
       damagedCopies.addAll(copies);
@@ -690,17 +688,17 @@ final class OperatorModelRun implements AutoCloseable {
   }
 
   /**
-   * The kinds of damage the stored state no longer shows: "ledger" when every bit any copy of the
-   * operator's showed is in the stored ledger; "records" when every token of a live ApiToken has
-   * its issue record and every revoked token the test saw is marked revoked on it; "copies" when
-   * every target namespace has a copy showing every such bit; "state" when the index counter
-   * exists; "strip" when every token of a stripped ApiToken is revoked in the stored ledger.
+   * The kinds of damage the stored state no longer shows: "records" when every token of a live
+   * ApiToken has its record in the revocation store and every revoked token the test saw is marked
+   * revoked on it; "copies" when every target namespace has a copy showing every such bit; "state"
+   * when the index counter exists; "strip" when every token of a stripped ApiToken is revoked in
+   * the store.
    */
   private Set<String> repairedKinds() {
     Set<String> repaired = new TreeSet<>();
     try {
       Set<Long> revoked = bitsEverSet().keySet();
-      RevokedRecords ledger =
+      RevokedRecords stored =
           StoredState.revoked(
               client, OPERATOR_NAMESPACE, operator.config().issueRecordsConfigMapPrefix());
       Map<Long, IssueRecord> records = new HashMap<>();
@@ -713,9 +711,6 @@ final class OperatorModelRun implements AutoCloseable {
           liveUids.add(t.uid);
         }
       }
-      if (revoked.stream().allMatch(ledger::isRevoked)) {
-        repaired.add("ledger");
-      }
       if (tokens.values().stream()
           .allMatch(
               t ->
@@ -726,7 +721,7 @@ final class OperatorModelRun implements AutoCloseable {
         repaired.add("records");
       }
       if (tokens.values().stream()
-          .allMatch(t -> !stripped.contains(t.ownerUid()) || ledger.isRevoked(t.index()))) {
+          .allMatch(t -> !stripped.contains(t.ownerUid()) || stored.isRevoked(t.index()))) {
         repaired.add("strip");
       }
       if (client

@@ -143,14 +143,14 @@ class RevocationPathRegressionTest {
   void aFailedReReadAfterAConflictDoesNotStopTheWriter() throws Exception {
     RevocationPath path = start("replica-1");
     try {
-      java.util.concurrent.atomic.AtomicInteger ledgerCalls =
+      java.util.concurrent.atomic.AtomicInteger storeCalls =
           new java.util.concurrent.atomic.AtomicInteger();
       cluster.faults(
           call -> {
-            if (call.name() == null || !call.name().startsWith(ModelRun.TRUST + "-revocations-")) {
+            if (call.name() == null || !call.name().startsWith(ModelRun.TRUST + "-issued-")) {
               return null;
             }
-            return switch (ledgerCalls.incrementAndGet()) {
+            return switch (storeCalls.incrementAndGet()) {
               case 1 -> InMemoryConfigMaps.Fault.CONFLICT;
               case 2 -> InMemoryConfigMaps.Fault.SERVER_ERROR;
               default -> null;
@@ -169,7 +169,7 @@ class RevocationPathRegressionTest {
                           null,
                           false)));
       revoked.get(30, TimeUnit.SECONDS);
-      assertThat(cluster.get(ModelRun.NAMESPACE, ModelRun.TRUST + "-revocations-0")).isNotNull();
+      assertThat(cluster.get(ModelRun.NAMESPACE, ModelRun.TRUST + "-issued-0")).isNotNull();
     } finally {
       path.close();
     }

@@ -189,7 +189,7 @@ class RevocationTest {
         t ->
             assertThat(operator.verifierFor(t).verify(token).rejection())
                 .contains(Rejection.REVOKED));
-    // The ledger entry outlives the ApiToken until the token's own expiry.
+    // The revoked record outlives the ApiToken until the token's own expiry.
     assertThat(operator.operator().revocationStore().isRevoked(index)).isTrue();
   }
 
@@ -364,7 +364,7 @@ class RevocationTest {
   }
 
   @Test
-  void aDeletedLedgerIsRestoredFromTheOperatorsCopy() {
+  void aDeletedStoreShardIsRestoredFromTheOperatorsCopy() {
     operator.create(ApiTokens.named("ledger").in(ns).build());
     ApiToken ready = operator.awaitReady(ns, "ledger");
     ready.getSpec().setRevoked(true);
