@@ -83,8 +83,7 @@ public final class RevocationStore implements AutoCloseable {
   }
 
   public void start() {
-    shards.start();
-    refresh();
+    shards.start().keySet().forEach(this::refresh);
     LOG.info(
         "{} {} {} {}",
         kv("event", "revocation_store_loaded"),
@@ -93,16 +92,15 @@ public final class RevocationStore implements AutoCloseable {
         kv("revoked", durable.size()));
   }
 
-  /** Merges what is stored into {@link #durable}; under one lock, so no older read lands last. */
-  private void refresh() {
+  /** Merges what a shard holds as stored into {@link #durable}. */
+  private void refresh(long shard) {
     boolean changed;
     synchronized (mergedStored) {
-      RevokedRecords next = durable;
-      for (var e : shards.storedAll().entrySet()) {
-        if (mergedStored.put(e.getKey(), e.getValue()) != e.getValue()) {
-          next = next.with(e.getValue().records());
-        }
+      IssueRecordShard stored = shards.stored(shard);
+      if (mergedStored.put(shard, stored) == stored) {
+        return;
       }
+      RevokedRecords next = durable.with(stored.records());
       changed = next != durable;
       durable = next;
     }

@@ -17,6 +17,7 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.LongConsumer;
 import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -83,7 +84,7 @@ public final class ShardedStore implements AutoCloseable {
   private final String description;
   private final Fence fence;
   private final Listener listener;
-  private final Runnable onChange;
+  private final LongConsumer storedChanged;
   private final Object lock = new Object();
   private final TreeMap<Long, Slot> slots = new TreeMap<>();
   private final Thread writer;
@@ -118,7 +119,7 @@ public final class ShardedStore implements AutoCloseable {
       String description,
       Fence fence,
       Listener listener,
-      Runnable onChange) {
+      LongConsumer storedChanged) {
     this.api = api;
     this.namespace = namespace;
     this.prefix = prefix;
@@ -126,7 +127,7 @@ public final class ShardedStore implements AutoCloseable {
     this.description = description;
     this.fence = fence;
     this.listener = listener;
-    this.onChange = onChange;
+    this.storedChanged = storedChanged;
     this.writer = new Thread(this::writeLoop, prefix + "-writer");
     this.writer.setDaemon(true);
   }
@@ -175,12 +176,11 @@ public final class ShardedStore implements AutoCloseable {
     }
   }
 
-  /** The content each shard holds in the API as far as this store knows (written or read). */
-  public Map<Long, IssueRecordShard> storedAll() {
+  /** The content a shard holds in the API as far as this store knows (written or read). */
+  public IssueRecordShard stored(long shard) {
     synchronized (lock) {
-      Map<Long, IssueRecordShard> all = new TreeMap<>();
-      slots.forEach((k, slot) -> all.put(k, slot.stored));
-      return all;
+      Slot slot = slots.get(shard);
+      return slot == null ? IssueRecordShard.EMPTY : slot.stored;
     }
   }
 
@@ -190,12 +190,10 @@ public final class ShardedStore implements AutoCloseable {
    */
   public CompletableFuture<Void> update(long shard, UnaryOperator<IssueRecordShard> change) {
     CompletableFuture<Void> written = new CompletableFuture<>();
-    boolean changed;
     synchronized (lock) {
       Slot slot = slot(shard);
       IssueRecordShard next = change.apply(slot.wanted);
-      changed = !Objects.equals(next, slot.wanted);
-      if (changed) {
+      if (!Objects.equals(next, slot.wanted)) {
         slot.wanted = next;
         slot.version++;
       }
@@ -208,9 +206,6 @@ public final class ShardedStore implements AutoCloseable {
         slot.waiters.add(new Waiter(slot.version, written));
         lock.notifyAll();
       }
-    }
-    if (changed) {
-      onChange.run();
     }
     return written;
   }
@@ -278,12 +273,13 @@ public final class ShardedStore implements AutoCloseable {
         }
         return;
       }
-      if (isOlderThanKnown(version, slot.newestVersion)) {
+      if (isNotNewerThanKnown(version, slot.newestVersion)) {
         return;
       }
       IssueRecordShard content = decodeOrEmpty(after);
       slot.stored = content;
       slot.resourceVersion = slot.newestVersion = version;
+      changed = true;
       if (slot.writing != null && Objects.equals(content, slot.writing)) {
         // Our own write, seen before its answer: not an edit. What was wanted since is written
         // next.
@@ -300,7 +296,6 @@ public final class ShardedStore implements AutoCloseable {
             kv("action", "merged"));
         slot.wanted = merged;
         slot.version++;
-        changed = true;
       }
       if (!Objects.equals(merged, content)) {
         listener.restoring(name, "edited");
@@ -313,19 +308,20 @@ public final class ShardedStore implements AutoCloseable {
       }
     }
     if (changed) {
-      onChange.run();
+      storedChanged.accept(shard);
     }
   }
 
   /**
-   * resourceVersions are opaque, but ours are numbers: skip an informer event older than a write.
+   * resourceVersions are opaque, but ours are numbers: skip an informer event no newer than what
+   * was last written, read or deleted (a late event must not bring deleted content back).
    */
-  private static boolean isOlderThanKnown(String version, String known) {
+  private static boolean isNotNewerThanKnown(String version, String known) {
     if (known == null) {
       return false;
     }
     try {
-      return Long.parseLong(version) < Long.parseLong(known);
+      return Long.parseLong(version) <= Long.parseLong(known);
     } catch (NumberFormatException opaque) {
       return false;
     }
@@ -459,7 +455,7 @@ public final class ShardedStore implements AutoCloseable {
         }
         // What is stored changed: whoever publishes only stored state looks again, before any
         // caller learns its change is stored.
-        onChange.run();
+        storedChanged.accept(shard);
         done.forEach(f -> f.complete(null));
         return;
       } catch (KubernetesClientException e) {
