@@ -336,8 +336,9 @@ final class ModelRun implements AutoCloseable {
   }
 
   /**
-   * While stopped, at most two kinds of state are damaged per stop: losing every source of one fact
-   * at once (ledger, records and every copy) is beyond what any design can recover from.
+   * While stopped, at most two kinds of state are damaged per stop, and never the revocation store
+   * together with a copy: losing every source of one fact at once (the store and every copy that
+   * shows a bit) is beyond what any design can recover from.
    */
   private boolean mayDamage(String kind) {
     // Damage while running counts too: a crash can come before the repair is written.
@@ -346,7 +347,12 @@ final class ModelRun implements AutoCloseable {
     }
     if (damagedWhileStopped.size() >= 2
         || (!kind.equals("records") && isUserSide(kind) && damagedWhileStopped.contains("records"))
-        || (kind.equals("records") && damagedWhileStopped.stream().anyMatch(this::isUserSide))) {
+        || (kind.equals("records") && damagedWhileStopped.stream().anyMatch(this::isUserSide))
+        // A revoked bit lives in the one revocation store and in the copies: the store and a copy
+        // damaged in one window can be every source of it (a tenant may have overwritten the
+        // copies of the other selected namespaces meanwhile).
+        || (kind.equals("records") && damagedWhileStopped.contains("copy"))
+        || (kind.equals("copy") && damagedWhileStopped.contains("records"))) {
       return false;
     }
     damagedWhileStopped.add(kind);
