@@ -19,7 +19,7 @@ import org.slf4j.LoggerFactory;
  * Reserves blocks of status-list indices in a ConfigMap in the operator's namespace. The counter
  * only moves forward, under optimistic concurrency on resourceVersion, so an index is never handed
  * out twice, across restarts and between replicas. A block never starts below the index floor: the
- * highest index any other source knows of (ledger, issue records, what the published copies say was
+ * highest index any other source knows of (the revocation store, what our signed lists say was
  * reserved), so a counter that was deleted or rolled back cannot hand out a used index.
  */
 public final class ConfigMapIndexBlockStore implements IndexBlockStore {

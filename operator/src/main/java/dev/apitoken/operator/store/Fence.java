@@ -1,7 +1,7 @@
 package dev.apitoken.operator.store;
 
 /**
- * Asked before every write of operator state (ledger, issued-token records, index state, key ring,
+ * Asked before every write of operator state (the revocation store, index state, key ring,
  * published copies): a replica that lost the leader Lease must write nothing more, even in the
  * moments before it learns so from its own elector.
  */
