@@ -174,9 +174,11 @@ final class JettyExchange extends HttpExchange {
         response.getHeaders().add(header.getKey(), value);
       }
     }
+    boolean bodiless =
+        code == 304 || code == 204 || code < 200 || request.getMethod().equals("HEAD");
     if (length > 0) {
       response.getHeaders().put(HttpHeader.CONTENT_LENGTH, length);
-    } else if (length < 0) {
+    } else if (length < 0 && !bodiless) {
       response.getHeaders().put(HttpHeader.CONTENT_LENGTH, 0L);
     }
   }

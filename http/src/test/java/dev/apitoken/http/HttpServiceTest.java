@@ -129,6 +129,38 @@ class HttpServiceTest {
   }
 
   @Test
+  void aParkedAnswerOutlivesTheIdleTimeout() throws Exception {
+    ScheduledExecutorService later = Executors.newSingleThreadScheduledExecutor();
+    closing.add(later::shutdownNow);
+    HttpService service =
+        HttpService.on(
+                new InetSocketAddress("127.0.0.1", 0),
+                "test-http",
+                HttpService.Limits.defaults(1).withIdleTimeout(Duration.ofMillis(500)))
+            .handle(
+                "/poll",
+                exchange ->
+                    later.schedule(
+                        () -> {
+                          answer(exchange, 200, "late");
+                          return null;
+                        },
+                        2_000,
+                        TimeUnit.MILLISECONDS))
+            .start();
+    closing.add(service);
+
+    try (Socket socket = new Socket("127.0.0.1", service.port())) {
+      socket.setSoTimeout(30_000);
+      socket
+          .getOutputStream()
+          .write("GET /poll HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      String answer = new String(socket.getInputStream().readNBytes(17), StandardCharsets.US_ASCII);
+      assertThat(answer).isEqualTo("HTTP/1.1 200 OK\r\n");
+    }
+  }
+
+  @Test
   void aRequestHeadBeyondTheLimitIs431() throws Exception {
     HttpService service = serve(HttpService.Limits.defaults(2));
 
