@@ -6,26 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(python3 python3-jwt python3-cryptography golang-go golang-gopkg-square-go-jose.v2-dev)
-missing=()
-for package in "${packages[@]}"; do
-  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
-    missing+=("$package")
-  fi
-done
-if ((${#missing[@]} > 0)); then
-  sudo=()
-  if [ "$(id -u)" -ne 0 ]; then
-    sudo=(sudo)
-  fi
-  export DEBIAN_FRONTEND=noninteractive
-  install=("${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}")
-  # A fresh machine may have no package lists yet: update only then, it is the slow part.
-  if ! "${install[@]}" >/dev/null 2>&1; then
-    "${sudo[@]}" apt-get update -qq >/dev/null
-    "${install[@]}" >/dev/null
-  fi
-fi
+bash .ci/apt-install.sh python3 python3-jwt python3-cryptography golang-go \
+  golang-gopkg-square-go-jose.v2-dev
 
 # npm ci wipes and reinstalls node_modules: only when the installed jose is not the locked one.
 node_recipe=examples/recipes/node

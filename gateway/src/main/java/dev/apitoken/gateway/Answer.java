@@ -77,6 +77,14 @@ record Answer(int status, Outcome outcome, Map<String, String> headers, String b
     return new Answer(403, Outcome.FORBIDDEN, Map.of(), "denied by policy");
   }
 
+  /**
+   * 400: the request's host or path is one the upstream could read differently; no token would
+   * help, so no challenge. The reason is the gateway's own fixed text ({@link RequestRefused}).
+   */
+  static Answer refused(String reason) {
+    return new Answer(400, Outcome.REFUSED, Map.of(), reason);
+  }
+
   /** 503: the gateway cannot judge tokens now; the proxy may retry. */
   static Answer unavailable(String reason) {
     return new Answer(503, Outcome.UNAVAILABLE, Map.of("Retry-After", "1"), reason);

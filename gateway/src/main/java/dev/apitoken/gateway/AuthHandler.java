@@ -44,35 +44,20 @@ final class AuthHandler implements HttpHandler {
   public void handle(HttpExchange exchange) throws IOException {
     long start = System.nanoTime();
     try (exchange) {
-      OriginalRequest original =
-          switch (endpoint) {
-            case AUTH ->
-                OriginalRequest.nginx(
-                    exchange.getRequestMethod(),
-                    exchange.getRequestHeaders(),
-                    exchange.getRequestURI());
-            case TRAEFIK ->
-                OriginalRequest.traefik(
-                    exchange.getRequestMethod(),
-                    exchange.getRequestHeaders(),
-                    exchange.getRequestURI());
-            case ENVOY ->
-                OriginalRequest.envoy(
-                    exchange.getRequestMethod(),
-                    exchange.getRequestHeaders(),
-                    exchange.getRequestURI(),
-                    ENVOY_PREFIX);
-          };
+      OriginalRequest original = null;
       Answer answer;
       try {
+        original = originalRequest(exchange);
         answer = decide(original, exchange.getRequestHeaders());
+      } catch (RequestRefused refused) {
+        answer = Answer.refused(refused.getMessage());
       } catch (RuntimeException e) {
         LOG.log(Level.ERROR, "auth request failed: {0}", UntrustedText.describe(e));
         answer = Answer.unavailable("internal error");
       }
       send(exchange, answer);
       metrics.recordRequest(endpoint, answer.outcome(), System.nanoTime() - start);
-      if (LOG.isLoggable(Level.DEBUG)) {
+      if (LOG.isLoggable(Level.DEBUG) && original != null) {
         LOG.log(
             Level.DEBUG,
             "{0} {1} {2}{3}: {4}",
@@ -85,8 +70,29 @@ final class AuthHandler implements HttpHandler {
     }
   }
 
+  private OriginalRequest originalRequest(HttpExchange exchange) {
+    return switch (endpoint) {
+      case AUTH ->
+          OriginalRequest.nginx(
+              exchange.getRequestMethod(), exchange.getRequestHeaders(), exchange.getRequestURI());
+      case TRAEFIK ->
+          OriginalRequest.traefik(
+              exchange.getRequestMethod(), exchange.getRequestHeaders(), exchange.getRequestURI());
+      case ENVOY ->
+          OriginalRequest.envoy(
+              exchange.getRequestMethod(),
+              exchange.getRequestHeaders(),
+              exchange.getRequestURI(),
+              ENVOY_PREFIX);
+    };
+  }
+
   private Answer decide(OriginalRequest original, Headers headers) {
     Policy current = policy.get();
+    if (!original.hostAsRouted() && current.hasHostRoutes()) {
+      throw new RequestRefused(
+          "the policy has host routes: name the Ingress's host in its auth-url, /auth/<host>");
+    }
     Rule rule = current.ruleFor(original.host(), original.path());
     if (rule.deny()) {
       return Answer.denied();

@@ -1,11 +1,11 @@
 package dev.apitoken.gateway;
 
-import com.sun.net.httpserver.HttpServer;
+import dev.apitoken.http.HttpService;
 import dev.apitoken.verifier.TokenVerifier;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
-import java.util.concurrent.ExecutorService;
+import java.time.Duration;
 import java.util.function.Supplier;
 
 /**
@@ -16,24 +16,18 @@ import java.util.function.Supplier;
 public final class Gateway implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(Gateway.class.getName());
 
-  private final HttpServer auth;
-  private final HttpServer management;
-  private final ExecutorService authThreads;
-  private final ExecutorService managementThreads;
+  private final HttpService auth;
+  private final HttpService management;
   private final VerifierStarter verifiers;
   private final PolicyWatcher policyWatcher;
 
   private Gateway(
-      HttpServer auth,
-      HttpServer management,
-      ExecutorService authThreads,
-      ExecutorService managementThreads,
+      HttpService auth,
+      HttpService management,
       VerifierStarter verifiers,
       PolicyWatcher policyWatcher) {
     this.auth = auth;
     this.management = management;
-    this.authThreads = authThreads;
-    this.managementThreads = managementThreads;
     this.verifiers = verifiers;
     this.policyWatcher = policyWatcher;
   }
@@ -59,58 +53,50 @@ public final class Gateway implements AutoCloseable {
             : policyWatcher::status;
     VerifierStarter verifiers =
         new VerifierStarter(() -> buildVerifier(config), config.trustRetryInterval());
-    ExecutorService authThreads = null;
-    ExecutorService managementThreads = null;
-    HttpServer auth = null;
-    HttpServer management = null;
+    HttpService auth = null;
+    HttpService management = null;
     try {
-      auth = HttpServers.authServer(new InetSocketAddress(config.port()), config.threads());
-      authThreads = (ExecutorService) auth.getExecutor();
-      managementThreads = HttpServers.pool("gateway-management", 2, 64);
-      auth.createContext("/auth", new AuthHandler(Endpoint.AUTH, policy, verifiers, metrics));
-      auth.createContext("/traefik", new AuthHandler(Endpoint.TRAEFIK, policy, verifiers, metrics));
-      auth.createContext(
-          AuthHandler.ENVOY_PREFIX, new AuthHandler(Endpoint.ENVOY, policy, verifiers, metrics));
+      auth =
+          HttpServers.authServer(new InetSocketAddress(config.port()), config.threads())
+              .handle("/auth", new AuthHandler(Endpoint.AUTH, policy, verifiers, metrics))
+              .handle("/traefik", new AuthHandler(Endpoint.TRAEFIK, policy, verifiers, metrics))
+              .handle(
+                  AuthHandler.ENVOY_PREFIX,
+                  new AuthHandler(Endpoint.ENVOY, policy, verifiers, metrics))
+              .start();
       management =
-          HttpServers.create(new InetSocketAddress(config.managementPort()), 64, managementThreads);
-      management.createContext("/", new ManagementHandler(verifiers, policyStatus, metrics));
-      auth.start();
-      management.start();
-    } catch (IOException | RuntimeException e) {
+          HttpServers.managementServer(new InetSocketAddress(config.managementPort()))
+              .handle("/", new ManagementHandler(verifiers, policyStatus, metrics))
+              .start();
+    } catch (RuntimeException e) {
       if (auth != null) {
-        auth.stop(0);
-      }
-      if (management != null) {
-        management.stop(0);
-      }
-      if (authThreads != null) {
-        authThreads.shutdownNow();
-      }
-      if (managementThreads != null) {
-        managementThreads.shutdownNow();
+        auth.close();
       }
       verifiers.close();
       if (policyWatcher != null) {
         policyWatcher.close();
+      }
+      if (e instanceof java.io.UncheckedIOException unbound) {
+        throw unbound.getCause();
       }
       throw e;
     }
     LOG.log(
         Level.INFO,
         "gateway listening: auth on {0}, management on {1}",
-        String.valueOf(auth.getAddress().getPort()),
-        String.valueOf(management.getAddress().getPort()));
-    return new Gateway(auth, management, authThreads, managementThreads, verifiers, policyWatcher);
+        String.valueOf(auth.port()),
+        String.valueOf(management.port()));
+    return new Gateway(auth, management, verifiers, policyWatcher);
   }
 
   /** The auth port actually bound. */
   public int port() {
-    return auth.getAddress().getPort();
+    return auth.port();
   }
 
   /** The management port actually bound. */
   public int managementPort() {
-    return management.getAddress().getPort();
+    return management.port();
   }
 
   /** Stops both ports at once, and the trust and policy followers. */
@@ -124,10 +110,8 @@ public final class Gateway implements AutoCloseable {
    * ports and the trust and policy followers.
    */
   public void stop(int drainSeconds) {
-    auth.stop(drainSeconds);
-    management.stop(0);
-    authThreads.shutdownNow();
-    managementThreads.shutdownNow();
+    auth.stop(Duration.ofSeconds(drainSeconds));
+    management.close();
     verifiers.close();
     if (policyWatcher != null) {
       policyWatcher.close();

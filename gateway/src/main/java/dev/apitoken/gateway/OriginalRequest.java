@@ -1,63 +1,75 @@
 package dev.apitoken.gateway;
 
 import com.sun.net.httpserver.Headers;
-import java.io.ByteArrayOutputStream;
 import java.net.URI;
-import java.net.URISyntaxException;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayDeque;
-import java.util.Deque;
 import java.util.Locale;
 
 /**
- * The request the proxy asks about, rebuilt from the auth sub-request.
+ * The request the proxy asks about, rebuilt from the auth sub-request: exactly what the upstream
+ * will be sent, or a {@link RequestRefused} (400).
  *
- * <p>The path is normalized before the policy sees it (percent-escapes decoded, {@code .} and
- * {@code ..} segments resolved, repeated slashes merged, query dropped), because ingress-nginx
- * passes the raw request line: {@code /public/../admin} must meet the rule of {@code /admin}.
+ * <p>The host must be a plain host with an optional port ({@link HostName}) and the path is put in
+ * canonical form, refusing what a backend could read as another path ({@link CanonicalPath}).
  *
  * @param method the original method, upper case; may be unknown ("")
  * @param host the original host, lower case, without port; null when the request named none
- * @param path the normalized original path, starting with {@code /}
+ * @param path the canonical original path, starting with {@code /}
+ * @param hostAsRouted whether {@code host} is the host the proxy chose the upstream by. False only
+ *     for ingress-nginx without a host in the auth-url: nginx routes an absolute-form request
+ *     ({@code GET http://orders.example.com/admin}) by the request line, but {@code X-Original-URL}
+ *     carries the {@code Host} header, so a policy with host-bound routes cannot trust it
  */
-public record OriginalRequest(String method, String host, String path) {
+public record OriginalRequest(String method, String host, String path, boolean hostAsRouted) {
+
+  static final String AUTH_PREFIX = "/auth";
+
+  /** A request whose host is the one its proxy routed by. */
+  public OriginalRequest(String method, String host, String path) {
+    this(method, host, path, true);
+  }
 
   /**
-   * For {@code /auth}: ingress-nginx's {@code X-Original-URL} (and {@code X-Original-Method}), else
+   * For {@code /auth} (ingress-nginx): {@code X-Original-URL} (and {@code X-Original-Method}), else
    * the sub-request's own host and path. Never the {@code X-Forwarded-*} headers: ingress-nginx
    * passes the client's own on to the sub-request, so they would let a client name another path.
+   *
+   * <p>{@code /auth/<host>} (the host of the Ingress, written in its {@code auth-url}) binds the
+   * request to that host by configuration: the original URL's host must be it (or, for {@code
+   * /auth/*.example.com}, one label under it), else the request is refused.
    */
   static OriginalRequest nginx(String requestMethod, Headers headers, URI requestUri) {
+    String boundHost = boundHost(requestUri.getRawPath());
     String originalUrl = headers.getFirst("X-Original-URL");
-    if (originalUrl != null) {
-      String method = headers.getFirst("X-Original-Method");
-      OriginalRequest plain = plainUrl(method, originalUrl.trim());
-      if (plain != null) {
-        return plain;
+    if (originalUrl == null) {
+      if (boundHost != null) {
+        throw new RequestRefused("no X-Original-URL: /auth/<host> is for ingress-nginx's auth-url");
       }
-      try {
-        URI uri = new URI(originalUrl.trim());
-        String host = uri.getRawAuthority() == null ? null : uri.getHost();
-        if (host == null && uri.getRawAuthority() != null) {
-          host = uri.getRawAuthority();
-        }
-        return new OriginalRequest(
-            method(method == null ? "" : method), host(host), normalizePath(uri.getRawPath()));
-      } catch (URISyntaxException e) {
-        // Not a URI: take the path part by hand; the policy then decides on what is there.
-        return new OriginalRequest(
-            method(method == null ? "" : method),
-            host(authorityOf(originalUrl)),
-            normalizePath(pathOf(originalUrl)));
-      }
+      return ownRequest(requestMethod, headers, requestUri, false);
     }
-    return ownRequest(requestMethod, headers, requestUri);
+    String method = headers.getFirst("X-Original-Method");
+    String url = originalUrl.trim();
+    int authorityStart = url.startsWith("https://") ? 8 : url.startsWith("http://") ? 7 : -1;
+    if (authorityStart < 0) {
+      throw new RequestRefused("X-Original-URL is not an http(s) URL");
+    }
+    // ingress-nginx writes $scheme://$http_host$request_uri: the authority is the client's Host
+    // header as sent and ends at the request URI's first '/'; a '?', '#' or '@' in it is refused by
+    // HostName, never read as a query, fragment or user info.
+    int pathStart = url.indexOf('/', authorityStart);
+    String host =
+        HostName.parse(url.substring(authorityStart, pathStart < 0 ? url.length() : pathStart));
+    String path = CanonicalPath.of(pathStart < 0 ? "/" : url.substring(pathStart));
+    if (boundHost != null && !hostMatches(boundHost, host)) {
+      throw new RequestRefused("the request's host is not the one its auth-url names");
+    }
+    return new OriginalRequest(method(method == null ? "" : method), host, path, boundHost != null);
   }
 
   /**
    * For {@code /traefik}: Traefik's {@code X-Forwarded-Method/-Host/-Uri}, which forwardAuth sets
-   * itself, else the sub-request's own host and path. Never {@code X-Original-URL}: Traefik passes
-   * every client header on to the sub-request, so a client could name an anonymous path with it.
+   * itself from the request it routes, else the sub-request's own host and path. Never {@code
+   * X-Original-URL}: Traefik passes every client header on to the sub-request, so a client could
+   * name an anonymous path with it.
    */
   static OriginalRequest traefik(String requestMethod, Headers headers, URI requestUri) {
     String forwardedUri = headers.getFirst("X-Forwarded-Uri");
@@ -66,17 +78,10 @@ public record OriginalRequest(String method, String host, String path) {
       String method = headers.getFirst("X-Forwarded-Method");
       return new OriginalRequest(
           method(method == null ? "" : method),
-          host(forwardedHost),
-          normalizePath(forwardedUri == null ? "/" : stripQuery(forwardedUri)));
+          HostName.parse(forwardedHost),
+          CanonicalPath.of(forwardedUri == null ? "/" : forwardedUri));
     }
-    return ownRequest(requestMethod, headers, requestUri);
-  }
-
-  private static OriginalRequest ownRequest(String requestMethod, Headers headers, URI requestUri) {
-    return new OriginalRequest(
-        method(requestMethod),
-        host(headers.getFirst("Host")),
-        normalizePath(requestUri.getRawPath()));
+    return ownRequest(requestMethod, headers, requestUri, true);
   }
 
   /**
@@ -88,199 +93,44 @@ public record OriginalRequest(String method, String host, String path) {
     String raw = requestUri.getRawPath();
     String path = raw.length() > prefix.length() ? raw.substring(prefix.length()) : "/";
     return new OriginalRequest(
-        method(requestMethod), host(headers.getFirst("Host")), normalizePath(path));
+        method(requestMethod), HostName.parse(headers.getFirst("Host")), CanonicalPath.of(path));
   }
 
-  /**
-   * The common {@code http(s)://host[:port]/path[?query]} without parsing a {@link URI}, which
-   * costs more than the rest of a cached verification; null for anything else (user info, IPv6, odd
-   * characters), which the URI path handles. Gives what that path would give.
-   */
-  private static OriginalRequest plainUrl(String method, String url) {
-    int start;
-    if (url.startsWith("https://")) {
-      start = 8;
-    } else if (url.startsWith("http://")) {
-      start = 7;
-    } else {
-      return null;
-    }
-    int end = start;
-    boolean port = false;
-    while (end < url.length()) {
-      char c = url.charAt(end);
-      if (c == '/' || c == '?') {
-        break;
-      }
-      boolean hostCharacter =
-          (c >= 'a' && c <= 'z')
-              || (c >= 'A' && c <= 'Z')
-              || (c >= '0' && c <= '9')
-              || c == '.'
-              || c == '-';
-      if (c == ':' && !port) {
-        port = true;
-      } else if (!(port ? c >= '0' && c <= '9' : hostCharacter)) {
-        return null;
-      }
-      end++;
-    }
-    if (end == start || url.indexOf('#', end) >= 0) {
-      return null;
-    }
+  private static OriginalRequest ownRequest(
+      String requestMethod, Headers headers, URI requestUri, boolean hostAsRouted) {
     return new OriginalRequest(
-        method(method == null ? "" : method),
-        host(url.substring(start, end)),
-        normalizePath(url.substring(end)));
+        method(requestMethod),
+        HostName.parse(headers.getFirst("Host")),
+        CanonicalPath.of(requestUri.getRawPath()),
+        hostAsRouted);
+  }
+
+  /** The host in {@code /auth/<host>}, lower case; null for {@code /auth} itself. */
+  private static String boundHost(String rawPath) {
+    if (rawPath == null || rawPath.length() <= AUTH_PREFIX.length() + 1) {
+      return null;
+    }
+    String bound = rawPath.substring(AUTH_PREFIX.length() + 1);
+    if (bound.endsWith("/")) {
+      bound = bound.substring(0, bound.length() - 1);
+    }
+    if (!HostName.isNameOrWildcard(bound)) {
+      throw new RequestRefused("the auth-url's /auth/<host> is not a host name or *.<host name>");
+    }
+    return bound.toLowerCase(Locale.ROOT);
+  }
+
+  private static boolean hostMatches(String bound, String host) {
+    if (!bound.startsWith("*.")) {
+      return bound.equals(host);
+    }
+    int suffixStart = host.length() - (bound.length() - 1);
+    return suffixStart > 0
+        && host.regionMatches(suffixStart, bound, 1, bound.length() - 1)
+        && host.indexOf('.') == suffixStart;
   }
 
   private static String method(String method) {
     return method.trim().toUpperCase(Locale.ROOT);
-  }
-
-  /** Lower case, without port, brackets of an IPv6 literal kept, trailing dot dropped. */
-  static String host(String value) {
-    if (value == null) {
-      return null;
-    }
-    String host = value.trim();
-    // A list (several proxies): the first is the client's.
-    int comma = host.indexOf(',');
-    if (comma >= 0) {
-      host = host.substring(0, comma).trim();
-    }
-    if (host.startsWith("[")) {
-      int close = host.indexOf(']');
-      host = close < 0 ? host : host.substring(0, close + 1);
-    } else {
-      int colon = host.indexOf(':');
-      if (colon >= 0) {
-        host = host.substring(0, colon);
-      }
-    }
-    if (host.endsWith(".")) {
-      host = host.substring(0, host.length() - 1);
-    }
-    return host.isEmpty() ? null : host.toLowerCase(Locale.ROOT);
-  }
-
-  /**
-   * Decodes percent-escapes (an invalid one stays as it is), drops the query, resolves {@code .}
-   * and {@code ..} (never above the root), merges repeated slashes and drops a trailing slash.
-   */
-  static String normalizePath(String raw) {
-    if (raw == null || raw.isEmpty()) {
-      return "/";
-    }
-    if (isNormal(raw)) {
-      return raw;
-    }
-    String decoded = percentDecode(stripQuery(raw));
-    Deque<String> segments = new ArrayDeque<>();
-    for (String segment : decoded.split("/", -1)) {
-      if (segment.isEmpty() || segment.equals(".")) {
-        continue;
-      }
-      if (segment.equals("..")) {
-        segments.pollLast();
-      } else {
-        segments.addLast(segment);
-      }
-    }
-    return "/" + String.join("/", segments);
-  }
-
-  /**
-   * Whether {@link #normalizePath} would return {@code raw} unchanged: it starts with a slash and
-   * has no escape, query, fragment, empty segment, {@code .} or {@code ..} segment, or trailing
-   * slash. The common case, answered without splitting the path.
-   */
-  private static boolean isNormal(String raw) {
-    int length = raw.length();
-    if (raw.charAt(0) != '/') {
-      return false;
-    }
-    if (length == 1) {
-      return true;
-    }
-    int segmentStart = 1;
-    for (int i = 1; i <= length; i++) {
-      char c = i == length ? '/' : raw.charAt(i);
-      if (c == '%' || c == '?' || c == '#') {
-        return false;
-      }
-      if (c == '/') {
-        int segmentLength = i - segmentStart;
-        if (segmentLength == 0
-            || (segmentLength == 1 && raw.charAt(segmentStart) == '.')
-            || (segmentLength == 2
-                && raw.charAt(segmentStart) == '.'
-                && raw.charAt(segmentStart + 1) == '.')) {
-          return false;
-        }
-        segmentStart = i + 1;
-      }
-    }
-    return true;
-  }
-
-  private static String stripQuery(String path) {
-    int cut = path.length();
-    int query = path.indexOf('?');
-    int fragment = path.indexOf('#');
-    if (query >= 0) {
-      cut = query;
-    }
-    if (fragment >= 0 && fragment < cut) {
-      cut = fragment;
-    }
-    return path.substring(0, cut);
-  }
-
-  private static String percentDecode(String value) {
-    if (value.indexOf('%') < 0) {
-      return value;
-    }
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream(value.length());
-    byte[] raw = value.getBytes(StandardCharsets.UTF_8);
-    for (int i = 0; i < raw.length; i++) {
-      if (raw[i] == '%' && i + 2 < raw.length && hex(raw[i + 1]) >= 0 && hex(raw[i + 2]) >= 0) {
-        bytes.write(hex(raw[i + 1]) << 4 | hex(raw[i + 2]));
-        i += 2;
-      } else {
-        bytes.write(raw[i]);
-      }
-    }
-    return bytes.toString(StandardCharsets.UTF_8);
-  }
-
-  private static int hex(byte b) {
-    return Character.digit(b, 16);
-  }
-
-  private static String authorityOf(String url) {
-    int scheme = url.indexOf("://");
-    if (scheme < 0) {
-      return null;
-    }
-    int start = scheme + 3;
-    int end = start;
-    while (end < url.length() && "/?#".indexOf(url.charAt(end)) < 0) {
-      end++;
-    }
-    return url.substring(start, end);
-  }
-
-  /** What follows the authority; a query right after it means the path "/" (not a '/' in it). */
-  private static String pathOf(String url) {
-    int scheme = url.indexOf("://");
-    if (scheme < 0) {
-      return url;
-    }
-    int end = scheme + 3;
-    while (end < url.length() && "/?#".indexOf(url.charAt(end)) < 0) {
-      end++;
-    }
-    return url.substring(end);
   }
 }

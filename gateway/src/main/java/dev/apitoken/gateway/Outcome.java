@@ -10,6 +10,8 @@ enum Outcome {
   UNAUTHENTICATED,
   /** 403: a valid token without the route's audience or scopes, or a denied route. */
   FORBIDDEN,
+  /** 400: a host or path the proxy's upstream could read differently from the gateway. */
+  REFUSED,
   /** 503: the gateway holds no usable trust to judge the token with yet. */
   UNAVAILABLE;
 

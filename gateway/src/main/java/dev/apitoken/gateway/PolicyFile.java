@@ -72,7 +72,8 @@ public final class PolicyFile {
       @JsonProperty("audience") String audience,
       @JsonProperty("scopes") List<String> scopes,
       @JsonProperty("anonymous") Boolean anonymous,
-      @JsonProperty("deny") Boolean deny) {}
+      @JsonProperty("deny") Boolean deny,
+      @JsonProperty("ignoreCase") Boolean ignoreCase) {}
 
   record PolicyDoc(
       @JsonProperty("headers") HeadersDoc headers,
@@ -130,7 +131,8 @@ public final class PolicyFile {
           new Route(
               host(at, route.host()),
               pathPrefix(at, route.pathPrefix(), route.host() != null),
-              rule(at, route.audience(), route.scopes(), route.anonymous(), route.deny())));
+              rule(at, route.audience(), route.scopes(), route.anonymous(), route.deny()),
+              Boolean.TRUE.equals(route.ignoreCase())));
     }
     checkNoDuplicates(routes);
     return new Policy(headers, defaultRule, routes);
@@ -246,19 +248,29 @@ public final class PolicyFile {
       throw new PolicyException(
           at + ".pathPrefix must start with /, got \"" + UntrustedText.escape(prefix) + "\"");
     }
-    if (!OriginalRequest.normalizePath(prefix)
-        .equals(
-            prefix.length() > 1 && prefix.endsWith("/")
-                ? prefix.substring(0, prefix.length() - 1)
-                : prefix)) {
+    if (prefix.indexOf('%') >= 0 || !isCanonical(prefix)) {
       throw new PolicyException(
           at
-              + ".pathPrefix must be a normalized path (no //, . or .. segments, no %-escapes),"
+              + ".pathPrefix must be a canonical path (no //, . or .. segments, no %-escapes, no ;,"
+              + " \\ or control characters),"
               + " got \""
               + UntrustedText.escape(prefix)
               + "\"");
     }
     return prefix;
+  }
+
+  /** Whether requests can have {@code prefix} (less a trailing slash) as their canonical path. */
+  private static boolean isCanonical(String prefix) {
+    String withoutSlash =
+        prefix.length() > 1 && prefix.endsWith("/")
+            ? prefix.substring(0, prefix.length() - 1)
+            : prefix;
+    try {
+      return CanonicalPath.of(prefix).equals(withoutSlash) && prefix.indexOf('?') < 0;
+    } catch (RequestRefused e) {
+      return false;
+    }
   }
 
   private static void checkNoDuplicates(List<Route> routes) throws PolicyException {

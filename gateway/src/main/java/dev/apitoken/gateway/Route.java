@@ -10,12 +10,23 @@ import java.util.Locale;
  * @param host lower case, or null
  * @param pathPrefix starts with {@code /}; {@code /} covers every path
  * @param rule what the route requires
+ * @param ignoreCase whether the path prefix matches whatever the case of the request's path (for a
+ *     backend that serves {@code /Admin} as {@code /admin}); the host always does
  */
-public record Route(String host, String pathPrefix, Rule rule) {
+public record Route(String host, String pathPrefix, Rule rule, boolean ignoreCase) {
 
-  /** Whether the route applies to a request for {@code host} (lower case, no port) and path. */
-  boolean matches(String requestHost, String path) {
-    return hostMatches(requestHost) && pathMatches(path);
+  /** A route whose path prefix matches case-sensitively. */
+  public Route(String host, String pathPrefix, Rule rule) {
+    this(host, pathPrefix, rule, false);
+  }
+
+  /**
+   * Whether the route applies to a request for {@code host} (lower case, no port) and path.
+   *
+   * @param foldCase match the path prefix ignoring case even if the route does not
+   */
+  boolean matches(String requestHost, String path, boolean foldCase) {
+    return hostMatches(requestHost) && pathMatches(path, foldCase || ignoreCase);
   }
 
   /**
@@ -46,13 +57,16 @@ public record Route(String host, String pathPrefix, Rule rule) {
     return host.equals(requestHost);
   }
 
-  private boolean pathMatches(String path) {
-    if (pathPrefix.equals("/") || path.equals(pathPrefix)) {
+  private boolean pathMatches(String path, boolean foldCase) {
+    if (pathPrefix.equals("/")) {
       return true;
     }
-    // Below the prefix: it ends in '/' itself, or the next character of the path is one.
-    return path.startsWith(pathPrefix)
-        && (pathPrefix.endsWith("/") || path.charAt(pathPrefix.length()) == '/');
+    // The prefix itself, or below it: it ends in '/' itself, or the next character of the path is
+    // one.
+    return path.regionMatches(foldCase, 0, pathPrefix, 0, pathPrefix.length())
+        && (path.length() == pathPrefix.length()
+            || pathPrefix.endsWith("/")
+            || path.charAt(pathPrefix.length()) == '/');
   }
 
   static String normalizeHost(String host) {

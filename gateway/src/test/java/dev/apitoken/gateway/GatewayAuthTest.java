@@ -126,7 +126,7 @@ class GatewayAuthTest {
 
     HttpResponse<String> throughNginx =
         fixture.send(
-            HttpRequest.newBuilder(fixture.authUri("/auth"))
+            HttpRequest.newBuilder(fixture.authUri("/auth/orders.example.com"))
                 .header("X-Original-URL", "https://orders.example.com/admin/x")
                 .header("X-Original-Method", "GET")
                 .header("X-Forwarded-Host", "orders.example.com")
@@ -179,9 +179,15 @@ class GatewayAuthTest {
 
     HttpResponse<String> response =
         fixture.send(
-            HttpRequest.newBuilder(fixture.authUri("/auth")).header("Host", "auth.example.com"));
-
+            HttpRequest.newBuilder(fixture.authUri("/traefik")).header("Host", "auth.example.com"));
     assertThat(response.statusCode()).isEqualTo(200);
+
+    // nginx's own sub-request Host is not the host nginx routed by (an absolute-form request line
+    // wins there): with host routes in the policy, /auth needs the host in its path.
+    HttpResponse<String> unbound =
+        fixture.send(
+            HttpRequest.newBuilder(fixture.authUri("/auth")).header("Host", "auth.example.com"));
+    assertThat(unbound.statusCode()).isEqualTo(400);
   }
 
   @Test
@@ -302,8 +308,9 @@ class GatewayAuthTest {
 
     assertThat(fixture.nginx("https://x.test/public/../admin/users", null).statusCode())
         .isEqualTo(403);
+    // A dot segment only escapes reveal is refused: backends disagree on decoding it.
     assertThat(fixture.nginx("https://x.test/public/%2e%2e/admin", null).statusCode())
-        .isEqualTo(403);
+        .isEqualTo(400);
     assertThat(fixture.nginx("https://x.test//admin", null).statusCode()).isEqualTo(403);
     assertThat(fixture.nginx("https://x.test/publicity", null).statusCode()).isEqualTo(401);
   }

@@ -110,10 +110,19 @@ final class GatewayFixture implements AutoCloseable {
     return TOKENS.token(claims);
   }
 
-  /** ingress-nginx: {@code X-Original-URL} and {@code X-Original-Method} on a GET to /auth. */
+  /**
+   * ingress-nginx: {@code X-Original-URL} and {@code X-Original-Method} on a GET to the auth-url of
+   * the Ingress for the URL's host, {@code /auth/<host>} (as the examples write it).
+   */
   HttpResponse<String> nginx(String originalUrl, String token) {
+    String host = URI.create(originalUrl).getHost();
+    return nginx(host == null ? "/auth" : "/auth/" + host, originalUrl, token);
+  }
+
+  /** ingress-nginx asking {@code authPath} ({@code /auth} or {@code /auth/<host>}). */
+  HttpResponse<String> nginx(String authPath, String originalUrl, String token) {
     HttpRequest.Builder request =
-        HttpRequest.newBuilder(authUri("/auth"))
+        HttpRequest.newBuilder(authUri(authPath))
             .header("X-Original-URL", originalUrl)
             .header("X-Original-Method", "GET");
     return send(withToken(request, token));

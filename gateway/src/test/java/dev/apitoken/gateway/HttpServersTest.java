@@ -2,14 +2,13 @@ package dev.apitoken.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.sun.net.httpserver.HttpServer;
+import dev.apitoken.http.HttpService;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.ExecutorService;
 import org.junit.jupiter.api.Test;
 
 class HttpServersTest {
@@ -22,20 +21,19 @@ class HttpServersTest {
    */
   @Test
   void anAnswerWithABodyIsNotHeldBackUntilTheClientAcknowledgesItsHead() throws Exception {
-    HttpServer server =
-        HttpServers.authServer(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 2);
-    server.createContext(
-        "/auth",
-        exchange -> {
-          try (exchange) {
-            exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
-            exchange.sendResponseHeaders(401, BODY.length);
-            exchange.getResponseBody().write(BODY);
-          }
-        });
-    server.start();
-    try (Socket socket =
-        new Socket(InetAddress.getLoopbackAddress(), server.getAddress().getPort())) {
+    HttpService server =
+        HttpServers.authServer(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 2)
+            .handle(
+                "/auth",
+                exchange -> {
+                  try (exchange) {
+                    exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
+                    exchange.sendResponseHeaders(401, BODY.length);
+                    exchange.getResponseBody().write(BODY);
+                  }
+                })
+            .start();
+    try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), server.port())) {
       socket.setTcpNoDelay(true);
       // The first answers of a connection are acknowledged at once (TCP quick-ack), and the
       // first ones are slow anyway (class loading, interpreter): only later ones tell.
@@ -51,8 +49,7 @@ class HttpServersTest {
 
       assertThat(fastestNanos / 1_000_000).as("fastest answer, ms").isLessThan(35);
     } finally {
-      server.stop(0);
-      ((ExecutorService) server.getExecutor()).shutdownNow();
+      server.close();
     }
   }
 

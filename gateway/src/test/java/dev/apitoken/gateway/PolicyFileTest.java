@@ -23,7 +23,7 @@ class PolicyFileTest {
           default:\\n  deny: "yes"                                     | invalid value at default.deny
           default:\\n  deny: true\\n  deny: false                     | Duplicate field 'deny' (line 3
           routes:\\n  - pathPrefix: admin                             | routes[0].pathPrefix must start with /
-          routes:\\n  - pathPrefix: /a/../b                           | must be a normalized path
+          routes:\\n  - pathPrefix: /a/../b                           | must be a canonical path
           routes:\\n  - audience: orders                              | routes[0] needs a host, a pathPrefix or both
           routes:\\n  - pathPrefix: /a\\n    anonymous: true\\n    deny: true | anonymous and deny exclude each other
           routes:\\n  - pathPrefix: /a\\n    anonymous: true\\n    scopes: [x] | mean nothing on a route that is anonymous

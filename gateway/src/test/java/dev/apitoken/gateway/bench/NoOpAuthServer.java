@@ -2,12 +2,11 @@ package dev.apitoken.gateway.bench;
 
 import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import dev.apitoken.gateway.HttpServers;
+import dev.apitoken.http.HttpService;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.util.concurrent.ExecutorService;
 
 /**
  * The benchmark's baseline: the gateway's auth server setup ({@link HttpServers#authServer}: JDK
@@ -18,28 +17,26 @@ import java.util.concurrent.ExecutorService;
 final class NoOpAuthServer implements AutoCloseable {
   static final String SUBJECT_HEADER = "X-Auth-Subject";
 
-  private final HttpServer server;
+  private final HttpService server;
 
-  private NoOpAuthServer(HttpServer server) {
+  private NoOpAuthServer(HttpService server) {
     this.server = server;
   }
 
   static NoOpAuthServer start(int threads) throws IOException {
-    HttpServer server =
-        HttpServers.authServer(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), threads);
-    server.createContext("/auth", NoOpAuthServer::allow);
-    server.start();
-    return new NoOpAuthServer(server);
+    return new NoOpAuthServer(
+        HttpServers.authServer(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), threads)
+            .handle("/auth", NoOpAuthServer::allow)
+            .start());
   }
 
   int port() {
-    return server.getAddress().getPort();
+    return server.port();
   }
 
   @Override
   public void close() {
-    server.stop(0);
-    ((ExecutorService) server.getExecutor()).shutdownNow();
+    server.close();
   }
 
   private static void allow(HttpExchange exchange) throws IOException {

@@ -4,11 +4,11 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
 
 /**
- * CPU time and allocated bytes of the HTTP servers' threads in this JVM: the JDK server's
- * dispatcher threads and the request pools of {@code HttpServers.authServer} (baseline and gateway
- * alike). Unlike requests per second, CPU per request hardly depends on how much of the machine
- * other processes take. Garbage collection and JIT threads are not counted; allocation stands in
- * for the collector's share.
+ * CPU time and allocated bytes of the HTTP servers' threads in this JVM: the threads of {@code
+ * HttpServers.authServer} (selector, acceptor and request threads) (baseline and gateway alike).
+ * Unlike requests per second, CPU per request hardly depends on how much of the machine other
+ * processes take. Garbage collection and JIT threads are not counted; allocation stands in for the
+ * collector's share.
  */
 final class ServerThreads {
   private static final com.sun.management.ThreadMXBean THREADS =
@@ -36,6 +36,6 @@ final class ServerThreads {
   }
 
   private static boolean isServerThread(String name) {
-    return name.startsWith("gateway-http-") || name.startsWith("HTTP-Dispatcher");
+    return name.startsWith(dev.apitoken.gateway.HttpServers.AUTH_THREADS + "-");
   }
 }

@@ -52,12 +52,17 @@ class GatewayExamplesStaticTest {
 
   @Test
   void ingressNginxChecksAtTheChartsServiceAndCopiesTheIdentityHeaders() {
-    IngressNginxAuth auth =
-        IngressNginxAuth.from(
-            ExampleFiles.one(ExampleFiles.documents(ExampleFiles.INGRESS_NGINX), "Ingress"));
+    JsonNode ingress =
+        ExampleFiles.one(ExampleFiles.documents(ExampleFiles.INGRESS_NGINX), "Ingress");
+    IngressNginxAuth auth = IngressNginxAuth.from(ingress);
 
     assertThat(ChartGatewayService.serves(auth.authUrl())).as("%s", auth.authUrl()).isTrue();
-    assertThat(auth.authUrl().getPath()).isEqualTo(ChartGatewayService.FORWARD_AUTH_PATH);
+    // The Ingress's own host, bound in its auth-url (see docs/GATEWAY.md).
+    assertThat(auth.authUrl().getPath())
+        .isEqualTo(
+            ChartGatewayService.FORWARD_AUTH_PATH
+                + "/"
+                + ingress.at("/spec/rules/0/host").asText());
     assertThat(auth.responseHeaders())
         .containsExactlyInAnyOrder(
             "X-Auth-Subject", "X-Auth-Scopes", "X-Auth-Token-Id", "X-Auth-Audience");

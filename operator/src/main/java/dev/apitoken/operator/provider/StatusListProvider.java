@@ -3,7 +3,7 @@ package dev.apitoken.operator.provider;
 import static net.logstash.logback.argument.StructuredArguments.kv;
 
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
+import dev.apitoken.http.HttpService;
 import dev.apitoken.operator.kubernetes.Failures;
 import dev.apitoken.operator.runtime.DaemonThreads;
 import java.io.IOException;
@@ -13,7 +13,6 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Set;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
@@ -40,15 +39,13 @@ import org.slf4j.LoggerFactory;
  * scheduler thread at its deadline. Waiters are bounded; past the bound a request is refused with
  * 503 and {@code Retry-After}.
  *
- * <p>A slow client must not stall the others: a woken long-poll is answered on a small pool of
- * {@value #ANSWER_THREADS} threads, so one blocked write does not hold the rest, and every answer
- * (ordinary or woken) has a write deadline ({@link #ANSWER_WRITE_DEADLINE}). The JDK server has no
- * write timeout and its writes block, so past the deadline the scheduler interrupts the writing
- * thread: the blocking {@code SocketChannel} write is interruptible, which closes that client's
- * connection and frees the thread. {@code HttpExchange.close()} from another thread is not used
- * because it flushes through the same blocked stream; {@code sun.net.httpserver.maxRspTime} is not
- * used because it is a JVM-wide property read once when the JDK server class loads, so it would
- * also cut every other HTTP server in the process and cannot be set per provider.
+ * <p>A slow client must not stall the others. The port is Jetty ({@link HttpService}): request
+ * heads are read without a thread per connection and must arrive within the header deadline, so
+ * slowloris clients hold no thread; a woken long-poll is answered on a small pool of {@value
+ * #ANSWER_THREADS} threads, so one blocked write does not hold the rest; and a write that makes no
+ * progress for the write deadline ({@link #ANSWER_WRITE_DEADLINE}, the port's idle timeout) fails
+ * and closes that client's connection, freeing the thread. A parked long-poll is not idle in that
+ * sense: it writes nothing until it is answered.
  */
 public final class StatusListProvider implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(StatusListProvider.class);
@@ -58,17 +55,14 @@ public final class StatusListProvider implements AutoCloseable {
 
   private static final Pattern WAIT = Pattern.compile("(?:^|&)wait=(\\d{1,4})s?(?:&|$)");
   private static final int REQUEST_THREADS = 4;
-  private static final int REQUEST_QUEUE = 256;
   private static final int RETRY_AFTER_SECONDS = 5;
   private static final int ANSWER_THREADS = 4;
 
   /** The longest one long-poll answer may take to write before its connection is cut. */
   public static final Duration ANSWER_WRITE_DEADLINE = Duration.ofSeconds(10);
 
-  private final HttpServer server;
-  private final ThreadPoolExecutor requests;
+  private HttpService server;
   private final ThreadPoolExecutor completions;
-  private final long writeDeadlineMillis;
   private final ScheduledThreadPoolExecutor deadlines;
   private final PublishedFiles files;
   private final String cacheControl;
@@ -78,26 +72,10 @@ public final class StatusListProvider implements AutoCloseable {
   private final LongAdder refusedLongPolls = new LongAdder();
   private final ConcurrentHashMap<String, Set<Waiter>> waitersByPath = new ConcurrentHashMap<>();
 
-  private StatusListProvider(
-      HttpServer server,
-      PublishedFiles files,
-      Duration ttl,
-      int maxWaiters,
-      Duration writeDeadline) {
-    this.server = server;
-    this.writeDeadlineMillis = writeDeadline.toMillis();
+  private StatusListProvider(PublishedFiles files, Duration ttl, int maxWaiters) {
     this.files = files;
     this.cacheControl = "max-age=" + ttl.toSeconds();
     this.maxWaiters = maxWaiters;
-    this.requests =
-        new ThreadPoolExecutor(
-            REQUEST_THREADS,
-            REQUEST_THREADS,
-            0,
-            TimeUnit.MILLISECONDS,
-            new ArrayBlockingQueue<>(REQUEST_QUEUE),
-            DaemonThreads.named("status-http"),
-            new ThreadPoolExecutor.CallerRunsPolicy());
     this.completions =
         new ThreadPoolExecutor(
             ANSWER_THREADS,
@@ -125,30 +103,29 @@ public final class StatusListProvider implements AutoCloseable {
   /** As {@link #start(int, PublishedFiles, Duration, int)}, with another write deadline. */
   static StatusListProvider start(
       int port, PublishedFiles files, Duration ttl, int maxWaiters, Duration writeDeadline) {
-    HttpServer server;
-    try {
-      server = HttpServer.create(new InetSocketAddress(port), 1024);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot listen on the status port " + port, e);
-    }
-    StatusListProvider provider =
-        new StatusListProvider(server, files, ttl, maxWaiters, writeDeadline);
-    server.setExecutor(provider.requests);
-    // Ordinary answers have the same write deadline: a few clients that stop reading must not
-    // hold every request thread (nor, once the queue is full, the server's own thread).
-    server.createContext(
-        "/",
-        exchange ->
-            provider.withinWriteDeadline(
-                () -> {
-                  try {
-                    provider.handle(exchange);
-                  } catch (IOException clientGone) {
-                    exchange.close();
-                  }
-                }));
+    StatusListProvider provider = new StatusListProvider(files, ttl, maxWaiters);
     files.onChange(provider::changed);
-    server.start();
+    try {
+      provider.server =
+          HttpService.on(
+                  new InetSocketAddress(port),
+                  "status-http",
+                  HttpService.Limits.defaults(REQUEST_THREADS).withIdleTimeout(writeDeadline))
+              .handle(
+                  "/",
+                  exchange -> {
+                    try {
+                      provider.handle(exchange);
+                    } catch (IOException clientGone) {
+                      exchange.close();
+                    }
+                  })
+              .start();
+    } catch (UncheckedIOException e) {
+      provider.deadlines.shutdownNow();
+      provider.completions.shutdownNow();
+      throw new UncheckedIOException("cannot listen on the status port " + port, e.getCause());
+    }
     LOG.info(
         "{} {} {} {} {}",
         kv("event", "status_provider_started"),
@@ -160,7 +137,7 @@ public final class StatusListProvider implements AutoCloseable {
   }
 
   public int port() {
-    return server.getAddress().getPort();
+    return server.port();
   }
 
   /** Long-polls parked right now. */
@@ -270,35 +247,17 @@ public final class StatusListProvider implements AutoCloseable {
   }
 
   /**
-   * Answers {@code waiter} on the answer pool, within the write deadline: a client that stops
-   * reading loses its connection instead of holding a thread (see the class comment).
+   * Answers {@code waiter} on the answer pool: a client that stops reading loses its connection at
+   * the write deadline instead of holding a thread (see the class comment).
    */
   private void answer(Waiter waiter) {
     if (waiter.done.get()) {
       return;
     }
     try {
-      completions.execute(() -> withinWriteDeadline(() -> complete(waiter)));
+      completions.execute(() -> complete(waiter));
     } catch (RejectedExecutionException stopping) {
       // Stopping: the server closes every connection.
-    }
-  }
-
-  /**
-   * Runs {@code answer} on this thread, interrupted (which cuts its client's connection) if it is
-   * still writing at the write deadline.
-   */
-  private void withinWriteDeadline(Runnable answer) {
-    Cutoff cutoff = new Cutoff(Thread.currentThread());
-    try {
-      cutoff.timer = deadlines.schedule(cutoff::fire, writeDeadlineMillis, TimeUnit.MILLISECONDS);
-    } catch (RejectedExecutionException stopping) {
-      // Stopping: answer without a deadline; close() stops the server anyway.
-    }
-    try {
-      answer.run();
-    } finally {
-      cutoff.finish();
     }
   }
 
@@ -396,40 +355,10 @@ public final class StatusListProvider implements AutoCloseable {
 
   @Override
   public void close() {
-    server.stop(0);
+    server.close();
     deadlines.shutdownNow();
     completions.shutdownNow();
-    requests.shutdownNow();
     LOG.info("{}", kv("event", "status_provider_stopped"));
-  }
-
-  /** Interrupts a writer that overran its deadline, and never a thread that has moved on. */
-  private static final class Cutoff {
-    private final Thread writer;
-    private boolean finished;
-    volatile ScheduledFuture<?> timer;
-
-    Cutoff(Thread writer) {
-      this.writer = writer;
-    }
-
-    synchronized void fire() {
-      if (!finished) {
-        LOG.debug(
-            "{} {}", kv("event", "status_long_poll_write_cut"), kv("thread", writer.getName()));
-        writer.interrupt();
-      }
-    }
-
-    synchronized void finish() {
-      finished = true;
-      ScheduledFuture<?> t = timer;
-      if (t != null) {
-        t.cancel(false);
-      }
-      // An interrupt from a deadline that fired as the write finished must not reach the next task.
-      Thread.interrupted();
-    }
   }
 
   private static final class Waiter {

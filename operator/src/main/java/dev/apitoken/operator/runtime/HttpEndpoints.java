@@ -3,7 +3,7 @@ package dev.apitoken.operator.runtime;
 import static net.logstash.logback.argument.StructuredArguments.kv;
 
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
+import dev.apitoken.http.HttpService;
 import dev.apitoken.operator.kubernetes.Failures;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.ByteArrayOutputStream;
@@ -44,21 +44,13 @@ public final class HttpEndpoints implements AutoCloseable {
   static final Duration CHECK_DEADLINE = Duration.ofSeconds(2);
 
   private static final int REQUEST_THREADS = 4;
-  private static final int REQUEST_QUEUE = 32;
   private static final int CHECK_QUEUE = 8;
 
-  private final HttpServer server;
-  private final ExecutorService requests;
   private final ThreadPoolExecutor livenessChecks;
   private final ThreadPoolExecutor readinessChecks;
+  private HttpService server;
 
-  private HttpEndpoints(
-      HttpServer server,
-      ExecutorService requests,
-      ThreadPoolExecutor livenessChecks,
-      ThreadPoolExecutor readinessChecks) {
-    this.server = server;
-    this.requests = requests;
+  private HttpEndpoints(ThreadPoolExecutor livenessChecks, ThreadPoolExecutor readinessChecks) {
     this.livenessChecks = livenessChecks;
     this.readinessChecks = readinessChecks;
   }
@@ -71,46 +63,39 @@ public final class HttpEndpoints implements AutoCloseable {
    */
   public static HttpEndpoints start(
       int port, Readiness readiness, PrometheusMeterRegistry registry) {
-    HttpServer server;
-    try {
-      server = HttpServer.create(new InetSocketAddress(port), 0);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot listen on HTTP port " + port, e);
-    }
-    ThreadPoolExecutor requests =
-        new ThreadPoolExecutor(
-            REQUEST_THREADS,
-            REQUEST_THREADS,
-            0,
-            TimeUnit.MILLISECONDS,
-            new ArrayBlockingQueue<>(REQUEST_QUEUE),
-            DaemonThreads.named("http"),
-            new ThreadPoolExecutor.CallerRunsPolicy());
     ThreadPoolExecutor liveness = singleCheckThread("probe-liveness");
     ThreadPoolExecutor ready = singleCheckThread("probe-readiness");
-    HttpEndpoints endpoints = new HttpEndpoints(server, requests, liveness, ready);
-    server.setExecutor(requests);
-    server.createContext(
-        "/healthz", exchange -> endpoints.probe(exchange, liveness, readiness::liveness));
-    server.createContext(
-        "/readyz", exchange -> endpoints.probe(exchange, ready, readiness::readiness));
-    server.createContext("/metrics", exchange -> endpoints.metrics(exchange, registry));
-    server.createContext("/", exchange -> endpoints.notFound(exchange));
-    server.start();
+    HttpEndpoints endpoints = new HttpEndpoints(liveness, ready);
+    try {
+      // Jetty (HttpService): slow clients cannot hold the request threads, so the kubelet's
+      // probes are answered whatever else connects to this port.
+      endpoints.server =
+          HttpService.on(
+                  new InetSocketAddress(port), "http", HttpService.Limits.defaults(REQUEST_THREADS))
+              .handle(
+                  "/healthz", exchange -> endpoints.probe(exchange, liveness, readiness::liveness))
+              .handle("/readyz", exchange -> endpoints.probe(exchange, ready, readiness::readiness))
+              .handle("/metrics", exchange -> endpoints.metrics(exchange, registry))
+              .handle("/", exchange -> endpoints.notFound(exchange))
+              .start();
+    } catch (UncheckedIOException e) {
+      liveness.shutdownNow();
+      ready.shutdownNow();
+      throw new UncheckedIOException("cannot listen on HTTP port " + port, e.getCause());
+    }
     LOG.info("{} {}", kv("event", "http_started"), kv("port", endpoints.port()));
     return endpoints;
   }
 
   /** The bound port; the real one when started with port 0. */
   public int port() {
-    return server.getAddress().getPort();
+    return server.port();
   }
 
   /** Stops listening at once: call it last on shutdown, so probes answer until then. */
   @Override
   public void close() {
-    server.stop(0);
-    requests.shutdownNow();
+    server.close();
     livenessChecks.shutdownNow();
     readinessChecks.shutdownNow();
     LOG.info("{}", kv("event", "http_stopped"));

@@ -30,6 +30,8 @@ public final class SecretBearingLoggers extends TurboFilter {
           // JOSDK's server-side-apply matcher prints actual and desired resources at DEBUG.
           "io.javaoperatorsdk.operator.processing.dependent.kubernetes"
               + ".SSABasedGenericKubernetesResourceMatcher",
+          // Jetty (the health, metrics and Status List ports): request heads at DEBUG.
+          "org.eclipse.jetty",
           // Byte dumps of whole connections, should a pipeline ever add them (Vert.x, Netty).
           "io.netty.handler.logging",
           "io.vertx.core.net.impl.ConnectionBase",

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.apitoken.format.status.StatusList;
+import dev.apitoken.http.Slowloris;
 import dev.apitoken.operator.revocation.TrustDocument;
 import dev.apitoken.operator.testing.FedConfigMaps;
 import dev.apitoken.operator.token.KeyRing;
@@ -134,6 +135,51 @@ class SlowClientTest {
         HttpResponse.BodyHandlers.ofString());
   }
 
+  /**
+   * Issue 22: slow request heads stalled the JDK server's request threads, so a revoked token
+   * stayed accepted by a --trust-url gateway for 45 s and more. 1,000 slowloris connections now
+   * leave a long-poll's wake-up and ordinary GETs on time.
+   */
+  @Test
+  void aThousandSlowlorisConnectionsDoNotDelayAnswersOrWakeUps() throws Exception {
+    StatusListProvider provider = provider(StatusListProvider.ANSWER_WRITE_DEADLINE);
+    publishLargeList();
+    await().atMost(Duration.ofSeconds(30)).until(() -> currentEtagOrNull(provider) != null);
+    try (Slowloris attack = Slowloris.open(provider.port(), 1_000)) {
+      String etag = currentEtag(provider);
+      CompletableFuture<HttpResponse<String>> poll = longPoll(provider, etag);
+      await().atMost(Duration.ofSeconds(30)).until(() -> provider.waiters() == 1);
+      long published = System.nanoTime();
+      publishLargeList();
+      assertThat(poll.get().statusCode()).isEqualTo(200);
+      Duration wakeUp = Duration.ofNanos(System.nanoTime() - published);
+      Duration slowest =
+          attack.slowestOf(
+              10,
+              200,
+              () ->
+                  http.send(
+                          get(provider, "/statuslist")
+                              .method("HEAD", HttpRequest.BodyPublishers.noBody())
+                              .build(),
+                          HttpResponse.BodyHandlers.discarding())
+                      .statusCode());
+      System.out.printf(
+          "status provider under 1,000 slowloris connections: wake-up %d ms, slowest HEAD %d ms%n",
+          wakeUp.toMillis(), slowest.toMillis());
+      assertThat(wakeUp).isLessThan(Duration.ofSeconds(10));
+      assertThat(slowest).isLessThan(Duration.ofSeconds(2));
+    }
+  }
+
+  private String currentEtagOrNull(StatusListProvider provider) {
+    try {
+      return currentEtag(provider);
+    } catch (Exception | AssertionError notYet) {
+      return null;
+    }
+  }
+
   @Test
   void aClientThatStopsReadingDoesNotDelayTheNextWakeUp() throws Exception {
     StatusListProvider provider = provider(StatusListProvider.ANSWER_WRITE_DEADLINE);
@@ -187,9 +233,15 @@ class SlowClientTest {
                   .getBytes(StandardCharsets.US_ASCII));
       stalled.add(socket);
     }
+    long stalledSince = System.nanoTime();
     HttpResponse<String> answer =
         http.send(get(provider, "/statuslist").build(), HttpResponse.BodyHandlers.ofString());
     assertThat(answer.statusCode()).isEqualTo(200);
+    // The write deadline is a time without progress (Jetty's idle timeout on the port): a client
+    // that reads again before it passes gets its answer. Past it, each stalled write has failed.
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> System.nanoTime() - stalledSince > Duration.ofSeconds(3).toNanos());
     for (Socket socket : stalled) {
       socket.setSoTimeout(10_000);
       assertThat(bytesUntilClosed(socket.getInputStream())).isLessThan(answer.body().length());

@@ -3,6 +3,7 @@ package dev.apitoken.operator.runtime;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.apitoken.http.Slowloris;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.net.ConnectException;
@@ -78,6 +79,21 @@ class HttpEndpointsTest {
     HttpResponse<String> standby = get("/readyz");
     assertThat(standby.statusCode()).isEqualTo(200);
     assertThat(standby.body()).contains("ready: standby");
+  }
+
+  /**
+   * Issue 22: four slow clients stalled the JDK server's /healthz (the kubelet then restarts the
+   * pod). 1,000 connections sending request heads a byte at a time now hold no request thread.
+   */
+  @Test
+  void aThousandSlowClientsDoNotStallTheProbes() throws Exception {
+    try (Slowloris attack = Slowloris.open(endpoints.port(), 1_000)) {
+      Duration slowest = attack.slowestOf(10, 200, () -> get("/healthz").statusCode());
+      System.out.printf(
+          "operator /healthz under 1,000 slowloris connections: slowest %d ms%n",
+          slowest.toMillis());
+      assertThat(slowest).isLessThan(Duration.ofSeconds(2));
+    }
   }
 
   @Test

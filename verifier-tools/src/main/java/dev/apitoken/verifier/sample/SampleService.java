@@ -3,10 +3,10 @@ package dev.apitoken.verifier.sample;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import dev.apitoken.format.TokenClaims;
 import dev.apitoken.format.TrustLoadException;
 import dev.apitoken.format.UntrustedText;
+import dev.apitoken.http.HttpService;
 import dev.apitoken.verifier.Rejection;
 import dev.apitoken.verifier.ReloadStatus;
 import dev.apitoken.verifier.TokenVerifier;
@@ -22,11 +22,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -50,16 +47,11 @@ public final class SampleService implements AutoCloseable {
   private static final Duration TRUST_RETRY = Duration.ofSeconds(2);
 
   private static final int REQUEST_THREADS = 4;
-  private static final int REQUEST_QUEUE = 64;
 
-  private final HttpServer server;
-  private final ThreadPoolExecutor requests;
+  private HttpService server;
   private volatile TokenVerifier verifier;
 
-  private SampleService(HttpServer server, ThreadPoolExecutor requests) {
-    this.server = server;
-    this.requests = requests;
-  }
+  private SampleService() {}
 
   /**
    * Serves requests with {@code verifier} on {@code port} (0 picks a free port, see {@link
@@ -79,34 +71,18 @@ public final class SampleService implements AutoCloseable {
    * @throws UncheckedIOException when the port cannot be bound
    */
   public static SampleService listen(int port) {
-    HttpServer server;
-    try {
-      server = HttpServer.create(new InetSocketAddress(port), 0);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot listen on HTTP port " + port, e);
-    }
-    AtomicInteger threads = new AtomicInteger();
-    // Bounded: when every thread is busy and the queue full, the accepting thread serves the
-    // request itself, which slows accepting down instead of queueing without limit.
-    ThreadPoolExecutor requests =
-        new ThreadPoolExecutor(
-            REQUEST_THREADS,
-            REQUEST_THREADS,
-            0,
-            TimeUnit.MILLISECONDS,
-            new ArrayBlockingQueue<>(REQUEST_QUEUE),
-            task -> {
-              Thread thread = new Thread(task, "sample-http-" + threads.incrementAndGet());
-              thread.setDaemon(true);
-              return thread;
-            },
-            new ThreadPoolExecutor.CallerRunsPolicy());
-    SampleService service = new SampleService(server, requests);
-    server.setExecutor(requests);
-    server.createContext("/healthz", service::healthz);
-    server.createContext("/readyz", service::readyz);
-    server.createContext("/", service::protectedResource);
-    server.start();
+    SampleService service = new SampleService();
+    // Jetty (HttpService): header-read deadline, idle timeout, connection cap, head size limit;
+    // slow clients hold no request thread.
+    service.server =
+        HttpService.on(
+                new InetSocketAddress(port),
+                "sample-http",
+                HttpService.Limits.defaults(REQUEST_THREADS))
+            .handle("/healthz", service::healthz)
+            .handle("/readyz", service::readyz)
+            .handle("/", service::protectedResource)
+            .start();
     return service;
   }
 
@@ -126,14 +102,13 @@ public final class SampleService implements AutoCloseable {
 
   /** The bound port; the real one when started with port 0. */
   public int port() {
-    return server.getAddress().getPort();
+    return server.port();
   }
 
   /** Stops listening at once. The verifier is the caller's to close. */
   @Override
   public void close() {
-    server.stop(0);
-    requests.shutdownNow();
+    server.close();
   }
 
   /**

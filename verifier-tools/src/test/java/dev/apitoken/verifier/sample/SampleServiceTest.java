@@ -8,6 +8,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.apitoken.http.Slowloris;
 import dev.apitoken.verifier.KubeletVolume;
 import dev.apitoken.verifier.MutableClock;
 import dev.apitoken.verifier.StatusListTokenWriter;
@@ -275,6 +276,17 @@ class SampleServiceTest {
         "status-list.jwt",
         StatusListTokenWriter.sign(
             KEY, TokenFactory.STATUS_URI, iat, StatusListTokenWriter.list(REVOKED_INDEX)));
+  }
+
+  /** Issue 22: slow request heads hold no request thread of the sample service either. */
+  @Test
+  void aThousandSlowClientsDelayNoWellBehavedRequest() throws Exception {
+    try (Slowloris attack = Slowloris.open(service.port(), 1_000)) {
+      Duration slowest = attack.slowestOf(10, 200, () -> get("/healthz", null).statusCode());
+      System.out.printf(
+          "sample service under 1,000 slowloris connections: slowest %d ms%n", slowest.toMillis());
+      assertThat(slowest).isLessThan(Duration.ofSeconds(2));
+    }
   }
 
   private HttpResponse<String> get(String path, String authorization) throws Exception {
