@@ -177,7 +177,7 @@ public final class DeployedOperatorBenchmark {
               load,
               ProcStat.loadAverage());
           printMemory(operator);
-          Map<String, List<Long>> issuedBefore = issuedIndices(admin);
+          Map<String, List<Long>> issuedBefore = issuedIndices(tokens);
           long stopping = System.nanoTime();
           boolean exited = operator.terminate(Duration.ofSeconds(30));
           System.out.printf(
@@ -219,7 +219,7 @@ public final class DeployedOperatorBenchmark {
                   .filter(e -> !e.verb().equals("get") && !e.verb().startsWith("list"))
                   .filter(e -> !e.verb().equals("watch"))
                   .count();
-          Map<String, List<Long>> issuedAfter = issuedIndices(admin);
+          Map<String, List<Long>> issuedAfter = issuedIndices(tokens);
           long changed =
               issuedBefore.keySet().stream()
                   .filter(k -> !Objects.equals(issuedBefore.get(k), issuedAfter.get(k)))
@@ -346,15 +346,24 @@ public final class DeployedOperatorBenchmark {
         (k, n) -> System.out.printf("    %-58s %7d  %6.3f/ApiToken%n", k, n, (double) n / per));
   }
 
-  private static Map<String, List<Long>> issuedIndices(KubernetesClient admin) {
+  /**
+   * Every ApiToken's issued indices, by namespace/name, from the driver's watch: a list of 10,000
+   * ApiTokens can outlast the client's request timeout on a loaded machine.
+   */
+  private static Map<String, List<Long>> issuedIndices(Tracker<ApiToken> tokens) {
     Map<String, List<Long>> issued = new HashMap<>();
-    for (ApiToken t : admin.resources(ApiToken.class).inAnyNamespace().list().getItems()) {
-      issued.put(
-          t.getMetadata().getNamespace() + "/" + t.getMetadata().getName(),
-          t.getStatus() == null
-              ? List.of()
-              : t.getStatus().getTokens().stream().map(IssuedToken::getIndex).sorted().toList());
-    }
+    tokens
+        .snapshot()
+        .forEach(
+            (key, t) ->
+                issued.put(
+                    key,
+                    t.getStatus() == null
+                        ? List.of()
+                        : t.getStatus().getTokens().stream()
+                            .map(IssuedToken::getIndex)
+                            .sorted()
+                            .toList()));
     return issued;
   }
 
