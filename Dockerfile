@@ -23,4 +23,8 @@ ENV HOME=/tmp
 USER 65532:65532
 # /healthz, /readyz and /metrics (APITOKEN_HTTP_PORT).
 EXPOSE 8080
-ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-jar", "/app/apitoken-operator.jar"]
+# C1 only (TieredStopAtLevel=1): on 2 cores the C2 compiler threads used more CPU than the
+# operator's own work for the first thousands of ApiTokens (DeployedOperatorBenchmark: 9-11 of
+# 18-22 ms per token); with C1 the operator needs 8-9 ms per token and less memory. The Status
+# List provider pays ~15% more CPU per request. Details in docs/PERFORMANCE.md.
+ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-XX:TieredStopAtLevel=1", "-jar", "/app/apitoken-operator.jar"]

@@ -211,7 +211,9 @@ public final class ApiTokenOperator implements AutoCloseable, OperatorStatus {
               overrider
                   .withKubernetesClient(client)
                   .withCloseClientOnStop(false)
-                  // One code path for tests and production: the mock API has no server-side apply.
+                  // Server-side apply off, one code path for tests and production: Fabric8's
+                  // mock API answers apply patches 415. On a real API server SSA works (with patch
+                  // on Secrets granted) but saves no request per token; see docs/PERFORMANCE.md.
                   .withUseSSAToPatchPrimaryResource(false)
                   .withSSABasedCreateUpdateMatchForDependentResources(false)
                   .withMetrics(OperatorMetrics.josdk(metrics.registry()))

@@ -1,7 +1,9 @@
 package dev.apitoken.operator.runtime;
 
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
@@ -83,12 +85,15 @@ final class TokenExpiryGauges {
       Series series,
       ToDoubleFunction<Series> value,
       String description) {
-    // A gauge left by an earlier operator in this process would read that operator's values.
-    Gauge earlier =
-        registry.find(metric).tag("namespace", key.namespace()).tag("name", key.name()).gauge();
-    if (earlier != null) {
-      registry.remove(earlier);
-    }
+    // A gauge left by an earlier operator in this process would read that operator's values. By
+    // id, not registry.find(): a search scans every meter, one per ApiToken.
+    registry.removeByPreFilterId(
+        new Meter.Id(
+            metric,
+            Tags.of("namespace", key.namespace(), "name", key.name()),
+            "seconds",
+            null,
+            Meter.Type.GAUGE));
     return Gauge.builder(metric, series, value)
         .description(description + ", in seconds since the epoch")
         .baseUnit("seconds")

@@ -13,11 +13,11 @@ import java.util.List;
  * The real API server's audit log (JSON lines, level Metadata): every request the impersonator
  * made, that is, every request an operator running as the chart's ServiceAccount made.
  */
-final class AuditLog {
+public final class AuditLog {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** One request: who it was made as, what it asked for, and the answer's status code. */
-  record Event(
+  public record Event(
       String user,
       String verb,
       String apiGroup,
@@ -28,7 +28,7 @@ final class AuditLog {
       int code,
       String stage) {
     /** {@code resource} or {@code resource/subresource}, as RBAC rules name it. */
-    String rbacResource() {
+    public String rbacResource() {
       return subresource.isEmpty() ? resource : resource + "/" + subresource;
     }
   }
@@ -36,7 +36,7 @@ final class AuditLog {
   private AuditLog() {}
 
   /** Completed requests (stage ResponseComplete, or Panic), in log order. */
-  static List<Event> read(Path log) {
+  public static List<Event> read(Path log) {
     List<Event> events = new ArrayList<>();
     if (!Files.exists(log)) {
       return events;

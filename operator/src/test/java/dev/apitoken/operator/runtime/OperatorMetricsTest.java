@@ -15,10 +15,12 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -164,6 +166,31 @@ class OperatorMetricsTest {
         .contains(
             "apitoken_token_expiration_timestamp_seconds{name=\"billing\",namespace=\"shop\"} "
                 + (double) renews.getEpochSecond());
+  }
+
+  @Test
+  void aNewApiTokensSeriesIsRegisteredWithoutScanningEveryMeter() {
+    AtomicInteger scans = new AtomicInteger();
+    MeterRegistry counting =
+        new SimpleMeterRegistry() {
+          @Override
+          public List<Meter> getMeters() {
+            scans.incrementAndGet();
+            return super.getMeters();
+          }
+        };
+    OperatorMetrics published = new OperatorMetrics(counting, clock);
+    scans.set(0);
+
+    for (int i = 0; i < 100; i++) {
+      published.tokenValidity("shop", "token-" + i, NOW, NOW);
+    }
+
+    assertThat(scans)
+        .as("a scan of every meter (two per ApiToken) per new ApiToken: a burst costs n²")
+        .hasValue(0);
+    assertThat(counting.find("apitoken.token.expiration.timestamp").gauges()).hasSize(100);
+    assertThat(counting.find("apitoken.token.renewal.timestamp").gauges()).hasSize(100);
   }
 
   @Test
