@@ -23,11 +23,11 @@ import java.util.concurrent.TimeUnit;
  */
 public final class OperatorProcess implements AutoCloseable {
   /**
-   * The JVM the image runs under the chart's {@code resources.limits.memory} (768Mi; the numbers
-   * in docs/PERFORMANCE.md were measured under the 512Mi it was then): the flags of the
-   * Dockerfile's {@code ENTRYPOINT} ({@code -XX:MaxRAMPercentage=75} of 768 MiB: a 576 MiB heap), with the memory and the collector the JVM sees in that container: the Serial collector,
-   * which it picks below 1792 MiB. Outside a container it would size itself from the machine's
-   * memory and pick G1.
+   * The JVM the image runs under the chart's {@code resources.limits.memory} (768Mi; the numbers in
+   * docs/PERFORMANCE.md were measured under the 512Mi it was then): the flags of the Dockerfile's
+   * {@code ENTRYPOINT} ({@code -XX:MaxRAMPercentage=75} of 768 MiB: a 576 MiB heap), with the
+   * memory and the collector the JVM sees in that container: the Serial collector, which it picks
+   * below 1792 MiB. Outside a container it would size itself from the machine's memory and pick G1.
    */
   public static final List<String> CHART_JVM_FLAGS = chartJvmFlags();
 
@@ -47,7 +47,9 @@ public final class OperatorProcess implements AutoCloseable {
   }
 
   private static List<String> chartJvmFlags() {
-    List<String> flags = new ArrayList<>(List.of("-XX:MaxRAM=" + (CHART_MEMORY_LIMIT_BYTES >> 20) + "m", "-XX:+UseSerialGC"));
+    List<String> flags =
+        new ArrayList<>(
+            List.of("-XX:MaxRAM=" + (CHART_MEMORY_LIMIT_BYTES >> 20) + "m", "-XX:+UseSerialGC"));
     flags.addAll(imageJvmFlags());
     return List.copyOf(flags);
   }

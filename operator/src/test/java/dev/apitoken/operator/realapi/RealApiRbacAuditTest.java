@@ -45,12 +45,6 @@ class RealApiRbacAuditTest {
           "apitoken.dev|apitokens/finalizers|update",
           "owner references to an ApiToken under the OwnerReferencesPermissionEnforcement"
               + " admission plugin (off here)",
-          "apps|deployments|patch",
-          "spec.rolloutRestart (no workloads here)",
-          "apps|statefulsets|patch",
-          "spec.rolloutRestart (no workloads here)",
-          "apps|daemonsets|patch",
-          "spec.rolloutRestart (no workloads here)",
           "apps|replicasets|get",
           "tracing a consuming Pod to its Deployment (no Pods here)",
           "batch|jobs|get",

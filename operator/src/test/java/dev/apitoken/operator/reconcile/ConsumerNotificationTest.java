@@ -262,6 +262,58 @@ class ConsumerNotificationTest {
     await().atMost(Duration.ofSeconds(10)).until(() -> secondRenewal.equals(restartedAt(orders)));
   }
 
+  /**
+   * Issue 22, case 4: spec.rolloutRestart restarted any workload of the namespace, whether or not
+   * it uses the token (repeated renew requests restarted an unrelated Deployment again and again).
+   * Only a consumer, or a workload that opts in by annotation, is restarted now.
+   */
+  @Test
+  void rolloutRestartRestartsOnlyConsumersAndWorkloadsThatOptIn() {
+    operator.start();
+    Deployment orders = deploymentWithPod("orders", envFrom("api-token"));
+    Deployment unrelated = deploymentWithPod("unrelated", envFrom("other-secret"));
+    Deployment optedIn = deploymentWithPod("batch", envFrom("other-secret"));
+    optedIn.getMetadata().setAnnotations(Map.of(RolloutRestarts.OPT_IN_ANNOTATION, "x, api"));
+    optedIn = client.resource(optedIn).update();
+    ApiToken spec = ApiTokens.named("api").in(ns).build();
+    spec.getSpec()
+        .setRolloutRestart(
+            List.of(
+                new RolloutRestartTarget(RolloutRestartTarget.DEPLOYMENT, "orders"),
+                new RolloutRestartTarget(RolloutRestartTarget.DEPLOYMENT, "unrelated"),
+                new RolloutRestartTarget(RolloutRestartTarget.DEPLOYMENT, "batch")));
+    operator.create(spec);
+    ApiToken ready = operator.awaitReady(ns, "api");
+
+    for (int renewal = 1; renewal <= 2; renewal++) {
+      clock.advance(Duration.ofMinutes(1));
+      String renewedAt = clock.instant().toString();
+      requestRenew("api");
+      operator.awaitNewToken(ns, "api", ready.getStatus().getJti());
+      ready = operator.get(ns, "api");
+      Deployment batch = optedIn;
+      await().atMost(Duration.ofSeconds(10)).until(() -> renewedAt.equals(restartedAt(orders)));
+      await().atMost(Duration.ofSeconds(10)).until(() -> renewedAt.equals(restartedAt(batch)));
+      int refusals = renewal;
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .untilAsserted(
+              () ->
+                  assertThat(eventsOn("ApiToken", "api"))
+                      .filteredOn(e -> RolloutRestarts.REASON_REFUSED.equals(e.getReason()))
+                      .hasSize(refusals)
+                      .allSatisfy(
+                          e -> {
+                            assertThat(e.getType()).isEqualTo("Warning");
+                            assertThat(e.getMessage())
+                                .startsWith("did not restart Deployment " + ns + "/unrelated")
+                                .contains("does not use Secret api-token")
+                                .contains(RolloutRestarts.OPT_IN_ANNOTATION);
+                          }));
+      assertThat(restartedAt(unrelated)).as("an unrelated Deployment is never restarted").isNull();
+    }
+  }
+
   @Test
   void withoutPermissionToListPodsTheTokenIsStillIssuedAndConsumersAreOmitted() {
     server
