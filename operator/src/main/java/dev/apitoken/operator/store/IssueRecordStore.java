@@ -31,6 +31,18 @@ public final class IssueRecordStore implements AutoCloseable {
       Clock clock,
       Fence fence,
       ShardedStore.Listener listener) {
+    this(api, namespace, prefix, clock, fence, listener, Scheduling.THREADS);
+  }
+
+  /** With the shard writer run by {@code scheduling} (the model test's single thread). */
+  public IssueRecordStore(
+      ConfigMapApi api,
+      String namespace,
+      String prefix,
+      Clock clock,
+      Fence fence,
+      ShardedStore.Listener listener,
+      Scheduling scheduling) {
     this.clock = clock;
     this.shards =
         new ShardedStore<>(
@@ -48,7 +60,8 @@ public final class IssueRecordStore implements AutoCloseable {
                 IssueRecordShard::isEmpty),
             fence,
             listener,
-            () -> {});
+            () -> {},
+            scheduling);
   }
 
   public void start() {

@@ -58,6 +58,19 @@ public final class RevocationLedgerStore implements AutoCloseable {
       Fence fence,
       ShardedStore.Listener listener,
       Runnable onChange) {
+    this(api, namespace, name, clock, fence, listener, onChange, Scheduling.THREADS);
+  }
+
+  /** With the shard writer run by {@code scheduling} (the model test's single thread). */
+  public RevocationLedgerStore(
+      ConfigMapApi api,
+      String namespace,
+      String name,
+      Clock clock,
+      Fence fence,
+      ShardedStore.Listener listener,
+      Runnable onChange,
+      Scheduling scheduling) {
     this.api = api;
     this.namespace = namespace;
     this.legacyName = name;
@@ -78,7 +91,8 @@ public final class RevocationLedgerStore implements AutoCloseable {
                 LedgerShard::isEmpty),
             fence,
             listener,
-            this::refresh);
+            this::refresh,
+            scheduling);
   }
 
   /** Reads every shard (and a ledger in the single-ConfigMap form of earlier versions). */
