@@ -1,7 +1,5 @@
 package dev.apitoken.operator.model;
 
-import static org.awaitility.Awaitility.await;
-
 import dev.apitoken.format.TokenClaims;
 import dev.apitoken.format.status.StatusList;
 import dev.apitoken.format.status.StatusListDocument;
@@ -39,10 +37,8 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
-import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * One model sequence: the production revocation path ({@link RevocationPath}, the same wiring
@@ -73,7 +69,8 @@ final class ModelRun implements AutoCloseable {
   static final Duration RENEW_BEFORE = Duration.ofMinutes(15);
   static final Duration MAX_TTL = Duration.ofHours(2);
   private static final long WAIT_MILLIS = 300;
-  private static final KeyRing RING = KeyRing.create(Instant.now(), new SecureRandom());
+  private static final KeyRing RING =
+      KeyRing.create(Instant.parse("2025-12-01T00:00:00Z"), seededRandom(20));
   private static final RevocationPath.Settings SETTINGS =
       new RevocationPath.Settings(
           NAMESPACE,
@@ -139,13 +136,14 @@ final class ModelRun implements AutoCloseable {
                   throw new IllegalStateException("process stopped");
                 }
                 return apiTokens.values().stream().map(t -> t.uid).collect(Collectors.toSet());
-              });
+              },
+              scheduler);
       this.issuer =
           new TokenIssuer(
               SETTINGS.statusListUri(),
               RING::activeKey,
               new IndexAllocator(path.indexStore(), 1024),
-              new SecureRandom(),
+              tokenIds,
               clock);
     }
 
@@ -161,7 +159,18 @@ final class ModelRun implements AutoCloseable {
   }
 
   final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
-  final InMemoryConfigMaps cluster = new InMemoryConfigMaps(clock, NAMESPACE, "team-a");
+
+  /** Runs every background job of every replica and of the API, one task at a time. */
+  final DeterministicScheduler scheduler;
+
+  final InMemoryConfigMaps cluster;
+
+  /** Picks how many ready tasks run between two steps: part of the interleaving. */
+  private final Random stepRandom;
+
+  /** Token ids (jti) drawn from the seed, so that a replay writes the same bytes. */
+  private final SecureRandom tokenIds;
+
   final ModelNamespaces namespaces = new ModelNamespaces();
   private final Random faultRandom;
   final Map<String, ApiTokenModel> apiTokens = new LinkedHashMap<>();
@@ -188,6 +197,10 @@ final class ModelRun implements AutoCloseable {
 
   ModelRun(long seed) {
     this.faultRandom = new Random(seed * 31 + 7);
+    this.stepRandom = new Random(seed * 131 + 3);
+    this.tokenIds = seededRandom(seed);
+    this.scheduler = new DeterministicScheduler(clock, new Random(seed * 17 + 5));
+    this.cluster = new InMemoryConfigMaps(clock, scheduler, NAMESPACE, "team-a");
     namespaces.select("team-a");
     cluster.faults(
         call -> {
@@ -201,7 +214,18 @@ final class ModelRun implements AutoCloseable {
           }
           return faults.decide(call);
         });
-    cluster.timeoutMillis(2);
+    cluster.timeoutMillis(0);
+  }
+
+  /** A SecureRandom whose output is a function of {@code seed} (SHA1PRNG seeded before use). */
+  static SecureRandom seededRandom(long seed) {
+    try {
+      SecureRandom random = SecureRandom.getInstance("SHA1PRNG");
+      random.setSeed(seed);
+      return random;
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   void run(List<Step> steps) {
@@ -211,16 +235,15 @@ final class ModelRun implements AutoCloseable {
         reapCrashed();
         trace.add(step.toString());
         apply(step);
+        // Background work interleaves with the next step: how much of it runs first is the seed's.
+        scheduler.runReady(stepRandom.nextInt(40));
       }
       settle();
       checkNoBitCleared();
       checkEveryTokenAccountedFor();
       checkNoTenantEffect();
     } catch (Violation v) {
-      if (Boolean.getBoolean("model.trace")) {
-        throw new Violation(v.getMessage() + "\n  trace: " + trace);
-      }
-      throw v;
+      throw new Violation(v.getMessage() + "\n  trace: " + trace);
     }
   }
 
@@ -554,17 +577,10 @@ final class ModelRun implements AutoCloseable {
 
   // ---- replicas ----
 
-  private static boolean repairsStored(Replica r) {
-    try {
-      await()
-          .atMost(Duration.ofSeconds(2))
-          .pollInterval(Duration.ofMillis(5))
-          .until(
-              () -> r.path.ledger().pendingShards() == 0 && r.path.records().pendingShards() == 0);
-      return true;
-    } catch (org.awaitility.core.ConditionTimeoutException notYet) {
-      return false;
-    }
+  private boolean repairsStored(Replica r) {
+    return scheduler.runUntil(
+        () -> r.path.ledger().pendingShards() == 0 && r.path.records().pendingShards() == 0,
+        Duration.ofSeconds(2));
   }
 
   private boolean statusLacksAValidToken() {
@@ -784,13 +800,9 @@ final class ModelRun implements AutoCloseable {
     }
   }
 
-  private static boolean written(CompletableFuture<Void> write) {
-    try {
-      write.get(WAIT_MILLIS, TimeUnit.MILLISECONDS);
-      return true;
-    } catch (Exception notYet) {
-      return false;
-    }
+  private boolean written(CompletableFuture<Void> write) {
+    return scheduler.runUntil(write::isDone, Duration.ofMillis(WAIT_MILLIS))
+        && !write.isCompletedExceptionally();
   }
 
   // ---- settling and invariants ----
@@ -802,11 +814,11 @@ final class ModelRun implements AutoCloseable {
   static volatile int settleSeconds = 30;
 
   private void settle() {
-    long t0 = System.nanoTime();
+    Instant t0 = clock.instant();
     try {
       settleUntilDone();
     } finally {
-      settleMillis = (System.nanoTime() - t0) / 1_000_000;
+      settleMillis = Duration.between(t0, clock.instant()).toMillis();
     }
   }
 
@@ -819,30 +831,24 @@ final class ModelRun implements AutoCloseable {
       zombie.close();
       zombie = null;
     }
-    String[] last = {""};
-    try {
-      await()
-          .atMost(settleSeconds, TimeUnit.SECONDS)
-          .pollDelay(0, TimeUnit.MILLISECONDS)
-          .pollInterval(10, TimeUnit.MILLISECONDS)
-          .until(
-              () -> {
-                if (leader == null || !leader.api.alive()) {
-                  reapCrashed();
-                  startReplica();
-                  return false;
-                }
-                apiTokens.values().stream().toList().forEach(this::reconcile);
-                last[0] = unsettled();
-                if (!last[0].isEmpty()) {
-                  maintain();
-                }
-                return last[0].isEmpty();
-              });
-    } catch (ConditionTimeoutException e) {
-      throw new Violation(
-          "I5: not settled " + settleSeconds + " s after faults stopped: " + last[0]);
+    // I5's 30 s are model time: the clock moves only by the waits and timers of the run.
+    Instant deadline = clock.instant().plusSeconds(settleSeconds);
+    String last = "";
+    while (!clock.instant().isAfter(deadline)) {
+      if (leader == null || !leader.api.alive()) {
+        reapCrashed();
+        startReplica();
+      } else {
+        apiTokens.values().stream().toList().forEach(this::reconcile);
+        last = unsettled();
+        if (last.isEmpty()) {
+          return;
+        }
+        maintain();
+      }
+      scheduler.runFor(Duration.ofMillis(10));
     }
+    throw new Violation("I5: not settled " + settleSeconds + " s after faults stopped: " + last);
   }
 
   /** What is not yet as it must end; empty when settled. */
