@@ -185,6 +185,40 @@ public final class InMemoryConfigMaps {
     }
   }
 
+  /** Every object now stored ("namespace/name" to a copy): a backup to restore later. */
+  public Map<String, ConfigMap> snapshot() {
+    synchronized (lock) {
+      Map<String, ConfigMap> taken = new TreeMap<>();
+      objects.forEach((key, map) -> taken.put(key, copy(map)));
+      return taken;
+    }
+  }
+
+  /**
+   * A restore from {@code backup} of every object in the namespaces {@code restored} accepts: each
+   * gets its content from then again (as new writes: a restore tool creates and replaces), and what
+   * the backup lacks is deleted. Namespaces that no longer exist are left alone.
+   */
+  public void adminRestore(
+      Map<String, ConfigMap> backup, java.util.function.Predicate<String> restored) {
+    synchronized (lock) {
+      Set<String> keys = new TreeSet<>(objects.keySet());
+      keys.addAll(backup.keySet());
+      for (String key : keys) {
+        String ns = key.substring(0, key.indexOf('/'));
+        if (!restored.test(ns) || !namespaces.contains(ns)) {
+          continue;
+        }
+        ConfigMap then = backup.get(key);
+        if (then == null) {
+          remove(key, "admin");
+        } else if (!then.equals(objects.get(key))) {
+          store(copy(then), "admin");
+        }
+      }
+    }
+  }
+
   /** Replaces the data of an existing object with what {@code edit} makes of it. */
   public boolean adminEdit(String namespace, String name, UnaryOperator<Map<String, String>> edit) {
     synchronized (lock) {
