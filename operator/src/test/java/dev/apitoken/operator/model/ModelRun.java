@@ -81,6 +81,18 @@ final class ModelRun implements AutoCloseable {
           "https://issuer.example/status",
           MAX_TTL);
 
+  /** What the adversary steps did, over every run of this JVM (for the test's summary line). */
+  static final Map<String, java.util.concurrent.atomic.AtomicLong> COUNTS =
+      new java.util.concurrent.ConcurrentSkipListMap<>();
+
+  static void count(String what) {
+    count(what, 1);
+  }
+
+  static void count(String what, long n) {
+    COUNTS.computeIfAbsent(what, k -> new java.util.concurrent.atomic.AtomicLong()).addAndGet(n);
+  }
+
   /** A broken invariant. */
   static final class Violation extends AssertionError {
     Violation(String message) {
@@ -107,6 +119,17 @@ final class ModelRun implements AutoCloseable {
 
     boolean revocationDue(Instant now) {
       return deleting || revoke || (revokeAt != null && !now.isBefore(revokeAt));
+    }
+
+    /** The ApiToken as a backup holds it. */
+    ApiTokenModel copy() {
+      ApiTokenModel c = new ApiTokenModel(name, uid, subject);
+      c.revoke = revoke;
+      c.revokeAt = revokeAt;
+      c.deleting = deleting;
+      c.revokedRecorded = revokedRecorded;
+      c.statusTokens.putAll(statusTokens);
+      return c;
     }
   }
 
@@ -207,7 +230,19 @@ final class ModelRun implements AutoCloseable {
   private final List<Replica> started = new ArrayList<>();
 
   /** Backups of the whole cluster taken after recent steps, oldest first. */
-  private final java.util.ArrayDeque<Map<String, ConfigMap>> backups = new java.util.ArrayDeque<>();
+  private final java.util.ArrayDeque<Backup> backups = new java.util.ArrayDeque<>();
+
+  /** The cluster's ConfigMaps, ApiTokens and Secrets at one moment. */
+  private record Backup(
+      Map<String, ConfigMap> configMaps,
+      Map<String, ApiTokenModel> apiTokens,
+      Map<String, String> secrets) {}
+
+  private Backup backup() {
+    Map<String, ApiTokenModel> tokens = new LinkedHashMap<>();
+    apiTokens.forEach((name, t) -> tokens.put(name, t.copy()));
+    return new Backup(cluster.snapshot(), tokens, new HashMap<>(secrets));
+  }
 
   /**
    * A whole-cluster restore happened: the operator can no longer tell what was revoked after the
@@ -264,7 +299,7 @@ final class ModelRun implements AutoCloseable {
         reapCrashed();
         trace.add(step.toString());
         apply(step);
-        backups.addLast(cluster.snapshot());
+        backups.addLast(backup());
         if (backups.size() > 10) {
           backups.removeFirst();
         }
@@ -369,6 +404,7 @@ final class ModelRun implements AutoCloseable {
       case TENANT_ANNOTATIONS -> tenantAnnotations(Step.TENANT_NAMESPACES[step.a()]);
       case SKEWED_FAILOVER -> {
         skew = Duration.ofMinutes(step.a());
+        count("skewedFailovers");
         failover();
       }
       case RESTORE -> restore(step.a(), step.b());
@@ -495,6 +531,7 @@ final class ModelRun implements AutoCloseable {
     }
     InMemoryConfigMaps.CopyVersion old = ours.get(Math.max(0, ours.size() - 1 - versionsBack));
     trace.add("replaying version " + old.resourceVersion() + " of " + old.namespace());
+    count("tenantReplays");
     cluster.tenantWrite(
         namespace, TRUST, Labels.managed("trust"), Map.of(), new TreeMap<>(old.data()));
   }
@@ -523,10 +560,18 @@ final class ModelRun implements AutoCloseable {
     if (backups.size() <= back) {
       return;
     }
-    Map<String, ConfigMap> backup = List.copyOf(backups).get(backups.size() - 1 - back);
+    Backup taken = List.copyOf(backups).get(backups.size() - 1 - back);
+    Map<String, ConfigMap> backup = taken.configMaps();
     if (variant == 2) {
+      // etcd from a snapshot: every ConfigMap, and the ApiTokens and Secrets as they were (a
+      // revoked ApiToken not yet revoked, its Secret holding the token again).
       trace.add("whole-cluster restore");
+      count("clusterRestores");
       cluster.adminRestore(backup, ns -> true);
+      apiTokens.clear();
+      taken.apiTokens().forEach((name, t) -> apiTokens.put(name, t.copy()));
+      secrets.clear();
+      secrets.putAll(taken.secrets());
       clusterRestored = true;
       return;
     }
@@ -545,6 +590,7 @@ final class ModelRun implements AutoCloseable {
     damagedWhileStopped.add("records");
     if (variant == 0) {
       cluster.adminRestore(backup, NAMESPACE::equals);
+      count("namespaceRestoresRunning");
       return;
     }
     stop();
@@ -553,6 +599,11 @@ final class ModelRun implements AutoCloseable {
     long signed = highestSignedVersionInTrustedCopies();
     startReplica();
     Replica r = leader;
+    count("namespaceRestoresStopped");
+    if (r != null && signed > stored) {
+      count("rollbacksThatMustBeSaid");
+      r.path.rollbackSeen().ifPresent(said -> count("rollbacksSaid"));
+    }
     if (r != null && signed > stored && r.path.rollbackSeen().isEmpty()) {
       throw new Violation(
           "rollback: the operator namespace was restored to publication version "
@@ -693,6 +744,15 @@ final class ModelRun implements AutoCloseable {
   }
 
   private void checkVerifiersNeverUnrevoke() {
+    try {
+      feedVerifiers();
+    } finally {
+      workloads.values().forEach(w -> count("verifierListsAccepted", w.accepted()));
+      workloads.values().forEach(w -> count("verifierListsRefused", w.refused()));
+    }
+  }
+
+  private void feedVerifiers() {
     workloads.clear();
     String uri = TrustDocument.shardUri(SETTINGS.statusListUri(), 0);
     for (InMemoryConfigMaps.CopyVersion v : cluster.trustHistory()) {
@@ -704,6 +764,7 @@ final class ModelRun implements AutoCloseable {
               v.namespace(), ns -> new dev.apitoken.verifier.ModelVerifier(RING.publicJwks(), uri));
       long at = v.at().toEpochMilli();
       verifier.mounted(v.data(), at);
+      count("verifierCopyVersions");
       long unrevoked = verifier.unrevoked(at);
       if (unrevoked >= 0) {
         throw new Violation(

@@ -119,11 +119,30 @@ class RevocationModelTest {
       pool.shutdownNow();
     }
     System.out.printf(
-        "model: %d sequences from seed %d in %d ms (%d threads)%n",
-        SEQUENCES, base, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), PARALLEL);
+        "model: %d sequences from seed %d in %d ms (%d threads, %d ms of CPU)%n",
+        SEQUENCES,
+        base,
+        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started),
+        PARALLEL,
+        TimeUnit.NANOSECONDS.toMillis(cpuNanos.get()));
+    System.out.println("model: adversary steps and checks " + ModelRun.COUNTS);
   }
 
+  /** CPU time the sequences took, summed over threads: comparable whatever else the machine runs. */
+  private static final java.util.concurrent.atomic.AtomicLong cpuNanos =
+      new java.util.concurrent.atomic.AtomicLong();
+
   static Optional<String> failureOf(long seed, List<Step> steps) {
+    long cpu0 = java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
+    try {
+      return runOnce(seed, steps);
+    } finally {
+      cpuNanos.addAndGet(
+          java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime() - cpu0);
+    }
+  }
+
+  private static Optional<String> runOnce(long seed, List<Step> steps) {
     long t0 = System.nanoTime();
     try (ModelRun run = new ModelRun(seed)) {
       run.run(steps);
