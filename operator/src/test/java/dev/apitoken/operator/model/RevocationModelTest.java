@@ -128,7 +128,9 @@ class RevocationModelTest {
     System.out.println("model: adversary steps and checks " + ModelRun.COUNTS);
   }
 
-  /** CPU time the sequences took, summed over threads: comparable whatever else the machine runs. */
+  /**
+   * CPU time the sequences took, summed over threads: comparable whatever else the machine runs.
+   */
   private static final java.util.concurrent.atomic.AtomicLong cpuNanos =
       new java.util.concurrent.atomic.AtomicLong();
 
@@ -138,7 +140,8 @@ class RevocationModelTest {
       return runOnce(seed, steps);
     } finally {
       cpuNanos.addAndGet(
-          java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime() - cpu0);
+          java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime()
+              - cpu0);
     }
   }
 
