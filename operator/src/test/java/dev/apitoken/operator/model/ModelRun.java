@@ -399,9 +399,22 @@ final class ModelRun implements AutoCloseable {
       }
       case STATUS_OUTAGE -> statusOutage = step.a() == 1 && mayDamage("status");
       case ADMIN_DELETE, ADMIN_ROLLBACK, ADMIN_EDIT -> admin(step);
-      case TENANT_COPY -> tenantCopy(Step.TENANT_NAMESPACES[step.a()]);
-      case TENANT_REPLAY -> tenantReplay(Step.TENANT_NAMESPACES[step.a()], step.b());
-      case TENANT_ANNOTATIONS -> tenantAnnotations(Step.TENANT_NAMESPACES[step.a()]);
+      case TENANT_COPY, TENANT_REPLAY, TENANT_ANNOTATIONS -> {
+        String ns = Step.TENANT_NAMESPACES[step.a()];
+        if (!KNOWN_GAPS
+            && damagedWhileStopped.contains("records")
+            && namespaces.selected().contains(ns)) {
+          // Known gap (docs/REVOCATION-STATE.md, seed 2246237334): after a restore of the operator
+          // namespace, a tenant overwriting the only selected copy before the next start destroys
+          // the last record of the index reservation (I3).
+          break;
+        }
+        switch (step.kind()) {
+          case TENANT_COPY -> tenantCopy(ns);
+          case TENANT_REPLAY -> tenantReplay(ns, step.b());
+          default -> tenantAnnotations(ns);
+        }
+      }
       case SKEWED_FAILOVER -> {
         skew = Duration.ofMinutes(step.a());
         count("skewedFailovers");
