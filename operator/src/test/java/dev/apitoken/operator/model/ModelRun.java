@@ -468,6 +468,13 @@ final class ModelRun implements AutoCloseable {
     if (damagedWhileStopped.contains(kind)) {
       return true;
     }
+    boolean bothStores =
+        (kind.equals("ledger") && damagedWhileStopped.contains("records"))
+            || (kind.equals("records") && damagedWhileStopped.contains("ledger"));
+    if (bothStores && !KNOWN_GAPS && revocationNotYetInTheOwnCopy()) {
+      // The ledger and the records are then its only sources (seed 233001974): beyond repair.
+      return false;
+    }
     if (damagedWhileStopped.size() >= 2
         || (!kind.equals("records") && isUserSide(kind) && damagedWhileStopped.contains("records"))
         || (kind.equals("records") && damagedWhileStopped.stream().anyMatch(this::isUserSide))) {
@@ -954,6 +961,56 @@ final class ModelRun implements AutoCloseable {
         Duration.ofSeconds(2));
   }
 
+  /**
+   * A released token's revocation stored in a ledger shard or on an issue record that the operator
+   * namespace's copy does not show yet (stored, not yet published).
+   */
+  private boolean revocationNotYetInTheOwnCopy() {
+    ConfigMap own = cluster.get(NAMESPACE, TRUST);
+    StatusList shown = own == null || own.getData() == null ? null : statusList(own.getData());
+    Set<Long> stored = new HashSet<>();
+    Map<Long, Map<String, String>> shards = new TreeMap<>();
+    String prefix = SETTINGS.revocationsName() + "-";
+    for (ConfigMap m : cluster.all()) {
+      String name = m.getMetadata().getName();
+      try {
+        if (componentOf(m).equals("revocations") && name.startsWith(prefix)) {
+          shards.put(Long.parseLong(name.substring(prefix.length())), m.getData());
+        } else if (componentOf(m).equals("issue-records") && m.getData() != null) {
+          IssueRecordShard.decode(m.getData()).records().stream()
+              .filter(IssueRecord::revoked)
+              .forEach(rec -> stored.add(rec.index()));
+        }
+      } catch (RuntimeException unreadable) {
+        // damaged already: holds nothing
+      }
+    }
+    try {
+      RevocationLedger ledger = RevocationLedger.decodeShards(shards);
+      released.forEach(
+          t -> {
+            if (ledger.isRevoked(t.index())) {
+              stored.add(t.index());
+            }
+          });
+    } catch (RuntimeException unreadable) {
+      // damaged already
+    }
+    return stored.stream().anyMatch(i -> shown == null || i >= shown.size() || shown.get(i) != 1);
+  }
+
+  /** Every released, unexpired token whose ApiToken is gone is revoked in the stored ledger. */
+  private boolean orphansRevoked(Replica r) {
+    Instant now = clock.instant();
+    return released.stream()
+        .filter(t -> t.expiresAt().plus(IndexSpace.RETENTION_AFTER_EXPIRY).isAfter(now))
+        .filter(
+            t ->
+                !apiTokens.containsKey(t.apiToken())
+                    || !apiTokens.get(t.apiToken()).uid.equals(t.uid()))
+        .allMatch(t -> r.path.ledger().durable().isRevoked(t.index()));
+  }
+
   private boolean statusLacksAValidToken() {
     Instant now = clock.instant();
     return missingFromStatus.values().stream()
@@ -998,8 +1055,17 @@ final class ModelRun implements AutoCloseable {
       if (repairsStored(r) && storedRecordsNameEveryReleasedToken()) {
         // A status outage still going on keeps taking status away as a source, and so does a
         // token it kept out of status, until that token has expired.
-        damagedWhileStopped.retainAll(
-            statusOutage || statusLacksAValidToken() ? Set.of("state", "status") : Set.of("state"));
+        Set<String> still =
+            new HashSet<>(
+                statusOutage || statusLacksAValidToken()
+                    ? Set.of("state", "status")
+                    : Set.of("state"));
+        if (!orphansRevoked(r)) {
+          // A stripped ApiToken's tokens are named by the issue records alone until the orphan
+          // sweep has stored their revocation (a start whose sweep failed has not).
+          still.add("strip");
+        }
+        damagedWhileStopped.retainAll(still);
       }
     } catch (RuntimeException failedStart) {
       // A process whose start fails exits; the next start is a new process.
