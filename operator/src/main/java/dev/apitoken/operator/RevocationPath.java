@@ -106,6 +106,30 @@ public final class RevocationPath implements AutoCloseable {
       Settings settings,
       OperatorMetrics metrics,
       Supplier<Set<String>> liveOwnerUids) {
+    this(
+        configMaps,
+        namespaces,
+        fence,
+        clock,
+        settings,
+        metrics,
+        liveOwnerUids,
+        dev.apitoken.operator.store.Scheduling.THREADS);
+  }
+
+  /**
+   * With every background job (shard writers, publish loop, fan-out), monotonic time and wait run
+   * by {@code scheduling}: the model test's single-threaded scheduler, so that a seed replays.
+   */
+  public RevocationPath(
+      ConfigMapApi configMaps,
+      NamespaceSource namespaces,
+      Fence fence,
+      Clock clock,
+      Settings settings,
+      OperatorMetrics metrics,
+      Supplier<Set<String>> liveOwnerUids,
+      dev.apitoken.operator.store.Scheduling scheduling) {
     this.settings = settings;
     this.clock = clock;
     this.metrics = metrics;
@@ -143,7 +167,8 @@ public final class RevocationPath implements AutoCloseable {
             settings.maxTtl(),
             fence,
             stateEvents,
-            requestPublish);
+            requestPublish,
+            scheduling);
     state = new StateEntries(configMaps, namespace, settings.stateName(), fence);
     versionStore = new PublicationVersion(state);
     indexStore =
@@ -171,7 +196,8 @@ public final class RevocationPath implements AutoCloseable {
             fence,
             metrics,
             new dev.apitoken.operator.token.StatusListTokenSigner(
-                settings.statusListValidity(), settings.statusListTtl(), clock));
+                settings.statusListValidity(), settings.statusListTtl(), clock),
+            scheduling);
     revokedKidsInState = new StateRevokedKids(state, clock);
     revocations = new PublishedRevocations(() -> store, () -> trust);
     orphans = new OrphanedTokens(store::all, liveOwnerUids, revocations, clock);

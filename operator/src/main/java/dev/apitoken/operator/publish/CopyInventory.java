@@ -22,6 +22,7 @@ final class CopyInventory implements AutoCloseable {
   static final Duration RESYNC_INTERVAL = Duration.ofMinutes(10);
 
   private final ConfigMapApi api;
+  private final java.util.function.LongSupplier nanoTime;
 
   /** Every copy, as last seen ("ns/name" to map). */
   private final Map<String, ConfigMap> copies = new ConcurrentHashMap<>();
@@ -37,7 +38,13 @@ final class CopyInventory implements AutoCloseable {
   private AutoCloseable watch;
 
   CopyInventory(ConfigMapApi api) {
+    this(api, System::nanoTime);
+  }
+
+  /** With monotonic time from {@code nanoTime} (the model test's manual clock). */
+  CopyInventory(ConfigMapApi api, java.util.function.LongSupplier nanoTime) {
     this.api = api;
+    this.nanoTime = nanoTime;
   }
 
   static Map<String, String> labels() {
@@ -92,12 +99,12 @@ final class CopyInventory implements AutoCloseable {
         }
       }
     }
-    lastResyncNanos = System.nanoTime();
+    lastResyncNanos = nanoTime.getAsLong();
   }
 
   /** {@link #resync()} when the last one is {@link #RESYNC_INTERVAL} old; true when it ran. */
   boolean resyncWhenDue() {
-    if (System.nanoTime() - lastResyncNanos >= RESYNC_INTERVAL.toNanos()) {
+    if (nanoTime.getAsLong() - lastResyncNanos >= RESYNC_INTERVAL.toNanos()) {
       resync();
       return true;
     }

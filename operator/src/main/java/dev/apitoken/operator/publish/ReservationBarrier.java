@@ -1,11 +1,11 @@
 package dev.apitoken.operator.publish;
 
+import dev.apitoken.operator.store.Scheduling;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -69,10 +69,15 @@ final class ReservationBarrier {
    *     nothing is published within {@code timeout}
    */
   void await(long highWater, Duration timeout, Runnable requestRound) {
+    await(highWater, timeout, requestRound, Scheduling.THREADS);
+  }
+
+  /** As above, waiting through {@code scheduling} (the model test's runs the rounds meanwhile). */
+  void await(long highWater, Duration timeout, Runnable requestRound, Scheduling scheduling) {
     CompletableFuture<Void> done = waitFor(highWater);
     requestRound.run();
     try {
-      done.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      scheduling.await(done, timeout);
     } catch (ExecutionException failed) {
       throw (IllegalStateException) failed.getCause();
     } catch (TimeoutException late) {

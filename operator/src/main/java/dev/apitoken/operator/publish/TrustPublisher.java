@@ -9,12 +9,12 @@ import dev.apitoken.format.status.StatusListToken;
 import dev.apitoken.operator.kubernetes.Failures;
 import dev.apitoken.operator.revocation.RevokedRecords;
 import dev.apitoken.operator.revocation.TrustDocument;
-import dev.apitoken.operator.runtime.DaemonThreads;
 import dev.apitoken.operator.runtime.OperatorMetrics;
 import dev.apitoken.operator.store.ConfigMapApi;
 import dev.apitoken.operator.store.Fence;
 import dev.apitoken.operator.store.PublicationVersion;
 import dev.apitoken.operator.store.RevocationStore;
+import dev.apitoken.operator.store.Scheduling;
 import dev.apitoken.operator.store.ShardedStore;
 import dev.apitoken.operator.token.KeyRing;
 import dev.apitoken.operator.token.RevokedKids;
@@ -33,7 +33,6 @@ import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -80,6 +79,7 @@ public final class TrustPublisher implements AutoCloseable {
   private final OperatorMetrics metrics;
   private final ExecutorService fanOut;
   private final StatusListTokenSigner signer;
+  private final Scheduling scheduling;
 
   /** Which copies exist, as last seen. */
   private final CopyInventory copies;
@@ -100,8 +100,7 @@ public final class TrustPublisher implements AutoCloseable {
   private final AtomicLong unpublishedSinceNanos = new AtomicLong();
 
   /** Runs the rounds, one at a time, the retries and the heartbeat check. */
-  private final ScheduledExecutorService loop =
-      Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("trust-publisher"));
+  private final ScheduledExecutorService loop;
 
   /** A round is queued and has not begun: requests made meanwhile are carried by it. */
   private final AtomicBoolean roundQueued = new AtomicBoolean();
@@ -151,9 +150,44 @@ public final class TrustPublisher implements AutoCloseable {
       Fence fence,
       OperatorMetrics metrics,
       StatusListTokenSigner signer) {
+    this(
+        api,
+        trustName,
+        operatorNamespace,
+        namespaces,
+        statusListUri,
+        store,
+        reservedUpTo,
+        versionStore,
+        maxTokenLifetime,
+        clock,
+        fence,
+        metrics,
+        signer,
+        Scheduling.THREADS);
+  }
+
+  /** With the loop, the fan-out, time and waits from {@code scheduling} (the model test's). */
+  public TrustPublisher(
+      ConfigMapApi api,
+      String trustName,
+      String operatorNamespace,
+      NamespaceSource namespaces,
+      String statusListUri,
+      RevocationStore store,
+      LongSupplier reservedUpTo,
+      PublicationVersion versionStore,
+      Duration maxTokenLifetime,
+      java.time.Clock clock,
+      Fence fence,
+      OperatorMetrics metrics,
+      StatusListTokenSigner signer,
+      Scheduling scheduling) {
     this.api = api;
+    this.scheduling = scheduling;
+    this.loop = scheduling.singleThread("trust-publisher");
     this.writer = new TrustConfigMapWriter(api);
-    this.copies = new CopyInventory(api);
+    this.copies = new CopyInventory(api, scheduling::nanoTime);
     this.documents = new ShardDocuments(statusListUri, signer);
     this.trustName = trustName;
     this.operatorNamespace = operatorNamespace;
@@ -167,7 +201,7 @@ public final class TrustPublisher implements AutoCloseable {
     this.fence = fence;
     this.metrics = metrics;
     this.signer = signer;
-    this.fanOut = Executors.newFixedThreadPool(4, DaemonThreads.named("trust-fan-out"));
+    this.fanOut = scheduling.pool("trust-fan-out", 4);
     metrics.publishPending(this::secondsUnpublished);
   }
 
@@ -382,7 +416,7 @@ public final class TrustPublisher implements AutoCloseable {
    *     that does not happen within {@code timeout}
    */
   public void awaitReservationPublished(long highWater, Duration timeout) {
-    reservations.await(highWater, timeout, this::requestPublish);
+    reservations.await(highWater, timeout, this::requestPublish, scheduling);
   }
 
   /** True when {@code kid} is in the JWKS written to every target namespace. */

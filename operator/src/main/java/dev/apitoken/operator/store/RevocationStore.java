@@ -66,6 +66,20 @@ public final class RevocationStore implements AutoCloseable {
       Fence fence,
       ShardedStore.Listener listener,
       Runnable onChange) {
+    this(api, namespace, prefix, clock, maxTtl, fence, listener, onChange, Scheduling.THREADS);
+  }
+
+  /** With the shard writer run by {@code scheduling} (the model test's single thread). */
+  public RevocationStore(
+      ConfigMapApi api,
+      String namespace,
+      String prefix,
+      Clock clock,
+      Duration maxTtl,
+      Fence fence,
+      ShardedStore.Listener listener,
+      Runnable onChange,
+      Scheduling scheduling) {
     this.clock = clock;
     this.forgottenFor = maxTtl.plus(IndexSpace.RETENTION_AFTER_EXPIRY);
     this.onChange = onChange;
@@ -79,7 +93,8 @@ public final class RevocationStore implements AutoCloseable {
                 + " Do not edit: the operator restores it.",
             fence,
             listener,
-            this::refresh);
+            this::refresh,
+            scheduling);
   }
 
   public void start() {

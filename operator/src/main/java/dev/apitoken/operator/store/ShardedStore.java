@@ -18,6 +18,11 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.LongConsumer;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,12 +30,12 @@ import org.slf4j.LoggerFactory;
 /**
  * The revocation store's shards ({@link IssueRecordShard}), one ConfigMap per shard ({@code
  * <prefix>-<number>}) in the operator's namespace. The wanted state of every shard is held in
- * memory and written by one thread; a caller's future completes once a write containing its change
- * has been stored. Writes are made against the resourceVersion last seen and merge with whatever is
- * stored, so nothing is ever overwritten. Each shard is written on its own: a shard the API server
- * refuses (too large, over quota) is retried with backoff and reported, and never holds up the
- * others. A shard that someone deletes or edits is merged back from memory. Concurrent changes of
- * one shard go out in one write.
+ * memory and written by one single-threaded executor (from {@link Scheduling}); a caller's future
+ * completes once a write containing its change has been stored. Writes are made against the
+ * resourceVersion last seen and merge with whatever is stored, so nothing is ever overwritten.
+ * Each shard is written on its own: a shard the API server refuses (too large, over quota) is
+ * retried with backoff and reported, and never holds up the others. A shard that someone deletes
+ * or edits is merged back from memory. Concurrent changes of one shard go out in one write.
  */
 public final class ShardedStore implements AutoCloseable {
   /** What happened to a shard, for logs, metrics and conditions. */
@@ -87,7 +92,15 @@ public final class ShardedStore implements AutoCloseable {
   private final LongConsumer storedChanged;
   private final Object lock = new Object();
   private final TreeMap<Long, Slot> slots = new TreeMap<>();
-  private final Thread writer;
+  private final Scheduling scheduling;
+  private final ScheduledExecutorService writer;
+
+  /** A pass over the due shards is queued and has not begun: a wake-up meanwhile is carried. */
+  private final AtomicBoolean passQueued = new AtomicBoolean();
+
+  /** The wake-up for the earliest backoff (guarded by lock). */
+  private ScheduledFuture<?> retry;
+
   private volatile boolean running;
   private AutoCloseable watch;
 
@@ -106,7 +119,7 @@ public final class ShardedStore implements AutoCloseable {
     final List<Waiter> waiters = new ArrayList<>();
     Failure failure;
     int failures;
-    long nextAttemptMillis;
+    long nextAttemptMillis = Long.MIN_VALUE;
   }
 
   private record Waiter(long version, CompletableFuture<Void> written) {}
@@ -120,6 +133,29 @@ public final class ShardedStore implements AutoCloseable {
       Fence fence,
       Listener listener,
       LongConsumer storedChanged) {
+    this(
+        api,
+        namespace,
+        prefix,
+        component,
+        description,
+        fence,
+        listener,
+        storedChanged,
+        Scheduling.THREADS);
+  }
+
+  /** With the writer's executor, time and jitter from {@code scheduling} (the model test's). */
+  public ShardedStore(
+      ConfigMapApi api,
+      String namespace,
+      String prefix,
+      String component,
+      String description,
+      Fence fence,
+      Listener listener,
+      LongConsumer storedChanged,
+      Scheduling scheduling) {
     this.api = api;
     this.namespace = namespace;
     this.prefix = prefix;
@@ -128,8 +164,8 @@ public final class ShardedStore implements AutoCloseable {
     this.fence = fence;
     this.listener = listener;
     this.storedChanged = storedChanged;
-    this.writer = new Thread(this::writeLoop, prefix + "-writer");
-    this.writer.setDaemon(true);
+    this.scheduling = scheduling;
+    this.writer = scheduling.singleThread(prefix + "-writer");
   }
 
   public String name(long shard) {
@@ -154,7 +190,7 @@ public final class ShardedStore implements AutoCloseable {
       }
     }
     running = true;
-    writer.start();
+    wake();
     watch =
         api.watch(namespace, Labels.managed(component), (ns, name, after) -> observe(name, after));
     return loaded;
@@ -204,7 +240,7 @@ public final class ShardedStore implements AutoCloseable {
       } else {
         slot.dirty = true;
         slot.waiters.add(new Waiter(slot.version, written));
-        lock.notifyAll();
+        wake();
       }
     }
     return written;
@@ -329,8 +365,8 @@ public final class ShardedStore implements AutoCloseable {
 
   private void markDirty(Slot slot) {
     slot.dirty = true;
-    slot.nextAttemptMillis = 0;
-    lock.notifyAll();
+    slot.nextAttemptMillis = Long.MIN_VALUE;
+    wake();
   }
 
   private IssueRecordShard decodeOrEmpty(ConfigMap map) {
@@ -363,26 +399,53 @@ public final class ShardedStore implements AutoCloseable {
     return slots.computeIfAbsent(shard, k -> new Slot());
   }
 
-  private void writeLoop() {
+  /** Asks the writer for a pass over every due shard; wake-ups before it begins coalesce. */
+  private void wake() {
+    if (running && passQueued.compareAndSet(false, true)) {
+      try {
+        writer.execute(this::writeDue);
+      } catch (RejectedExecutionException closed) {
+        passQueued.set(false);
+      }
+    }
+  }
+
+  /** One pass on the writer: every due shard written; then a wake-up for the earliest backoff. */
+  private void writeDue() {
+    passQueued.set(false);
     while (running) {
       Long due;
       synchronized (lock) {
         due = nextDue();
-        if (due == null) {
-          try {
-            lock.wait(waitMillis());
-          } catch (InterruptedException e) {
-            return;
-          }
-          continue;
-        }
+      }
+      if (due == null) {
+        break;
       }
       writeShard(due);
     }
+    synchronized (lock) {
+      long wait = waitMillis();
+      if (running
+          && wait > 0
+          && (retry == null || retry.isDone() || retry.getDelay(TimeUnit.MILLISECONDS) > wait)) {
+        if (retry != null) {
+          retry.cancel(false);
+        }
+        try {
+          retry = writer.schedule(this::wake, wait, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException closed) {
+          // closed: nothing more to write
+        }
+      }
+    }
+  }
+
+  private long nowMillis() {
+    return TimeUnit.NANOSECONDS.toMillis(scheduling.nanoTime());
   }
 
   private Long nextDue() {
-    long now = System.currentTimeMillis();
+    long now = nowMillis();
     for (var e : slots.entrySet()) {
       if (e.getValue().dirty && e.getValue().nextAttemptMillis <= now) {
         return e.getKey();
@@ -391,12 +454,14 @@ public final class ShardedStore implements AutoCloseable {
     return null;
   }
 
+  /** Milliseconds until the earliest dirty shard is due (at least 1); 0 when none is dirty. */
   private long waitMillis() {
-    long now = System.currentTimeMillis();
+    long now = nowMillis();
     long soonest = Long.MAX_VALUE;
     for (Slot slot : slots.values()) {
       if (slot.dirty) {
-        soonest = Math.min(soonest, slot.nextAttemptMillis - now);
+        soonest =
+            Math.min(soonest, slot.nextAttemptMillis <= now ? 1 : slot.nextAttemptMillis - now);
       }
     }
     return soonest == Long.MAX_VALUE ? 0 : Math.max(1, soonest);
@@ -545,10 +610,7 @@ public final class ShardedStore implements AutoCloseable {
       slot.failure = failure;
       slot.failures++;
       long backoff = Math.min(MAX_BACKOFF_MILLIS, 50L << Math.min(10, slot.failures));
-      slot.nextAttemptMillis =
-          System.currentTimeMillis()
-              + backoff / 2
-              + ThreadLocalRandom.current().nextLong(backoff / 2 + 1);
+      slot.nextAttemptMillis = nowMillis() + backoff / 2 + scheduling.jitter(backoff / 2 + 1);
     }
     if (failure.refused()) {
       listener.refused(failure.configMap(), failure.code(), failure.reason());
@@ -573,7 +635,7 @@ public final class ShardedStore implements AutoCloseable {
   @Override
   public void close() {
     running = false;
-    writer.interrupt();
+    writer.shutdownNow();
     if (watch != null) {
       try {
         watch.close();

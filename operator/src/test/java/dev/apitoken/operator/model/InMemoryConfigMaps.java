@@ -19,8 +19,6 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.UnaryOperator;
 
@@ -80,20 +78,34 @@ public final class InMemoryConfigMaps {
   private final List<CopyVersion> trustHistory = new CopyOnWriteArrayList<>();
   private final List<Watch> watches = new CopyOnWriteArrayList<>();
   private final ExecutorService dispatcher;
+  private final dev.apitoken.operator.store.Scheduling scheduling;
+
+  /** Every write and deletion applied, in order: what a replay must repeat exactly. */
+  private final List<String> writeLog = new CopyOnWriteArrayList<>();
+
   private final Map<String, Client> clients = new LinkedHashMap<>();
   private volatile Faults faults = Faults.NONE;
   private volatile long timeoutMillis = 2;
 
   public InMemoryConfigMaps(Clock clock, String... namespaces) {
+    this(clock, dev.apitoken.operator.store.Scheduling.THREADS, namespaces);
+  }
+
+  /** Watch events delivered by {@code scheduling}'s executor (the model's single thread). */
+  public InMemoryConfigMaps(
+      Clock clock, dev.apitoken.operator.store.Scheduling scheduling, String... namespaces) {
     this.clock = clock;
+    this.scheduling = scheduling;
     this.namespaces.addAll(List.of(namespaces));
-    this.dispatcher =
-        Executors.newSingleThreadExecutor(
-            r -> {
-              Thread t = new Thread(r, "in-memory-watch");
-              t.setDaemon(true);
-              return t;
-            });
+    this.dispatcher = scheduling.singleThread("in-memory-watch");
+  }
+
+  /**
+   * Every write and deletion the store applied, in order (resourceVersion, writer, object, at, and
+   * a digest of the data): two runs that made the same calls in the same order have equal logs.
+   */
+  public List<String> writeLog() {
+    return List.copyOf(writeLog);
   }
 
   /** Faults for every call of every client from now on. */
@@ -173,6 +185,40 @@ public final class InMemoryConfigMaps {
     }
   }
 
+  /** Every object now stored ("namespace/name" to a copy): a backup to restore later. */
+  public Map<String, ConfigMap> snapshot() {
+    synchronized (lock) {
+      Map<String, ConfigMap> taken = new TreeMap<>();
+      objects.forEach((key, map) -> taken.put(key, copy(map)));
+      return taken;
+    }
+  }
+
+  /**
+   * A restore from {@code backup} of every object in the namespaces {@code restored} accepts: each
+   * gets its content from then again (as new writes: a restore tool creates and replaces), and what
+   * the backup lacks is deleted. Namespaces that no longer exist are left alone.
+   */
+  public void adminRestore(
+      Map<String, ConfigMap> backup, java.util.function.Predicate<String> restored) {
+    synchronized (lock) {
+      Set<String> keys = new TreeSet<>(objects.keySet());
+      keys.addAll(backup.keySet());
+      for (String key : keys) {
+        String ns = key.substring(0, key.indexOf('/'));
+        if (!restored.test(ns) || !namespaces.contains(ns)) {
+          continue;
+        }
+        ConfigMap then = backup.get(key);
+        if (then == null) {
+          remove(key, "admin");
+        } else if (!then.equals(objects.get(key))) {
+          store(copy(then), "admin");
+        }
+      }
+    }
+  }
+
   /** Replaces the data of an existing object with what {@code edit} makes of it. */
   public boolean adminEdit(String namespace, String name, UnaryOperator<Map<String, String>> edit) {
     synchronized (lock) {
@@ -222,7 +268,9 @@ public final class InMemoryConfigMaps {
   /** Waits until every event queued so far has been delivered. */
   public void drainEvents() {
     try {
-      dispatcher.submit(() -> {}).get(10, TimeUnit.SECONDS);
+      scheduling.await(
+          java.util.concurrent.CompletableFuture.runAsync(() -> {}, dispatcher),
+          java.time.Duration.ofSeconds(10));
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }
@@ -238,6 +286,25 @@ public final class InMemoryConfigMaps {
     String key = key(map);
     map.getMetadata().setResourceVersion(Long.toString(resourceVersion.incrementAndGet()));
     ConfigMap stored = copy(map);
+    writeLog.add(
+        stored.getMetadata().getResourceVersion()
+            + " "
+            + writer
+            + " wrote "
+            + key
+            + " at "
+            + clock.instant()
+            + " "
+            + new TreeMap<>(stored.getData() == null ? Map.of() : stored.getData())
+                .toString()
+                .hashCode()
+            + " "
+            + new TreeMap<>(
+                    stored.getMetadata().getAnnotations() == null
+                        ? Map.of()
+                        : stored.getMetadata().getAnnotations())
+                .toString()
+                .hashCode());
     objects.put(key, stored);
     versions.computeIfAbsent(key, k -> new ArrayList<>()).add(copy(stored));
     if (isTrust(stored)) {
@@ -257,6 +324,7 @@ public final class InMemoryConfigMaps {
   private ConfigMap remove(String key, String writer) {
     ConfigMap removed = objects.remove(key);
     if (removed != null) {
+      writeLog.add(writer + " deleted " + key + " at " + clock.instant());
       publish(removed.getMetadata().getNamespace(), removed.getMetadata().getName(), null);
       if (isTrust(removed)) {
         resourceVersion.incrementAndGet();
@@ -413,6 +481,9 @@ public final class InMemoryConfigMaps {
     }
 
     private void pause() {
+      if (timeoutMillis == 0) {
+        return; // the model's time is its clock: a timeout costs none of the test's
+      }
       try {
         Thread.sleep(timeoutMillis); // the injected timeout itself, not a test wait
       } catch (InterruptedException e) {

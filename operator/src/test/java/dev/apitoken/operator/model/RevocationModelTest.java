@@ -22,13 +22,17 @@ import org.slf4j.LoggerFactory;
  * Issue 8's proof: random sequences of user actions, clock moves, restarts, crashes in the middle
  * of a reconcile, fail-overs, selector changes, admin damage to every operator-owned object and API
  * faults, run against the production revocation path; after each sequence the invariants I1 (on
- * every version of every copy), I2, I3 and I5 are checked. A failure prints the seed and the shrunk
- * steps; replay it with {@code -Dmodel.seed=<seed> -Dmodel.sequences=1}.
+ * every version of every copy), I2, I3 and I5 are checked. Each sequence runs on one {@link
+ * DeterministicScheduler} with a manual clock, so a seed replays exactly: a failure prints the
+ * seed, the steps, the trace and the shrunk steps; replay it with {@code -Dmodel.seed=<seed>
+ * -Dmodel.sequences=1}.
  */
 class RevocationModelTest {
   private static final int SEQUENCES = Integer.getInteger("model.sequences", 1000);
-  private static final int PARALLEL = Integer.getInteger("model.parallel", 8);
-  // Each seed run this many times: a failure that depends on thread timing shows up in repeats.
+  // Sequences are independent and each runs on one thread: one per core.
+  private static final int PARALLEL =
+      Integer.getInteger("model.parallel", Runtime.getRuntime().availableProcessors());
+  // Each seed run this many times (a replay repeats exactly; kept to show it).
   private static final int REPEAT = Integer.getInteger("model.repeat", 1);
   private static final String[] QUIET = {"dev.apitoken", "audit"};
   private static final List<Level> levels = new ArrayList<>();
@@ -53,8 +57,8 @@ class RevocationModelTest {
   /**
    * 1,000 sequences in every build ({@code -Dmodel.sequences=N} for more; base seed 12345, fixed so
    * that a CI run is reproducible; {@code -Dmodel.seed=random} for new sequences, {@code
-   * -Dmodel.seed=S -Dmodel.sequences=1 -Dmodel.repeat=20} to replay one); {@code
-   * -Dmodel.knownGaps=true} adds the damage listed in docs/REVOCATION-STATE.md as beyond repair.
+   * -Dmodel.seed=S -Dmodel.sequences=1} to replay one); {@code -Dmodel.knownGaps=true} adds the
+   * damage listed in docs/REVOCATION-STATE.md as beyond repair.
    */
   @Test
   void revocationsAreNeverLost() throws Exception {
@@ -84,7 +88,7 @@ class RevocationModelTest {
                   + seed
                   + " (replay: -Dmodel.seed="
                   + seed
-                  + " -Dmodel.sequences=1 -Dmodel.trace=true)");
+                  + " -Dmodel.sequences=1)");
           return;
         }
         if (failure.isPresent()) {
@@ -97,7 +101,9 @@ class RevocationModelTest {
                   + seed
                   + " (replay: -Dmodel.seed="
                   + seed
-                  + " -Dmodel.sequences=1)\n  "
+                  + " -Dmodel.sequences=1)\n  steps: "
+                  + steps
+                  + "\n  "
                   + failure.get()
                   + "\nshrunk to "
                   + shrunk.size()
@@ -106,18 +112,40 @@ class RevocationModelTest {
                   + " steps: "
                   + shrunk
                   + "\n  which fails with: "
-                  + failureOf(seed, shrunk).orElse("(did not fail again: timing)"));
+                  + failureOf(seed, shrunk).orElse("(did not fail again)"));
         }
       }
     } finally {
       pool.shutdownNow();
     }
     System.out.printf(
-        "model: %d sequences from seed %d in %d ms%n",
-        SEQUENCES, base, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+        "model: %d sequences from seed %d in %d ms (%d threads, %d ms of CPU)%n",
+        SEQUENCES,
+        base,
+        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started),
+        PARALLEL,
+        TimeUnit.NANOSECONDS.toMillis(cpuNanos.get()));
+    System.out.println("model: adversary steps and checks " + ModelRun.COUNTS);
   }
 
+  /**
+   * CPU time the sequences took, summed over threads: comparable whatever else the machine runs.
+   */
+  private static final java.util.concurrent.atomic.AtomicLong cpuNanos =
+      new java.util.concurrent.atomic.AtomicLong();
+
   static Optional<String> failureOf(long seed, List<Step> steps) {
+    long cpu0 = java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
+    try {
+      return runOnce(seed, steps);
+    } finally {
+      cpuNanos.addAndGet(
+          java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime()
+              - cpu0);
+    }
+  }
+
+  private static Optional<String> runOnce(long seed, List<Step> steps) {
     long t0 = System.nanoTime();
     try (ModelRun run = new ModelRun(seed)) {
       run.run(steps);
@@ -141,10 +169,7 @@ class RevocationModelTest {
     }
   }
 
-  /**
-   * Removes steps while the sequence still fails (each candidate tried twice: threads make a run
-   * timing-dependent). Chunks first, then single steps.
-   */
+  /** Removes steps while the sequence still fails (a run is deterministic). Chunks, then steps. */
   static List<Step> shrink(long seed, List<Step> steps) {
     List<Step> current = new ArrayList<>(steps);
     for (int chunk = Math.max(1, current.size() / 2); chunk >= 1; chunk /= 2) {
@@ -162,6 +187,6 @@ class RevocationModelTest {
   }
 
   private static boolean failsAgain(long seed, List<Step> steps) {
-    return failureOf(seed, steps).isPresent() || failureOf(seed, steps).isPresent();
+    return failureOf(seed, steps).isPresent();
   }
 }

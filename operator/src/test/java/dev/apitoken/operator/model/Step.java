@@ -37,11 +37,33 @@ record Step(Step.Kind kind, int a, int b) {
      * there: every status bit set, a list signed by its own key claiming a huge version and
      * reservation, and the annotations the operator once read back.
      */
-    TENANT_COPY
+    TENANT_COPY,
+    /**
+     * A tenant writes into a copy (in a target namespace or one the operator never targets) one of
+     * our own older signed copies, taken from an earlier version the operator wrote.
+     */
+    TENANT_REPLAY,
+    /**
+     * A tenant sets on a copy the annotations the operator once read back: a reservation at the end
+     * of the index space and the active signing key revoked.
+     */
+    TENANT_ANNOTATIONS,
+    /** The Lease moves to a new replica whose clock runs minutes fast or slow. */
+    SKEWED_FAILOVER,
+    /**
+     * A restore from an earlier snapshot: the operator namespace while running (0) or stopped (1),
+     * or every namespace, copies included, while running (2: a whole-cluster restore).
+     */
+    RESTORE
   }
 
   static final int TOKEN_SLOTS = 5;
   static final String[] TARGETS = {"team-a", "team-b", "team-c"};
+
+  /** Where a tenant writes: the target namespaces, and one the operator never targets. */
+  static final String[] TENANT_NAMESPACES = {"team-a", "team-b", "team-c", "tenant-x"};
+
+  static final String[] RESTORES = {"operator-namespace", "operator-namespace-stopped", "cluster"};
 
   /** Kinds of operator-owned object an admin action picks from. */
   static final String[] OBJECTS = {"ledger", "records", "state", "copy"};
@@ -61,7 +83,10 @@ record Step(Step.Kind kind, int a, int b) {
       case REVOKE_AT -> kind + "(t" + a + ", +" + b + "m)";
       case ADVANCE_MINUTES -> "ADVANCE(" + a + "m)";
       case ADMIN_DELETE, ADMIN_ROLLBACK, ADMIN_EDIT -> kind + "(" + OBJECTS[a] + "#" + b + ")";
-      case TENANT_COPY -> kind + "(" + TARGETS[a] + ")";
+      case TENANT_COPY, TENANT_ANNOTATIONS -> kind + "(" + TENANT_NAMESPACES[a] + ")";
+      case TENANT_REPLAY -> kind + "(" + TENANT_NAMESPACES[a] + ", " + b + " back)";
+      case SKEWED_FAILOVER -> kind + "(" + (a >= 0 ? "+" : "") + a + "m)";
+      case RESTORE -> kind + "(" + RESTORES[a] + ", " + b + " back)";
       case SELECT, DESELECT, DELETE_NAMESPACE -> kind + "(" + TARGETS[a] + ")";
       case FAULTS -> "FAULTS(" + InMemoryConfigMaps.Fault.values()[a] + ", " + b + "%)";
       case CRASH_AT_CALL -> "CRASH_AT_CALL(" + a + ")";
@@ -82,8 +107,12 @@ record Step(Step.Kind kind, int a, int b) {
             case REVOKE_AT -> new Step(kind, random.nextInt(TOKEN_SLOTS), random.nextInt(40));
             case ADMIN_DELETE, ADMIN_ROLLBACK, ADMIN_EDIT ->
                 new Step(kind, random.nextInt(OBJECTS.length), random.nextInt(8));
-            case SELECT, DESELECT, DELETE_NAMESPACE, TENANT_COPY ->
+            case SELECT, DESELECT, DELETE_NAMESPACE ->
                 new Step(kind, random.nextInt(TARGETS.length), 0);
+            case TENANT_COPY, TENANT_ANNOTATIONS, TENANT_REPLAY ->
+                new Step(kind, random.nextInt(TENANT_NAMESPACES.length), random.nextInt(8));
+            case SKEWED_FAILOVER -> new Step(kind, random.nextInt(21) - 10, 0);
+            case RESTORE -> new Step(kind, random.nextInt(RESTORES.length), 1 + random.nextInt(8));
             case FAULTS ->
                 new Step(
                     kind,
