@@ -94,11 +94,24 @@ final class InstalledOperator implements AutoCloseable {
   }
 
   String leaseName() {
+    return setting("lease-name");
+  }
+
+  String issuer() {
+    return setting("issuer");
+  }
+
+  String trustConfigMapName() {
+    return setting("trust-configmap");
+  }
+
+  /** A setting as the chart gives it to the operator ({@code APITOKEN_<NAME>}). */
+  private String setting(String name) {
     return chart.operatorFlags().stream()
-        .filter(f -> f.startsWith("--lease-name="))
-        .map(f -> f.substring("--lease-name=".length()))
+        .filter(f -> f.startsWith("--" + name + "="))
+        .map(f -> f.substring(("--" + name + "=").length()))
         .findFirst()
-        .orElseThrow();
+        .orElseThrow(() -> new AssertionError("the chart sets no APITOKEN for " + name));
   }
 
   Lease lease() {
