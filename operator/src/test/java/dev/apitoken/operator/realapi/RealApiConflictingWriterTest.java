@@ -61,8 +61,7 @@ class RealApiConflictingWriterTest {
     installed = new InstalledOperator(server);
     admin = installed.admin();
     installed.createNamespace(NAMESPACE);
-    replica = installed.startReplica();
-    installed.awaitLeader(WAIT);
+    replica = installed.startLeader();
   }
 
   @AfterEach
@@ -83,12 +82,12 @@ class RealApiConflictingWriterTest {
 
     List<String> names = IntStream.range(0, TOKENS).mapToObj(i -> "svc-" + i).toList();
     names.forEach(n -> admin.resource(ApiTokens.named(n).in(NAMESPACE).build()).create());
-    names.forEach(n -> awaitCondition(n, Conditions.READY, Conditions.TRUE));
+    names.forEach(n -> installed.awaitCondition(NAMESPACE, n, Conditions.READY, Conditions.TRUE));
     String revokedToken = tokenIn("svc-0");
     revoke("svc-0");
     List<String> live = names.subList(1, TOKENS);
     rescope(live, "write");
-    awaitCondition("svc-0", Conditions.REVOCATION_PUBLISHED, Conditions.TRUE);
+    installed.awaitCondition(NAMESPACE, "svc-0", Conditions.REVOCATION_PUBLISHED, Conditions.TRUE);
     await("the other writer has written while the operator worked")
         .atMost(WAIT)
         .until(() -> otherWrites.get() >= 3 * TOKENS);
@@ -102,16 +101,17 @@ class RealApiConflictingWriterTest {
     // The other writer's fields now stand on every object: the operator writes each once more.
     rescope(live, "admin");
     admin.resource(ApiTokens.named("svc-late").in(NAMESPACE).build()).create();
-    awaitCondition("svc-late", Conditions.READY, Conditions.TRUE);
+    installed.awaitCondition(NAMESPACE, "svc-late", Conditions.READY, Conditions.TRUE);
     revoke("svc-late");
-    awaitCondition("svc-late", Conditions.REVOCATION_PUBLISHED, Conditions.TRUE);
+    installed.awaitCondition(
+        NAMESPACE, "svc-late", Conditions.REVOCATION_PUBLISHED, Conditions.TRUE);
 
     assertThat(issued())
         .as("tokens issued: one per ApiToken, one more per change of scopes")
         .isEqualTo(TOKENS + 2.0 * live.size() + 1);
     Map<Long, String> indexOwners = new HashMap<>();
     for (String name : live) {
-      ApiToken token = awaitCondition(name, Conditions.READY, Conditions.TRUE);
+      ApiToken token = installed.awaitCondition(NAMESPACE, name, Conditions.READY, Conditions.TRUE);
       Verdict verdict = MountedTrust.verify(replica, NAMESPACE, tokenIn(name));
       assertThat(verdict.isAccepted()).as("%s's token: %s", name, verdict).isTrue();
       assertThat(verdict.jti())
@@ -268,17 +268,10 @@ class RealApiConflictingWriterTest {
   }
 
   private ApiToken get(String name) {
-    return apiTokens().withName(name).get();
+    return installed.get(NAMESPACE, name);
   }
 
   private String tokenIn(String name) {
     return replica.tokenValue(NAMESPACE, get(name).getStatus().getSecretName());
-  }
-
-  private ApiToken awaitCondition(String name, String type, String status) {
-    await(name + " " + type + "=" + status)
-        .atMost(WAIT)
-        .until(() -> ConditionAssert.hasCondition(get(name), type, status));
-    return get(name);
   }
 }

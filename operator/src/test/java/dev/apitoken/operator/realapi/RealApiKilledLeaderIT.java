@@ -122,7 +122,8 @@ class RealApiKilledLeaderIT {
     String killedIdentity = InstalledOperator.holder(installed.lease());
 
     admin.resource(ApiTokens.named("leaked").in(NAMESPACE).build()).create();
-    ApiToken leaked = awaitCondition("leaked", Conditions.READY, Conditions.TRUE);
+    ApiToken leaked =
+        installed.awaitCondition(NAMESPACE, "leaked", Conditions.READY, Conditions.TRUE);
     String leakedToken = tokenIn(leaked);
     assertThat(leakedToken).as("the leaked token before the kill").isNotNull();
 
@@ -161,7 +162,9 @@ class RealApiKilledLeaderIT {
         .isLessThanOrEqualTo(
             Duration.ofSeconds(left.getSpec().getLeaseDurationSeconds()).plus(TAKEOVER_SLACK));
 
-    ApiToken revoked = awaitCondition("leaked", Conditions.REVOCATION_PUBLISHED, Conditions.TRUE);
+    ApiToken revoked =
+        installed.awaitCondition(
+            NAMESPACE, "leaked", Conditions.REVOCATION_PUBLISHED, Conditions.TRUE);
     ConditionAssert.assertCondition(
         revoked, Conditions.REVOKED, Conditions.TRUE, Conditions.REASON_REVOKED);
     assertThat(MountedTrust.verify(installed, NAMESPACE, leakedToken).rejection())
@@ -170,7 +173,7 @@ class RealApiKilledLeaderIT {
 
     Map<Long, String> indexOwners = new HashMap<>();
     for (String name : batch) {
-      ApiToken token = awaitCondition(name, Conditions.READY, Conditions.TRUE);
+      ApiToken token = installed.awaitCondition(NAMESPACE, name, Conditions.READY, Conditions.TRUE);
       String value = tokenIn(token);
       Verdict verdict = MountedTrust.verify(installed, NAMESPACE, value);
       assertThat(verdict.isAccepted())
@@ -225,7 +228,7 @@ class RealApiKilledLeaderIT {
   }
 
   private ApiToken get(String name) {
-    return admin.resources(ApiToken.class).inNamespace(NAMESPACE).withName(name).get();
+    return installed.get(NAMESPACE, name);
   }
 
   private int readyCount(List<String> names) {
@@ -234,13 +237,6 @@ class RealApiKilledLeaderIT {
             .filter(t -> names.contains(t.getMetadata().getName()))
             .filter(t -> ConditionAssert.hasCondition(t, Conditions.READY, Conditions.TRUE))
             .count();
-  }
-
-  private ApiToken awaitCondition(String name, String type, String status) {
-    await(name + " " + type + "=" + status)
-        .atMost(WAIT)
-        .until(() -> ConditionAssert.hasCondition(get(name), type, status));
-    return get(name);
   }
 
   private String tokenIn(ApiToken token) {
