@@ -91,7 +91,12 @@ final class InstalledOperator implements AutoCloseable {
 
   /** Starts a replica ({@link #startReplica}) and waits until some replica leads. */
   RunningOperator startLeader() {
-    RunningOperator replica = startReplica();
+    return startLeader(Duration.ofSeconds(10));
+  }
+
+  /** {@link #startLeader()}, every ApiToken reconciled at least every {@code maxResync}. */
+  RunningOperator startLeader(Duration maxResync) {
+    RunningOperator replica = startReplica(maxResync);
     awaitLeader(WAIT);
     return replica;
   }
@@ -129,12 +134,17 @@ final class InstalledOperator implements AutoCloseable {
 
   /** Starts an operator replica as the chart's ServiceAccount, configured as the chart does. */
   RunningOperator startReplica() {
+    return startReplica(Duration.ofSeconds(10));
+  }
+
+  /** {@link #startReplica()}, every ApiToken reconciled at least every {@code maxResync}. */
+  RunningOperator startReplica(Duration maxResync) {
     RunningOperator replica =
         new RunningOperator(
                 asServiceAccount(),
                 new MutableClock(Instant.now()),
                 chart.operatorFlags().toArray(String[]::new))
-            .withMaxResync(Duration.ofSeconds(10));
+            .withMaxResync(maxResync);
     toClose.add(0, replica);
     return replica.start();
   }
