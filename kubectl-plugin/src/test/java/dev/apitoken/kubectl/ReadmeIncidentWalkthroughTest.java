@@ -10,7 +10,6 @@ import dev.apitoken.operator.api.Conditions;
 import dev.apitoken.operator.api.IssuedToken;
 import dev.apitoken.operator.revocation.TrustDocument;
 import dev.apitoken.operator.store.KeyRingSecretStore;
-import dev.apitoken.operator.testing.CapturedLogs;
 import dev.apitoken.operator.testing.MutableClock;
 import dev.apitoken.operator.testing.RunningOperator;
 import dev.apitoken.verifier.Rejection;
@@ -23,15 +22,12 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
-import io.micrometer.core.instrument.Counter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
@@ -53,22 +49,20 @@ import org.junit.jupiter.api.Test;
  *
  * <p>Each test starts where the README's "Walkthrough with kubectl" leaves off: namespace {@code
  * shop} and {@code examples/02-scoped-with-rotation.yaml} applied and Ready. A user types the next
- * command a minute after the previous one ({@link #TYPING_PAUSE}), so each request carries its own
- * time, to the second, as {@code $(date)} and the plugin write it.
+ * command a minute after the previous one ({@link WalkthroughSession#TYPING_PAUSE}), so each
+ * request carries its own time, to the second, as {@code $(date)} and the plugin write it.
  */
 class ReadmeIncidentWalkthroughTest {
   private static final String NS = "shop";
   private static final String NAME = "orders-reader";
   private static final String SECRET = "orders-api-token";
   private static final String KEY_RING = "apitoken-signing-keys";
-  private static final Duration TYPING_PAUSE = Duration.ofMinutes(1);
 
   private KubernetesMockServer server;
   private KubernetesClient client;
   private MutableClock clock;
   private RunningOperator operator;
-  private KubectlSession session;
-  private final List<String> tokensSeen = new ArrayList<>();
+  private WalkthroughSession walkthrough;
 
   @BeforeEach
   void createTheTokenAsTheWalkthroughDoes() throws IOException {
@@ -99,7 +93,8 @@ class ReadmeIncidentWalkthroughTest {
         Serialization.unmarshal(
             Files.readString(example.resolve("02-scoped-with-rotation.yaml")), ApiToken.class));
     operator.awaitReady(NS, NAME);
-    session = new KubectlSession(client, new OperatorTime());
+    walkthrough =
+        new WalkthroughSession(client, operator, clock, NS, SECRET, Duration.ofSeconds(20));
   }
 
   @AfterEach
@@ -110,31 +105,23 @@ class ReadmeIncidentWalkthroughTest {
       client.close();
       server.destroy();
     }
-    if (session == null) {
+    if (walkthrough == null) {
       return; // the setup failed: that failure is the one to report
     }
-    for (KubectlSession.Ran ran : session.transcript()) {
-      for (String token : tokensSeen) {
-        String signature = token.substring(token.lastIndexOf('.') + 1);
-        assertThat(ran.result().out() + ran.result().err())
-            .as("output of '%s'", ran.line())
-            .doesNotContain(signature);
-      }
-    }
-    CapturedLogs.assertNoTokenIn(tokensSeen);
+    walkthrough.assertNoTokenShown();
   }
 
   @Test
   void aTokenLeakedWalkthroughRevokesEveryEarlierTokenAndKeepsTheApiToken() {
     ReadmeSection section = ReadmeSection.of(ReadmeSection.readme(), "A token leaked: what to do");
     assertThat(section.blocks()).as("bash blocks of the section").hasSize(1);
-    String leaked = currentToken();
+    String leaked = walkthrough.currentToken();
 
-    runBlock(section.blocks().get(0), Map.of());
+    walkthrough.runBlock(section.blocks().get(0), Map.of());
 
     ApiToken after = operator.get(NS, NAME);
     String cut = after.getSpec().getRevokeIssuedBefore();
-    assertThat(cut).as("the last request of the block").isEqualTo(lastSubstitution());
+    assertThat(cut).as("the last request of the block").isEqualTo(walkthrough.lastSubstitution());
     assertThat(clock.instant())
         .as("kubectl wait returned only after the 10m grace period")
         .isAfterOrEqualTo(Instant.parse(cut).plus(Duration.ofMinutes(10)));
@@ -149,14 +136,14 @@ class ReadmeIncidentWalkthroughTest {
                 assertThat(t.getRevokedAt() != null)
                     .as(t.getJti())
                     .isEqualTo(Instant.parse(t.getIssuedAt()).isBefore(Instant.parse(cut))));
-    String fresh = currentToken();
+    String fresh = walkthrough.currentToken();
     assertThat(fresh).isNotEqualTo(leaked);
     await()
         .atMost(Duration.ofSeconds(15))
         .untilAsserted(
             () -> {
-              assertThat(verdict(leaked)).contains(Rejection.REVOKED);
-              assertThat(verdict(fresh)).as("the fresh token").isEmpty();
+              assertThat(walkthrough.verdict(leaked)).contains(Rejection.REVOKED);
+              assertThat(walkthrough.verdict(fresh)).as("the fresh token").isEmpty();
               for (IssuedToken t : operator.get(NS, NAME).getStatus().getTokens()) {
                 assertThat(operator.publishedStatus(NS, t.getIndex()))
                     .as("published status of %s", t.getJti())
@@ -168,9 +155,9 @@ class ReadmeIncidentWalkthroughTest {
     List<ReadmeSection.TableRow> rows = section.tableRows();
     assertThat(rows).extracting(ReadmeSection.TableRow::command).hasSize(2);
     for (ReadmeSection.TableRow row : rows) {
-      String before = currentToken();
+      String before = walkthrough.currentToken();
       String jtiBefore = operator.get(NS, NAME).getStatus().getJti();
-      runBlock(List.of(row.command()), Map.of());
+      walkthrough.runBlock(List.of(row.command()), Map.of());
       if (row.command().contains("apitoken.dev/renew-requested-at=")) {
         assertRenewed(jtiBefore, before);
       } else if (row.command().contains("\"revoked\":true")) {
@@ -193,12 +180,12 @@ class ReadmeIncidentWalkthroughTest {
       assertThat(operator.get(NS, NAME).getStatus().getKeyId())
           .as("the leaked key signed the current token")
           .isEqualTo(kid);
-      String signedByLeakedKey = currentToken();
-      int ran = session.transcript().size();
+      String signedByLeakedKey = walkthrough.currentToken();
+      int ran = walkthrough.transcript().size();
 
-      runBlock(block, Map.of("kid", kid));
+      walkthrough.runBlock(block, Map.of("kid", kid));
 
-      assertThat(session.transcript().get(ran).result().out())
+      assertThat(walkthrough.transcript().get(ran).result().out())
           .as("the block's first command shows the kid to revoke")
           .contains(kid);
       await()
@@ -207,7 +194,7 @@ class ReadmeIncidentWalkthroughTest {
               () -> {
                 assertThat(publishedKids(NS)).as("kids in the JWKS of %s", NS).doesNotContain(kid);
                 assertThat(publishedKids(RunningOperator.OPERATOR_NAMESPACE)).doesNotContain(kid);
-                assertThat(verdict(signedByLeakedKey)).contains(Rejection.UNKNOWN_KEY);
+                assertThat(walkthrough.verdict(signedByLeakedKey)).contains(Rejection.UNKNOWN_KEY);
               });
       await()
           .atMost(Duration.ofSeconds(30))
@@ -217,8 +204,11 @@ class ReadmeIncidentWalkthroughTest {
                 assertThat(reissued.getStatus().getKeyId()).isNotEqualTo(kid);
                 assertCondition(
                     reissued, Conditions.READY, Conditions.TRUE, Conditions.REASON_ISSUED);
-                assertThat(keyIdOf(currentToken())).isEqualTo(reissued.getStatus().getKeyId());
-                assertThat(verdict(currentToken())).as("the reissued token").isEmpty();
+                assertThat(keyIdOf(walkthrough.currentToken()))
+                    .isEqualTo(reissued.getStatus().getKeyId());
+                assertThat(walkthrough.verdict(walkthrough.currentToken()))
+                    .as("the reissued token")
+                    .isEmpty();
               });
       assertThat(keyRing().getMetadata().getAnnotations())
           .doesNotContainKey(KeyRingSecretStore.REVOKE_KIDS_ANNOTATION)
@@ -233,15 +223,16 @@ class ReadmeIncidentWalkthroughTest {
     // The README's first version waited with --for=jsonpath on PreviousTokensRevoked. After an
     // earlier rotation that condition is True until the operator gets to the next request, and a
     // jsonpath wait returns on it. Here the operator is stopped to make "not yet" last.
-    runBlock(List.of("kubectl apitoken rotate orders-reader -n shop --revoke-previous"), Map.of());
+    walkthrough.runBlock(
+        List.of("kubectl apitoken rotate orders-reader -n shop --revoke-previous"), Map.of());
     operator.awaitCondition(NS, NAME, Conditions.PREVIOUS_TOKENS_REVOKED, Conditions.TRUE);
     operator.close();
-    runBlock(
+    walkthrough.runBlock(
         List.of("kubectl apitoken rotate orders-reader -n shop --revoke-previous --grace 10m"),
         Map.of());
-    String leaked = currentToken();
+    String leaked = walkthrough.currentToken();
 
-    runBlock(
+    walkthrough.runBlock(
         List.of(
             "kubectl wait --for=jsonpath='{.status.conditions[?(@.type==\"PreviousTokensRevoked\")]"
                 + ".status}'=True apitoken/orders-reader -n shop --timeout=15m"),
@@ -250,10 +241,10 @@ class ReadmeIncidentWalkthroughTest {
     assertThat(stale.getStatus().getRevokedIssuedBefore())
         .as("the jsonpath wait returned, but the request is not done")
         .isNotEqualTo(stale.getSpec().getRevokeIssuedBefore());
-    assertThat(verdict(leaked)).as("the token the user meant to revoke").isEmpty();
+    assertThat(walkthrough.verdict(leaked)).as("the token the user meant to revoke").isEmpty();
 
     operator.start();
-    runBlock(
+    walkthrough.runBlock(
         List.of(
             "kubectl wait --for=condition=PreviousTokensRevoked apitoken/orders-reader -n shop"
                 + " --timeout=15m"),
@@ -263,7 +254,7 @@ class ReadmeIncidentWalkthroughTest {
         .isEqualTo(done.getSpec().getRevokeIssuedBefore());
     await()
         .atMost(Duration.ofSeconds(10))
-        .untilAsserted(() -> assertThat(verdict(leaked)).contains(Rejection.REVOKED));
+        .untilAsserted(() -> assertThat(walkthrough.verdict(leaked)).contains(Rejection.REVOKED));
   }
 
   private void assertRenewed(String jtiBefore, String before) {
@@ -272,17 +263,20 @@ class ReadmeIncidentWalkthroughTest {
         .atMost(Duration.ofSeconds(10))
         .until(
             () ->
-                lastSubstitution()
+                walkthrough
+                    .lastSubstitution()
                     .equals(operator.get(NS, NAME).getStatus().getLastRenewRequest()));
-    String after = currentToken();
+    String after = walkthrough.currentToken();
     assertThat(after).isNotEqualTo(before);
     assertCondition(renewed, Conditions.READY, Conditions.TRUE, Conditions.REASON_ISSUED);
     await()
         .atMost(Duration.ofSeconds(10))
         .untilAsserted(
             () -> {
-              assertThat(verdict(after)).as("the renewed token").isEmpty();
-              assertThat(verdict(before)).as("a renewal keeps the previous token valid").isEmpty();
+              assertThat(walkthrough.verdict(after)).as("the renewed token").isEmpty();
+              assertThat(walkthrough.verdict(before))
+                  .as("a renewal keeps the previous token valid")
+                  .isEmpty();
             });
   }
 
@@ -296,53 +290,10 @@ class ReadmeIncidentWalkthroughTest {
         .atMost(Duration.ofSeconds(10))
         .untilAsserted(
             () -> {
-              for (String token : tokensSeen) {
-                assertThat(verdict(token)).contains(Rejection.REVOKED);
+              for (String token : walkthrough.tokensSeen()) {
+                assertThat(walkthrough.verdict(token)).contains(Rejection.REVOKED);
               }
             });
-  }
-
-  /** Runs a block's commands in order; a README command must succeed as a user would run it. */
-  private void runBlock(List<String> commands, Map<String, String> placeholders) {
-    for (String command : commands) {
-      clock.advance(TYPING_PAUSE);
-      Instant typedAt = clock.instant();
-      KubectlSession.Result result = session.run(command, placeholders);
-      // The session as a user saw it, in the test's output file.
-      System.out.printf(
-          "[walkthrough %s] $ %s%n  exit %d, clock +%s%n%s%s",
-          typedAt,
-          command,
-          result.code(),
-          Duration.between(typedAt, clock.instant()),
-          result.out().indent(2),
-          result.err().indent(2));
-      assertThat(result.code())
-          .as("exit code of '%s' (stdout: %s, stderr: %s)", command, result.out(), result.err())
-          .isZero();
-    }
-  }
-
-  private String currentToken() {
-    String token = operator.tokenValue(NS, SECRET);
-    assertThat(token).as("token in Secret %s", SECRET).isNotNull();
-    if (!tokensSeen.contains(token)) {
-      tokensSeen.add(token);
-    }
-    return token;
-  }
-
-  private String lastSubstitution() {
-    List<String> dates = session.substitutions();
-    assertThat(dates).isNotEmpty();
-    return dates.get(dates.size() - 1);
-  }
-
-  /**
-   * The verifier library's rejection of {@code token} against the trust copy in shop; empty: valid.
-   */
-  private java.util.Optional<Rejection> verdict(String token) {
-    return operator.verifierFor(NS).verify(token).rejection();
   }
 
   private Secret keyRing() {
@@ -386,30 +337,6 @@ class ReadmeIncidentWalkthroughTest {
       return Cluster.JSON.readTree(json);
     } catch (IOException e) {
       throw new AssertionError(e);
-    }
-  }
-
-  /** The test clock; time passes for a waiting kubectl only as far as the operator keeps up. */
-  private final class OperatorTime implements KubectlSession.TestTime {
-    @Override
-    public Clock clock() {
-      return clock;
-    }
-
-    @Override
-    public void pass(Duration step) {
-      clock.advance(step);
-      // A reconciliation that starts from now on reads the new time: wait until one has finished.
-      double startedSoFar = reconciliations("started");
-      await()
-          .atMost(Duration.ofSeconds(20))
-          .until(() -> reconciliations("success") + reconciliations("failed") >= startedSoFar + 1);
-    }
-
-    private double reconciliations(String outcome) {
-      return operator.metrics().find("operator.sdk.reconciliations." + outcome).counters().stream()
-          .mapToDouble(Counter::count)
-          .sum();
     }
   }
 }

@@ -9,7 +9,6 @@ import dev.apitoken.operator.api.Conditions;
 import dev.apitoken.operator.realapi.ChartRelease;
 import dev.apitoken.operator.realapi.RealApi;
 import dev.apitoken.operator.realapi.RealApiServer;
-import dev.apitoken.operator.testing.CapturedLogs;
 import dev.apitoken.operator.testing.ConditionAssert;
 import dev.apitoken.operator.testing.MutableClock;
 import dev.apitoken.operator.testing.RunningOperator;
@@ -18,17 +17,12 @@ import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
 import io.fabric8.kubernetes.client.utils.Serialization;
-import io.micrometer.core.instrument.Counter;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -52,8 +46,7 @@ class RealApiReadmeWalkthroughTest {
   private KubernetesClient asOperator;
   private MutableClock clock;
   private RunningOperator operator;
-  private KubectlSession session;
-  private final List<String> tokensSeen = new ArrayList<>();
+  private WalkthroughSession walkthrough;
 
   @BeforeEach
   void createTheTokenAsTheWalkthroughDoes(RealApiServer server) throws IOException {
@@ -84,7 +77,7 @@ class RealApiReadmeWalkthroughTest {
             () ->
                 ConditionAssert.hasCondition(
                     operator.get(NS, NAME), Conditions.READY, Conditions.TRUE));
-    session = new KubectlSession(admin, new OperatorTime());
+    walkthrough = new WalkthroughSession(admin, operator, clock, NS, SECRET, WAIT);
   }
 
   @AfterEach
@@ -99,47 +92,39 @@ class RealApiReadmeWalkthroughTest {
       asOperator.close();
       admin.close();
     }
-    if (session == null) {
-      return;
+    if (walkthrough == null) {
+      return; // the setup failed: that failure is the one to report
     }
-    for (KubectlSession.Ran ran : session.transcript()) {
-      for (String token : tokensSeen) {
-        String signature = token.substring(token.lastIndexOf('.') + 1);
-        assertThat(ran.result().out() + ran.result().err())
-            .as("output of '%s'", ran.line())
-            .doesNotContain(signature);
-      }
-    }
-    CapturedLogs.assertNoTokenIn(tokensSeen);
+    walkthrough.assertNoTokenShown();
   }
 
   @Test
   void aTokenLeakedWalkthroughRunsAsWrittenOnARealServer() {
     ReadmeSection section = ReadmeSection.of(ReadmeSection.readme(), "A token leaked: what to do");
-    String leaked = currentToken();
+    String leaked = walkthrough.currentToken();
 
-    runBlock(section.blocks().get(0));
+    walkthrough.runBlock(section.blocks().get(0));
 
     ApiToken after = operator.get(NS, NAME);
     String cut = after.getSpec().getRevokeIssuedBefore();
-    assertThat(cut).as("the last request of the block").isEqualTo(lastSubstitution());
+    assertThat(cut).as("the last request of the block").isEqualTo(walkthrough.lastSubstitution());
     assertCondition(
         after, Conditions.PREVIOUS_TOKENS_REVOKED, Conditions.TRUE, Conditions.REASON_REVOKED);
     assertCondition(after, Conditions.READY, Conditions.TRUE, Conditions.REASON_ISSUED);
     assertThat(after.getStatus().getRevokedIssuedBefore()).isEqualTo(cut);
-    String fresh = currentToken();
+    String fresh = walkthrough.currentToken();
     assertThat(fresh).isNotEqualTo(leaked);
     await()
         .atMost(WAIT)
         .untilAsserted(
             () -> {
-              assertThat(verdict(leaked)).contains(Rejection.REVOKED);
-              assertThat(verdict(fresh)).as("the fresh token").isEmpty();
+              assertThat(walkthrough.verdict(leaked)).contains(Rejection.REVOKED);
+              assertThat(walkthrough.verdict(fresh)).as("the fresh token").isEmpty();
             });
 
     for (ReadmeSection.TableRow row : section.tableRows()) {
       String jtiBefore = operator.get(NS, NAME).getStatus().getJti();
-      runBlock(List.of(row.command()));
+      walkthrough.runBlock(List.of(row.command()));
       if (row.command().contains("apitoken.dev/renew-requested-at=")) {
         await("a new token for the renew request")
             .atMost(WAIT)
@@ -147,10 +132,10 @@ class RealApiReadmeWalkthroughTest {
                 () -> {
                   ApiToken t = operator.get(NS, NAME);
                   return !jtiBefore.equals(t.getStatus().getJti())
-                      && lastSubstitution().equals(t.getStatus().getLastRenewRequest());
+                      && walkthrough.lastSubstitution().equals(t.getStatus().getLastRenewRequest());
                 });
-        String renewed = currentToken();
-        await().atMost(WAIT).until(() -> verdict(renewed).isEmpty());
+        String renewed = walkthrough.currentToken();
+        await().atMost(WAIT).until(() -> walkthrough.verdict(renewed).isEmpty());
       } else if (row.command().contains("\"revoked\":true")) {
         await("revoked for good")
             .atMost(WAIT)
@@ -164,69 +149,13 @@ class RealApiReadmeWalkthroughTest {
             .atMost(WAIT)
             .untilAsserted(
                 () -> {
-                  for (String token : tokensSeen) {
-                    assertThat(verdict(token)).contains(Rejection.REVOKED);
+                  for (String token : walkthrough.tokensSeen()) {
+                    assertThat(walkthrough.verdict(token)).contains(Rejection.REVOKED);
                   }
                 });
       } else {
         throw new AssertionError("no check for the table row '" + row.what() + "'");
       }
-    }
-  }
-
-  private void runBlock(List<String> commands) {
-    for (String command : commands) {
-      clock.advance(Duration.ofMinutes(1));
-      KubectlSession.Result result = session.run(command, Map.of());
-      System.out.printf(
-          "[real-API walkthrough] $ %s%n  exit %d%n%s%s",
-          command, result.code(), result.out().indent(2), result.err().indent(2));
-      assertThat(result.code())
-          .as("exit code of '%s' (stdout: %s, stderr: %s)", command, result.out(), result.err())
-          .isZero();
-    }
-  }
-
-  private String currentToken() {
-    String token = operator.tokenValue(NS, SECRET);
-    assertThat(token).as("token in Secret %s", SECRET).isNotNull();
-    if (!tokensSeen.contains(token)) {
-      tokensSeen.add(token);
-    }
-    return token;
-  }
-
-  private String lastSubstitution() {
-    List<String> dates = session.substitutions();
-    return dates.isEmpty() ? null : dates.get(dates.size() - 1);
-  }
-
-  private Optional<Rejection> verdict(String token) {
-    return operator.verifierFor(NS).verify(token).rejection();
-  }
-
-  /**
-   * The operator's clock; time passes for a waiting kubectl only as far as the operator keeps up.
-   */
-  private final class OperatorTime implements KubectlSession.TestTime {
-    @Override
-    public Clock clock() {
-      return clock;
-    }
-
-    @Override
-    public void pass(Duration step) {
-      clock.advance(step);
-      double startedSoFar = reconciliations("started");
-      await()
-          .atMost(WAIT)
-          .until(() -> reconciliations("success") + reconciliations("failed") >= startedSoFar + 1);
-    }
-
-    private double reconciliations(String outcome) {
-      return operator.metrics().find("operator.sdk.reconciliations." + outcome).counters().stream()
-          .mapToDouble(Counter::count)
-          .sum();
     }
   }
 }

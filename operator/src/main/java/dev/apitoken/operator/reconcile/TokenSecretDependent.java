@@ -36,8 +36,6 @@ public class TokenSecretDependent extends CRUDKubernetesDependentResource<Secret
   /** Argo CD prunes resources that carry its instance label but are not in Git. */
   private static final String ARGOCD_INSTANCE_LABEL = "app.kubernetes.io/instance";
 
-  private static final String JOSDK_ANNOTATION_PREFIX = "javaoperatorsdk.io/";
-
   public TokenSecretDependent() {
     super(Secret.class);
     configureWith(
@@ -83,11 +81,9 @@ public class TokenSecretDependent extends CRUDKubernetesDependentResource<Secret
     boolean matches =
         Objects.equals(actual.getData(), desired.getData())
             && Objects.equals(actual.getType(), desired.getType())
-            && Objects.equals(
-                orEmpty(actual.getMetadata().getLabels()), desired.getMetadata().getLabels())
-            && Objects.equals(
-                withoutFrameworkAnnotations(actual.getMetadata().getAnnotations()),
-                desired.getMetadata().getAnnotations());
+            && holdsAll(actual.getMetadata().getLabels(), desired.getMetadata().getLabels())
+            && holdsAll(
+                actual.getMetadata().getAnnotations(), desired.getMetadata().getAnnotations());
     return Matcher.Result.computed(matches, desired);
   }
 
@@ -122,13 +118,17 @@ public class TokenSecretDependent extends CRUDKubernetesDependentResource<Secret
         .build();
   }
 
-  private static Map<String, String> orEmpty(Map<String, String> map) {
-    return map == null ? Map.of() : map;
+  /**
+   * Labels and annotations others put on the Secret (a reloader, {@code kubectl annotate}, JOSDK's
+   * own) are theirs: they are no difference to correct (an update keeps them anyway: JOSDK merges
+   * metadata into the actual Secret), so a Secret that carries them is not written again at every
+   * reconciliation.
+   */
+  private static boolean holdsAll(Map<String, String> actual, Map<String, String> desired) {
+    return orEmpty(actual).entrySet().containsAll(orEmpty(desired).entrySet());
   }
 
-  private static Map<String, String> withoutFrameworkAnnotations(Map<String, String> annotations) {
-    Map<String, String> result = new LinkedHashMap<>(orEmpty(annotations));
-    result.keySet().removeIf(key -> key.startsWith(JOSDK_ANNOTATION_PREFIX));
-    return result;
+  private static Map<String, String> orEmpty(Map<String, String> map) {
+    return map == null ? Map.of() : map;
   }
 }

@@ -16,13 +16,12 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.function.LongConsumer;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.LongConsumer;
 import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,10 +31,10 @@ import org.slf4j.LoggerFactory;
  * <prefix>-<number>}) in the operator's namespace. The wanted state of every shard is held in
  * memory and written by one single-threaded executor (from {@link Scheduling}); a caller's future
  * completes once a write containing its change has been stored. Writes are made against the
- * resourceVersion last seen and merge with whatever is stored, so nothing is ever overwritten.
- * Each shard is written on its own: a shard the API server refuses (too large, over quota) is
- * retried with backoff and reported, and never holds up the others. A shard that someone deletes
- * or edits is merged back from memory. Concurrent changes of one shard go out in one write.
+ * resourceVersion last seen and merge with whatever is stored, so nothing is ever overwritten. Each
+ * shard is written on its own: a shard the API server refuses (too large, over quota) is retried
+ * with backoff and reported, and never holds up the others. A shard that someone deletes or edits
+ * is merged back from memory. Concurrent changes of one shard go out in one write.
  */
 public final class ShardedStore implements AutoCloseable {
   /** What happened to a shard, for logs, metrics and conditions. */

@@ -951,9 +951,7 @@ final class ModelRun implements AutoCloseable {
   // ---- replicas ----
 
   private boolean repairsStored(Replica r) {
-    return scheduler.runUntil(
-        () -> r.path.store().pendingShards() == 0,
-        Duration.ofSeconds(2));
+    return scheduler.runUntil(() -> r.path.store().pendingShards() == 0, Duration.ofSeconds(2));
   }
 
   /**

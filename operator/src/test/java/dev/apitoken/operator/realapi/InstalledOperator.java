@@ -3,6 +3,7 @@ package dev.apitoken.operator.realapi;
 import static org.awaitility.Awaitility.await;
 
 import dev.apitoken.operator.api.ApiToken;
+import dev.apitoken.operator.testing.ConditionAssert;
 import dev.apitoken.operator.testing.MutableClock;
 import dev.apitoken.operator.testing.RunningOperator;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
@@ -24,10 +25,16 @@ import java.util.Map;
 final class InstalledOperator implements AutoCloseable {
   static final String RELEASE = "apitoken";
 
+  /** The label {@link #selecting} selects target namespaces by. */
+  static final String SELECTOR_LABEL = "realapi.apitoken.dev/trust";
+
+  private static final Duration WAIT = Duration.ofSeconds(60);
+
   private final RealApiServer server;
   private final ChartRelease chart;
   private final KubernetesClient admin;
   private final List<AutoCloseable> toClose = new ArrayList<>();
+  private String selectorValue;
 
   InstalledOperator(RealApiServer server) {
     this(server, RELEASE, RunningOperator.OPERATOR_NAMESPACE);
@@ -62,6 +69,50 @@ final class InstalledOperator implements AutoCloseable {
     return new InstalledOperator(server, RELEASE, RunningOperator.OPERATOR_NAMESPACE, args);
   }
 
+  /**
+   * The default release with {@code targetNamespaceSelector=}{@value #SELECTOR_LABEL}{@code
+   * =<value>}: of the namespaces, only those made by {@link #createSelectedNamespace} get a trust
+   * copy, so namespaces other tests leave behind do not.
+   */
+  static InstalledOperator selecting(RealApiServer server, String value) {
+    InstalledOperator installed =
+        withValues(server, "targetNamespaceSelector=" + SELECTOR_LABEL + "=" + value);
+    installed.selectorValue = value;
+    return installed;
+  }
+
+  /** Creates the namespace (or relabels the one a previous test left) as selected. */
+  void createSelectedNamespace(String name) {
+    if (selectorValue == null) {
+      throw new IllegalStateException("installed without a selector: use selecting(...)");
+    }
+    createNamespace(name, Map.of(SELECTOR_LABEL, selectorValue));
+  }
+
+  /** Starts a replica ({@link #startReplica}) and waits until some replica leads. */
+  RunningOperator startLeader() {
+    return startLeader(Duration.ofSeconds(10));
+  }
+
+  /** {@link #startLeader()}, every ApiToken reconciled at least every {@code maxResync}. */
+  RunningOperator startLeader(Duration maxResync) {
+    RunningOperator replica = startReplica(maxResync);
+    awaitLeader(WAIT);
+    return replica;
+  }
+
+  ApiToken get(String namespace, String name) {
+    return admin.resources(ApiToken.class).inNamespace(namespace).withName(name).get();
+  }
+
+  /** Waits until the ApiToken has the condition with this status, as kubectl wait would. */
+  ApiToken awaitCondition(String namespace, String name, String type, String status) {
+    await(namespace + "/" + name + " " + type + "=" + status)
+        .atMost(WAIT)
+        .until(() -> ConditionAssert.hasCondition(get(namespace, name), type, status));
+    return get(namespace, name);
+  }
+
   RealApiServer server() {
     return server;
   }
@@ -83,22 +134,40 @@ final class InstalledOperator implements AutoCloseable {
 
   /** Starts an operator replica as the chart's ServiceAccount, configured as the chart does. */
   RunningOperator startReplica() {
+    return startReplica(Duration.ofSeconds(10));
+  }
+
+  /** {@link #startReplica()}, every ApiToken reconciled at least every {@code maxResync}. */
+  RunningOperator startReplica(Duration maxResync) {
     RunningOperator replica =
         new RunningOperator(
                 asServiceAccount(),
                 new MutableClock(Instant.now()),
                 chart.operatorFlags().toArray(String[]::new))
-            .withMaxResync(Duration.ofSeconds(10));
+            .withMaxResync(maxResync);
     toClose.add(0, replica);
     return replica.start();
   }
 
   String leaseName() {
+    return setting("lease-name");
+  }
+
+  String issuer() {
+    return setting("issuer");
+  }
+
+  String trustConfigMapName() {
+    return setting("trust-configmap");
+  }
+
+  /** A setting as the chart gives it to the operator ({@code APITOKEN_<NAME>}). */
+  private String setting(String name) {
     return chart.operatorFlags().stream()
-        .filter(f -> f.startsWith("--lease-name="))
-        .map(f -> f.substring("--lease-name=".length()))
+        .filter(f -> f.startsWith("--" + name + "="))
+        .map(f -> f.substring(("--" + name + "=").length()))
         .findFirst()
-        .orElseThrow();
+        .orElseThrow(() -> new AssertionError("the chart sets no APITOKEN for " + name));
   }
 
   Lease lease() {

@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.ConfigMap;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.Map;
 
 /**
@@ -21,14 +22,35 @@ final class MountedTrust {
    */
   static Verdict verify(RunningOperator replica, String namespace, String token)
       throws IOException {
-    ConfigMap trust = replica.trustConfigMap(namespace);
+    return verify(
+        replica.trustConfigMap(namespace), replica.config().issuer(), replica.clock(), token);
+  }
+
+  /**
+   * What a workload in {@code namespace} mounting the trust copy of {@code installed} would
+   * conclude of {@code token} now (for an operator running in its own JVM, on the real clock).
+   */
+  static Verdict verify(InstalledOperator installed, String namespace, String token)
+      throws IOException {
+    ConfigMap trust =
+        installed
+            .admin()
+            .configMaps()
+            .inNamespace(namespace)
+            .withName(installed.trustConfigMapName())
+            .get();
+    return verify(trust, installed.issuer(), Clock.systemUTC(), token);
+  }
+
+  private static Verdict verify(ConfigMap trust, String issuer, Clock clock, String token)
+      throws IOException {
     Path dir = Files.createTempDirectory("realapi-trust-");
     new KubeletVolume(dir).publish(Map.copyOf(trust.getData()));
     try (TokenVerifier verifier =
         TokenVerifier.builder()
             .trustDirectory(dir)
-            .expectedIssuer(replica.config().issuer())
-            .clock(replica.clock())
+            .expectedIssuer(issuer)
+            .clock(clock)
             .watch(false)
             .build()) {
       return verifier.verify(token);

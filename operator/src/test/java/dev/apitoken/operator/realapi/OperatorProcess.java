@@ -1,5 +1,6 @@
 package dev.apitoken.operator.realapi;
 
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -39,11 +40,24 @@ public final class OperatorProcess implements AutoCloseable {
   private final Process process;
   private final int httpPort;
   private final Path log;
+  private final String hostname;
+  private final InstalledOperator installed;
 
-  private OperatorProcess(Process process, int httpPort, Path log) {
+  private OperatorProcess(
+      Process process, int httpPort, Path log, String hostname, InstalledOperator installed) {
     this.process = process;
     this.httpPort = httpPort;
     this.log = log;
+    this.hostname = hostname;
+    this.installed = installed;
+  }
+
+  /**
+   * A replica of {@code installed} whose pod name ({@code HOSTNAME}, the start of its Lease
+   * identity) is {@code hostname}, with the image's JVM flags under the chart's memory limit.
+   */
+  static OperatorProcess start(InstalledOperator installed, String hostname) {
+    return start(installed.server(), installed.chart(), hostname, CHART_JVM_FLAGS, installed);
   }
 
   private static List<String> chartJvmFlags() {
@@ -94,6 +108,15 @@ public final class OperatorProcess implements AutoCloseable {
    */
   public static OperatorProcess start(
       RealApiServer server, ChartRelease chart, String hostname, List<String> jvmFlags) {
+    return start(server, chart, hostname, jvmFlags, null);
+  }
+
+  private static OperatorProcess start(
+      RealApiServer server,
+      ChartRelease chart,
+      String hostname,
+      List<String> jvmFlags,
+      InstalledOperator installed) {
     int httpPort = RealApiServer.freePort();
     Path log = server.dir().resolve(hostname + ".log");
     List<String> command = new ArrayList<>();
@@ -119,9 +142,45 @@ public final class OperatorProcess implements AutoCloseable {
         "KUBERNETES_IMPERSONATE_GROUP",
         String.join(",", RealApiServer.serviceAccountGroups(chart.namespace())));
     try {
-      return new OperatorProcess(builder.start(), httpPort, log);
+      return new OperatorProcess(builder.start(), httpPort, log, hostname, installed);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    }
+  }
+
+  String hostname() {
+    return hostname;
+  }
+
+  /** This replica holds the Lease (its identity starts with its pod name) and it is unexpired. */
+  boolean leads() {
+    Lease lease = installed.lease();
+    String holder = InstalledOperator.holder(lease);
+    return InstalledOperator.held(lease) && holder != null && holder.startsWith(hostname + "-");
+  }
+
+  /** SIGKILL, and waits until the process is gone: it writes nothing more and releases nothing. */
+  void kill() throws InterruptedException {
+    process.destroyForcibly();
+    process.waitFor();
+  }
+
+  /** SIGTERM, as the kubelet sends it on a rollout or a drain; does not wait. */
+  void terminate() {
+    process.destroy();
+  }
+
+  boolean waitFor(Duration timeout) throws InterruptedException {
+    return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** The last 40 lines of the log, for failure messages. */
+  String tail() {
+    try {
+      List<String> lines = Files.readAllLines(log);
+      return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+    } catch (IOException e) {
+      return "(no log: " + e.getMessage() + ")";
     }
   }
 
@@ -181,8 +240,9 @@ public final class OperatorProcess implements AutoCloseable {
     return process.waitFor(within.toMillis(), TimeUnit.MILLISECONDS);
   }
 
+  /** {@code kill -9}, waiting for the process to be gone. */
   @Override
-  public void close() {
-    process.destroyForcibly();
+  public void close() throws InterruptedException {
+    kill();
   }
 }

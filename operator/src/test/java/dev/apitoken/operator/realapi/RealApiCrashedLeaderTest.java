@@ -57,7 +57,8 @@ class RealApiCrashedLeaderTest {
     await().atMost(WAIT).until(() -> crashing.operator().leading());
     RunningOperator standby = installed.startReplica();
     admin.resource(ApiTokens.named("leaked").in(NAMESPACE).build()).create();
-    ApiToken leaked = awaitCondition(crashing, "leaked", Conditions.READY, Conditions.TRUE);
+    ApiToken leaked =
+        installed.awaitCondition(NAMESPACE, "leaked", Conditions.READY, Conditions.TRUE);
     String token = crashing.tokenValue(NAMESPACE, leaked.getStatus().getSecretName());
 
     crashing.client().close();
@@ -91,7 +92,8 @@ class RealApiCrashedLeaderTest {
             Duration.ofSeconds(left.getSpec().getLeaseDurationSeconds()).plus(TAKEOVER_SLACK));
 
     ApiToken revoked =
-        awaitCondition(standby, "leaked", Conditions.REVOCATION_PUBLISHED, Conditions.TRUE);
+        installed.awaitCondition(
+            NAMESPACE, "leaked", Conditions.REVOCATION_PUBLISHED, Conditions.TRUE);
     ConditionAssert.assertCondition(
         revoked, Conditions.REVOKED, Conditions.TRUE, Conditions.REASON_REVOKED);
     assertThat(MountedTrust.verify(standby, RunningOperator.OPERATOR_NAMESPACE, token).rejection())
@@ -99,13 +101,5 @@ class RealApiCrashedLeaderTest {
     await()
         .atMost(WAIT)
         .until(() -> admin.secrets().inNamespace(NAMESPACE).withName("leaked-token").get() == null);
-  }
-
-  private static ApiToken awaitCondition(
-      RunningOperator replica, String name, String type, String status) {
-    await()
-        .atMost(WAIT)
-        .until(() -> ConditionAssert.hasCondition(replica.get(NAMESPACE, name), type, status));
-    return replica.get(NAMESPACE, name);
   }
 }

@@ -7,14 +7,12 @@ import dev.apitoken.operator.api.ApiToken;
 import dev.apitoken.operator.api.Conditions;
 import dev.apitoken.operator.testing.ApiTokens;
 import dev.apitoken.operator.testing.CapturedLogs;
-import dev.apitoken.operator.testing.ConditionAssert;
 import dev.apitoken.operator.testing.RunningOperator;
 import dev.apitoken.verifier.Rejection;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.core.instrument.Gauge;
 import java.io.IOException;
 import java.time.Duration;
-import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -27,7 +25,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
  */
 @ExtendWith(RealApi.class)
 class RealApiNamespaceLeavesSelectorTest {
-  private static final String SELECTOR_LABEL = "realapi.apitoken.dev/trust";
   private static final String SELECTOR_VALUE = "leaving-test";
   private static final String NAMESPACE = "team-leaving-tokens";
   private static final String LEAVING = "team-leaving";
@@ -39,14 +36,11 @@ class RealApiNamespaceLeavesSelectorTest {
 
   @BeforeEach
   void start(RealApiServer server) {
-    installed =
-        InstalledOperator.withValues(
-            server, "targetNamespaceSelector=" + SELECTOR_LABEL + "=" + SELECTOR_VALUE);
+    installed = InstalledOperator.selecting(server, SELECTOR_VALUE);
     admin = installed.admin();
-    installed.createNamespace(NAMESPACE, Map.of(SELECTOR_LABEL, SELECTOR_VALUE));
-    installed.createNamespace(LEAVING, Map.of(SELECTOR_LABEL, SELECTOR_VALUE));
-    replica = installed.startReplica();
-    installed.awaitLeader(WAIT);
+    installed.createSelectedNamespace(NAMESPACE);
+    installed.createSelectedNamespace(LEAVING);
+    replica = installed.startLeader();
   }
 
   @AfterEach
@@ -59,8 +53,10 @@ class RealApiNamespaceLeavesSelectorTest {
   void aCopyInANamespaceThatLeftTheSelectorIsKeptUpToDateUntilItIsDeleted() throws IOException {
     admin.resource(ApiTokens.named("leaked").in(NAMESPACE).build()).create();
     admin.resource(ApiTokens.named("retired").in(NAMESPACE).build()).create();
-    ApiToken leaked = awaitCondition("leaked", Conditions.READY, Conditions.TRUE);
-    ApiToken retired = awaitCondition("retired", Conditions.READY, Conditions.TRUE);
+    ApiToken leaked =
+        installed.awaitCondition(NAMESPACE, "leaked", Conditions.READY, Conditions.TRUE);
+    ApiToken retired =
+        installed.awaitCondition(NAMESPACE, "retired", Conditions.READY, Conditions.TRUE);
     String leakedToken = replica.tokenValue(NAMESPACE, leaked.getStatus().getSecretName());
     String retiredToken = replica.tokenValue(NAMESPACE, retired.getStatus().getSecretName());
     await("the selected namespace gets its copy")
@@ -73,7 +69,7 @@ class RealApiNamespaceLeavesSelectorTest {
         .withName(LEAVING)
         .edit(
             ns -> {
-              ns.getMetadata().getLabels().remove(SELECTOR_LABEL);
+              ns.getMetadata().getLabels().remove(InstalledOperator.SELECTOR_LABEL);
               return ns;
             });
     await("the operator sees the namespace leave its selector")
@@ -88,7 +84,7 @@ class RealApiNamespaceLeavesSelectorTest {
 
     leaked.getSpec().setRevoked(true);
     admin.resource(leaked).update();
-    awaitCondition("leaked", Conditions.REVOCATION_PUBLISHED, Conditions.TRUE);
+    installed.awaitCondition(NAMESPACE, "leaked", Conditions.REVOCATION_PUBLISHED, Conditions.TRUE);
     assertThat(MountedTrust.verify(replica, LEAVING, leakedToken).rejection())
         .as("the verdict from the copy in the namespace that left the selector")
         .contains(Rejection.REVOKED);
@@ -115,12 +111,5 @@ class RealApiNamespaceLeavesSelectorTest {
   private double trustNamespaces() {
     Gauge gauge = replica.metrics().find("apitoken.trust.namespaces").gauge();
     return gauge == null ? Double.NaN : gauge.value();
-  }
-
-  private ApiToken awaitCondition(String name, String type, String status) {
-    await()
-        .atMost(WAIT)
-        .until(() -> ConditionAssert.hasCondition(replica.get(NAMESPACE, name), type, status));
-    return replica.get(NAMESPACE, name);
   }
 }

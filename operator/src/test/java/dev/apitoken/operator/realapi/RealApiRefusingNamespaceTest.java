@@ -21,7 +21,6 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.micrometer.core.instrument.Gauge;
 import java.io.IOException;
 import java.time.Duration;
-import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -36,7 +35,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
  */
 @ExtendWith(RealApi.class)
 class RealApiRefusingNamespaceTest {
-  private static final String SELECTOR_LABEL = "realapi.apitoken.dev/trust";
   private static final String SELECTOR_VALUE = "refusing-test";
   private static final String NAMESPACE = "team-refusing-tokens";
   private static final String REFUSING = "team-refusing-quota";
@@ -50,12 +48,10 @@ class RealApiRefusingNamespaceTest {
 
   @BeforeEach
   void start(RealApiServer server) {
-    installed =
-        InstalledOperator.withValues(
-            server, "targetNamespaceSelector=" + SELECTOR_LABEL + "=" + SELECTOR_VALUE);
+    installed = InstalledOperator.selecting(server, SELECTOR_VALUE);
     admin = installed.admin();
-    installed.createNamespace(NAMESPACE, Map.of(SELECTOR_LABEL, SELECTOR_VALUE));
-    installed.createNamespace(REFUSING, Map.of(SELECTOR_LABEL, SELECTOR_VALUE));
+    installed.createSelectedNamespace(NAMESPACE);
+    installed.createSelectedNamespace(REFUSING);
     admin.configMaps().inNamespace(REFUSING).delete();
     admin
         .resource(
@@ -96,8 +92,7 @@ class RealApiRefusingNamespaceTest {
         .as("the API server refuses any ConfigMap in " + REFUSING)
         .isInstanceOfSatisfying(
             KubernetesClientException.class, e -> assertThat(e.getCode()).isEqualTo(403));
-    replica = installed.startReplica();
-    installed.awaitLeader(WAIT);
+    replica = installed.startLeader();
   }
 
   @AfterEach
@@ -113,8 +108,10 @@ class RealApiRefusingNamespaceTest {
       throws IOException {
     admin.resource(ApiTokens.named("leaked").in(NAMESPACE).build()).create();
     admin.resource(ApiTokens.named("retired").in(NAMESPACE).build()).create();
-    ApiToken leaked = awaitCondition("leaked", Conditions.READY, Conditions.TRUE);
-    ApiToken retired = awaitCondition("retired", Conditions.READY, Conditions.TRUE);
+    ApiToken leaked =
+        installed.awaitCondition(NAMESPACE, "leaked", Conditions.READY, Conditions.TRUE);
+    ApiToken retired =
+        installed.awaitCondition(NAMESPACE, "retired", Conditions.READY, Conditions.TRUE);
     String leakedToken = replica.tokenValue(NAMESPACE, leaked.getStatus().getSecretName());
     String retiredToken = replica.tokenValue(NAMESPACE, retired.getStatus().getSecretName());
     assertThat(MountedTrust.verify(replica, NAMESPACE, leakedToken).isAccepted()).isTrue();
@@ -171,7 +168,9 @@ class RealApiRefusingNamespaceTest {
 
     admin.resourceQuotas().inNamespace(REFUSING).withName(QUOTA).delete();
 
-    ApiToken published = awaitCondition("leaked", Conditions.REVOCATION_PUBLISHED, Conditions.TRUE);
+    ApiToken published =
+        installed.awaitCondition(
+            NAMESPACE, "leaked", Conditions.REVOCATION_PUBLISHED, Conditions.TRUE);
     assertThat(message(published, Conditions.REVOCATION_PUBLISHED)).doesNotContain("refused");
     assertThat(MountedTrust.verify(replica, REFUSING, leakedToken).rejection())
         .contains(Rejection.REVOKED);
@@ -189,12 +188,5 @@ class RealApiRefusingNamespaceTest {
     return ConditionAssert.condition(token, type)
         .map(c -> c.getMessage() == null ? "" : c.getMessage())
         .orElse("");
-  }
-
-  private ApiToken awaitCondition(String name, String type, String status) {
-    await()
-        .atMost(WAIT)
-        .until(() -> ConditionAssert.hasCondition(replica.get(NAMESPACE, name), type, status));
-    return replica.get(NAMESPACE, name);
   }
 }

@@ -7,6 +7,10 @@ import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,6 +46,9 @@ public final class RealApiServer implements AutoCloseable {
   private final Path dir;
   private final int apiPort;
   private final List<Process> processes = new ArrayList<>();
+  private int etcdPort;
+  private List<String> apiServerCommand;
+  private Process apiServer;
   private final Thread killer = new Thread(this::stopProcesses, "realapi-stop");
 
   private RealApiServer(Path dir, int apiPort) {
@@ -107,7 +114,7 @@ public final class RealApiServer implements AutoCloseable {
     Instant t0 = Instant.now();
     Path pki = Files.createDirectories(dir.resolve("pki"));
     makePki(pki);
-    int etcdPort = freePort();
+    etcdPort = freePort();
     int etcdPeerPort = freePort();
     spawn(
         "etcd",
@@ -135,8 +142,7 @@ public final class RealApiServer implements AutoCloseable {
             .formatted(IMPERSONATOR));
     // --endpoint-reconciler-type=none: the "kubernetes" Service would otherwise get a loopback
     // endpoint, which validation refuses (log noise only).
-    spawn(
-        "kube-apiserver",
+    apiServerCommand =
         List.of(
             bin.resolve("kube-apiserver").toString(),
             "--etcd-servers=http://127.0.0.1:" + etcdPort,
@@ -158,8 +164,8 @@ public final class RealApiServer implements AutoCloseable {
             "--profiling=false",
             "--audit-policy-file=" + dir.resolve("audit-policy.yaml"),
             "--audit-log-path=" + auditLog(),
-            "--audit-log-maxsize=0"),
-        Map.of());
+            "--audit-log-maxsize=0");
+    apiServer = spawn("kube-apiserver", apiServerCommand, Map.of());
     writeKubeconfig(kubeconfig(), pki.resolve("admin.crt"), pki.resolve("admin.key"));
     writeKubeconfig(impersonatorKubeconfig(), pki.resolve("op.crt"), pki.resolve("op.key"));
     awaitReady();
@@ -313,7 +319,77 @@ public final class RealApiServer implements AutoCloseable {
     }
   }
 
-  private void spawn(String name, List<String> command, Map<String, String> env)
+  /**
+   * Kills kube-apiserver ({@code kill -9}: a graceful stop waits for open watches) and starts it
+   * again on the same etcd, port and certificates: every watch is cut, and the watch cache starts
+   * afresh at etcd's current revision, so a client resuming a watch from an older resourceVersion
+   * is answered 410 Gone and must list again.
+   */
+  public void restartApiServer() {
+    Instant t0 = Instant.now();
+    try {
+      apiServer.destroyForcibly().waitFor();
+      processes.remove(apiServer);
+      Files.move(
+          dir.resolve("kube-apiserver.log"),
+          dir.resolve("kube-apiserver-" + System.currentTimeMillis() + ".log"));
+      apiServer = spawn("kube-apiserver", apiServerCommand, Map.of());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+    awaitReady();
+    System.out.printf(
+        "kube-apiserver restarted in %d ms%n", Duration.between(t0, Instant.now()).toMillis());
+  }
+
+  /**
+   * Compacts etcd's history up to its current revision ({@code etcdctl compact}, through etcd's
+   * HTTP gateway): no watch can resume from a resourceVersion before it.
+   */
+  public long compactEtcd() {
+    HttpClient http = HttpClient.newHttpClient();
+    try {
+      String range =
+          post(
+              http,
+              "/v3/kv/range",
+              "{\"key\":\""
+                  + Base64.getEncoder().encodeToString("/".getBytes(StandardCharsets.UTF_8))
+                  + "\"}");
+      var matcher = java.util.regex.Pattern.compile("\"revision\":\"(\\d+)\"").matcher(range);
+      if (!matcher.find()) {
+        throw new IllegalStateException("no revision in etcd's answer: " + range);
+      }
+      long revision = Long.parseLong(matcher.group(1));
+      post(http, "/v3/kv/compaction", "{\"revision\":\"" + revision + "\",\"physical\":true}");
+      return revision;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private String post(HttpClient http, String path, String json)
+      throws IOException, InterruptedException {
+    HttpResponse<String> response =
+        http.send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + etcdPort + path))
+                .POST(HttpRequest.BodyPublishers.ofString(json))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    if (response.statusCode() != 200) {
+      throw new IllegalStateException(
+          "etcd " + path + ": HTTP " + response.statusCode() + " " + response.body());
+    }
+    return response.body();
+  }
+
+  private Process spawn(String name, List<String> command, Map<String, String> env)
       throws IOException {
     File log = dir.resolve(name + ".log").toFile();
     ProcessBuilder builder =
@@ -323,7 +399,9 @@ public final class RealApiServer implements AutoCloseable {
             .redirectOutput(log)
             .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
     builder.environment().putAll(env);
-    processes.add(builder.start());
+    Process process = builder.start();
+    processes.add(process);
+    return process;
   }
 
   private static String onPath(String binary) {

@@ -33,7 +33,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
  */
 @ExtendWith(RealApi.class)
 class RealApiTenantCopyTest {
-  private static final String SELECTOR_LABEL = "realapi.apitoken.dev/trust";
   private static final String SELECTOR_VALUE = "tenant-test";
   private static final String VICTIM = "team-victim";
   private static final String TENANT = "team-tenant";
@@ -46,12 +45,10 @@ class RealApiTenantCopyTest {
 
   @BeforeEach
   void start(RealApiServer server) {
-    installed =
-        InstalledOperator.withValues(
-            server, "targetNamespaceSelector=" + SELECTOR_LABEL + "=" + SELECTOR_VALUE);
+    installed = InstalledOperator.selecting(server, SELECTOR_VALUE);
     admin = installed.admin();
-    installed.createNamespace(VICTIM, Map.of(SELECTOR_LABEL, SELECTOR_VALUE));
-    installed.createNamespace(TENANT, Map.of(SELECTOR_LABEL, SELECTOR_VALUE));
+    installed.createSelectedNamespace(VICTIM);
+    installed.createSelectedNamespace(TENANT);
     installed.createNamespace(SANDBOX, Map.of());
     // The built-in edit role is aggregated by a controller this server does not run (it is empty
     // here), so the tenant gets exactly the ConfigMap verbs edit grants, in its two namespaces.
@@ -85,8 +82,7 @@ class RealApiTenantCopyTest {
                   .build())
           .createOr(existing -> existing.update());
     }
-    replica = installed.startReplica();
-    installed.awaitLeader(WAIT);
+    replica = installed.startLeader();
   }
 
   @AfterEach

@@ -9,7 +9,6 @@ import dev.apitoken.operator.api.ApiToken;
 import dev.apitoken.operator.api.Conditions;
 import dev.apitoken.operator.testing.ApiTokens;
 import dev.apitoken.operator.testing.CapturedLogs;
-import dev.apitoken.operator.testing.ConditionAssert;
 import dev.apitoken.operator.testing.RunningOperator;
 import dev.apitoken.verifier.Rejection;
 import dev.apitoken.verifier.Verdict;
@@ -47,8 +46,7 @@ class RealApiTokenLifecycleTest {
     installed = new InstalledOperator(server);
     admin = installed.admin();
     installed.createNamespace(NAMESPACE);
-    replica = installed.startReplica();
-    installed.awaitLeader(WAIT);
+    replica = installed.startLeader();
   }
 
   @AfterEach
@@ -65,14 +63,17 @@ class RealApiTokenLifecycleTest {
   @Test
   void revokedTokenIsRejectedFromTheMountedTrustFilesAndItsSecretIsDeleted() throws IOException {
     admin.resource(ApiTokens.named("leaked").in(NAMESPACE).build()).create();
-    ApiToken ready = awaitCondition("leaked", Conditions.READY, Conditions.TRUE);
+    ApiToken ready =
+        installed.awaitCondition(NAMESPACE, "leaked", Conditions.READY, Conditions.TRUE);
     String token = replica.tokenValue(NAMESPACE, ready.getStatus().getSecretName());
     assertThat(verifyFromMount(token).isAccepted()).as("the fresh token").isTrue();
 
     ready.getSpec().setRevoked(true);
     admin.resource(ready).update();
 
-    ApiToken revoked = awaitCondition("leaked", Conditions.REVOCATION_PUBLISHED, Conditions.TRUE);
+    ApiToken revoked =
+        installed.awaitCondition(
+            NAMESPACE, "leaked", Conditions.REVOCATION_PUBLISHED, Conditions.TRUE);
     assertCondition(revoked, Conditions.REVOKED, Conditions.TRUE, Conditions.REASON_REVOKED);
     assertCondition(revoked, Conditions.READY, Conditions.FALSE, Conditions.REASON_REVOKED);
     assertThat(verifyFromMount(token).rejection()).contains(Rejection.REVOKED);
@@ -89,7 +90,8 @@ class RealApiTokenLifecycleTest {
   @Test
   void deletingAnApiTokenRevokesItsTokenThroughTheFinalizer() throws IOException {
     admin.resource(ApiTokens.named("retired").in(NAMESPACE).build()).create();
-    ApiToken ready = awaitCondition("retired", Conditions.READY, Conditions.TRUE);
+    ApiToken ready =
+        installed.awaitCondition(NAMESPACE, "retired", Conditions.READY, Conditions.TRUE);
     String token = replica.tokenValue(NAMESPACE, ready.getStatus().getSecretName());
     assertThat(ready.getMetadata().getFinalizers()).isNotEmpty();
 
@@ -112,7 +114,8 @@ class RealApiTokenLifecycleTest {
   @Test
   void theGarbageCollectorDeletesTheSecretOfAnApiTokenDeletedWhileTheOperatorIsDown() {
     admin.resource(ApiTokens.named("orphan").in(NAMESPACE).build()).create();
-    ApiToken ready = awaitCondition("orphan", Conditions.READY, Conditions.TRUE);
+    ApiToken ready =
+        installed.awaitCondition(NAMESPACE, "orphan", Conditions.READY, Conditions.TRUE);
     String secretName = ready.getStatus().getSecretName();
     replica.tokenValue(NAMESPACE, secretName);
     Secret secret = admin.secrets().inNamespace(NAMESPACE).withName(secretName).get();
@@ -148,13 +151,6 @@ class RealApiTokenLifecycleTest {
                 e.verb().equals("delete")
                     && e.resource().equals("secrets")
                     && secretName.equals(e.name()));
-  }
-
-  private ApiToken awaitCondition(String name, String type, String status) {
-    await()
-        .atMost(WAIT)
-        .until(() -> ConditionAssert.hasCondition(replica.get(NAMESPACE, name), type, status));
-    return replica.get(NAMESPACE, name);
   }
 
   /** What a workload mounting the trust ConfigMap would conclude, through its files. */

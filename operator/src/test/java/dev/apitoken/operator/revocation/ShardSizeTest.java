@@ -2,15 +2,7 @@ package dev.apitoken.operator.revocation;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.apitoken.format.status.StatusList;
-import dev.apitoken.format.status.StatusListDocument;
-import dev.apitoken.operator.token.SigningKey;
-import dev.apitoken.operator.token.StatusListTokenSigner;
-import java.security.SecureRandom;
-import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -53,30 +45,9 @@ class ShardSizeTest {
     assertThat(IssueRecordShard.decode(data).records()).containsExactlyElementsOf(records);
   }
 
-  /** A copy shard as published: JWKS (shard 0), the JSON, and the signed list of the same bits. */
+  /** A copy shard as published, with 64 bytes for its keys' framing. */
   private static long copyShardBytes(byte[] bits) {
-    String uri = "https://" + "u".repeat(200) + "/15";
-    StatusListDocument document = StatusListDocument.of(StatusList.ofBytes(1, bits), uri);
-    SigningKey key = SigningKey.generate(NOW, new SecureRandom());
-    String jwt =
-        new StatusListTokenSigner(
-                Duration.ofHours(1), Duration.ofSeconds(30), Clock.fixed(NOW, ZoneOffset.UTC))
-            .sign(
-                uri, 1, document.lst(), dev.apitoken.format.status.StatusListToken.Signed.NONE, key)
-            .compact();
-    String jwks = "{\"keys\":[" + "x".repeat(2_000) + "]}";
-    return document.toJson().length() + jwt.length() + jwks.length() + 64;
-  }
-
-  private static byte[] randomlyRevoked(double fraction, long seed) {
-    Random random = new Random(seed);
-    byte[] bits = new byte[(int) (IndexSpace.COPY_SHARD_SIZE / 8)];
-    for (int i = 0; i < IndexSpace.COPY_SHARD_SIZE; i++) {
-      if (random.nextDouble() < fraction) {
-        bits[i >>> 3] |= (byte) (1 << (i & 7));
-      }
-    }
-    return bits;
+    return WorstCaseCopyShard.bytes(WorstCaseCopyShard.data(bits)) + 64;
   }
 
   /**
@@ -86,7 +57,7 @@ class ShardSizeTest {
    */
   @Test
   void aPublishedCopyShardWithAnEighthOfItsIndicesRevokedAtRandomStaysBelowTheLimit() {
-    long bytes = copyShardBytes(randomlyRevoked(0.12, 3));
+    long bytes = copyShardBytes(WorstCaseCopyShard.randomlyRevoked(0.12, 3));
     System.out.printf("copy shard, 12%% revoked at random: %,d bytes%n", bytes);
     assertThat(bytes).isLessThan(LIMIT);
   }
@@ -98,10 +69,7 @@ class ShardSizeTest {
    */
   @Test
   void anIncompressiblePublishedCopyShardStaysBelowTheApiServerLimit() {
-    Random random = new Random(2);
-    byte[] bits = new byte[(int) (IndexSpace.COPY_SHARD_SIZE / 8)];
-    random.nextBytes(bits);
-    long bytes = copyShardBytes(bits);
+    long bytes = copyShardBytes(WorstCaseCopyShard.incompressible(2));
     System.out.printf("incompressible copy shard: %,d bytes%n", bytes);
     // 1 MiB for the whole object; 16 KiB left for metadata (names, labels, annotations).
     assertThat(bytes).isLessThan(1024 * 1024 - 16 * 1024);
