@@ -207,12 +207,24 @@ class SlowClientTest {
 
     HttpResponse<String> answer = wakeThenAnswerAReader(provider, Duration.ofSeconds(15));
     assertThat(answer.statusCode()).isEqualTo(200);
+    pastTheWriteDeadlineWithoutProgress(System.nanoTime());
 
     // What a stalled client sees when it reads at last: a cut-off answer, then the end.
     for (Socket socket : stalled) {
       socket.setSoTimeout(10_000);
       assertThat(bytesUntilClosed(socket.getInputStream())).isLessThan(answer.body().length());
     }
+  }
+
+  /**
+   * The write deadline (1 s here) is a time without progress, Jetty's idle timeout on the port: a
+   * client that reads again before it passes gets its whole answer. Three deadlines after the
+   * stalled writes began, each has failed and its connection is closed.
+   */
+  private static void pastTheWriteDeadlineWithoutProgress(long stalledSinceNanos) {
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> System.nanoTime() - stalledSinceNanos > Duration.ofSeconds(3).toNanos());
   }
 
   /** More clients that send a plain GET and never read than there are request threads. */
@@ -237,11 +249,7 @@ class SlowClientTest {
     HttpResponse<String> answer =
         http.send(get(provider, "/statuslist").build(), HttpResponse.BodyHandlers.ofString());
     assertThat(answer.statusCode()).isEqualTo(200);
-    // The write deadline is a time without progress (Jetty's idle timeout on the port): a client
-    // that reads again before it passes gets its answer. Past it, each stalled write has failed.
-    await()
-        .atMost(Duration.ofSeconds(30))
-        .until(() -> System.nanoTime() - stalledSince > Duration.ofSeconds(3).toNanos());
+    pastTheWriteDeadlineWithoutProgress(stalledSince);
     for (Socket socket : stalled) {
       socket.setSoTimeout(10_000);
       assertThat(bytesUntilClosed(socket.getInputStream())).isLessThan(answer.body().length());
