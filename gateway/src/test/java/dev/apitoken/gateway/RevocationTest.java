@@ -72,7 +72,8 @@ class RevocationTest {
                   .set("status", Map.of("status_list", TokenFactory.statusList(INDEX, listUri))));
 
       // The first token naming the list makes the gateway follow it: 503 until it is held.
-      assertThat(fixture.nginx("https://x.test/orders", token).statusCode()).isEqualTo(503);
+      var first = fixture.nginx("https://x.test/orders", token);
+      assertThat(first.statusCode()).as("first answer: %s", first.body()).isEqualTo(503);
       await()
           .atMost(GatewayFixture.WITHIN_SECONDS)
           .pollInterval(Duration.ofMillis(20))
