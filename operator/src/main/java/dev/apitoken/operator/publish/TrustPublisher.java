@@ -136,38 +136,10 @@ public final class TrustPublisher implements AutoCloseable {
   /** Target namespaces whose copy the API server refused in the last round, with why. */
   private final Map<String, String> refusing = new ConcurrentHashMap<>();
 
-  public TrustPublisher(
-      ConfigMapApi api,
-      String trustName,
-      String operatorNamespace,
-      NamespaceSource namespaces,
-      String statusListUri,
-      RevocationStore store,
-      LongSupplier reservedUpTo,
-      PublicationVersion versionStore,
-      Duration maxTokenLifetime,
-      java.time.Clock clock,
-      Fence fence,
-      OperatorMetrics metrics,
-      StatusListTokenSigner signer) {
-    this(
-        api,
-        trustName,
-        operatorNamespace,
-        namespaces,
-        statusListUri,
-        store,
-        reservedUpTo,
-        versionStore,
-        maxTokenLifetime,
-        clock,
-        fence,
-        metrics,
-        signer,
-        Scheduling.THREADS);
-  }
-
-  /** With the loop, the fan-out, time and waits from {@code scheduling} (the model test's). */
+  /**
+   * The loop, the fan-out, time and waits come from {@code scheduling}: {@link Scheduling#THREADS}
+   * in the operator, the model test's single-threaded scheduler there.
+   */
   public TrustPublisher(
       ConfigMapApi api,
       String trustName,

@@ -123,28 +123,10 @@ public final class ShardedStore implements AutoCloseable {
 
   private record Waiter(long version, CompletableFuture<Void> written) {}
 
-  public ShardedStore(
-      ConfigMapApi api,
-      String namespace,
-      String prefix,
-      String component,
-      String description,
-      Fence fence,
-      Listener listener,
-      LongConsumer storedChanged) {
-    this(
-        api,
-        namespace,
-        prefix,
-        component,
-        description,
-        fence,
-        listener,
-        storedChanged,
-        Scheduling.THREADS);
-  }
-
-  /** With the writer's executor, time and jitter from {@code scheduling} (the model test's). */
+  /**
+   * The writer's executor, time and jitter come from {@code scheduling}: {@link Scheduling#THREADS}
+   * in the operator, the model test's single-threaded scheduler there.
+   */
   public ShardedStore(
       ConfigMapApi api,
       String namespace,
