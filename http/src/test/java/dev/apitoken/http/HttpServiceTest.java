@@ -58,6 +58,27 @@ class HttpServiceTest {
     return service;
   }
 
+  /** A port whose {@code /poll} is answered {@code delay} later from another thread. */
+  private HttpService answeringLater(HttpService.Limits limits, Duration delay) {
+    ScheduledExecutorService later = Executors.newSingleThreadScheduledExecutor();
+    closing.add(later::shutdownNow);
+    HttpService service =
+        HttpService.on(new InetSocketAddress("127.0.0.1", 0), "test-http", limits)
+            .handle(
+                "/poll",
+                exchange ->
+                    later.schedule(
+                        () -> {
+                          answer(exchange, 200, "late");
+                          return null;
+                        },
+                        delay.toMillis(),
+                        TimeUnit.MILLISECONDS))
+            .start();
+    closing.add(service);
+    return service;
+  }
+
   private static void answer(HttpExchange exchange, int status, String text) throws IOException {
     byte[] body = text.getBytes(StandardCharsets.UTF_8);
     exchange.sendResponseHeaders(status, body.length);
@@ -95,23 +116,7 @@ class HttpServiceTest {
 
   @Test
   void anAnswerMayBeCompletedLaterFromAnotherThread() throws Exception {
-    ScheduledExecutorService later = Executors.newSingleThreadScheduledExecutor();
-    closing.add(later::shutdownNow);
-    HttpService service =
-        HttpService.on(
-                new InetSocketAddress("127.0.0.1", 0), "test-http", HttpService.Limits.defaults(1))
-            .handle(
-                "/poll",
-                exchange ->
-                    later.schedule(
-                        () -> {
-                          answer(exchange, 200, "late");
-                          return null;
-                        },
-                        300,
-                        TimeUnit.MILLISECONDS))
-            .start();
-    closing.add(service);
+    HttpService service = answeringLater(HttpService.Limits.defaults(1), Duration.ofMillis(300));
 
     // One request thread: both polls are parked without holding it.
     CompletableFuture<HttpResponse<String>> first =
@@ -130,25 +135,10 @@ class HttpServiceTest {
 
   @Test
   void aParkedAnswerOutlivesTheIdleTimeout() throws Exception {
-    ScheduledExecutorService later = Executors.newSingleThreadScheduledExecutor();
-    closing.add(later::shutdownNow);
     HttpService service =
-        HttpService.on(
-                new InetSocketAddress("127.0.0.1", 0),
-                "test-http",
-                HttpService.Limits.defaults(1).withIdleTimeout(Duration.ofMillis(500)))
-            .handle(
-                "/poll",
-                exchange ->
-                    later.schedule(
-                        () -> {
-                          answer(exchange, 200, "late");
-                          return null;
-                        },
-                        2_000,
-                        TimeUnit.MILLISECONDS))
-            .start();
-    closing.add(service);
+        answeringLater(
+            HttpService.Limits.defaults(1).withIdleTimeout(Duration.ofMillis(500)),
+            Duration.ofSeconds(2));
 
     try (Socket socket = new Socket("127.0.0.1", service.port())) {
       socket.setSoTimeout(30_000);
