@@ -404,18 +404,22 @@ final class TokenIssuance {
   private void announce(ApiToken apiToken, IssueDecision decision, SignedToken token) {
     boolean first = decision.reason() == IssueReason.FIRST_ISSUE;
     boolean requested = decision.reason() == IssueReason.RENEW_REQUESTED;
-    String action = first ? "Issued" : requested ? "Renewed" : "Reissued";
-    String message =
-        action
-            + " token "
-            + token.claims().jti()
-            + " (index "
-            + token.claims().statusIndex()
-            + ", expires "
-            + token.claims().expiresAt()
-            + ")"
-            + (first ? "" : ": " + decision.message());
-    events.record(apiToken, EventRecorder.NORMAL, action, message);
+    // The first issue is told by the Ready condition (reason Issued) and the audit log: an Event
+    // for it would be a fifth API request per new ApiToken. Changes get one.
+    if (!first) {
+      String action = requested ? "Renewed" : "Reissued";
+      String message =
+          action
+              + " token "
+              + token.claims().jti()
+              + " (index "
+              + token.claims().statusIndex()
+              + ", expires "
+              + token.claims().expiresAt()
+              + "): "
+              + decision.message();
+      events.record(apiToken, EventRecorder.NORMAL, action, message);
+    }
     metrics.tokenIssued(decision.reason().label());
     AuditLog.issued(
         first ? AuditAction.ISSUE : requested ? AuditAction.RENEW : AuditAction.REISSUE,

@@ -190,6 +190,11 @@ class ApiTokenReconcilerTest {
     await()
         .atMost(Duration.ofSeconds(10))
         .until(() -> events(ns, "gone").stream().anyMatch(e -> e.getReason().equals("Reissued")));
+    // A first issue is told by the Ready condition alone (an Event would be a fifth request per
+    // token); the reissue is a change a user should see in kubectl describe.
+    assertThat(events(ns, "gone"))
+        .extracting(io.fabric8.kubernetes.api.model.Event::getReason)
+        .containsExactly("Reissued");
   }
 
   @Test

@@ -171,7 +171,11 @@ class FailureReportingTest {
   void aLongApiTokenNameGetsValidEventNamesAndSecretLabels() {
     String name = "n".repeat(240);
     operator.create(ApiTokens.named(name).in(ns).secretName("long-name-token").build());
-    operator.awaitReady(ns, name);
+    ApiToken first = operator.awaitReady(ns, name);
+    // A first issue posts no Event; a scope change reissues and posts one.
+    first.getSpec().setScopes(List.of("orders:read"));
+    client.resource(first).update();
+    operator.awaitNewToken(ns, name, first.getStatus().getJti());
 
     await().atMost(Duration.ofSeconds(10)).until(() -> !events(name).isEmpty());
     assertThat(events(name))
