@@ -22,6 +22,14 @@ public final class Labels {
   public static final String ANNOTATION_EXPIRES_AT = "apitoken.dev/expires-at";
   public static final String ANNOTATION_KEY_ID = "apitoken.dev/key-id";
 
+  /**
+   * The label and annotation keys of a token Secret that its ApiToken's {@code secretTemplate} put
+   * there (comma-separated), so that a key removed from the template is removed from the Secret.
+   */
+  public static final String ANNOTATION_TEMPLATE_LABELS = "apitoken.dev/template-labels";
+
+  public static final String ANNOTATION_TEMPLATE_ANNOTATIONS = "apitoken.dev/template-annotations";
+
   public static Map<String, String> managed(String component) {
     return Map.of(MANAGED_BY, MANAGED_BY_VALUE, COMPONENT, component);
   }

@@ -16,6 +16,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * The Secret that holds an ApiToken's token under {@link #TOKEN_KEY}. It never decides whether to
@@ -83,8 +85,18 @@ public class TokenSecretDependent extends CRUDKubernetesDependentResource<Secret
             && Objects.equals(actual.getType(), desired.getType())
             && holdsAll(actual.getMetadata().getLabels(), desired.getMetadata().getLabels())
             && holdsAll(
-                actual.getMetadata().getAnnotations(), desired.getMetadata().getAnnotations());
+                actual.getMetadata().getAnnotations(), desired.getMetadata().getAnnotations())
+            && withoutDroppedTemplateKeys(actual, desired) == actual;
     return Matcher.Result.computed(matches, desired);
+  }
+
+  /**
+   * JOSDK's update merges labels and annotations into the actual Secret, which keeps a key removed
+   * from the template forever; this removes the keys the template put there and no longer holds.
+   */
+  @Override
+  public Secret update(Secret actual, Secret desired, ApiToken primary, Context<ApiToken> context) {
+    return super.update(withoutDroppedTemplateKeys(actual, desired), desired, primary, context);
   }
 
   @Override
@@ -98,11 +110,20 @@ public class TokenSecretDependent extends CRUDKubernetesDependentResource<Secret
       annotations.putAll(template.getAnnotations());
     }
     labels.remove(ARGOCD_INSTANCE_LABEL);
-    labels.putAll(Labels.managed(COMPONENT));
-    labels.put(Labels.API_TOKEN_NAME, KubernetesNames.labelValue(primary.getMetadata().getName()));
-    annotations.put(Labels.ANNOTATION_JTI, plan.token().claims().jti());
-    annotations.put(Labels.ANNOTATION_EXPIRES_AT, plan.token().claims().expiresAt().toString());
-    annotations.put(Labels.ANNOTATION_KEY_ID, plan.token().kid());
+    Map<String, String> own = new LinkedHashMap<>(Labels.managed(COMPONENT));
+    own.put(Labels.API_TOKEN_NAME, KubernetesNames.labelValue(primary.getMetadata().getName()));
+    Map<String, String> ownAnnotations = new LinkedHashMap<>();
+    ownAnnotations.put(Labels.ANNOTATION_JTI, plan.token().claims().jti());
+    ownAnnotations.put(Labels.ANNOTATION_EXPIRES_AT, plan.token().claims().expiresAt().toString());
+    ownAnnotations.put(Labels.ANNOTATION_KEY_ID, plan.token().kid());
+    recordKeys(ownAnnotations, Labels.ANNOTATION_TEMPLATE_LABELS, labels.keySet(), own.keySet());
+    recordKeys(
+        ownAnnotations,
+        Labels.ANNOTATION_TEMPLATE_ANNOTATIONS,
+        annotations.keySet(),
+        ownAnnotations.keySet());
+    labels.putAll(own);
+    annotations.putAll(ownAnnotations);
     return new SecretBuilder()
         .withNewMetadata()
         .withName(secretName(primary))
@@ -116,6 +137,74 @@ public class TokenSecretDependent extends CRUDKubernetesDependentResource<Secret
             Base64.getEncoder()
                 .encodeToString(plan.token().value().getBytes(StandardCharsets.US_ASCII)))
         .build();
+  }
+
+  /**
+   * Records under {@code annotation} the template's keys the operator does not set itself; nothing
+   * when there are none.
+   */
+  private static void recordKeys(
+      Map<String, String> ownAnnotations,
+      String annotation,
+      Set<String> templateKeys,
+      Set<String> ownKeys) {
+    Set<String> recorded = new TreeSet<>(templateKeys);
+    recorded.removeAll(ownKeys);
+    recorded.removeAll(
+        Set.of(Labels.ANNOTATION_TEMPLATE_LABELS, Labels.ANNOTATION_TEMPLATE_ANNOTATIONS));
+    if (!recorded.isEmpty()) {
+      ownAnnotations.put(annotation, String.join(",", recorded));
+    }
+  }
+
+  /**
+   * {@code actual} without the labels and annotations its last template put there and the desired
+   * one no longer holds; {@code actual} itself when there are none.
+   */
+  private static Secret withoutDroppedTemplateKeys(Secret actual, Secret desired) {
+    Map<String, String> labels = new LinkedHashMap<>(orEmpty(actual.getMetadata().getLabels()));
+    Map<String, String> annotations =
+        new LinkedHashMap<>(orEmpty(actual.getMetadata().getAnnotations()));
+    Map<String, String> wanted = orEmpty(desired.getMetadata().getAnnotations());
+    boolean dropped =
+        dropKeys(labels, annotations, wanted, Labels.ANNOTATION_TEMPLATE_LABELS)
+            | dropKeys(annotations, annotations, wanted, Labels.ANNOTATION_TEMPLATE_ANNOTATIONS);
+    if (!dropped) {
+      return actual;
+    }
+    return new SecretBuilder(actual)
+        .editMetadata()
+        .withLabels(labels)
+        .withAnnotations(annotations)
+        .endMetadata()
+        .build();
+  }
+
+  /**
+   * Removes from {@code target} the keys recorded in the actual annotation {@code record} that the
+   * desired record no longer lists, and the record itself when the desired one has none.
+   */
+  private static boolean dropKeys(
+      Map<String, String> target,
+      Map<String, String> actualAnnotations,
+      Map<String, String> desiredAnnotations,
+      String record) {
+    String recorded = actualAnnotations.get(record);
+    if (recorded == null) {
+      return false;
+    }
+    String kept = desiredAnnotations.get(record);
+    Set<String> stillOwned = kept == null ? Set.of() : Set.of(kept.split(","));
+    boolean dropped = false;
+    for (String key : recorded.split(",")) {
+      if (!stillOwned.contains(key)) {
+        dropped |= target.remove(key) != null;
+      }
+    }
+    if (kept == null) {
+      dropped |= actualAnnotations.remove(record) != null;
+    }
+    return dropped;
   }
 
   /**

@@ -337,15 +337,46 @@ class ApiTokenReconcilerTest {
     operator.create(
         ApiTokens.named("labels")
             .in(ns)
-            .secretLabels(Map.of("team", "a", "app.kubernetes.io/instance", "argo-app"))
+            .secretLabels(
+                Map.of("team", "a", "tier", "gold", "app.kubernetes.io/instance", "argo-app"))
             .build());
+    ApiToken created = operator.get(ns, "labels");
+    created.getSpec().getSecretTemplate().setAnnotations(Map.of("reloader/match", "true"));
+    client.resource(created).update();
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                operator.secret(ns, "labels-token") != null
+                    && "true"
+                        .equals(
+                            operator
+                                .secret(ns, "labels-token")
+                                .getMetadata()
+                                .getAnnotations()
+                                .get("reloader/match")));
     ApiToken ready = operator.awaitReady(ns, "labels");
     Secret secret = operator.secret(ns, "labels-token");
     assertThat(secret.getMetadata().getLabels())
         .containsEntry("team", "a")
+        .containsEntry("tier", "gold")
         .doesNotContainKey("app.kubernetes.io/instance");
+    // Someone else's label on the Secret is theirs: a template change must keep it.
+    client
+        .secrets()
+        .inNamespace(ns)
+        .withName("labels-token")
+        .edit(
+            s ->
+                new SecretBuilder(s)
+                    .editMetadata()
+                    .addToLabels("backup", "yes")
+                    .endMetadata()
+                    .build());
 
+    // A key dropped from the template leaves the Secret (JOSDK alone merges, keeping it forever).
     ready.getSpec().getSecretTemplate().setLabels(Map.of("team", "b"));
+    ready.getSpec().getSecretTemplate().setAnnotations(Map.of());
     client.resource(ready).update();
 
     await()
@@ -355,6 +386,15 @@ class ApiTokenReconcilerTest {
                 "b"
                     .equals(
                         operator.secret(ns, "labels-token").getMetadata().getLabels().get("team")));
+    Secret changed = operator.secret(ns, "labels-token");
+    assertThat(changed.getMetadata().getLabels())
+        .containsEntry("team", "b")
+        .containsEntry("backup", "yes")
+        .doesNotContainKey("tier");
+    assertThat(changed.getMetadata().getAnnotations())
+        .doesNotContainKey("reloader/match")
+        .containsEntry(Labels.ANNOTATION_TEMPLATE_LABELS, "team")
+        .doesNotContainKey(Labels.ANNOTATION_TEMPLATE_ANNOTATIONS);
     assertThat(operator.get(ns, "labels").getStatus().getJti())
         .isEqualTo(ready.getStatus().getJti());
     assertThat(operator.tokenValue(ns, "labels-token"))
