@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what the verifier recipes (examples/recipes/, docs/TRUST-FORMAT.md "Recipes") need for
+# Installs what the verifier recipes (examples/recipes/) need for
 # RecipesVerifyOperatorTokensTest: Debian's PyJWT and cryptography for /usr/bin/python3, Go with
 # Debian's go-jose v2 (GOPATH mode: the Go module proxy is not needed), and the Node recipe's jose
 # as pinned by its package-lock.json. Idempotent and quiet; well under a second when all is there.

@@ -25,7 +25,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 class ChartMonitoringTest {
   /**
    * Metrics an alert or panel may use although the shared run does not cause them: each is
-   * registered the first time its event happens (listed so in the README), and the run has none.
+   * registered the first time its event happens (listed so in docs/OBSERVABILITY.md), and the run
+   * has none.
    */
   private static final Map<String, String> REGISTERED_ON_FIRST_EVENT =
       Map.of(
@@ -204,7 +205,7 @@ class ChartMonitoringTest {
         .forEach((name, alert) -> queries.put("alert " + name, alert.path("expr").asText()));
     queries.putAll(dashboardQueries());
     Set<String> served = LiveScrape.get().sampleNames();
-    String readme = Files.readString(helm.repo().resolve("README.md"));
+    String observability = Files.readString(helm.repo().resolve("docs/OBSERVABILITY.md"));
 
     Set<String> used = new TreeSet<>();
     List<String> missing = new ArrayList<>();
@@ -229,9 +230,9 @@ class ChartMonitoringTest {
             "apitoken_state_size_ratio",
             "apitoken_trust_publish_pending_seconds",
             "apitoken_revocation_propagation_seconds_bucket");
-    // The allow-list holds only names the README documents as registered on first occurrence.
+    // The allow-list holds only names the docs list as registered on first occurrence.
     for (String lazy : REGISTERED_ON_FIRST_EVENT.keySet()) {
-      assertThat(readme).as("README documents %s", lazy).contains("`" + lazy);
+      assertThat(observability).as("docs/OBSERVABILITY.md documents %s", lazy).contains("`" + lazy);
     }
   }
 

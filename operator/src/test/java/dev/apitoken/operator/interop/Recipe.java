@@ -9,9 +9,9 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The verifier recipes of docs/TRUST-FORMAT.md ({@code examples/recipes/<language>/}), each run as
- * its CLI {@code verify <trust-dir> <issuer> <audience>}. What a recipe needs is installed by
- * {@code .ci/install-recipe-deps.sh}; when it is missing the test fails saying so, never skips.
+ * The verifier recipes in {@code examples/recipes/<language>/}, each run as its CLI {@code verify
+ * <trust-dir> <issuer> <audience>}. What a recipe needs is installed by {@code
+ * .ci/install-recipe-deps.sh}; when it is missing the test fails saying so, never skips.
  */
 enum Recipe {
   PYTHON("python/apitoken_verify.py") {

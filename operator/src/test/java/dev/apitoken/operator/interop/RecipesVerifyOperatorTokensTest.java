@@ -38,7 +38,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * The Go, Python and Node recipes of docs/TRUST-FORMAT.md, run as the CLI a user would run, judge
+ * The Go, Python and Node recipes of examples/recipes/, run as the CLI a user would run, judge
  * tokens the operator issued against the trust ConfigMap it published, mounted the way the kubelet
  * mounts it, and follow that mount across a revocation without being restarted.
  *

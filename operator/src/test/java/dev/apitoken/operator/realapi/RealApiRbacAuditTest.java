@@ -38,7 +38,7 @@ class RealApiRbacAuditTest {
 
   /**
    * Granted, needed, but not on this scenario's path: "group|resource|verb" and why. Every entry
-   * here is also explained in the README's RBAC table.
+   * here is also explained in the RBAC table of docs/SECURITY.md.
    */
   private static final Map<String, String> NEEDED_OFF_THIS_PATH =
       Map.of(

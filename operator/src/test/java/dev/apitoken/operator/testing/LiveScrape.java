@@ -41,7 +41,8 @@ import java.util.regex.Pattern;
  * What {@code /metrics} of the real operator serves, wired as Main wires it (Prometheus registry,
  * HTTP endpoints, Status List provider), after it issued tokens (one after a refused Secret
  * create), revoked one and published the revocation, and deleted one. Run once per test JVM and
- * shared: the README table, the chart's alerts and its dashboard are all checked against it.
+ * shared: the metrics table of docs/OBSERVABILITY.md, the chart's alerts and its dashboard are all
+ * checked against it.
  */
 public final class LiveScrape {
   public static final String NAMESPACE = "metrics-scrape";
