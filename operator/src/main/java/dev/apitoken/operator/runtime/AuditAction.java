@@ -5,8 +5,9 @@ import static net.logstash.logback.argument.StructuredArguments.kv;
 import net.logstash.logback.argument.StructuredArgument;
 
 /**
- * Every {@code action} an audit line (logger {@code audit}) can carry. docs/OBSERVABILITY.md's audit list
- * names each one ({@code AuditActionsDocumentedTest}), so a new action cannot go unmentioned.
+ * Every {@code action} an audit line (logger {@code audit}) can carry. docs/OBSERVABILITY.md's
+ * audit list names each one ({@code AuditActionsDocumentedTest}), so a new action cannot go
+ * unmentioned.
  */
 public enum AuditAction {
   ISSUE("issue"),

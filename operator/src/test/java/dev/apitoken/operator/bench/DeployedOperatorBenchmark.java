@@ -58,11 +58,12 @@ import java.util.function.Consumer;
  *
  * <p>Every section prints the load average before and after it: the machine may be shared.
  *
- * <p>{@code bench.jvmFlags}: extra flags for the operator's JVM, space-separated.
+ * <p>{@code bench.jvmFlags}: extra flags for the operator's JVM, space-separated; {@code
+ * bench.threads}: the driver's create threads (8).
  */
 public final class DeployedOperatorBenchmark {
   private static final String OPERATOR_NAMESPACE = "apitoken-system";
-  private static final int THREADS = 8;
+  private static final int THREADS = Integer.getInteger("bench.threads", 8);
 
   private DeployedOperatorBenchmark() {}
 
