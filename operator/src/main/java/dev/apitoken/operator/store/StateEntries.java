@@ -2,9 +2,11 @@ package dev.apitoken.operator.store;
 
 import dev.apitoken.operator.kubernetes.KubernetesWrites;
 import dev.apitoken.operator.kubernetes.Labels;
+import dev.apitoken.operator.token.RevokedKids;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -15,6 +17,20 @@ import java.util.Objects;
  * concurrency, and only the leader writes.
  */
 public final class StateEntries {
+  /**
+   * The publication version ({@code ver} of every Status List Token). It only grows: each change of
+   * the published content takes the next one, stored before any copy shows it, so verifiers keep
+   * the highest version instead of trusting replicas' clocks. A stored value behind the highest
+   * version of our own signed copies is a rollback of the operator state.
+   */
+  public static final String PUBLISHED_VERSION = "published-version";
+
+  /** The revoked signing keys, beside the key-ring Secret's own record. */
+  public static final String REVOKED_KIDS = "revoked-kids";
+
+  /** The revoked keys' own statements of their revocation, one per line. */
+  public static final String KEY_REVOCATIONS = "kid-revocations";
+
   private final ConfigMapApi api;
   private final String namespace;
   private final String name;
@@ -73,5 +89,30 @@ public final class StateEntries {
         }
       }
     }
+  }
+
+  /** The stored publication version; 0 when none is stored or it is unreadable. */
+  public long publishedVersion() {
+    String value = read(PUBLISHED_VERSION);
+    try {
+      return value == null ? 0 : Math.max(0, Long.parseLong(value.strip()));
+    } catch (NumberFormatException unreadable) {
+      return 0;
+    }
+  }
+
+  /** Stores the publication version (leader only). */
+  public void publishedVersion(long version) {
+    write(PUBLISHED_VERSION, Long.toString(version));
+  }
+
+  /** The revoked signing keys recorded here (see {@link RevokedKids#parse}). */
+  public RevokedKids revokedKids(Instant seenAt) {
+    return RevokedKids.parse(read(REVOKED_KIDS), seenAt);
+  }
+
+  /** Makes the record hold {@code kids}; writes only when it differs. */
+  public void revokedKids(RevokedKids kids) {
+    write(REVOKED_KIDS, kids.isEmpty() ? null : kids.format());
   }
 }
