@@ -93,7 +93,10 @@ class ShardedStoreTest {
     store.start();
     settle(store.update(0, s -> s.with(List.of(record(1), record(2)))));
 
-    cluster.adminEdit("ops", "issued-0", data -> IssueRecordShard.EMPTY.with(List.of(record(1), record(3))).encode());
+    cluster.adminEdit(
+        "ops",
+        "issued-0",
+        data -> IssueRecordShard.EMPTY.with(List.of(record(1), record(3))).encode());
     scheduler.runFor(Duration.ofSeconds(1));
 
     assertThat(stored()).containsExactly(1L, 2L, 3L);
@@ -122,7 +125,10 @@ class ShardedStoreTest {
 
     assertThat(change).isNotDone();
     assertThat(writes).hasValue(0);
-    assertThat(store.failure(0)).get().extracting(ShardedStore.Failure::reason).isEqualTo("not the leader");
+    assertThat(store.failure(0))
+        .get()
+        .extracting(ShardedStore.Failure::reason)
+        .isEqualTo("not the leader");
     assertThat(store.pendingShards()).isEqualTo(1);
 
     leading.set(true);
