@@ -12,9 +12,18 @@ import dev.apitoken.operator.store.Fence;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntFunction;
 
 /**
  * Writes one shard's copy into one namespace. It writes only when the content differs from what the
@@ -67,6 +76,74 @@ public final class TrustConfigMapWriter {
     boolean refusedByNamespace() {
       return code == 403 || code == 404 || code == 413 || code == 422;
     }
+  }
+
+  /**
+   * What writing every shard to every target did: how many writes changed a copy, the namespaces
+   * whose every copy is written, those that refused a copy (with the first refusal), and the first
+   * other failure, which fails the round.
+   */
+  record Outcome(
+      long written,
+      Set<String> delivered,
+      Map<String, CopyWriteFailed> refused,
+      RuntimeException failure) {}
+
+  /** Writes {@code files} (shard by shard) into every namespace of {@code targets} at once. */
+  Outcome writeAll(
+      Set<String> targets,
+      IntFunction<String> names,
+      List<Map<String, String>> files,
+      IntFunction<Map<String, String>> annotations,
+      long version,
+      TrustedKeys verifying,
+      ExecutorService fanOut) {
+    record Write(String namespace, CompletableFuture<Boolean> written) {}
+    List<Write> writes = new ArrayList<>();
+    for (String ns : targets) {
+      for (int k = 0; k < files.size(); k++) {
+        int shard = k;
+        Map<String, String> annotated = annotations.apply(k);
+        writes.add(
+            new Write(
+                ns,
+                CompletableFuture.supplyAsync(
+                    () ->
+                        write(
+                            ns,
+                            shard,
+                            names.apply(shard),
+                            files.get(shard),
+                            annotated,
+                            version,
+                            verifying),
+                    fanOut)));
+      }
+    }
+    CompletableFuture.allOf(writes.stream().map(Write::written).toArray(CompletableFuture[]::new))
+        .exceptionally(failed -> null)
+        .join();
+    long written = 0;
+    Set<String> delivered = new TreeSet<>(targets);
+    Map<String, CopyWriteFailed> refused = new TreeMap<>();
+    RuntimeException failure = null;
+    for (Write write : writes) {
+      try {
+        written += write.written().join() ? 1 : 0;
+      } catch (CompletionException e) {
+        // A copy that failed (refused or not) is not delivered: it may lack what this round shows.
+        delivered.remove(write.namespace());
+        if (e.getCause() instanceof CopyWriteFailed failed && failed.refusedByNamespace()) {
+          refused.putIfAbsent(write.namespace(), failed);
+        } else if (failure == null) {
+          failure =
+              e.getCause() instanceof RuntimeException cause
+                  ? cause
+                  : new IllegalStateException(e.getCause());
+        }
+      }
+    }
+    return new Outcome(written, delivered, refused, failure);
   }
 
   /** ConfigMap writes made so far (creates and updates). */

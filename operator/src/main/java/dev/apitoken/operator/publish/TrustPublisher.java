@@ -32,8 +32,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -443,62 +441,28 @@ public final class TrustPublisher implements AutoCloseable {
               k, lists.get(k), keySnapshot.active(), claims, () -> tokenInOwnCopy(shard)));
     }
 
-    record Write(String namespace, CompletableFuture<Boolean> written) {}
-    List<Write> writes = new ArrayList<>();
-    for (String ns : targets) {
-      for (int k = 0; k < shards; k++) {
-        int shard = k;
-        Map<String, String> annotations =
-            Map.of(CONTENT_ANNOTATION, "v" + claims.version() + " sha256:" + documents.digest(k));
-        writes.add(
-            new Write(
-                ns,
-                CompletableFuture.supplyAsync(
-                    () ->
-                        writer.write(
-                            ns,
-                            shard,
-                            TrustDocument.configMapName(trustName, shard),
-                            files.get(shard),
-                            annotations,
-                            claims.version(),
-                            verifying),
-                    fanOut)));
-      }
+    TrustConfigMapWriter.Outcome outcome =
+        writer.writeAll(
+            targets,
+            k -> TrustDocument.configMapName(trustName, k),
+            files,
+            k ->
+                Map.of(
+                    CONTENT_ANNOTATION, "v" + claims.version() + " sha256:" + documents.digest(k)),
+            claims.version(),
+            verifying,
+            fanOut);
+    outcome.delivered().forEach(ns -> deliveries.delivered(ns, snapshot));
+    // Not the leader any more, or another replica published since: the round failed.
+    if (outcome.failure() != null) {
+      throw outcome.failure();
     }
-    CompletableFuture.allOf(writes.stream().map(Write::written).toArray(CompletableFuture[]::new))
-        .exceptionally(failed -> null)
-        .join();
-    long written = 0;
-    Map<String, String> refusedNow = new TreeMap<>();
-    CopyWriteFailed ownRefused = null;
-    RuntimeException roundFailed = null;
-    for (Write write : writes) {
-      try {
-        written += write.written().join() ? 1 : 0;
-      } catch (CompletionException e) {
-        if (e.getCause() instanceof CopyWriteFailed failed && failed.refusedByNamespace()) {
-          refusedNow.putIfAbsent(write.namespace(), failed.getMessage());
-          ownRefused = write.namespace().equals(operatorNamespace) ? failed : ownRefused;
-        } else if (roundFailed == null) {
-          roundFailed =
-              e.getCause() instanceof RuntimeException cause
-                  ? cause
-                  : new IllegalStateException(e.getCause());
-        }
-      }
-    }
-    targets.stream()
-        .filter(ns -> !refusedNow.containsKey(ns))
-        .forEach(ns -> deliveries.delivered(ns, snapshot));
-    // Not the leader any more, or another replica published since: nothing counts.
-    if (roundFailed != null) {
-      throw roundFailed;
-    }
-    deliveries.roundCompleted(targets, refusedNow);
-    if (ownRefused != null) {
+    Map<String, String> refused = new TreeMap<>();
+    outcome.refused().forEach((ns, failed) -> refused.put(ns, failed.getMessage()));
+    deliveries.roundCompleted(targets, refused);
+    if (outcome.refused().containsKey(operatorNamespace)) {
       // The operator namespace's copy is the one every reservation must reach.
-      throw ownRefused;
+      throw outcome.refused().get(operatorNamespace);
     }
     publishedKids = keySnapshot.kids();
     reservations.published(reserved);
@@ -525,14 +489,14 @@ public final class TrustPublisher implements AutoCloseable {
         statusListBytes,
         snapshot.size(),
         requestedAt == 0 ? null : Duration.ofNanos(System.nanoTime() - requestedAt));
-    if (written > 0) {
+    if (outcome.written() > 0) {
       LOG.info(
           "{} {} {} {} {} {} {}",
           kv("event", "trust_published"),
           kv("configmap", trustName),
           kv("namespaces", targets.size()),
           kv("shards", shards),
-          kv("written", written),
+          kv("written", outcome.written()),
           kv("revoked", snapshot.size()),
           kv("bytes", statusListBytes));
     }

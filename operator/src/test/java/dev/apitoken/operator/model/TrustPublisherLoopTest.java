@@ -143,6 +143,23 @@ class TrustPublisherLoopTest {
   }
 
   @Test
+  void aCopyThatFailedToBeWrittenDoesNotCountAsPublished() {
+    namespaces.select("team-a");
+    scheduler.runFor(Duration.ofMillis(500));
+    cluster.faults(
+        call ->
+            call.isWrite() && "team-a".equals(call.namespace())
+                ? InMemoryConfigMaps.Fault.SERVER_ERROR
+                : null);
+    store.revoke(List.of(record(7)));
+    scheduler.runFor(Duration.ofSeconds(3));
+
+    assertThat(statusList("team-a")).isNotEqualTo(statusList("ops"));
+    assertThat(publisher.isPublished(List.of(7L))).isFalse();
+    assertThat(publisher.isPublishedWhereWritable(List.of(7L))).isFalse();
+  }
+
+  @Test
   void aNamespaceThatRefusesItsCopyHoldsUpNoOther() {
     cluster.faults(
         call ->
