@@ -129,9 +129,7 @@ public final class RevocationPath implements AutoCloseable {
             scheduling);
     indexStore =
         new ConfigMapIndexBlockStore(
-            configMaps,
-            namespace,
-            settings.stateName(),
+            state,
             this::indexFloor,
             this::floorWhenCounterLost,
             highWater -> trust.awaitReservationPublished(highWater, RESERVATION_PUBLISH_TIMEOUT),

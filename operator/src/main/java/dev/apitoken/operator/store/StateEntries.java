@@ -10,6 +10,7 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.UnaryOperator;
 
 /**
  * Single entries of the operator state ConfigMap ({@code <trust>-state}, operator namespace): each
@@ -43,6 +44,11 @@ public final class StateEntries {
     this.fence = fence;
   }
 
+  /** The ConfigMap, as {@code namespace/name}, for logs. */
+  public String where() {
+    return namespace + "/" + name;
+  }
+
   /** The entry's value, null when absent (or the ConfigMap is); throws when it cannot be read. */
   public String read(String key) {
     ConfigMap current = api.get(namespace, name);
@@ -51,15 +57,31 @@ public final class StateEntries {
 
   /** Makes the entry hold {@code value} (null: removes it); writes only when it differs. */
   public void write(String key, String value) {
+    update(key, stored -> value);
+  }
+
+  /**
+   * Makes the entry hold what {@code next} makes of its stored value (null: absent; a null result
+   * removes it), under optimistic concurrency: after a conflict it reads again and asks again.
+   * Writes only when the value differs, and only as the leader.
+   */
+  public void update(String key, UnaryOperator<String> next) {
     for (int attempt = 1; ; attempt++) {
       ConfigMap current = api.get(namespace, name);
-      String stored =
-          current == null || current.getData() == null ? null : current.getData().get(key);
-      if (Objects.equals(stored, value)) {
+      Map<String, String> data =
+          new HashMap<>(
+              current == null || current.getData() == null ? Map.of() : current.getData());
+      String value = next.apply(data.get(key));
+      if (Objects.equals(data.get(key), value)) {
         return;
       }
       if (!fence.mayWrite()) {
         throw new IllegalStateException("not the leader: the operator state is left to the leader");
+      }
+      if (value == null) {
+        data.remove(key);
+      } else {
+        data.put(key, value);
       }
       try {
         if (current == null) {
@@ -70,16 +92,9 @@ public final class StateEntries {
                   .withNamespace(namespace)
                   .withLabels(Labels.managed("state"))
                   .endMetadata()
-                  .withData(Map.of(key, value))
+                  .withData(data)
                   .build());
         } else {
-          Map<String, String> data =
-              new HashMap<>(current.getData() == null ? Map.of() : current.getData());
-          if (value == null) {
-            data.remove(key);
-          } else {
-            data.put(key, value);
-          }
           api.update(new ConfigMapBuilder(current).withData(data).build());
         }
         return;
