@@ -76,7 +76,7 @@ public final class RevocationStore implements AutoCloseable {
   }
 
   public void start() {
-    shards.start().keySet().forEach(this::refresh);
+    shards.start().forEach(this::refresh);
     LOG.info(
         "{} {} {} {}",
         kv("event", "revocation_store_loaded"),

@@ -18,6 +18,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -126,20 +127,14 @@ public final class ShardedStore implements AutoCloseable {
     return prefix + "-" + shard;
   }
 
-  /** Reads every stored shard, then starts writing and watching. Returns what was stored. */
-  public Map<Long, IssueRecordShard> start() {
-    Map<Long, IssueRecordShard> loaded = new TreeMap<>();
+  /** Reads every stored shard, then starts writing and watching. Returns the shards stored. */
+  public Set<Long> start() {
+    Set<Long> loaded = new TreeSet<>();
     for (ConfigMap map : api.list(namespace, Labels.managed(COMPONENT))) {
       Long shard = shardOf(map.getMetadata().getName());
       if (shard != null) {
-        IssueRecordShard content = decodeOrEmpty(map);
-        loaded.put(shard, content);
-        synchronized (lock) {
-          Slot slot = slot(shard);
-          slot.stored = content;
-          slot.wanted = slot.wanted.union(content);
-          slot.resourceVersion = slot.newestVersion = map.getMetadata().getResourceVersion();
-        }
+        loaded.add(shard);
+        read(shard, map);
       }
     }
     running = true;
@@ -147,6 +142,25 @@ public final class ShardedStore implements AutoCloseable {
     watch =
         api.watch(namespace, Labels.managed(COMPONENT), (ns, name, after) -> observe(name, after));
     return loaded;
+  }
+
+  /** A shard as this store read it from the API (null: absent): stored, and merged into wanted. */
+  private void read(long shard, ConfigMap map) {
+    IssueRecordShard content = map == null ? IssueRecordShard.EMPTY : decodeOrEmpty(map);
+    synchronized (lock) {
+      Slot slot = slot(shard);
+      slot.stored = content;
+      if (map == null) {
+        slot.resourceVersion = null;
+        return;
+      }
+      slot.resourceVersion = slot.newestVersion = map.getMetadata().getResourceVersion();
+      IssueRecordShard merged = slot.wanted.union(content);
+      if (!Objects.equals(merged, slot.wanted)) {
+        slot.wanted = merged;
+        slot.version++;
+      }
+    }
   }
 
   /** The content memory holds for a shard (what is or will be stored). */
@@ -403,7 +417,7 @@ public final class ShardedStore implements AutoCloseable {
       try {
         // Inside the try: a failed re-read is one more failed attempt, never the end of the writer.
         if (attempt > 1) {
-          reread(shard);
+          read(shard, api.get(namespace, name(shard)));
         }
         IssueRecordShard wanted;
         String version;
@@ -491,26 +505,6 @@ public final class ShardedStore implements AutoCloseable {
       bytes += entry.getValue().getBytes(StandardCharsets.UTF_8).length;
     }
     return bytes;
-  }
-
-  private void reread(long shard) {
-    ConfigMap map = api.get(namespace, name(shard));
-    synchronized (lock) {
-      Slot slot = slots.get(shard);
-      if (map == null) {
-        slot.resourceVersion = null;
-        slot.stored = IssueRecordShard.EMPTY;
-      } else {
-        IssueRecordShard content = decodeOrEmpty(map);
-        slot.stored = content;
-        slot.resourceVersion = slot.newestVersion = map.getMetadata().getResourceVersion();
-        IssueRecordShard merged = slot.wanted.union(content);
-        if (!Objects.equals(merged, slot.wanted)) {
-          slot.wanted = merged;
-          slot.version++;
-        }
-      }
-    }
   }
 
   private static Failure failureOf(String name, KubernetesClientException e) {
