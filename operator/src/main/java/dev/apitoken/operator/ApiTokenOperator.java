@@ -23,6 +23,7 @@ import dev.apitoken.operator.store.Fence;
 import dev.apitoken.operator.store.KeyRingSecretStore;
 import dev.apitoken.operator.store.LeaseFence;
 import dev.apitoken.operator.store.RevocationStore;
+import dev.apitoken.operator.store.Scheduling;
 import dev.apitoken.operator.token.IndexAllocator;
 import dev.apitoken.operator.token.ReissueBudget;
 import dev.apitoken.operator.token.TokenIssuer;
@@ -131,7 +132,8 @@ public final class ApiTokenOperator implements AutoCloseable, OperatorStatus {
                 config.statusListValidity(),
                 config.statusListTtl()),
             metrics,
-            this::liveApiTokenUids);
+            this::liveApiTokenUids,
+            Scheduling.THREADS);
     store = revocationPath.store();
     trust = revocationPath.trust();
     events = new EventRecorder(client, clock);

@@ -2,6 +2,9 @@ package dev.apitoken.operator;
 
 import static net.logstash.logback.argument.StructuredArguments.kv;
 
+import dev.apitoken.format.Base64Url;
+import dev.apitoken.format.JwtJson;
+import dev.apitoken.operator.kubernetes.Failures;
 import dev.apitoken.operator.publish.NamespaceSource;
 import dev.apitoken.operator.publish.SignedEvidence;
 import dev.apitoken.operator.publish.TrustPublisher;
@@ -11,18 +14,22 @@ import dev.apitoken.operator.runtime.OperatorMetrics;
 import dev.apitoken.operator.store.ConfigMapApi;
 import dev.apitoken.operator.store.ConfigMapIndexBlockStore;
 import dev.apitoken.operator.store.Fence;
-import dev.apitoken.operator.store.PublicationVersion;
 import dev.apitoken.operator.store.RevocationStore;
 import dev.apitoken.operator.store.RevokedKidRecords;
-import dev.apitoken.operator.store.ShardedStore;
+import dev.apitoken.operator.store.Scheduling;
 import dev.apitoken.operator.store.StateEntries;
-import dev.apitoken.operator.store.StateRevokedKids;
 import dev.apitoken.operator.token.RevokedKids;
+import dev.apitoken.operator.token.StatusListTokenSigner;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,78 +55,34 @@ public final class RevocationPath implements AutoCloseable {
       String statusListUri,
       Duration maxTtl,
       Duration statusListValidity,
-      Duration statusListTtl) {
-    /** With the default Status List Token times: valid 1 h, ttl 30 s. */
-    public Settings(
-        String namespace,
-        String trustName,
-        String issueRecordsPrefix,
-        String stateName,
-        String statusListUri,
-        Duration maxTtl) {
-      this(
-          namespace,
-          trustName,
-          issueRecordsPrefix,
-          stateName,
-          statusListUri,
-          maxTtl,
-          Duration.ofHours(1),
-          Duration.ofSeconds(30));
-    }
-  }
+      Duration statusListTtl) {}
 
   private final Settings settings;
   private final Clock clock;
   private final OperatorMetrics metrics;
   private final RevocationStore store;
+  private final StateEntries state;
   private final ConfigMapIndexBlockStore indexStore;
   private final TrustPublisher trust;
   private final PublishedRevocations revocations;
   private final OrphanedTokens orphans;
-  private final StateRevokedKids revokedKidsInState;
-  private final PublicationVersion versionStore;
+
+  /** Revoked keys' own statements of their revocation (kid to statement), stored and published. */
+  private final Map<String, String> keyRevocations = new ConcurrentHashMap<>();
+
+  /** Statements held that the state ConfigMap may lack (a write failed). */
+  private volatile boolean statementsUnstored;
+
   private volatile SignedEvidence lastEvidence = SignedEvidence.NONE;
-
-  /**
-   * Revoked keys' own statements of their revocation (kid to statement), as stored and published.
-   */
-  private final Map<String, String> keyRevocations = new java.util.concurrent.ConcurrentHashMap<>();
-
-  private final StateEntries state;
-
-  /** Where the statements are stored in the state ConfigMap (one per line). */
-  public static final String KEY_REVOCATIONS_KEY = "kid-revocations";
-
-  private volatile java.util.function.Consumer<String> onRollback = message -> {};
+  private volatile Consumer<String> onRollback = message -> {};
   private volatile String rollbackSeen;
   private boolean started;
 
   /**
    * @param liveOwnerUids uids of every ApiToken that exists now, read from the API (not a cache)
-   */
-  public RevocationPath(
-      ConfigMapApi configMaps,
-      NamespaceSource namespaces,
-      Fence fence,
-      Clock clock,
-      Settings settings,
-      OperatorMetrics metrics,
-      Supplier<Set<String>> liveOwnerUids) {
-    this(
-        configMaps,
-        namespaces,
-        fence,
-        clock,
-        settings,
-        metrics,
-        liveOwnerUids,
-        dev.apitoken.operator.store.Scheduling.THREADS);
-  }
-
-  /**
-   * With every background job (shard writers, publish loop, fan-out), monotonic time and wait run
-   * by {@code scheduling}: the model test's single-threaded scheduler, so that a seed replays.
+   * @param scheduling runs every background job (shard writers, publish loop, fan-out), monotonic
+   *     time and waits: {@link Scheduling#THREADS}, or the model test's single-threaded scheduler,
+   *     so that a seed replays
    */
   public RevocationPath(
       ConfigMapApi configMaps,
@@ -129,35 +92,12 @@ public final class RevocationPath implements AutoCloseable {
       Settings settings,
       OperatorMetrics metrics,
       Supplier<Set<String>> liveOwnerUids,
-      dev.apitoken.operator.store.Scheduling scheduling) {
+      Scheduling scheduling) {
     this.settings = settings;
     this.clock = clock;
     this.metrics = metrics;
-    ShardedStore.Listener stateEvents =
-        new ShardedStore.Listener() {
-          @Override
-          public void refused(String configMap, int code, String reason) {
-            metrics.stateWriteRefused(configMap, code);
-          }
-
-          @Override
-          public void restoring(String configMap, String why) {
-            metrics.stateRestored(why);
-          }
-
-          @Override
-          public void merged(String configMap) {
-            metrics.revocationSourceDisagreed("store");
-          }
-
-          @Override
-          public void stored(String configMap, long bytes) {
-            metrics.stateObjectSize(configMap, bytes);
-          }
-        };
     String namespace = settings.namespace();
-    // The publisher does not exist yet when the stores are built: requests go through this field.
-    Runnable requestPublish = this::requestPublish;
+    // The publisher does not exist yet when the store is built: requests go through this method.
     store =
         new RevocationStore(
             configMaps,
@@ -166,21 +106,10 @@ public final class RevocationPath implements AutoCloseable {
             clock,
             settings.maxTtl(),
             fence,
-            stateEvents,
-            requestPublish,
+            metrics,
+            this::requestPublish,
             scheduling);
     state = new StateEntries(configMaps, namespace, settings.stateName(), fence);
-    versionStore = new PublicationVersion(state);
-    indexStore =
-        new ConfigMapIndexBlockStore(
-            configMaps,
-            namespace,
-            settings.stateName(),
-            this::indexFloor,
-            this::floorWhenCounterLost,
-            this::announceReservation,
-            fence,
-            metrics::indexSpaceUsed);
     trust =
         new TrustPublisher(
             configMaps,
@@ -190,15 +119,22 @@ public final class RevocationPath implements AutoCloseable {
             settings.statusListUri(),
             store,
             this::reservedUpTo,
-            versionStore,
+            state,
             settings.maxTtl(),
             clock,
             fence,
             metrics,
-            new dev.apitoken.operator.token.StatusListTokenSigner(
+            new StatusListTokenSigner(
                 settings.statusListValidity(), settings.statusListTtl(), clock),
             scheduling);
-    revokedKidsInState = new StateRevokedKids(state, clock);
+    indexStore =
+        new ConfigMapIndexBlockStore(
+            state,
+            this::indexFloor,
+            this::floorWhenCounterLost,
+            highWater -> trust.awaitReservationPublished(highWater, RESERVATION_PUBLISH_TIMEOUT),
+            fence,
+            metrics::indexSpaceUsed);
     revocations = new PublishedRevocations(() -> store, () -> trust);
     orphans = new OrphanedTokens(store::all, liveOwnerUids, revocations, clock);
   }
@@ -232,11 +168,6 @@ public final class RevocationPath implements AutoCloseable {
   static Duration conservativeLifetime(Duration maxTtl) {
     Duration floor = Duration.ofDays(366);
     return maxTtl.compareTo(floor) > 0 ? maxTtl : floor;
-  }
-
-  /** Publishes a new index high-water mark before any index below it is handed out. */
-  private void announceReservation(long highWater) {
-    trust.awaitReservationPublished(highWater, RESERVATION_PUBLISH_TIMEOUT);
   }
 
   private void requestPublish() {
@@ -290,7 +221,7 @@ public final class RevocationPath implements AutoCloseable {
         metrics.revocationSourceDisagreed("signed-copies");
       }
     }
-    long stored = versionStore.read();
+    long stored = state.publishedVersion();
     if (evidence.version() > Math.max(stored, trust.version())) {
       String message =
           "the operator state is behind its own signed trust copies (stored publication version "
@@ -317,7 +248,7 @@ public final class RevocationPath implements AutoCloseable {
    * Adds revoked keys' statements (already checked, or made here) to those kept, and stores them in
    * the state ConfigMap when that adds any.
    */
-  private void keepKeyRevocations(java.util.Collection<String> statements) {
+  private void keepKeyRevocations(Collection<String> statements) {
     boolean added = false;
     for (String statement : statements) {
       String kid = kidOf(statement);
@@ -332,29 +263,26 @@ public final class RevocationPath implements AutoCloseable {
     if (statementsUnstored) {
       try {
         state.write(
-            KEY_REVOCATIONS_KEY,
-            String.join("\n", new java.util.TreeMap<>(keyRevocations).values()));
+            StateEntries.KEY_REVOCATIONS,
+            String.join("\n", new TreeMap<>(keyRevocations).values()));
         statementsUnstored = false;
       } catch (RuntimeException e) {
         // Published from memory already; the next maintenance pass stores them again.
         LOG.warn(
             "{} {} {}",
             kv("event", "key_revocation_statement_store_failed"),
-            kv("error", dev.apitoken.operator.kubernetes.Failures.brief(e)),
+            kv("error", Failures.brief(e)),
             kv("action", "retrying_at_next_maintenance"));
       }
     }
   }
 
-  /** Statements held that the state ConfigMap may lack (a write failed). */
-  private volatile boolean statementsUnstored;
-
   /** The kid a statement names in its header (it was checked before it got here). */
   private static String kidOf(String statement) {
     try {
       int dot = statement.indexOf('.');
-      byte[] header = dev.apitoken.format.Base64Url.decode(statement.substring(0, dot));
-      return dev.apitoken.format.JwtJson.protectedHeader(header).kid();
+      byte[] header = Base64Url.decode(statement.substring(0, dot));
+      return JwtJson.protectedHeader(header).kid();
     } catch (RuntimeException unreadable) {
       return null;
     }
@@ -364,7 +292,7 @@ public final class RevocationPath implements AutoCloseable {
    * The statements the state ConfigMap keeps, added to those held (they are ours: its namespace).
    */
   private void readKeyRevocationsInState() {
-    String stored = state.read(KEY_REVOCATIONS_KEY);
+    String stored = state.read(StateEntries.KEY_REVOCATIONS);
     if (stored != null) {
       for (String statement : stored.split("\n")) {
         String kid = kidOf(statement.strip());
@@ -376,13 +304,13 @@ public final class RevocationPath implements AutoCloseable {
   }
 
   /** Told (once per rollback found) what was found, for a Warning Event. */
-  public void onRollback(java.util.function.Consumer<String> listener) {
+  public void onRollback(Consumer<String> listener) {
     onRollback = listener;
   }
 
   /** The last rollback of the operator state that was found, if any (for readiness). */
-  public java.util.Optional<String> rollbackSeen() {
-    return java.util.Optional.ofNullable(rollbackSeen);
+  public Optional<String> rollbackSeen() {
+    return Optional.ofNullable(rollbackSeen);
   }
 
   private void sweepOrphans() {
@@ -436,12 +364,12 @@ public final class RevocationPath implements AutoCloseable {
       @Override
       public RevokedKids readState() {
         readKeyRevocationsInState();
-        return revokedKidsInState.read();
+        return state.revokedKids(clock.instant());
       }
 
       @Override
       public void store(RevokedKids kids) {
-        revokedKidsInState.write(kids);
+        state.revokedKids(kids);
         trust.requestPublish();
       }
     };

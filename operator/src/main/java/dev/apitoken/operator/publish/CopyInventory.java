@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
 
 /**
  * Which trust copies exist, in any namespace, as last seen: a watch plus a list at start and every
@@ -22,7 +23,7 @@ final class CopyInventory implements AutoCloseable {
   static final Duration RESYNC_INTERVAL = Duration.ofMinutes(10);
 
   private final ConfigMapApi api;
-  private final java.util.function.LongSupplier nanoTime;
+  private final LongSupplier nanoTime;
 
   /** Every copy, as last seen ("ns/name" to map). */
   private final Map<String, ConfigMap> copies = new ConcurrentHashMap<>();
@@ -37,12 +38,8 @@ final class CopyInventory implements AutoCloseable {
   private volatile long lastResyncNanos;
   private AutoCloseable watch;
 
-  CopyInventory(ConfigMapApi api) {
-    this(api, System::nanoTime);
-  }
-
   /** With monotonic time from {@code nanoTime} (the model test's manual clock). */
-  CopyInventory(ConfigMapApi api, java.util.function.LongSupplier nanoTime) {
+  CopyInventory(ConfigMapApi api, LongSupplier nanoTime) {
     this.api = api;
     this.nanoTime = nanoTime;
   }

@@ -63,16 +63,12 @@ final class ReservationBarrier {
   }
 
   /**
-   * Returns once a mark of at least {@code highWater} is published.
+   * Returns once a mark of at least {@code highWater} is published, waiting through {@code
+   * scheduling} (the model test's runs the rounds meanwhile).
    *
    * @throws IllegalStateException when a round begun after this call fails (with its reason), or
    *     nothing is published within {@code timeout}
    */
-  void await(long highWater, Duration timeout, Runnable requestRound) {
-    await(highWater, timeout, requestRound, Scheduling.THREADS);
-  }
-
-  /** As above, waiting through {@code scheduling} (the model test's runs the rounds meanwhile). */
   void await(long highWater, Duration timeout, Runnable requestRound, Scheduling scheduling) {
     CompletableFuture<Void> done = waitFor(highWater);
     requestRound.run();

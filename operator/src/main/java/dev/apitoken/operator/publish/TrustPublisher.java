@@ -2,26 +2,28 @@ package dev.apitoken.operator.publish;
 
 import static net.logstash.logback.argument.StructuredArguments.kv;
 
+import dev.apitoken.format.Jwks;
 import dev.apitoken.format.TrustFiles;
 import dev.apitoken.format.TrustedKey;
 import dev.apitoken.format.TrustedKeys;
 import dev.apitoken.format.status.StatusListToken;
 import dev.apitoken.operator.kubernetes.Failures;
+import dev.apitoken.operator.publish.TrustConfigMapWriter.CopyWriteFailed;
 import dev.apitoken.operator.revocation.RevokedRecords;
 import dev.apitoken.operator.revocation.TrustDocument;
 import dev.apitoken.operator.runtime.OperatorMetrics;
 import dev.apitoken.operator.store.ConfigMapApi;
 import dev.apitoken.operator.store.Fence;
-import dev.apitoken.operator.store.PublicationVersion;
 import dev.apitoken.operator.store.RevocationStore;
 import dev.apitoken.operator.store.Scheduling;
 import dev.apitoken.operator.store.ShardedStore;
+import dev.apitoken.operator.store.StateEntries;
 import dev.apitoken.operator.token.KeyRing;
 import dev.apitoken.operator.token.RevokedKids;
 import dev.apitoken.operator.token.SigningKey;
 import dev.apitoken.operator.token.StatusListTokenSigner;
 import io.fabric8.kubernetes.api.model.ConfigMap;
-import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -30,8 +32,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -45,96 +45,84 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Publishes the trust ConfigMaps (public keys and the sharded status list) into the operator's
- * namespace, every namespace the selector picks, and every namespace that already holds a copy, and
- * puts back copies that someone edits or deletes. Requests coalesce: while one round of writes
- * runs, any number of new requests lead to one more round.
+ * The publish loop: writes the trust ConfigMaps (public keys and the sharded status list) into the
+ * operator's namespace, every namespace the selector picks, and every namespace that already holds
+ * a copy, and puts back copies that someone edits or deletes. Requests coalesce: while one round
+ * runs, any number of new requests lead to one more round. A round computes every shard from the
+ * stored state ({@link ShardDocuments}), asks the Lease once, and fans the writes out ({@link
+ * TrustConfigMapWriter}, fenced per write); {@link Deliveries} keeps what each namespace got,
+ * {@link ReservationBarrier} wakes issuance waiting for its block of indices.
  *
- * <p>Copies are output, never state: a round writes what the stored revocation state says, and what
- * a copy holds decides only whether it needs writing. Anyone with edit rights in a namespace can
- * change its copy, so nothing in one is read back but the operator's own signed Status List Tokens,
- * verified, in the namespaces it trusts ({@link #evidence()}): that is how the stores are recovered
- * after a loss or rollback. Every change of content takes the next publication version ({@code
- * ver}), stored before any copy shows it.
+ * <p>Copies are output, never state: what a copy holds decides only whether it needs writing.
+ * Nothing in one is read back but the operator's own signed Status List Tokens, verified, in the
+ * namespaces it trusts ({@link #evidence()}): that is how the stores are recovered after a loss or
+ * rollback. Every change of content takes the next publication version ({@code ver}), stored before
+ * any copy shows it.
  */
 public final class TrustPublisher implements AutoCloseable {
+  /** Annotation on every copy: the digest of its status list and the version it carries. */
+  public static final String CONTENT_ANNOTATION = "apitoken.dev/content";
+
   private static final Logger LOG = LoggerFactory.getLogger(TrustPublisher.class);
   private static final long RETRY_MILLIS = 1000;
 
   /** How often the idle publisher looks at the clock for a Status List Token due re-signing. */
   private static final long HEARTBEAT_CHECK_MILLIS = 1000;
 
-  private final ConfigMapApi api;
-  private final TrustConfigMapWriter writer;
+  /** The published keys, and the active key, which signs the Status List Tokens. */
+  private record PublicKeys(
+      String jwksJson, Set<String> kids, SigningKey active, Map<String, TrustedKey> byKid) {}
+
   private final String trustName;
   private final String operatorNamespace;
   private final NamespaceSource namespaces;
   private final String statusListUri;
   private final RevocationStore store;
   private final LongSupplier reservedUpTo;
-  private final PublicationVersion versionStore;
+  private final StateEntries state;
   private final Duration maxTokenLifetime;
-  private final java.time.Clock clock;
+  private final Clock clock;
   private final Fence fence;
   private final OperatorMetrics metrics;
-  private final ExecutorService fanOut;
-  private final StatusListTokenSigner signer;
   private final Scheduling scheduling;
-
-  /** Which copies exist, as last seen. */
   private final CopyInventory copies;
-
-  /** What each shard's copy holds, computed from the stored state. */
   private final ShardDocuments documents;
-
-  private final Set<String> warnedOutsideSelector = ConcurrentHashMap.newKeySet();
-
-  /** Monotonic time of the oldest request not yet covered by a publish (0: none pending). */
-  private final AtomicLong pendingSinceNanos = new AtomicLong();
-
-  /**
-   * Monotonic time of the oldest request no completed round has carried out yet (0: none). Unlike
-   * {@link #pendingSinceNanos}, which a round clears when it starts (and puts back if it fails), it
-   * keeps counting while a round is in flight and is cleared only when one completes.
-   */
-  private final AtomicLong unpublishedSinceNanos = new AtomicLong();
+  private final TrustConfigMapWriter writer;
+  private final Deliveries deliveries;
+  private final ReservationBarrier reservations = new ReservationBarrier();
 
   /** Runs the rounds, one at a time, the retries and the heartbeat check. */
   private final ScheduledExecutorService loop;
 
+  private final ExecutorService fanOut;
+
   /** A round is queued and has not begun: requests made meanwhile are carried by it. */
   private final AtomicBoolean roundQueued = new AtomicBoolean();
 
+  /** Monotonic time of the oldest request not yet carried by a round (0: none pending). */
+  private final AtomicLong pendingSinceNanos = new AtomicLong();
+
+  /**
+   * Monotonic time of the oldest request no completed round has carried out yet (0: none): unlike
+   * {@link #pendingSinceNanos}, it keeps counting while a round is in flight.
+   */
+  private final AtomicLong unpublishedSinceNanos = new AtomicLong();
+
   private volatile boolean running;
-  private volatile PublicKeys keys =
-      new PublicKeys(null, Set.of(), null, TrustedKeys.of(Map.of()), Map.of());
+  private volatile PublicKeys keys = new PublicKeys(null, Set.of(), null, Map.of());
 
   /** The kids of the JWKS the last complete round wrote to every target namespace. */
   private volatile Set<String> publishedKids = Set.of();
 
   private volatile Runnable onPublished = () -> {};
-
   private volatile Supplier<RevokedKids> revokedKids = RevokedKids::none;
-
-  /** The published keys, and the active key, which signs the Status List Tokens. */
-  private record PublicKeys(
-      String jwksJson,
-      Set<String> kids,
-      SigningKey active,
-      TrustedKeys verifying,
-      Map<String, TrustedKey> byKid) {}
+  private volatile Supplier<Map<String, String>> keyRevocations = Map::of;
 
   /** The publication version of the last content written (guarded by this: rounds). */
   private long version;
 
   /** What the content of {@link #version} was made of (null: nothing written since start). */
   private String publishedContent;
-
-  /** What the last round wrote to each target namespace's copies, all shards of it. */
-  private final Map<String, RevokedRecords> publishedIn = new ConcurrentHashMap<>();
-
-  /** Target namespaces whose copy the API server refused in the last round, with why. */
-  private final Map<String, String> refusing = new ConcurrentHashMap<>();
 
   /**
    * The loop, the fan-out, time and waits come from {@code scheduling}: {@link Scheduling#THREADS}
@@ -148,39 +136,32 @@ public final class TrustPublisher implements AutoCloseable {
       String statusListUri,
       RevocationStore store,
       LongSupplier reservedUpTo,
-      PublicationVersion versionStore,
+      StateEntries state,
       Duration maxTokenLifetime,
-      java.time.Clock clock,
+      Clock clock,
       Fence fence,
       OperatorMetrics metrics,
       StatusListTokenSigner signer,
       Scheduling scheduling) {
-    this.api = api;
-    this.scheduling = scheduling;
-    this.loop = scheduling.singleThread("trust-publisher");
-    this.writer = new TrustConfigMapWriter(api);
-    this.copies = new CopyInventory(api, scheduling::nanoTime);
-    this.documents = new ShardDocuments(statusListUri, signer);
     this.trustName = trustName;
     this.operatorNamespace = operatorNamespace;
     this.namespaces = namespaces;
     this.statusListUri = statusListUri;
     this.store = store;
     this.reservedUpTo = reservedUpTo;
-    this.versionStore = versionStore;
+    this.state = state;
     this.maxTokenLifetime = maxTokenLifetime;
     this.clock = clock;
     this.fence = fence;
     this.metrics = metrics;
-    this.signer = signer;
+    this.scheduling = scheduling;
+    this.copies = new CopyInventory(api, scheduling::nanoTime);
+    this.documents = new ShardDocuments(statusListUri, signer);
+    this.writer = new TrustConfigMapWriter(api, copies, fence, metrics);
+    this.deliveries = new Deliveries(operatorNamespace, metrics);
+    this.loop = scheduling.singleThread("trust-publisher");
     this.fanOut = scheduling.pool("trust-fan-out", 4);
     metrics.publishPending(this::secondsUnpublished);
-  }
-
-  /** How long the oldest publish request has waited for a completed round; 0 when none waits. */
-  private double secondsUnpublished() {
-    long since = unpublishedSinceNanos.get();
-    return since == 0 ? 0 : (System.nanoTime() - since) / 1e9;
   }
 
   /** Lists and watches the copies (if not done before), the namespaces, and publishes. */
@@ -190,7 +171,7 @@ public final class TrustPublisher implements AutoCloseable {
     // Re-signed on a heartbeat even when nothing changed, so no copy nears its exp.
     loop.scheduleWithFixedDelay(
         () -> {
-          if (heartbeatDue()) {
+          if (keys.jwksJson() != null && documents.heartbeatDue()) {
             requestPublish();
           }
         },
@@ -282,8 +263,7 @@ public final class TrustPublisher implements AutoCloseable {
             jwks,
             ring.keys().stream().map(SigningKey::kid).collect(Collectors.toUnmodifiableSet()),
             ring.activeKey(),
-            TrustedKeys.parse(jwks),
-            dev.apitoken.format.Jwks.parse(jwks));
+            Jwks.parse(jwks));
     if (running) {
       requestPublish();
     }
@@ -306,7 +286,10 @@ public final class TrustPublisher implements AutoCloseable {
     keyRevocations = source;
   }
 
-  private volatile Supplier<Map<String, String>> keyRevocations = Map::of;
+  /** Runs after every complete round (for example to wake issuance waiting for a new key). */
+  public void onPublished(Runnable listener) {
+    onPublished = listener;
+  }
 
   /** Asks for a publish soon; many requests during one round make one more round. */
   public void requestPublish() {
@@ -327,7 +310,7 @@ public final class TrustPublisher implements AutoCloseable {
     roundQueued.set(false);
     try {
       publishNow();
-      if (!refusing.isEmpty()) {
+      if (!deliveries.refusing().isEmpty()) {
         retryLater();
       }
     } catch (RuntimeException e) {
@@ -348,36 +331,29 @@ public final class TrustPublisher implements AutoCloseable {
     }
   }
 
+  /** How long the oldest publish request has waited for a completed round; 0 when none waits. */
+  private double secondsUnpublished() {
+    long since = unpublishedSinceNanos.get();
+    return since == 0 ? 0 : (System.nanoTime() - since) / 1e9;
+  }
+
   /** True when every given index is revoked in the copies written to every target namespace. */
   public boolean isPublished(Collection<Long> indices) {
-    return targetNamespaces().stream().allMatch(ns -> publishedIn(ns, indices));
+    return deliveries.isPublished(targetNamespaces(), indices);
   }
 
   /**
    * True when every given index is revoked in the operator namespace's copy and in every other
-   * target namespace's copy but those whose API server refuses the write (a quota, an admission
-   * policy): one such namespace holds up nothing elsewhere. It is named by {@link
-   * #refusingNamespaces()}, and its copy gets the revocation as soon as it accepts writes again.
+   * target namespace's copy but those named by {@link #refusingNamespaces()}.
    */
   public boolean isPublishedWhereWritable(Collection<Long> indices) {
-    return publishedIn(operatorNamespace, indices)
-        && targetNamespaces().stream()
-            .allMatch(ns -> refusing.containsKey(ns) || publishedIn(ns, indices));
-  }
-
-  private boolean publishedIn(String namespace, Collection<Long> indices) {
-    RevokedRecords published = publishedIn.get(namespace);
-    // Revoked, not merely "forgotten": callers ask only about tokens that can still be valid.
-    return published != null && indices.stream().allMatch(published::isRevoked);
+    return deliveries.isPublishedWhereWritable(targetNamespaces(), indices);
   }
 
   /** Target namespaces whose last write was refused, with the API server's answer. */
   public Map<String, String> refusingNamespaces() {
-    return Map.copyOf(refusing);
+    return deliveries.refusing();
   }
-
-  /** Issuance waiting for its block of indices to be announced. */
-  private final ReservationBarrier reservations = new ReservationBarrier();
 
   /**
    * Returns once a complete round has written a reserved-index mark of at least {@code highWater}
@@ -394,11 +370,6 @@ public final class TrustPublisher implements AutoCloseable {
   /** True when {@code kid} is in the JWKS written to every target namespace. */
   public boolean keyPublishedEverywhere(String kid) {
     return publishedKids.contains(kid);
-  }
-
-  /** Runs after every complete round (for example to wake issuance waiting for a new key). */
-  public void onPublished(Runnable listener) {
-    onPublished = listener;
   }
 
   public long configMapWrites() {
@@ -426,53 +397,6 @@ public final class TrustPublisher implements AutoCloseable {
       return;
     }
     long round = reservations.roundStarted();
-    try {
-      publishRound();
-    } catch (RuntimeException e) {
-      reservations.failed(round, reasonOf(e));
-      throw e;
-    }
-  }
-
-  private static String reasonOf(Throwable e) {
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof CopyWriteFailed failed) {
-        return failed.getMessage();
-      }
-    }
-    return Failures.brief(e);
-  }
-
-  /** A copy could not be written: names the copy and the API server's answer. */
-  private static final class CopyWriteFailed extends RuntimeException {
-    private static final long serialVersionUID = 1L;
-
-    private final int code;
-
-    CopyWriteFailed(String namespace, String name, KubernetesClientException cause) {
-      super(
-          "writing ConfigMap "
-              + name
-              + " in namespace "
-              + namespace
-              + " failed ("
-              + Failures.brief(cause)
-              + ")",
-          cause);
-      this.code = cause.getCode();
-    }
-
-    /**
-     * The namespace's API server refuses this write for a reason of its own (a quota or an
-     * admission policy: 403; invalid or too large: 413, 422; the namespace gone: 404), which holds
-     * up no other namespace; anything else (5xx, timeouts, conflicts) fails the round.
-     */
-    boolean refusedByNamespace() {
-      return code == 403 || code == 404 || code == 413 || code == 422;
-    }
-  }
-
-  private void publishRound() {
     long requestedAt = pendingSinceNanos.getAndSet(0);
     try {
       publishRound(requestedAt);
@@ -482,6 +406,7 @@ public final class TrustPublisher implements AutoCloseable {
         pendingSinceNanos.accumulateAndGet(
             requestedAt, (since, failed) -> since == 0 || failed - since < 0 ? failed : since);
       }
+      reservations.failed(round, reasonOf(e));
       throw e;
     }
   }
@@ -500,14 +425,14 @@ public final class TrustPublisher implements AutoCloseable {
     for (int k = 0; k < shards; k++) {
       lists.add(documents.unsignedFiles(k, keySnapshot.jwksJson(), snapshot, coverage));
     }
-    Set<String> selected = namespaces.selected();
     Set<String> targets = targetNamespaces();
-    warnOutsideSelector(targets, selected);
+    deliveries.warnOutsideSelector(targets, namespaces.selected());
     // The Lease is asked once per round; each write is also fenced by its resourceVersion.
     if (!fence.mayWrite()) {
       throw new IllegalStateException("not the leader: publishing nothing");
     }
-    StatusListToken.Signed claims = claimsFor(lists, reserved, revokedNow, keySnapshot);
+    StatusListToken.Signed claims = claimsFor(shards, reserved, revokedNow);
+    TrustedKeys verifying = TrustedKeys.of(keySnapshot.byKid());
     List<Map<String, String>> files = new ArrayList<>();
     for (int k = 0; k < shards; k++) {
       int shard = k;
@@ -516,65 +441,28 @@ public final class TrustPublisher implements AutoCloseable {
               k, lists.get(k), keySnapshot.active(), claims, () -> tokenInOwnCopy(shard)));
     }
 
-    Map<String, List<CompletableFuture<Boolean>>> writes = new TreeMap<>();
-    for (String ns : targets) {
-      for (int k = 0; k < shards; k++) {
-        int shard = k;
-        writes
-            .computeIfAbsent(ns, n -> new ArrayList<>())
-            .add(
-                CompletableFuture.supplyAsync(
-                    () ->
-                        writeCopy(
-                            ns,
-                            shard,
-                            files.get(shard),
-                            annotationsOf(shard, claims),
-                            claims.version(),
-                            keySnapshot.verifying()),
-                    fanOut));
-      }
+    TrustConfigMapWriter.Outcome outcome =
+        writer.writeAll(
+            targets,
+            k -> TrustDocument.configMapName(trustName, k),
+            files,
+            k ->
+                Map.of(
+                    CONTENT_ANNOTATION, "v" + claims.version() + " sha256:" + documents.digest(k)),
+            claims.version(),
+            verifying,
+            fanOut);
+    outcome.delivered().forEach(ns -> deliveries.delivered(ns, snapshot));
+    // Not the leader any more, or another replica published since: the round failed.
+    if (outcome.failure() != null) {
+      throw outcome.failure();
     }
-    CompletableFuture.allOf(
-            writes.values().stream().flatMap(List::stream).toArray(CompletableFuture[]::new))
-        .exceptionally(failed -> null)
-        .join();
-    long written = 0;
-    Map<String, String> refusedNow = new TreeMap<>();
-    CopyWriteFailed ownRefused = null;
-    RuntimeException roundFailed = null;
-    for (Map.Entry<String, List<CompletableFuture<Boolean>>> namespace : writes.entrySet()) {
-      String refused = null;
-      for (CompletableFuture<Boolean> write : namespace.getValue()) {
-        try {
-          written += write.join() ? 1 : 0;
-        } catch (java.util.concurrent.CompletionException e) {
-          if (e.getCause() instanceof CopyWriteFailed failed && failed.refusedByNamespace()) {
-            refused = refused == null ? failed.getMessage() : refused;
-            ownRefused = namespace.getKey().equals(operatorNamespace) ? failed : ownRefused;
-          } else if (roundFailed == null) {
-            roundFailed =
-                e.getCause() instanceof RuntimeException cause
-                    ? cause
-                    : new IllegalStateException(e.getCause());
-          }
-        }
-      }
-      if (refused == null) {
-        publishedIn.put(namespace.getKey(), snapshot);
-      } else {
-        refusedNow.put(namespace.getKey(), refused);
-      }
-    }
-    // Not the leader any more, or another replica published since: nothing counts.
-    if (roundFailed != null) {
-      throw roundFailed;
-    }
-    publishedIn.keySet().retainAll(targets);
-    noteRefusals(refusedNow, targets);
-    if (ownRefused != null) {
+    Map<String, String> refused = new TreeMap<>();
+    outcome.refused().forEach((ns, failed) -> refused.put(ns, failed.getMessage()));
+    deliveries.roundCompleted(targets, refused);
+    if (outcome.refused().containsKey(operatorNamespace)) {
       // The operator namespace's copy is the one every reservation must reach.
-      throw ownRefused;
+      throw outcome.refused().get(operatorNamespace);
     }
     publishedKids = keySnapshot.kids();
     reservations.published(reserved);
@@ -589,13 +477,11 @@ public final class TrustPublisher implements AutoCloseable {
           kv("event", "publish_listener_failed"),
           kv("error", Failures.brief(listenerFailed)));
     }
-    for (int k = 0; k < shards; k++) {
-      metrics.stateObjectSize(
-          TrustDocument.configMapName(trustName, k), ShardedStore.dataBytes(files.get(k)));
-    }
     // status-list.json and its shards, as documented: not the keys or the signed copies.
     int statusListBytes = 0;
     for (int k = 0; k < shards; k++) {
+      metrics.stateObjectSize(
+          TrustDocument.configMapName(trustName, k), ShardedStore.dataBytes(files.get(k)));
       statusListBytes += files.get(k).getOrDefault(TrustFiles.statusList(k), "").length();
     }
     metrics.publishCompleted(
@@ -603,99 +489,33 @@ public final class TrustPublisher implements AutoCloseable {
         statusListBytes,
         snapshot.size(),
         requestedAt == 0 ? null : Duration.ofNanos(System.nanoTime() - requestedAt));
-    if (written > 0) {
+    if (outcome.written() > 0) {
       LOG.info(
           "{} {} {} {} {} {} {}",
           kv("event", "trust_published"),
           kv("configmap", trustName),
           kv("namespaces", targets.size()),
           kv("shards", shards),
-          kv("written", written),
+          kv("written", outcome.written()),
           kv("revoked", snapshot.size()),
           kv("bytes", statusListBytes));
     }
   }
 
-  /**
-   * The version of the copy about to be replaced when our own key signed it and it is newer than
-   * the round's {@code version} (another replica leads and published since the round began: this
-   * round must not write its older content over it); 0 otherwise. A higher version that does not
-   * verify is a tenant's forgery and is simply overwritten.
-   */
-  private static long newerPublication(
-      ConfigMap current, int shard, long version, TrustedKeys verifying) {
-    String compact =
-        current == null || current.getData() == null
-            ? null
-            : current.getData().get(TrustDocument.statusListTokenKey(shard));
-    if (compact == null) {
-      return 0;
-    }
-    try {
-      if (StatusListToken.readUnverified(compact).version() <= version) {
-        return 0;
+  private static String reasonOf(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof CopyWriteFailed failed) {
+        return failed.getMessage();
       }
-      long shown = StatusListToken.parse(compact, verifying).version();
-      return shown > version ? shown : 0;
-    } catch (RuntimeException notOurs) {
-      return 0;
     }
-  }
-
-  private boolean writeCopy(
-      String namespace,
-      int shard,
-      Map<String, String> data,
-      Map<String, String> annotations,
-      long version,
-      TrustedKeys verifying) {
-    String name = TrustDocument.configMapName(trustName, shard);
-    Long beforeWrite = copies.beforeWrite(namespace, name);
-    ConfigMap believed = copies.get(namespace, name);
-    ConfigMap stored;
-    try {
-      stored =
-          writer.write(
-              namespace,
-              name,
-              data,
-              annotations,
-              believed,
-              current -> {
-                // Checked before every write too: a round that outlives the Lease stops here.
-                if (!fence.mayWrite()) {
-                  throw new IllegalStateException("not the leader any more: publishing nothing");
-                }
-                long newer = newerPublication(current, shard, version, verifying);
-                if (newer > 0) {
-                  throw new IllegalStateException(
-                      "another replica published version "
-                          + newer
-                          + " meanwhile (this round writes "
-                          + version
-                          + "): publishing nothing");
-                }
-                return data;
-              });
-    } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
-      throw new CopyWriteFailed(namespace, name, e);
-    }
-    boolean changed = believed == null || stored != believed;
-    copies.written(stored, beforeWrite);
-    metrics.trustWrite(namespace, changed);
-    return changed;
+    return Failures.brief(e);
   }
 
   /**
    * The signed claims of this round. Content that differs from what the last version carried takes
    * the next version, stored (fenced) before any copy shows it.
    */
-  private StatusListToken.Signed claimsFor(
-      List<Map<String, String>> lists, long reserved, RevokedKids kids, PublicKeys keySnapshot) {
-    StringBuilder content = new StringBuilder();
-    for (int k = 0; k < lists.size(); k++) {
-      content.append(documents.digest(k)).append(',');
-    }
+  private StatusListToken.Signed claimsFor(int shards, long reserved, RevokedKids kids) {
     List<String> statements = new ArrayList<>();
     keyRevocations
         .get()
@@ -705,12 +525,16 @@ public final class TrustPublisher implements AutoCloseable {
                 statements.add(statement);
               }
             });
-    java.util.Collections.sort(statements);
+    statements.sort(null);
+    StringBuilder content = new StringBuilder();
+    for (int k = 0; k < shards; k++) {
+      content.append(documents.digest(k)).append(',');
+    }
     content.append(reserved).append(',').append(kids.format()).append(',').append(statements);
     String made = content.toString();
     if (!made.equals(publishedContent)) {
-      long next = Math.max(version, versionStore.read()) + 1;
-      versionStore.write(next);
+      long next = Math.max(version, state.publishedVersion()) + 1;
+      state.publishedVersion(next);
       version = next;
       publishedContent = made;
     }
@@ -725,61 +549,6 @@ public final class TrustPublisher implements AutoCloseable {
     return own == null || own.getData() == null
         ? null
         : own.getData().get(TrustDocument.statusListTokenKey(k));
-  }
-
-  /** Annotation on every copy: the digest of its status list and the version it carries. */
-  public static final String CONTENT_ANNOTATION = "apitoken.dev/content";
-
-  private Map<String, String> annotationsOf(int k, StatusListToken.Signed claims) {
-    return Map.of(CONTENT_ANNOTATION, "v" + claims.version() + " sha256:" + documents.digest(k));
-  }
-
-  /** True when a published Status List Token is due for its heartbeat re-signing. */
-  private boolean heartbeatDue() {
-    return keys.jwksJson() != null && documents.heartbeatDue();
-  }
-
-  /**
-   * Says (once per namespace and answer) which target namespaces refuse their copy, and which
-   * accept it again; the gauge {@code apitoken_trust_namespace_refusing} follows.
-   */
-  private void noteRefusals(Map<String, String> refusedNow, Set<String> targets) {
-    refusedNow.forEach(
-        (namespace, reason) -> {
-          if (!reason.equals(refusing.put(namespace, reason))) {
-            LOG.warn(
-                "{} {} {} {}",
-                kv("event", "trust_copy_refused"),
-                kv("namespace", namespace),
-                kv("error", reason),
-                kv("action", "retrying_other_namespaces_unaffected"));
-            metrics.trustNamespaceRefusing(namespace, refusing::containsKey);
-          }
-        });
-    for (String namespace : Set.copyOf(refusing.keySet())) {
-      if (!refusedNow.containsKey(namespace)) {
-        refusing.remove(namespace);
-        if (targets.contains(namespace)) {
-          LOG.info("{} {}", kv("event", "trust_copy_accepted_again"), kv("namespace", namespace));
-        }
-      }
-    }
-  }
-
-  private void warnOutsideSelector(Set<String> targets, Set<String> selected) {
-    for (String ns : targets) {
-      if (!ns.equals(operatorNamespace)
-          && !selected.contains(ns)
-          && warnedOutsideSelector.add(ns)) {
-        LOG.warn(
-            "{} {} {} {}",
-            kv("event", "trust_copy_outside_selector"),
-            kv("namespace", ns),
-            kv("action", "kept_up_to_date"),
-            kv("hint", "delete_the_copy_if_no_workload_mounts_it"));
-      }
-    }
-    warnedOutsideSelector.retainAll(targets);
   }
 
   @Override

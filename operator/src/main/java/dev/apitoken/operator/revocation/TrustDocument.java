@@ -59,9 +59,21 @@ public final class TrustDocument {
         : -1;
   }
 
-  /** How many indices the list published for {@code reservedUpTo} covers. */
+  /**
+   * Indices published ahead of allocation: far more than are issued between two publishes. The
+   * draft tells verifiers to reject an index outside the list, and workloads read a copy that may
+   * be minutes old, so the list already covers indices about to be issued; zeros compress to almost
+   * nothing.
+   */
+  public static final long HEADROOM = 1L << 16;
+
+  /**
+   * How many indices the list published for {@code reservedUpTo} covers: at least {@link #HEADROOM}
+   * beyond it, in steps of {@link #HEADROOM}.
+   */
   public static long coverage(long reservedUpTo) {
-    return Math.min(IndexSpace.CAPACITY, StatusListSizing.publishedSize(reservedUpTo));
+    long wanted = reservedUpTo + HEADROOM;
+    return Math.min(IndexSpace.CAPACITY, (wanted + HEADROOM - 1) / HEADROOM * HEADROOM);
   }
 
   /** Number of shards published for that coverage. */

@@ -2,15 +2,10 @@ package dev.apitoken.operator.store;
 
 import static net.logstash.logback.argument.StructuredArguments.kv;
 
-import dev.apitoken.operator.kubernetes.KubernetesWrites;
-import dev.apitoken.operator.kubernetes.Labels;
 import dev.apitoken.operator.revocation.IndexSpace;
 import dev.apitoken.operator.token.IndexBlockStore;
-import io.fabric8.kubernetes.api.model.ConfigMap;
-import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
-import io.fabric8.kubernetes.client.KubernetesClientException;
-import java.util.Map;
 import java.util.function.DoubleConsumer;
+import java.util.function.LongConsumer;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,18 +33,17 @@ public final class ConfigMapIndexBlockStore implements IndexBlockStore {
     }
   }
 
-  private final ConfigMapApi api;
-  private final String namespace;
-  private final String name;
+  private final StateEntries state;
   private final LongSupplier floor;
   private final LongSupplier floorWhenLost;
-  private final java.util.function.LongConsumer onReserved;
+  private final LongConsumer onReserved;
   private final Fence fence;
   private final DoubleConsumer usage;
   private volatile long highWater;
   private boolean warned;
 
   /**
+   * @param state the operator state ConfigMap, which holds the counter ({@value #NEXT_INDEX_KEY})
    * @param floor one past the highest index any other source knows was handed out
    * @param floorWhenLost where to resume when the counter itself is gone or unreadable: beyond
    *     everything the published copies cover. Copies announce reservations only after the fact, so
@@ -59,17 +53,13 @@ public final class ConfigMapIndexBlockStore implements IndexBlockStore {
    * @param usage told the share of the index space reserved after each block
    */
   public ConfigMapIndexBlockStore(
-      ConfigMapApi api,
-      String namespace,
-      String name,
+      StateEntries state,
       LongSupplier floor,
       LongSupplier floorWhenLost,
-      java.util.function.LongConsumer onReserved,
+      LongConsumer onReserved,
       Fence fence,
       DoubleConsumer usage) {
-    this.api = api;
-    this.namespace = namespace;
-    this.name = name;
+    this.state = state;
     this.floor = floor;
     this.floorWhenLost = floorWhenLost;
     this.onReserved = onReserved;
@@ -79,8 +69,7 @@ public final class ConfigMapIndexBlockStore implements IndexBlockStore {
 
   /** Reads how far indices have been reserved, by any replica, before this one started. */
   public void start() {
-    ConfigMap current = api.get(namespace, name);
-    highWater = current == null ? 0 : Math.max(0, parseNext(current));
+    highWater = Math.max(0, parseNext(state.read(NEXT_INDEX_KEY)));
   }
 
   /** One past the highest index reserved so far (by this process, or before it started). */
@@ -90,48 +79,40 @@ public final class ConfigMapIndexBlockStore implements IndexBlockStore {
 
   @Override
   public long reserveBlock(int size) {
-    for (int attempt = 1; ; attempt++) {
-      if (!fence.mayWrite()) {
-        throw new IllegalStateException("not the leader: reserving no indices");
-      }
-      try {
-        ConfigMap current = api.get(namespace, name);
-        long stored = current == null ? -1 : parseNext(current);
-        long known = floor.getAsLong();
-        if (stored < 0) {
-          known = Math.max(known, floorWhenLost.getAsLong());
-          stored = 0;
-        }
-        long from = Math.max(Math.max(stored, highWater), known);
-        if (known > Math.max(stored, highWater)) {
-          LOG.warn(
-              "{} {} {} {} {}",
-              kv("event", "index_state_behind"),
-              kv("configmap", namespace + "/" + name),
-              kv("stored_next", stored),
-              kv("floor", known),
-              kv("action", "resuming_at_floor"));
-        }
-        if (from + size > IndexSpace.CAPACITY) {
-          throw new IndexSpaceExhausted(from);
-        }
-        if (current == null) {
-          api.create(stateMap(from + size, null));
-        } else {
-          api.update(stateMap(from + size, current));
-        }
-        highWater = Math.max(highWater, from + size);
-        reportUsage();
-        // Announced (published in the copies) before any index of the block is handed out, so the
-        // copies always know every index in use, even when counter and records are both lost.
-        onReserved.accept(highWater);
-        return from;
-      } catch (KubernetesClientException e) {
-        if (!KubernetesWrites.isStale(e) || attempt >= KubernetesWrites.MAX_ATTEMPTS) {
-          throw e;
-        }
-      }
+    if (!fence.mayWrite()) {
+      throw new IllegalStateException("not the leader: reserving no indices");
     }
+    long[] from = new long[1];
+    state.update(
+        NEXT_INDEX_KEY,
+        text -> {
+          long stored = parseNext(text);
+          long known = floor.getAsLong();
+          if (stored < 0) {
+            known = Math.max(known, floorWhenLost.getAsLong());
+            stored = 0;
+          }
+          from[0] = Math.max(Math.max(stored, highWater), known);
+          if (known > Math.max(stored, highWater)) {
+            LOG.warn(
+                "{} {} {} {}",
+                kv("event", "index_state_behind"),
+                kv("configmap", state.where()),
+                kv("stored_next", stored),
+                kv("floor", known),
+                kv("action", "resuming_at_floor"));
+          }
+          if (from[0] + size > IndexSpace.CAPACITY) {
+            throw new IndexSpaceExhausted(from[0]);
+          }
+          return Long.toString(from[0] + size);
+        });
+    highWater = Math.max(highWater, from[0] + size);
+    reportUsage();
+    // Announced (published in the copies) before any index of the block is handed out, so the
+    // copies always know every index in use, even when counter and records are both lost.
+    onReserved.accept(highWater);
+    return from[0];
   }
 
   private void reportUsage() {
@@ -148,36 +129,21 @@ public final class ConfigMapIndexBlockStore implements IndexBlockStore {
     }
   }
 
-  private long parseNext(ConfigMap current) {
-    String value = current.getData() == null ? null : current.getData().get(NEXT_INDEX_KEY);
-    if (value == null) {
-      // Lost, not unreadable: the ConfigMap also holds other state (the revoked signing keys),
-      // which may have been written back after the counter was deleted.
-      return -1;
-    }
+  /**
+   * The stored counter; -1 when it is absent (lost: the ConfigMap also holds other state, which may
+   * have been written back after the counter was deleted) or unreadable, so that the floor from the
+   * other sources decides: never restart at an unknown point.
+   */
+  private long parseNext(String value) {
     try {
-      return Long.parseLong(value);
+      return value == null ? -1 : Long.parseLong(value);
     } catch (NumberFormatException e) {
-      // Unreadable: the floor from the other sources decides; never restart at an unknown point.
       LOG.warn(
           "{} {} {}",
           kv("event", "index_state_unreadable"),
-          kv("configmap", namespace + "/" + name),
+          kv("configmap", state.where()),
           kv("action", "resuming_at_floor"));
       return -1;
     }
-  }
-
-  private ConfigMap stateMap(long next, ConfigMap current) {
-    ConfigMapBuilder builder =
-        current == null ? new ConfigMapBuilder() : new ConfigMapBuilder(current);
-    return builder
-        .editOrNewMetadata()
-        .withName(name)
-        .withNamespace(namespace)
-        .addToLabels(Labels.managed("state"))
-        .endMetadata()
-        .addToData(Map.of(NEXT_INDEX_KEY, Long.toString(next)))
-        .build();
   }
 }

@@ -6,6 +6,7 @@ import dev.apitoken.operator.revocation.IndexSpace;
 import dev.apitoken.operator.revocation.IssueRecord;
 import dev.apitoken.operator.revocation.IssueRecordShard;
 import dev.apitoken.operator.revocation.RevokedRecords;
+import dev.apitoken.operator.runtime.OperatorMetrics;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -32,7 +33,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class RevocationStore implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RevocationStore.class);
-  static final String COMPONENT = "issue-records";
 
   private final Clock clock;
   private final Duration forgottenFor;
@@ -56,6 +56,7 @@ public final class RevocationStore implements AutoCloseable {
    * @param maxTtl the longest token lifetime: a revoked record is kept this long (plus the
    *     retention) after it was forgotten, while one of our older signed lists may still show it
    * @param onChange told when what may be published changed
+   * @param scheduling runs the shard writer (the model test's single thread)
    */
   public RevocationStore(
       ConfigMapApi api,
@@ -64,41 +65,18 @@ public final class RevocationStore implements AutoCloseable {
       Clock clock,
       Duration maxTtl,
       Fence fence,
-      ShardedStore.Listener listener,
-      Runnable onChange) {
-    this(api, namespace, prefix, clock, maxTtl, fence, listener, onChange, Scheduling.THREADS);
-  }
-
-  /** With the shard writer run by {@code scheduling} (the model test's single thread). */
-  public RevocationStore(
-      ConfigMapApi api,
-      String namespace,
-      String prefix,
-      Clock clock,
-      Duration maxTtl,
-      Fence fence,
-      ShardedStore.Listener listener,
+      OperatorMetrics metrics,
       Runnable onChange,
       Scheduling scheduling) {
     this.clock = clock;
     this.forgottenFor = maxTtl.plus(IndexSpace.RETENTION_AFTER_EXPIRY);
     this.onChange = onChange;
     this.shards =
-        new ShardedStore(
-            api,
-            namespace,
-            prefix,
-            COMPONENT,
-            "Tokens issued by the ApiToken operator (index, expiry, owner uid, revoked mark)."
-                + " Do not edit: the operator restores it.",
-            fence,
-            listener,
-            this::refresh,
-            scheduling);
+        new ShardedStore(api, namespace, prefix, fence, metrics, this::refresh, scheduling);
   }
 
   public void start() {
-    shards.start().keySet().forEach(this::refresh);
+    shards.start().forEach(this::refresh);
     LOG.info(
         "{} {} {} {}",
         kv("event", "revocation_store_loaded"),
@@ -262,10 +240,6 @@ public final class RevocationStore implements AutoCloseable {
         .map(shards::failure)
         .flatMap(Optional::stream)
         .findFirst();
-  }
-
-  public String shardName(long shard) {
-    return shards.name(shard);
   }
 
   @Override

@@ -5,16 +5,20 @@ import static net.logstash.logback.argument.StructuredArguments.kv;
 import dev.apitoken.operator.kubernetes.KubernetesWrites;
 import dev.apitoken.operator.kubernetes.Labels;
 import dev.apitoken.operator.revocation.IssueRecordShard;
+import dev.apitoken.operator.runtime.OperatorMetrics;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -37,35 +41,6 @@ import org.slf4j.LoggerFactory;
  * is merged back from memory. Concurrent changes of one shard go out in one write.
  */
 public final class ShardedStore implements AutoCloseable {
-  /** What happened to a shard, for logs, metrics and conditions. */
-  public interface Listener {
-    /**
-     * The API server refused the write for good (size, quota, validation): retried with backoff.
-     */
-    void refused(String configMap, int code, String reason);
-
-    /** Stored content lacked what memory holds (deleted, edited, corrupt): being restored. */
-    void restoring(String configMap, String why);
-
-    /** Stored content had more than memory held: merged in. */
-    void merged(String configMap);
-
-    /** The shard was written with {@code bytes} bytes of data, or deleted ({@code 0}). */
-    default void stored(String configMap, long bytes) {}
-
-    Listener NONE =
-        new Listener() {
-          @Override
-          public void refused(String configMap, int code, String reason) {}
-
-          @Override
-          public void restoring(String configMap, String why) {}
-
-          @Override
-          public void merged(String configMap) {}
-        };
-  }
-
   /** Why the last write of a shard failed; {@code refused} when the API server will not take it. */
   public record Failure(String configMap, int code, String reason, boolean refused) {
     public String describe() {
@@ -77,6 +52,10 @@ public final class ShardedStore implements AutoCloseable {
     }
   }
 
+  static final String COMPONENT = "issue-records";
+  private static final String DESCRIPTION =
+      "Tokens issued by the ApiToken operator (index, expiry, owner uid, revoked mark)."
+          + " Do not edit: the operator restores it.";
   private static final Logger LOG = LoggerFactory.getLogger(ShardedStore.class);
   private static final long MAX_BACKOFF_MILLIS = 5_000;
   private static final int MAX_STALE_RETRIES = 20;
@@ -84,15 +63,13 @@ public final class ShardedStore implements AutoCloseable {
   private final ConfigMapApi api;
   private final String namespace;
   private final String prefix;
-  private final String component;
-  private final String description;
   private final Fence fence;
-  private final Listener listener;
+  private final OperatorMetrics metrics;
   private final LongConsumer storedChanged;
-  private final Object lock = new Object();
-  private final TreeMap<Long, Slot> slots = new TreeMap<>();
   private final Scheduling scheduling;
   private final ScheduledExecutorService writer;
+  private final Object lock = new Object();
+  private final TreeMap<Long, Slot> slots = new TreeMap<>();
 
   /** A pass over the due shards is queued and has not begun: a wake-up meanwhile is carried. */
   private final AtomicBoolean passQueued = new AtomicBoolean();
@@ -103,7 +80,7 @@ public final class ShardedStore implements AutoCloseable {
   private volatile boolean running;
   private AutoCloseable watch;
 
-  private final class Slot {
+  private static final class Slot {
     IssueRecordShard wanted = IssueRecordShard.EMPTY;
     IssueRecordShard stored = IssueRecordShard.EMPTY;
     // What this store is writing right now: the watch may deliver that write before the PUT
@@ -124,57 +101,66 @@ public final class ShardedStore implements AutoCloseable {
   private record Waiter(long version, CompletableFuture<Void> written) {}
 
   /**
-   * The writer's executor, time and jitter come from {@code scheduling}: {@link Scheduling#THREADS}
-   * in the operator, the model test's single-threaded scheduler there.
+   * @param storedChanged told the shard number whenever what is stored of it changed
+   * @param scheduling the writer's executor, time and jitter: {@link Scheduling#THREADS} in the
+   *     operator, the model test's single-threaded scheduler there
    */
   public ShardedStore(
       ConfigMapApi api,
       String namespace,
       String prefix,
-      String component,
-      String description,
       Fence fence,
-      Listener listener,
+      OperatorMetrics metrics,
       LongConsumer storedChanged,
       Scheduling scheduling) {
     this.api = api;
     this.namespace = namespace;
     this.prefix = prefix;
-    this.component = component;
-    this.description = description;
     this.fence = fence;
-    this.listener = listener;
+    this.metrics = metrics;
     this.storedChanged = storedChanged;
     this.scheduling = scheduling;
     this.writer = scheduling.singleThread(prefix + "-writer");
   }
 
-  public String name(long shard) {
+  String name(long shard) {
     return prefix + "-" + shard;
   }
 
-  /** Reads every stored shard, then starts writing and watching. Returns what was stored. */
-  public Map<Long, IssueRecordShard> start() {
-    Map<Long, IssueRecordShard> loaded = new TreeMap<>();
-    for (ConfigMap map : api.list(namespace, Labels.managed(component))) {
+  /** Reads every stored shard, then starts writing and watching. Returns the shards stored. */
+  public Set<Long> start() {
+    Set<Long> loaded = new TreeSet<>();
+    for (ConfigMap map : api.list(namespace, Labels.managed(COMPONENT))) {
       Long shard = shardOf(map.getMetadata().getName());
-      if (shard == null) {
-        continue;
-      }
-      IssueRecordShard content = decodeOrEmpty(map);
-      loaded.put(shard, content);
-      synchronized (lock) {
-        Slot slot = slot(shard);
-        slot.stored = content;
-        slot.wanted = slot.wanted.union(content);
-        slot.resourceVersion = slot.newestVersion = map.getMetadata().getResourceVersion();
+      if (shard != null) {
+        loaded.add(shard);
+        read(shard, map);
       }
     }
     running = true;
     wake();
     watch =
-        api.watch(namespace, Labels.managed(component), (ns, name, after) -> observe(name, after));
+        api.watch(namespace, Labels.managed(COMPONENT), (ns, name, after) -> observe(name, after));
     return loaded;
+  }
+
+  /** A shard as this store read it from the API (null: absent): stored, and merged into wanted. */
+  private void read(long shard, ConfigMap map) {
+    IssueRecordShard content = map == null ? IssueRecordShard.EMPTY : decodeOrEmpty(map);
+    synchronized (lock) {
+      Slot slot = slot(shard);
+      slot.stored = content;
+      if (map == null) {
+        slot.resourceVersion = null;
+        return;
+      }
+      slot.resourceVersion = slot.newestVersion = map.getMetadata().getResourceVersion();
+      IssueRecordShard merged = slot.wanted.union(content);
+      if (!Objects.equals(merged, slot.wanted)) {
+        slot.wanted = merged;
+        slot.version++;
+      }
+    }
   }
 
   /** The content memory holds for a shard (what is or will be stored). */
@@ -214,9 +200,11 @@ public final class ShardedStore implements AutoCloseable {
         slot.wanted = next;
         slot.version++;
       }
-      if (!slot.dirty && slot.resourceVersion != null && Objects.equals(slot.wanted, slot.stored)) {
-        written.complete(null);
-      } else if (!slot.dirty && slot.resourceVersion == null && slot.wanted.isEmpty()) {
+      boolean stored =
+          slot.resourceVersion == null
+              ? slot.wanted.isEmpty()
+              : Objects.equals(slot.wanted, slot.stored);
+      if (!slot.dirty && stored) {
         written.complete(null);
       } else {
         slot.dirty = true;
@@ -244,9 +232,8 @@ public final class ShardedStore implements AutoCloseable {
 
   /** Re-reads every shard from the API and repairs what differs: the periodic resync. */
   public void resync() {
-    List<ConfigMap> stored = api.list(namespace, Labels.managed(component));
-    java.util.Set<Long> seen = new java.util.HashSet<>();
-    for (ConfigMap map : stored) {
+    Set<Long> seen = new HashSet<>();
+    for (ConfigMap map : api.list(namespace, Labels.managed(COMPONENT))) {
       Long shard = shardOf(map.getMetadata().getName());
       if (shard != null) {
         seen.add(shard);
@@ -266,45 +253,33 @@ public final class ShardedStore implements AutoCloseable {
     if (shard == null) {
       return;
     }
-    boolean changed = false;
     synchronized (lock) {
       Slot slot = slot(shard);
-      String version = after == null ? null : after.getMetadata().getResourceVersion();
-      if (version != null && version.equals(slot.resourceVersion)) {
-        return;
-      }
       if (after == null) {
-        if (slot.resourceVersion == null) {
-          return;
-        }
-        slot.resourceVersion = null;
-        slot.stored = IssueRecordShard.EMPTY;
-        if (!slot.wanted.isEmpty()) {
-          listener.restoring(name, "deleted");
-          LOG.warn(
-              "{} {} {}",
-              kv("event", "state_shard_deleted"),
-              kv("configmap", namespace + "/" + name),
-              kv("action", "restoring"));
-          markDirty(slot);
+        if (slot.resourceVersion != null) {
+          slot.resourceVersion = null;
+          slot.stored = IssueRecordShard.EMPTY;
+          if (!slot.wanted.isEmpty()) {
+            restoring(slot, name, "deleted");
+          }
         }
         return;
       }
-      if (isNotNewerThanKnown(version, slot.newestVersion)) {
+      String version = after.getMetadata().getResourceVersion();
+      if ((version != null && version.equals(slot.resourceVersion))
+          || !isNewer(version, slot.newestVersion)) {
         return;
       }
       IssueRecordShard content = decodeOrEmpty(after);
       slot.stored = content;
       slot.resourceVersion = slot.newestVersion = version;
-      changed = true;
       if (slot.writing != null && Objects.equals(content, slot.writing)) {
-        // Our own write, seen before its answer: not an edit. What was wanted since is written
-        // next.
+        // Our own write, seen before its answer: not an edit, and told once the write returns.
         return;
       }
       IssueRecordShard merged = slot.wanted.union(content);
       if (!Objects.equals(merged, slot.wanted)) {
-        listener.merged(name);
+        metrics.revocationSourceDisagreed("store");
         LOG.warn(
             "{} {} {} {}",
             kv("event", "state_source_disagrees"),
@@ -315,36 +290,31 @@ public final class ShardedStore implements AutoCloseable {
         slot.version++;
       }
       if (!Objects.equals(merged, content)) {
-        listener.restoring(name, "edited");
-        LOG.warn(
-            "{} {} {}",
-            kv("event", "state_shard_edited"),
-            kv("configmap", namespace + "/" + name),
-            kv("action", "restoring"));
-        markDirty(slot);
+        restoring(slot, name, "edited");
       }
     }
-    if (changed) {
-      storedChanged.accept(shard);
-    }
+    storedChanged.accept(shard);
   }
 
   /**
-   * resourceVersions are opaque, but ours are numbers: skip an informer event no newer than what
-   * was last written, read or deleted (a late event must not bring deleted content back).
+   * resourceVersions are opaque, but ours are numbers: an informer event no newer than what was
+   * last written, read or deleted is skipped (a late event must not bring deleted content back).
    */
-  private static boolean isNotNewerThanKnown(String version, String known) {
-    if (known == null) {
-      return false;
-    }
+  private static boolean isNewer(String version, String known) {
     try {
-      return Long.parseLong(version) <= Long.parseLong(known);
+      return known == null || Long.parseLong(version) > Long.parseLong(known);
     } catch (NumberFormatException opaque) {
-      return false;
+      return true;
     }
   }
 
-  private void markDirty(Slot slot) {
+  private void restoring(Slot slot, String name, String why) {
+    metrics.stateRestored(why);
+    LOG.warn(
+        "{} {} {}",
+        kv("event", "state_shard_" + why),
+        kv("configmap", namespace + "/" + name),
+        kv("action", "restoring"));
     slot.dirty = true;
     slot.nextAttemptMillis = Long.MIN_VALUE;
     wake();
@@ -360,16 +330,14 @@ public final class ShardedStore implements AutoCloseable {
           kv("configmap", namespace + "/" + map.getMetadata().getName()),
           kv("action", "rewriting_from_memory"),
           kv("error", corrupt.getClass().getSimpleName()));
-      listener.restoring(map.getMetadata().getName(), "corrupt");
+      metrics.stateRestored("corrupt");
       return IssueRecordShard.EMPTY;
     }
   }
 
   private Long shardOf(String name) {
-    if (name == null || !name.startsWith(prefix + "-")) {
-      return null;
-    }
-    String number = name.substring(prefix.length() + 1);
+    String number =
+        name == null || !name.startsWith(prefix + "-") ? "" : name.substring(prefix.length() + 1);
     if (number.isEmpty() || number.length() > 12 || !number.chars().allMatch(Character::isDigit)) {
       return null;
     }
@@ -394,14 +362,7 @@ public final class ShardedStore implements AutoCloseable {
   /** One pass on the writer: every due shard written; then a wake-up for the earliest backoff. */
   private void writeDue() {
     passQueued.set(false);
-    while (running) {
-      Long due;
-      synchronized (lock) {
-        due = nextDue();
-      }
-      if (due == null) {
-        break;
-      }
+    for (Long due = nextDue(); running && due != null; due = nextDue()) {
       writeShard(due);
     }
     synchronized (lock) {
@@ -427,9 +388,11 @@ public final class ShardedStore implements AutoCloseable {
 
   private Long nextDue() {
     long now = nowMillis();
-    for (var e : slots.entrySet()) {
-      if (e.getValue().dirty && e.getValue().nextAttemptMillis <= now) {
-        return e.getKey();
+    synchronized (lock) {
+      for (var e : slots.entrySet()) {
+        if (e.getValue().dirty && e.getValue().nextAttemptMillis <= now) {
+          return e.getKey();
+        }
       }
     }
     return null;
@@ -445,17 +408,16 @@ public final class ShardedStore implements AutoCloseable {
             Math.min(soonest, slot.nextAttemptMillis <= now ? 1 : slot.nextAttemptMillis - now);
       }
     }
-    return soonest == Long.MAX_VALUE ? 0 : Math.max(1, soonest);
+    return soonest == Long.MAX_VALUE ? 0 : soonest;
   }
 
   private void writeShard(long shard) {
     String name = name(shard);
-    boolean stale = false;
     for (int attempt = 1; running; attempt++) {
       try {
         // Inside the try: a failed re-read is one more failed attempt, never the end of the writer.
-        if (stale) {
-          reread(shard);
+        if (attempt > 1) {
+          read(shard, api.get(namespace, name(shard)));
         }
         IssueRecordShard wanted;
         String version;
@@ -489,14 +451,7 @@ public final class ShardedStore implements AutoCloseable {
           slot.newestVersion = written == null ? slot.newestVersion : written;
           slot.failure = null;
           slot.failures = 0;
-          slot.waiters.removeIf(
-              w -> {
-                if (w.version() <= wantedVersion) {
-                  done.add(w.written());
-                  return true;
-                }
-                return false;
-              });
+          slot.waiters.removeIf(w -> w.version() <= wantedVersion && done.add(w.written()));
           slot.dirty = slot.version != wantedVersion;
         }
         // What is stored changed: whoever publishes only stored state looks again, before any
@@ -505,12 +460,10 @@ public final class ShardedStore implements AutoCloseable {
         done.forEach(f -> f.complete(null));
         return;
       } catch (KubernetesClientException e) {
-        if (KubernetesWrites.isStale(e) && attempt < MAX_STALE_RETRIES) {
-          stale = true;
-          continue;
+        if (!KubernetesWrites.isStale(e) || attempt >= MAX_STALE_RETRIES) {
+          fail(shard, failureOf(name, e));
+          return;
         }
-        fail(shard, failureOf(name, e));
-        return;
       } catch (RuntimeException e) {
         fail(shard, new Failure(name, 0, e.getClass().getSimpleName(), false));
         return;
@@ -524,7 +477,7 @@ public final class ShardedStore implements AutoCloseable {
       if (version != null) {
         api.delete(namespace, name);
       }
-      listener.stored(name, 0);
+      metrics.stateObjectSize(name, 0);
       return null;
     }
     Map<String, String> data = wanted.encode();
@@ -534,13 +487,13 @@ public final class ShardedStore implements AutoCloseable {
             .withName(name)
             .withNamespace(namespace)
             .withResourceVersion(version)
-            .withLabels(Labels.managed(component))
-            .addToAnnotations("apitoken.dev/description", description)
+            .withLabels(Labels.managed(COMPONENT))
+            .addToAnnotations("apitoken.dev/description", DESCRIPTION)
             .endMetadata()
             .withData(data)
             .build();
     ConfigMap written = version == null ? api.create(desired) : api.update(desired);
-    listener.stored(name, dataBytes(data));
+    metrics.stateObjectSize(name, dataBytes(data));
     return written.getMetadata().getResourceVersion();
   }
 
@@ -548,33 +501,10 @@ public final class ShardedStore implements AutoCloseable {
   public static long dataBytes(Map<String, String> data) {
     long bytes = 0;
     for (Map.Entry<String, String> entry : data.entrySet()) {
-      bytes += utf8Length(entry.getKey()) + utf8Length(entry.getValue());
+      bytes += entry.getKey().getBytes(StandardCharsets.UTF_8).length;
+      bytes += entry.getValue().getBytes(StandardCharsets.UTF_8).length;
     }
     return bytes;
-  }
-
-  private static long utf8Length(String text) {
-    return text.getBytes(StandardCharsets.UTF_8).length;
-  }
-
-  private void reread(long shard) {
-    ConfigMap map = api.get(namespace, name(shard));
-    synchronized (lock) {
-      Slot slot = slots.get(shard);
-      if (map == null) {
-        slot.resourceVersion = null;
-        slot.stored = IssueRecordShard.EMPTY;
-      } else {
-        IssueRecordShard content = decodeOrEmpty(map);
-        slot.stored = content;
-        slot.resourceVersion = slot.newestVersion = map.getMetadata().getResourceVersion();
-        IssueRecordShard merged = slot.wanted.union(content);
-        if (!Objects.equals(merged, slot.wanted)) {
-          slot.wanted = merged;
-          slot.version++;
-        }
-      }
-    }
   }
 
   private static Failure failureOf(String name, KubernetesClientException e) {
@@ -594,22 +524,16 @@ public final class ShardedStore implements AutoCloseable {
       slot.nextAttemptMillis = nowMillis() + backoff / 2 + scheduling.jitter(backoff / 2 + 1);
     }
     if (failure.refused()) {
-      listener.refused(failure.configMap(), failure.code(), failure.reason());
+      metrics.stateWriteRefused(failure.configMap(), failure.code());
+    }
+    if (failure.code() != 0) {
       LOG.warn(
           "{} {} {} {} {}",
-          kv("event", "state_write_refused"),
+          kv("event", failure.refused() ? "state_write_refused" : "state_write_failed"),
           kv("configmap", namespace + "/" + failure.configMap()),
           kv("code", failure.code()),
           kv("reason", failure.reason()),
-          kv("action", "retrying_with_backoff"));
-    } else if (failure.code() != 0) {
-      LOG.warn(
-          "{} {} {} {} {}",
-          kv("event", "state_write_failed"),
-          kv("configmap", namespace + "/" + failure.configMap()),
-          kv("code", failure.code()),
-          kv("reason", failure.reason()),
-          kv("action", "retrying"));
+          kv("action", failure.refused() ? "retrying_with_backoff" : "retrying"));
     }
   }
 

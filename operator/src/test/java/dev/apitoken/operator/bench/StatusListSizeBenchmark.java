@@ -4,7 +4,6 @@ import dev.apitoken.format.status.StatusListDocument;
 import dev.apitoken.operator.config.ConfigLoader;
 import dev.apitoken.operator.revocation.IssueRecord;
 import dev.apitoken.operator.revocation.RevokedRecords;
-import dev.apitoken.operator.revocation.StatusListSizing;
 import dev.apitoken.operator.revocation.TrustDocument;
 import dev.apitoken.operator.token.KeyRing;
 import java.nio.charset.StandardCharsets;
@@ -41,7 +40,7 @@ public final class StatusListSizeBenchmark {
   public static void main(String[] args) {
     String uri = ConfigLoader.load(new String[] {}, Map.of()).statusListUri();
     String jwks = KeyRing.create(NOW, new SecureRandom()).publicJwks();
-    long published = StatusListSizing.publishedSize(ISSUED);
+    long published = TrustDocument.coverage(ISSUED);
     System.out.printf(
         "StatusListSizeBenchmark: %,d tokens issued, published list %,d entries (%,d bytes raw),"
             + " seed %d%n",

@@ -11,7 +11,7 @@ import dev.apitoken.operator.kubernetes.Labels;
 import dev.apitoken.operator.revocation.IndexSpace;
 import dev.apitoken.operator.revocation.TrustDocument;
 import dev.apitoken.operator.store.KeyRingSecretStore;
-import dev.apitoken.operator.store.StateRevokedKids;
+import dev.apitoken.operator.store.StateEntries;
 import dev.apitoken.operator.testing.ApiTokens;
 import dev.apitoken.operator.testing.CapturedLogs;
 import dev.apitoken.operator.testing.MutableClock;
@@ -463,7 +463,7 @@ class RevokedKeyRestoreTest {
     ConfigMap state = stateMap();
     return state == null || state.getData() == null
         ? ""
-        : state.getData().getOrDefault(StateRevokedKids.KEY, "");
+        : state.getData().getOrDefault(StateEntries.REVOKED_KIDS, "");
   }
 
   /** The revoked kids the copy's signed list records (claim {@code revoked_kids}), as kid=... */

@@ -6,7 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.apitoken.format.status.StatusListToken;
 import dev.apitoken.operator.api.ApiToken;
 import dev.apitoken.operator.revocation.IssueRecord;
-import dev.apitoken.operator.store.PublicationVersion;
+import dev.apitoken.operator.store.StateEntries;
 import dev.apitoken.operator.store.StoredState;
 import dev.apitoken.operator.testing.ApiTokens;
 import dev.apitoken.operator.testing.MutableClock;
@@ -64,7 +64,7 @@ class StateRollbackTest {
     await().atMost(Duration.ofSeconds(20)).until(() -> signedVersion("shop") > 0);
     // The backup: the state as it was before the revocation.
     Map<String, String> stateBefore = new HashMap<>(stateMap().getData());
-    long versionBefore = Long.parseLong(stateBefore.get(PublicationVersion.KEY));
+    long versionBefore = Long.parseLong(stateBefore.get(StateEntries.PUBLISHED_VERSION));
 
     operator.create(ApiTokens.named("revoked").in("shop").build());
     long index = operator.awaitReady("shop", "revoked").getStatus().getStatusListIndex();

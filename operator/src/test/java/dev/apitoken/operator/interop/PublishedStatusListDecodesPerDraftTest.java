@@ -8,7 +8,6 @@ import dev.apitoken.format.status.StatusList;
 import dev.apitoken.format.status.StatusListDocument;
 import dev.apitoken.operator.revocation.IssueRecord;
 import dev.apitoken.operator.revocation.RevokedRecords;
-import dev.apitoken.operator.revocation.StatusListSizing;
 import dev.apitoken.operator.revocation.TrustDocument;
 import java.io.ByteArrayOutputStream;
 import java.time.Duration;
@@ -143,7 +142,7 @@ class PublishedStatusListDecodesPerDraftTest {
 
     DraftStatusList draft = decode(json);
     assertThat(draft.size())
-        .isEqualTo(StatusListSizing.publishedSize(reservedUpTo))
+        .isEqualTo(TrustDocument.coverage(reservedUpTo))
         .isGreaterThan(reservedUpTo);
     assertThat(draft.bytes()[0]).isEqualTo((byte) 0b1000_0011); // indices 0, 1, 7
     assertThat(draft.bytes()[1]).isEqualTo((byte) 0b1000_0011); // 8, 9, 15

@@ -10,6 +10,7 @@ import dev.apitoken.operator.revocation.IssueRecord;
 import dev.apitoken.operator.revocation.TrustDocument;
 import dev.apitoken.operator.runtime.OperatorMetrics;
 import dev.apitoken.operator.store.LeaseFence;
+import dev.apitoken.operator.store.Scheduling;
 import dev.apitoken.operator.testing.MutableClock;
 import dev.apitoken.operator.token.IndexAllocator;
 import dev.apitoken.operator.token.KeyRing;
@@ -98,7 +99,8 @@ class FencingTest {
             clock,
             ModelRun.settings(),
             new OperatorMetrics(new SimpleMeterRegistry(), clock),
-            Set::of);
+            Set::of,
+            Scheduling.THREADS);
     path.startIndexStore();
     path.startLeading(() -> path.trust().publishKeys(RING));
     return path;

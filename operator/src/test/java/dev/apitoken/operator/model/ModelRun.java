@@ -78,7 +78,9 @@ final class ModelRun implements AutoCloseable {
           TRUST + "-issued",
           TRUST + "-state",
           "https://issuer.example/status",
-          MAX_TTL);
+          MAX_TTL,
+          Duration.ofHours(1),
+          Duration.ofSeconds(30));
 
   /** What the adversary steps did, over every run of this JVM (for the test's summary line). */
   static final Map<String, java.util.concurrent.atomic.AtomicLong> COUNTS =

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.apitoken.operator.RevocationPath;
 import dev.apitoken.operator.runtime.OperatorMetrics;
+import dev.apitoken.operator.store.Scheduling;
 import dev.apitoken.operator.testing.MutableClock;
 import dev.apitoken.operator.token.KeyRing;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -43,7 +44,8 @@ class PublishPendingTest {
             clock,
             ModelRun.settings(),
             new OperatorMetrics(registry, clock),
-            Set::of)) {
+            Set::of,
+            Scheduling.THREADS)) {
       path.startIndexStore();
       path.startLeading(() -> path.trust().publishKeys(RING));
       await()

@@ -9,6 +9,7 @@ import dev.apitoken.operator.RevocationPath;
 import dev.apitoken.operator.revocation.IssueRecord;
 import dev.apitoken.operator.runtime.OperatorMetrics;
 import dev.apitoken.operator.store.ConfigMapApi;
+import dev.apitoken.operator.store.Scheduling;
 import dev.apitoken.operator.testing.DelegatingConfigMaps;
 import dev.apitoken.operator.testing.MutableClock;
 import dev.apitoken.operator.token.IndexAllocator;
@@ -54,7 +55,8 @@ class RevocationPathRegressionTest {
             clock,
             ModelRun.settings(),
             new OperatorMetrics(new SimpleMeterRegistry(), clock),
-            Set::of);
+            Set::of,
+            Scheduling.THREADS);
     path.startIndexStore();
     path.startLeading(() -> path.trust().publishKeys(RING));
     return path;

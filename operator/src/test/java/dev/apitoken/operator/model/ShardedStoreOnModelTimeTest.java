@@ -4,10 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.apitoken.operator.revocation.IndexSpace;
 import dev.apitoken.operator.revocation.IssueRecord;
+import dev.apitoken.operator.runtime.OperatorMetrics;
 import dev.apitoken.operator.store.Fence;
 import dev.apitoken.operator.store.RevocationStore;
-import dev.apitoken.operator.store.ShardedStore;
 import dev.apitoken.operator.testing.MutableClock;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -47,7 +48,7 @@ class ShardedStoreOnModelTimeTest {
             clock,
             Duration.ofDays(365),
             Fence.OPEN,
-            ShardedStore.Listener.NONE,
+            new OperatorMetrics(new SimpleMeterRegistry(), clock),
             () -> {},
             scheduler)) {
       store.start();

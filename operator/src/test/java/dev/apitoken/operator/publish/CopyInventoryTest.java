@@ -43,7 +43,7 @@ class CopyInventoryTest {
   void startListsTheCopiesAndTheWatchReportsEveryChange() {
     api.create(copy("apitoken-system"));
     AtomicInteger changes = new AtomicInteger();
-    try (CopyInventory inventory = new CopyInventory(api)) {
+    try (CopyInventory inventory = new CopyInventory(api, System::nanoTime)) {
       inventory.start(changes::incrementAndGet);
       assertThat(inventory.get("apitoken-system", "apitoken-trust")).isNotNull();
 
@@ -58,7 +58,7 @@ class CopyInventoryTest {
 
   @Test
   void aVersionWrittenBeforeADeletionWasReportedIsNotRememberedAfterIt() {
-    try (CopyInventory inventory = new CopyInventory(api)) {
+    try (CopyInventory inventory = new CopyInventory(api, System::nanoTime)) {
       inventory.start(() -> {});
       Long beforeWrite = inventory.beforeWrite("team-a", "apitoken-trust");
       ConfigMap stored = api.create(copy("team-a"));
@@ -83,7 +83,7 @@ class CopyInventoryTest {
           }
         };
     api.create(copy("team-a"));
-    try (CopyInventory inventory = new CopyInventory(deaf)) {
+    try (CopyInventory inventory = new CopyInventory(deaf, System::nanoTime)) {
       inventory.start(() -> {});
       assertThat(inventory.get("team-a", "apitoken-trust")).isNotNull();
       api.delete("team-a", "apitoken-trust");

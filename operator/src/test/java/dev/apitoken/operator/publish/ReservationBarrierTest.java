@@ -3,6 +3,7 @@ package dev.apitoken.operator.publish;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.apitoken.operator.store.Scheduling;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -13,7 +14,7 @@ class ReservationBarrierTest {
   @Test
   void aWaitEndsWhenTheRoundItAskedForPublishesTheMark() {
     long[] asked = new long[1];
-    barrier.await(
+    await(
         2048,
         Duration.ofSeconds(5),
         () -> {
@@ -27,14 +28,14 @@ class ReservationBarrierTest {
   @Test
   void aMarkPublishedBeforeTheWaitEndsItAtOnce() {
     barrier.published(4096);
-    barrier.await(4096, Duration.ofMillis(1), () -> {});
+    await(4096, Duration.ofMillis(1), () -> {});
   }
 
   @Test
   void aRoundBegunAfterTheWaitThatFailsEndsItWithTheRoundsReason() {
     assertThatThrownBy(
             () ->
-                barrier.await(
+                await(
                     2048,
                     Duration.ofSeconds(30),
                     () ->
@@ -51,11 +52,15 @@ class ReservationBarrierTest {
   void aRoundBegunBeforeTheWaitThatFailsDoesNotEndItAndTheTimeoutSaysSo() {
     long inFlight = barrier.roundStarted();
     assertThatThrownBy(
-            () -> barrier.await(2048, Duration.ofMillis(50), () -> barrier.failed(inFlight, "x")))
+            () -> await(2048, Duration.ofMillis(50), () -> barrier.failed(inFlight, "x")))
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("within 0 s");
     // The failed wait is forgotten: a later mark completes nothing left over.
     barrier.published(4096);
-    barrier.await(4096, Duration.ofMillis(1), () -> {});
+    await(4096, Duration.ofMillis(1), () -> {});
+  }
+
+  private void await(long highWater, Duration timeout, Runnable requestRound) {
+    barrier.await(highWater, timeout, requestRound, Scheduling.THREADS);
   }
 }

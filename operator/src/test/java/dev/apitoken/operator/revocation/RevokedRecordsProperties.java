@@ -50,7 +50,7 @@ class RevokedRecordsProperties {
             .isEqualTo(StatusList.INVALID);
       }
     }
-    assertThat(list.size()).isGreaterThanOrEqualTo(reserved + StatusListSizing.HEADROOM);
+    assertThat(list.size()).isGreaterThanOrEqualTo(reserved + TrustDocument.HEADROOM);
   }
 
   @Property

@@ -20,9 +20,8 @@ class IndexSpaceLimitTest {
 
   private ConfigMapIndexBlockStore store(long floor, List<Double> usage) {
     return new ConfigMapIndexBlockStore(
-        new Fabric8ConfigMaps(client),
-        "ops",
-        "state-" + NAMES.incrementAndGet(),
+        new StateEntries(
+            new Fabric8ConfigMaps(client), "ops", "state-" + NAMES.incrementAndGet(), Fence.OPEN),
         () -> floor,
         () -> floor,
         highWater -> {},

@@ -3,10 +3,12 @@ package dev.apitoken.operator.store;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.apitoken.operator.revocation.IssueRecord;
+import dev.apitoken.operator.runtime.OperatorMetrics;
 import dev.apitoken.operator.testing.DelegatingConfigMaps;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -29,7 +31,7 @@ class OwnWriteSeenFirstTest {
 
   @Test
   void aStoresOwnWriteSeenBeforeItsAnswerIsNotAnEdit() {
-    List<String> restored = new CopyOnWriteArrayList<>();
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
     AtomicReference<RevocationStore> storeRef = new AtomicReference<>();
     AtomicReference<Runnable> duringFirstUpdate =
         new AtomicReference<>(() -> storeRef.get().record(List.of(record(8))));
@@ -41,19 +43,9 @@ class OwnWriteSeenFirstTest {
             Clock.fixed(NOW, ZoneOffset.UTC),
             Duration.ofDays(30),
             Fence.OPEN,
-            new ShardedStore.Listener() {
-              @Override
-              public void refused(String configMap, int code, String reason) {}
-
-              @Override
-              public void restoring(String configMap, String why) {
-                restored.add(configMap + " " + why);
-              }
-
-              @Override
-              public void merged(String configMap) {}
-            },
-            () -> {});
+            new OperatorMetrics(registry, Clock.fixed(NOW, ZoneOffset.UTC)),
+            () -> {},
+            Scheduling.THREADS);
     storeRef.set(store);
     try (store) {
       store.start();
@@ -64,7 +56,7 @@ class OwnWriteSeenFirstTest {
       assertThat(StoredState.records(client, "ops", "issued"))
           .extracting(IssueRecord::index)
           .containsExactly(3L, 5L, 8L, 9L);
-      assertThat(restored).isEmpty();
+      assertThat(registry.find("apitoken.state.restores").counters()).isEmpty();
     }
   }
 

@@ -7,9 +7,11 @@ import dev.apitoken.operator.model.InMemoryConfigMaps;
 import dev.apitoken.operator.revocation.IndexSpace;
 import dev.apitoken.operator.revocation.IssueRecord;
 import dev.apitoken.operator.revocation.IssueRecordShard;
+import dev.apitoken.operator.runtime.OperatorMetrics;
 import dev.apitoken.operator.testing.DelegatingConfigMaps;
 import dev.apitoken.operator.testing.MutableClock;
 import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -172,8 +174,9 @@ class RevocationStoreRulesTest {
             clock,
             MAX_TTL,
             Fence.OPEN,
-            ShardedStore.Listener.NONE,
-            () -> {});
+            new OperatorMetrics(new SimpleMeterRegistry(), clock),
+            () -> {},
+            Scheduling.THREADS);
     stores.add(store);
     store.start();
     return store;

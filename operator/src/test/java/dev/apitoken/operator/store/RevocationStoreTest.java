@@ -6,9 +6,11 @@ import static org.awaitility.Awaitility.await;
 import dev.apitoken.operator.revocation.IndexSpace;
 import dev.apitoken.operator.revocation.IssueRecord;
 import dev.apitoken.operator.revocation.IssueRecordShard;
+import dev.apitoken.operator.runtime.OperatorMetrics;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -117,8 +119,9 @@ class RevocationStoreTest {
         clock,
         Duration.ofDays(30),
         Fence.OPEN,
-        ShardedStore.Listener.NONE,
-        () -> {});
+        new OperatorMetrics(new SimpleMeterRegistry(), clock),
+        () -> {},
+        Scheduling.THREADS);
   }
 
   private static IssueRecord record(long index, String owner) {

@@ -22,7 +22,7 @@ public final class StoredState {
   public static List<IssueRecord> records(
       KubernetesClient client, String namespace, String prefix) {
     List<IssueRecord> records = new ArrayList<>();
-    for (ConfigMap map : shardMaps(client, namespace, prefix, RevocationStore.COMPONENT)) {
+    for (ConfigMap map : shardMaps(client, namespace, prefix, ShardedStore.COMPONENT)) {
       records.addAll(IssueRecordShard.decode(map.getData()).records());
     }
     return records;
