@@ -127,6 +127,14 @@ public final class TrustPublisher implements AutoCloseable {
   /** The publication version of the last content written (guarded by this: rounds). */
   private long version;
 
+  /**
+   * The highest version of ours a copy showed where a round was about to write a lower one: the
+   * next round's content takes a version above it (the stored counter may have been lost with the
+   * operator namespace while a copy outside it kept the higher version).
+   */
+  private final java.util.concurrent.atomic.AtomicLong newerSeen =
+      new java.util.concurrent.atomic.AtomicLong();
+
   /** What the content of {@link #version} was made of (null: nothing written since start). */
   private String publishedContent;
 
@@ -668,6 +676,7 @@ public final class TrustPublisher implements AutoCloseable {
                 }
                 long newer = newerPublication(current, shard, version, verifying);
                 if (newer > 0) {
+                  newerSeen.accumulateAndGet(newer, Math::max);
                   throw new IllegalStateException(
                       "another replica published version "
                           + newer
@@ -708,8 +717,8 @@ public final class TrustPublisher implements AutoCloseable {
     java.util.Collections.sort(statements);
     content.append(reserved).append(',').append(kids.format()).append(',').append(statements);
     String made = content.toString();
-    if (!made.equals(publishedContent)) {
-      long next = Math.max(version, versionStore.read()) + 1;
+    if (!made.equals(publishedContent) || newerSeen.get() >= version) {
+      long next = Math.max(Math.max(version, versionStore.read()), newerSeen.get()) + 1;
       versionStore.write(next);
       version = next;
       publishedContent = made;

@@ -166,6 +166,18 @@ final class ModelRun implements AutoCloseable {
                 return apiTokens.values().stream().map(t -> t.uid).collect(Collectors.toSet());
               },
               scheduler);
+      path.tokensInUse(
+          () -> {
+            if (!api.alive()) {
+              throw new IllegalStateException("process stopped");
+            }
+            return secrets.values().stream()
+                .map(v -> TokenReader.verify(v, RING))
+                .flatMap(Optional::stream)
+                .mapToLong(c -> c.statusIndex() + 1)
+                .max()
+                .orElse(0);
+          });
       this.issuer =
           new TokenIssuer(
               SETTINGS.statusListUri(),
@@ -400,14 +412,6 @@ final class ModelRun implements AutoCloseable {
       case ADMIN_DELETE, ADMIN_ROLLBACK, ADMIN_EDIT -> admin(step);
       case TENANT_COPY, TENANT_REPLAY, TENANT_ANNOTATIONS -> {
         String ns = Step.TENANT_NAMESPACES[step.a()];
-        if (!KNOWN_GAPS
-            && damagedWhileStopped.contains("records")
-            && namespaces.selected().contains(ns)) {
-          // Known gap (docs/REVOCATION-STATE.md, seed 2246237334): after a restore of the operator
-          // namespace, a tenant overwriting the only selected copy before the next start destroys
-          // the last record of the index reservation (I3).
-          break;
-        }
         switch (step.kind()) {
           case TENANT_COPY -> tenantCopy(ns);
           case TENANT_REPLAY -> tenantReplay(ns, step.b());
@@ -600,14 +604,6 @@ final class ModelRun implements AutoCloseable {
       return;
     }
     if (!damagedWhileStopped.isEmpty()) {
-      return;
-    }
-    boolean evidenceOutside =
-        namespaces.selected().stream().anyMatch(ns -> cluster.get(ns, TRUST) != null);
-    if (!evidenceOutside && !KNOWN_GAPS) {
-      // Known gap (docs/REVOCATION-STATE.md, seed 13314): with no selected namespace holding a
-      // copy, the restored operator namespace was the only record of the index reservation; a
-      // token replaced at the next start then got the index of the token it replaced (I3).
       return;
     }
     damagedWhileStopped.add("records");
@@ -850,11 +846,6 @@ final class ModelRun implements AutoCloseable {
             .filter(m -> componentOf(m).equals(componentFor(kind)))
             .filter(m -> !kind.equals("state") || m.getMetadata().getName().endsWith("-state"))
             .toList();
-    if (kind.equals("state") && !KNOWN_GAPS) {
-      // Open finding (see the report): with the index counter rolled back or edited and the
-      // issue records rolled back, an index was released twice; not yet explained or fixed.
-      return;
-    }
     if (candidates.isEmpty() || !mayDamage(kind)) {
       return;
     }
