@@ -11,6 +11,7 @@ import dev.apitoken.operator.revocation.IssueRecord;
 import dev.apitoken.operator.revocation.IssueRecordShard;
 import dev.apitoken.operator.revocation.RevokedRecords;
 import dev.apitoken.operator.revocation.TrustDocument;
+import dev.apitoken.operator.runtime.ApiServerClock;
 import dev.apitoken.operator.runtime.OperatorMetrics;
 import dev.apitoken.operator.testing.MutableClock;
 import dev.apitoken.operator.token.DesiredToken;
@@ -142,15 +143,23 @@ final class ModelRun implements AutoCloseable {
     final RevocationPath path;
     final TokenIssuer issuer;
 
-    /** This process's clock: the model's, minutes off when its node's clock is skewed. */
+    /**
+     * This process's clock, as {@code Main} wires it: its node's clock (the model's, minutes off
+     * when skewed), never ahead of the API server's, whose clock is the model's own.
+     */
     final java.time.Clock clock;
 
     Replica(String id) {
       this.id = id;
-      this.clock =
-          skew.isZero() ? ModelRun.this.clock : java.time.Clock.offset(ModelRun.this.clock, skew);
+      ApiServerClock clock =
+          new ApiServerClock(
+              skew.isZero()
+                  ? ModelRun.this.clock
+                  : java.time.Clock.offset(ModelRun.this.clock, skew));
+      // The Date of the API server's first answer (skew and model time move together after it).
+      clock.observed(ModelRun.this.clock.instant());
+      this.clock = clock;
       this.api = cluster.client(id);
-      java.time.Clock clock = this.clock;
       this.path =
           new RevocationPath(
               api,
@@ -325,11 +334,7 @@ final class ModelRun implements AutoCloseable {
         checkNoLiveTokenRevoked();
       }
       checkVerifiersNeverUnrevoke();
-      // Open finding (docs/REVOCATION-STATE.md): a leader whose clock runs ahead of the verifiers'
-      // by more than their leeway signs every list with an iat they refuse, so its revocations
-      // reach no verifier while it leads. -Dmodel.strictSkew=true checks it anyway.
-      boolean fastLeader = skew.compareTo(dev.apitoken.verifier.TokenVerifier.DEFAULT_LEEWAY) > 0;
-      if (!clusterRestored && (!fastLeader || STRICT_SKEW)) {
+      if (!clusterRestored) {
         checkVerifiersRejectRevokedTokens();
       }
     } catch (Violation v) {
@@ -606,6 +611,12 @@ final class ModelRun implements AutoCloseable {
     if (!damagedWhileStopped.isEmpty()) {
       return;
     }
+    if (!revokedIn(cluster.all()).stream()
+        .allMatch(i -> revokedIn(backup.values()).contains(i) || shownInASelectedCopy(i))) {
+      // Beyond any design (docs/REVOCATION-STATE.md): the restore takes a revocation from the
+      // store and from the operator namespace's copy, and no selected namespace's copy shows it.
+      return;
+    }
     damagedWhileStopped.add("records");
     if (variant == 0) {
       cluster.adminRestore(backup, NAMESPACE::equals);
@@ -633,6 +644,55 @@ final class ModelRun implements AutoCloseable {
               + r.id
               + " started without saying so (no state_rolled_back)");
     }
+  }
+
+  /**
+   * Indices revoked in the operator namespace among {@code maps}: in its issue records or in its
+   * copy.
+   */
+  private static Set<Long> revokedIn(java.util.Collection<ConfigMap> maps) {
+    Set<Long> revoked = new TreeSet<>();
+    for (ConfigMap m : maps) {
+      if (!NAMESPACE.equals(m.getMetadata().getNamespace()) || m.getData() == null) {
+        continue;
+      }
+      try {
+        if (componentOf(m).equals("issue-records")) {
+          IssueRecordShard.decode(m.getData()).records().stream()
+              .filter(IssueRecord::revoked)
+              .forEach(r -> revoked.add(r.index()));
+        } else if (m.getMetadata().getName().equals(TRUST)) {
+          StatusList list = statusList(m.getData());
+          BitSet bits = list == null ? new BitSet() : BitSet.valueOf(list.toBytes());
+          bits.stream().forEach(i -> revoked.add((long) i));
+        }
+      } catch (RuntimeException unreadable) {
+        // damaged: holds nothing
+      }
+    }
+    return revoked;
+  }
+
+  /** True when a list signed by us in a selected namespace's copy shows the index revoked. */
+  private boolean shownInASelectedCopy(long index) {
+    for (String ns : namespaces.selected()) {
+      String jwt = filesOf(ns).get(TrustDocument.statusListTokenKey(0));
+      if (jwt == null) {
+        continue;
+      }
+      try {
+        StatusList list =
+            dev.apitoken.format.status.StatusListToken.parse(
+                    jwt, dev.apitoken.format.TrustedKeys.parse(RING.publicJwks()))
+                .statusList(0);
+        if (index < list.size() && list.get(index) == 1) {
+          return true;
+        }
+      } catch (RuntimeException notOurs) {
+        // a tenant's list: no evidence
+      }
+    }
+    return false;
   }
 
   private long storedPublicationVersion() {
@@ -850,12 +910,6 @@ final class ModelRun implements AutoCloseable {
       return;
     }
     ConfigMap target = candidates.get(step.b() % candidates.size());
-    if (kind.equals("copy") && leader == null && !KNOWN_GAPS && holdsUndurableBits(target)) {
-      // Known gap (see the report): copies are written from the store as held in memory, so a
-      // stop right after a revocation can leave a bit in a copy that no stored record has;
-      // destroying that copy then loses it. Run with -Dmodel.knownGaps=true to see it.
-      return;
-    }
     String ns = target.getMetadata().getNamespace();
     String name = target.getMetadata().getName();
     switch (step.kind()) {
@@ -894,8 +948,6 @@ final class ModelRun implements AutoCloseable {
   }
 
   static final boolean KNOWN_GAPS = Boolean.getBoolean("model.knownGaps");
-
-  static final boolean STRICT_SKEW = Boolean.getBoolean("model.strictSkew");
 
   /** True when the copy shows a revoked bit that no stored record holds. */
   private boolean holdsUndurableBits(ConfigMap copy) {

@@ -505,6 +505,36 @@ class RevocationPathRegressionTest {
   }
 
   /**
+   * A revocation reaches the copies only once the store holds it: a copy showing a bit no stored
+   * record has would be the last record of it, and destroying that copy (after a stop before the
+   * write) would lose the revocation. The model checks this on every run (an admin destroying a
+   * copy while stopped); here the store refuses the write for a while.
+   */
+  @Test
+  void aRevocationTheStoreHasNotWrittenIsInNoCopy() throws Exception {
+    RevocationPath path = start("replica-1");
+    try {
+      path.revocations().recordIssued(record(0)).get(30, TimeUnit.SECONDS);
+      cluster.faults(
+          call ->
+              call.isWrite() && call.name() != null && call.name().contains("-issued-")
+                  ? InMemoryConfigMaps.Fault.SERVER_ERROR
+                  : null);
+      var revoked = path.revocations().record(List.of(record(0)));
+
+      path.trust().publishNow();
+      assertThat(revoked).isNotDone();
+      assertThat(copyShows(0)).as("published before it is stored").isFalse();
+
+      cluster.faults(InMemoryConfigMaps.Faults.NONE);
+      revoked.get(30, TimeUnit.SECONDS);
+      await().atMost(30, TimeUnit.SECONDS).until(() -> copyShows(0));
+    } finally {
+      path.close();
+    }
+  }
+
+  /**
    * Found while replaying the model's restores: the operator namespace emptied while stopped, its
    * publication version gone with it, and a copy in a namespace no longer selected (kept up to
    * date, not read as evidence) showing a higher version of ours. Every round refused to write a
