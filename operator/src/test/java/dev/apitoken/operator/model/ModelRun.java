@@ -9,7 +9,6 @@ import dev.apitoken.operator.publish.TrustPublisher;
 import dev.apitoken.operator.revocation.IndexSpace;
 import dev.apitoken.operator.revocation.IssueRecord;
 import dev.apitoken.operator.revocation.IssueRecordShard;
-import dev.apitoken.operator.revocation.RevokedRecords;
 import dev.apitoken.operator.revocation.TrustDocument;
 import dev.apitoken.operator.runtime.ApiServerClock;
 import dev.apitoken.operator.runtime.OperatorMetrics;
@@ -417,6 +416,11 @@ final class ModelRun implements AutoCloseable {
       case ADMIN_DELETE, ADMIN_ROLLBACK, ADMIN_EDIT -> admin(step);
       case TENANT_COPY, TENANT_REPLAY, TENANT_ANNOTATIONS -> {
         String ns = Step.TENANT_NAMESPACES[step.a()];
+        if (step.kind() != Step.Kind.TENANT_ANNOTATIONS && lastSourceOfARevocation(ns, TRUST)) {
+          // Beyond any design: the copy a tenant overwrites is the last one showing a revocation
+          // (the store and the operator namespace's copy lost it already).
+          break;
+        }
         switch (step.kind()) {
           case TENANT_COPY -> tenantCopy(ns);
           case TENANT_REPLAY -> tenantReplay(ns, step.b());
@@ -445,8 +449,15 @@ final class ModelRun implements AutoCloseable {
         cluster.createNamespace(Step.TARGETS[step.a()]);
         namespaces.select(Step.TARGETS[step.a()]);
       }
-      case DESELECT -> namespaces.deselect(Step.TARGETS[step.a()]);
+      case DESELECT -> {
+        if (!lastSourceOfARevocation(Step.TARGETS[step.a()], TRUST)) {
+          namespaces.deselect(Step.TARGETS[step.a()]);
+        }
+      }
       case DELETE_NAMESPACE -> {
+        if (lastSourceOfARevocation(Step.TARGETS[step.a()], TRUST)) {
+          break;
+        }
         namespaces.deselect(Step.TARGETS[step.a()]);
         cluster.deleteNamespace(Step.TARGETS[step.a()]);
       }
@@ -477,24 +488,65 @@ final class ModelRun implements AutoCloseable {
     if (damagedWhileStopped.contains(kind)) {
       return true;
     }
-    if (kind.equals("records") && !KNOWN_GAPS && revocationNotYetInTheOwnCopy()) {
-      // A revocation stored but not yet in the operator namespace's copy has the one revocation
-      // store as its only stored source (seed 233001974 with the ledger and the records of
-      // earlier versions): damaging it then is beyond repair.
-      return false;
-    }
     if (damagedWhileStopped.size() >= 2
         || (!kind.equals("records") && isUserSide(kind) && damagedWhileStopped.contains("records"))
-        || (kind.equals("records") && damagedWhileStopped.stream().anyMatch(this::isUserSide))
-        // A revoked bit lives in the one revocation store and in the copies: the store and a copy
-        // damaged in one window can be every source of it (a tenant may have overwritten the
-        // copies of the other selected namespaces meanwhile).
-        || (kind.equals("records") && damagedWhileStopped.contains("copy"))
-        || (kind.equals("copy") && damagedWhileStopped.contains("records"))) {
+        || (kind.equals("records") && damagedWhileStopped.stream().anyMatch(this::isUserSide))) {
       return false;
+    }
+    if (kind.equals("copy") && damagedWhileStopped.contains("records")
+        || kind.equals("records") && damagedWhileStopped.contains("copy")) {
+      count("storeAndCopyDamaged");
     }
     damagedWhileStopped.add(kind);
     return true;
+  }
+
+  /**
+   * True when the object {@code namespace/name} is the last source of a revocation: an index it
+   * shows revoked (a revoked issue record, or a bit of a list signed by us in the operator's or a
+   * selected namespace) that no other such object shows. Destroying it is beyond any design.
+   */
+  private boolean lastSourceOfARevocation(String namespace, String name) {
+    Map<String, Set<Long>> sources = new TreeMap<>();
+    for (ConfigMap m : cluster.all()) {
+      String ns = m.getMetadata().getNamespace();
+      String key = ns + "/" + m.getMetadata().getName();
+      if (NAMESPACE.equals(ns) && componentOf(m).equals("issue-records")) {
+        sources.put(key, revokedIn(List.of(m)));
+      } else if (componentOf(m).equals("trust")
+          && m.getMetadata().getName().equals(TRUST)
+          && (NAMESPACE.equals(ns) || namespaces.selected().contains(ns))) {
+        sources.put(key, signedRevokedIn(filesOf(ns)));
+      }
+    }
+    String target = namespace + "/" + name;
+    for (long index : sources.getOrDefault(target, Set.of())) {
+      if (sources.entrySet().stream()
+          .noneMatch(e -> !e.getKey().equals(target) && e.getValue().contains(index))) {
+        count("lastSourcesSpared");
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** The indices revoked in the list signed by us in these copy files (none when not ours). */
+  private static Set<Long> signedRevokedIn(Map<String, String> files) {
+    Set<Long> revoked = new TreeSet<>();
+    String jwt = files.get(TrustDocument.statusListTokenKey(0));
+    if (jwt == null) {
+      return revoked;
+    }
+    try {
+      StatusList list =
+          dev.apitoken.format.status.StatusListToken.parse(
+                  jwt, dev.apitoken.format.TrustedKeys.parse(RING.publicJwks()))
+              .statusList(0);
+      BitSet.valueOf(list.toBytes()).stream().forEach(i -> revoked.add((long) i));
+    } catch (RuntimeException notOurs) {
+      // a tenant's list: no evidence
+    }
+    return revoked;
   }
 
   /**
@@ -906,10 +958,14 @@ final class ModelRun implements AutoCloseable {
             .filter(m -> componentOf(m).equals(componentFor(kind)))
             .filter(m -> !kind.equals("state") || m.getMetadata().getName().endsWith("-state"))
             .toList();
-    if (candidates.isEmpty() || !mayDamage(kind)) {
+    if (candidates.isEmpty()) {
       return;
     }
     ConfigMap target = candidates.get(step.b() % candidates.size());
+    if (lastSourceOfARevocation(target.getMetadata().getNamespace(), target.getMetadata().getName())
+        || !mayDamage(kind)) {
+      return;
+    }
     String ns = target.getMetadata().getNamespace();
     String name = target.getMetadata().getName();
     switch (step.kind()) {
@@ -947,37 +1003,6 @@ final class ModelRun implements AutoCloseable {
     return SETTINGS;
   }
 
-  static final boolean KNOWN_GAPS = Boolean.getBoolean("model.knownGaps");
-
-  /** True when the copy shows a revoked bit that no stored record holds. */
-  private boolean holdsUndurableBits(ConfigMap copy) {
-    int shard = TrustDocument.shardOf(TRUST, copy.getMetadata().getName());
-    if (shard != 0 || copy.getData() == null) {
-      return false;
-    }
-    StatusList list = statusList(copy.getData());
-    if (list == null) {
-      return false;
-    }
-    RevokedRecords stored = RevokedRecords.empty();
-    for (ConfigMap m : cluster.all()) {
-      if (componentOf(m).equals("issue-records") && m.getData() != null) {
-        try {
-          stored = stored.with(IssueRecordShard.decode(m.getData()).records());
-        } catch (RuntimeException unreadable) {
-          return true;
-        }
-      }
-    }
-    BitSet bits = BitSet.valueOf(list.toBytes());
-    for (int i = bits.nextSetBit(0); i >= 0; i = bits.nextSetBit(i + 1)) {
-      if (!stored.covers(i)) {
-        return true;
-      }
-    }
-    return false;
-  }
-
   private static String componentOf(ConfigMap map) {
     Map<String, String> labels = map.getMetadata().getLabels();
     return labels == null ? "" : labels.getOrDefault(Labels.COMPONENT, "");
@@ -995,28 +1020,6 @@ final class ModelRun implements AutoCloseable {
 
   private boolean repairsStored(Replica r) {
     return scheduler.runUntil(() -> r.path.store().pendingShards() == 0, Duration.ofSeconds(2));
-  }
-
-  /**
-   * A released token's revocation stored in the revocation store that the operator namespace's copy
-   * does not show yet (stored, not yet published).
-   */
-  private boolean revocationNotYetInTheOwnCopy() {
-    ConfigMap own = cluster.get(NAMESPACE, TRUST);
-    StatusList shown = own == null || own.getData() == null ? null : statusList(own.getData());
-    Set<Long> stored = new HashSet<>();
-    for (ConfigMap m : cluster.all()) {
-      try {
-        if (componentOf(m).equals("issue-records") && m.getData() != null) {
-          IssueRecordShard.decode(m.getData()).records().stream()
-              .filter(IssueRecord::revoked)
-              .forEach(rec -> stored.add(rec.index()));
-        }
-      } catch (RuntimeException unreadable) {
-        // damaged already: holds nothing
-      }
-    }
-    return stored.stream().anyMatch(i -> shown == null || i >= shown.size() || shown.get(i) != 1);
   }
 
   /** Every released, unexpired token whose ApiToken is gone is revoked in the stored records. */
