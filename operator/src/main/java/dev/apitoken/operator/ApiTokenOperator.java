@@ -12,6 +12,7 @@ import dev.apitoken.operator.reconcile.EventRecorder;
 import dev.apitoken.operator.reconcile.PublishedRevocations;
 import dev.apitoken.operator.reconcile.SigningKeyGate;
 import dev.apitoken.operator.reconcile.SpecResolver;
+import dev.apitoken.operator.reconcile.TokenSecretDependent;
 import dev.apitoken.operator.reconcile.TokenStates;
 import dev.apitoken.operator.runtime.DaemonThreads;
 import dev.apitoken.operator.runtime.LeaseWatch;
@@ -25,19 +26,24 @@ import dev.apitoken.operator.store.LeaseFence;
 import dev.apitoken.operator.store.RevocationStore;
 import dev.apitoken.operator.store.Scheduling;
 import dev.apitoken.operator.token.IndexAllocator;
+import dev.apitoken.operator.token.KeyRing;
 import dev.apitoken.operator.token.ReissueBudget;
 import dev.apitoken.operator.token.TokenIssuer;
+import dev.apitoken.operator.token.TokenReader;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
+import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.ZonedDateTime;
+import java.util.Base64;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -134,6 +140,7 @@ public final class ApiTokenOperator implements AutoCloseable, OperatorStatus {
             metrics,
             this::liveApiTokenUids,
             Scheduling.THREADS);
+    revocationPath.tokensInUse(this::indexBoundInTokenSecrets);
     store = revocationPath.store();
     trust = revocationPath.trust();
     events = new EventRecorder(client, clock);
@@ -295,6 +302,50 @@ public final class ApiTokenOperator implements AutoCloseable, OperatorStatus {
         : config.watchNamespaces().stream()
             .flatMap(ns -> apiTokens.inNamespace(ns).list().getItems().stream())
             .toList();
+  }
+
+  /**
+   * One past the highest index of a token in a token Secret the operator can see, counted only when
+   * the key ring verifies it (a Secret anyone labels like ours moves nothing), read from the API
+   * server.
+   */
+  private long indexBoundInTokenSecrets() {
+    var secrets = client.secrets();
+    List<Secret> all =
+        config.watchesAllNamespaces()
+            ? secrets
+                .inAnyNamespace()
+                .withLabelSelector(TokenSecretDependent.SELECTOR)
+                .list()
+                .getItems()
+            : config.watchNamespaces().stream()
+                .flatMap(
+                    ns ->
+                        secrets
+                            .inNamespace(ns)
+                            .withLabelSelector(TokenSecretDependent.SELECTOR)
+                            .list()
+                            .getItems()
+                            .stream())
+                .toList();
+    KeyRing ring = keyRing.current();
+    long bound = 0;
+    for (Secret secret : all) {
+      String encoded =
+          secret.getData() == null ? null : secret.getData().get(TokenSecretDependent.TOKEN_KEY);
+      if (encoded == null) {
+        continue;
+      }
+      try {
+        String value = new String(Base64.getDecoder().decode(encoded), StandardCharsets.US_ASCII);
+        bound =
+            Math.max(
+                bound, TokenReader.verify(value, ring).map(c -> c.statusIndex() + 1).orElse(0L));
+      } catch (IllegalArgumentException notBase64) {
+        // not a token of ours
+      }
+    }
+    return bound;
   }
 
   /** Uids of every ApiToken that exists now, read from the API server. */

@@ -8,6 +8,8 @@ import dev.apitoken.operator.config.OperatorConfig;
 import dev.apitoken.operator.kubernetes.Failures;
 import dev.apitoken.operator.provider.PublishedFiles;
 import dev.apitoken.operator.provider.StatusListProvider;
+import dev.apitoken.operator.runtime.ApiServerClock;
+import dev.apitoken.operator.runtime.ApiServerDates;
 import dev.apitoken.operator.runtime.HttpEndpoints;
 import dev.apitoken.operator.runtime.LogSetup;
 import dev.apitoken.operator.runtime.OperatorMetrics;
@@ -50,10 +52,17 @@ public final class Main {
     LogSetup.configure(config.logFormat(), config.logLevel());
     Logger log = LoggerFactory.getLogger(Main.class);
 
-    Clock clock = Clock.systemUTC();
+    // Signing times never ahead of the API server's: verifiers refuse an iat in their future.
+    ApiServerClock clock = new ApiServerClock(Clock.systemUTC());
     PrometheusMeterRegistry registry = OperatorMetrics.prometheusRegistry();
     OperatorMetrics metrics = new OperatorMetrics(registry, clock);
-    KubernetesClient client = new KubernetesClientBuilder().build();
+    metrics.clockAhead(clock::ahead);
+    KubernetesClient client =
+        new KubernetesClientBuilder()
+            .withHttpClientBuilderConsumer(
+                http ->
+                    http.addOrReplaceInterceptor(ApiServerDates.NAME, new ApiServerDates(clock)))
+            .build();
     ApiTokenOperator operator =
         new ApiTokenOperator(
             client,

@@ -75,6 +75,7 @@ public final class RevocationPath implements AutoCloseable {
 
   private volatile SignedEvidence lastEvidence = SignedEvidence.NONE;
   private volatile Consumer<String> onRollback = message -> {};
+  private volatile java.util.function.LongSupplier tokensInUse = () -> 0;
   private volatile String rollbackSeen;
   private boolean started;
 
@@ -130,13 +131,24 @@ public final class RevocationPath implements AutoCloseable {
     indexStore =
         new ConfigMapIndexBlockStore(
             state,
-            this::indexFloor,
+            () -> Math.max(indexFloor(), tokensInUse.getAsLong()),
             this::floorWhenCounterLost,
             highWater -> trust.awaitReservationPublished(highWater, RESERVATION_PUBLISH_TIMEOUT),
             fence,
             metrics::indexSpaceUsed);
     revocations = new PublishedRevocations(() -> store, () -> trust);
     orphans = new OrphanedTokens(store::all, liveOwnerUids, revocations, clock);
+  }
+
+  /**
+   * Where a new block of indices also looks, besides the state: one past the highest index of a
+   * token of ours that is still in use outside the operator namespace (the token Secrets, verified
+   * with the key ring). With the operator namespace restored while stopped and no copy holding the
+   * reservation, they are the only record of those indices; with no such token anywhere, the
+   * cluster is new and the first index is 0. Asked once per block; a failure fails the reservation.
+   */
+  public void tokensInUse(java.util.function.LongSupplier indexBound) {
+    this.tokensInUse = indexBound;
   }
 
   /** One past the highest index any source knows was handed out (our signed copies included). */

@@ -41,6 +41,13 @@ public final class TrustConfigMapWriter {
   private final OperatorMetrics metrics;
   private final AtomicLong writes = new AtomicLong();
 
+  /**
+   * The highest version of ours a copy showed where a write of a lower one was refused: the next
+   * round's content takes a version above it (the stored counter may have been lost with the
+   * operator namespace while a copy outside it kept the higher version).
+   */
+  private final AtomicLong newestSeen = new AtomicLong();
+
   TrustConfigMapWriter(
       ConfigMapApi api, CopyInventory copies, Fence fence, OperatorMetrics metrics) {
     this.api = api;
@@ -151,6 +158,10 @@ public final class TrustConfigMapWriter {
     return writes.get();
   }
 
+  long newestSeen() {
+    return newestSeen.get();
+  }
+
   /**
    * Makes shard {@code shard}'s copy in {@code namespace} hold {@code data} and {@code annotations}
    * for publication version {@code version}; {@code verifying}: our own public keys.
@@ -177,6 +188,7 @@ public final class TrustConfigMapWriter {
       }
       long newer = newerPublication(current, shard, version, verifying);
       if (newer > 0) {
+        newestSeen.accumulateAndGet(newer, Math::max);
         throw new IllegalStateException(
             "another replica published version "
                 + newer

@@ -532,8 +532,8 @@ public final class TrustPublisher implements AutoCloseable {
     }
     content.append(reserved).append(',').append(kids.format()).append(',').append(statements);
     String made = content.toString();
-    if (!made.equals(publishedContent)) {
-      long next = Math.max(version, state.publishedVersion()) + 1;
+    if (!made.equals(publishedContent) || writer.newestSeen() >= version) {
+      long next = Math.max(Math.max(version, state.publishedVersion()), writer.newestSeen()) + 1;
       state.publishedVersion(next);
       version = next;
       publishedContent = made;

@@ -70,6 +70,7 @@ public final class OperatorMetrics {
   static final String STATUS_LONG_POLLS_REFUSED = "apitoken.status.long.polls.refused";
   static final String STATUS_NOT_MODIFIED = "apitoken.status.responses.not.modified";
   static final String LEADER = "apitoken.leader";
+  static final String CLOCK_AHEAD = "apitoken.clock.ahead";
   static final String PUBLISH_PENDING = "apitoken.trust.publish.pending";
   static final String STATE_SIZE_RATIO = "apitoken.state.size.ratio";
 
@@ -140,6 +141,19 @@ public final class OperatorMetrics {
             // time window. They bracket the target (p99 under 1 s) and the slowest fan-out seen.
             .serviceLevelObjectives(PROPAGATION_BUCKETS)
             .register(registry);
+    Gauge.builder(CLOCK_AHEAD, this, m -> m.clockAhead.get().toMillis() / 1000.0)
+        .description(
+            "How far this node's clock runs ahead of the API server's (the operator takes its"
+                + " time from the API server then); 0 when it does not")
+        .baseUnit("seconds")
+        .register(registry);
+  }
+
+  private volatile Supplier<java.time.Duration> clockAhead = () -> java.time.Duration.ZERO;
+
+  /** Where {@code apitoken_clock_ahead_seconds} reads how far the node's clock is held back. */
+  public void clockAhead(Supplier<java.time.Duration> ahead) {
+    this.clockAhead = Objects.requireNonNull(ahead, "ahead");
   }
 
   /**

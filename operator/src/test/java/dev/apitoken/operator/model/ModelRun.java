@@ -9,8 +9,8 @@ import dev.apitoken.operator.publish.TrustPublisher;
 import dev.apitoken.operator.revocation.IndexSpace;
 import dev.apitoken.operator.revocation.IssueRecord;
 import dev.apitoken.operator.revocation.IssueRecordShard;
-import dev.apitoken.operator.revocation.RevokedRecords;
 import dev.apitoken.operator.revocation.TrustDocument;
+import dev.apitoken.operator.runtime.ApiServerClock;
 import dev.apitoken.operator.runtime.OperatorMetrics;
 import dev.apitoken.operator.testing.MutableClock;
 import dev.apitoken.operator.token.DesiredToken;
@@ -144,15 +144,23 @@ final class ModelRun implements AutoCloseable {
     final RevocationPath path;
     final TokenIssuer issuer;
 
-    /** This process's clock: the model's, minutes off when its node's clock is skewed. */
+    /**
+     * This process's clock, as {@code Main} wires it: its node's clock (the model's, minutes off
+     * when skewed), never ahead of the API server's, whose clock is the model's own.
+     */
     final java.time.Clock clock;
 
     Replica(String id) {
       this.id = id;
-      this.clock =
-          skew.isZero() ? ModelRun.this.clock : java.time.Clock.offset(ModelRun.this.clock, skew);
+      ApiServerClock clock =
+          new ApiServerClock(
+              skew.isZero()
+                  ? ModelRun.this.clock
+                  : java.time.Clock.offset(ModelRun.this.clock, skew));
+      // The Date of the API server's first answer (skew and model time move together after it).
+      clock.observed(ModelRun.this.clock.instant());
+      this.clock = clock;
       this.api = cluster.client(id);
-      java.time.Clock clock = this.clock;
       this.path =
           new RevocationPath(
               api,
@@ -168,6 +176,18 @@ final class ModelRun implements AutoCloseable {
                 return apiTokens.values().stream().map(t -> t.uid).collect(Collectors.toSet());
               },
               scheduler);
+      path.tokensInUse(
+          () -> {
+            if (!api.alive()) {
+              throw new IllegalStateException("process stopped");
+            }
+            return secrets.values().stream()
+                .map(v -> TokenReader.verify(v, RING))
+                .flatMap(Optional::stream)
+                .mapToLong(c -> c.statusIndex() + 1)
+                .max()
+                .orElse(0);
+          });
       this.issuer =
           new TokenIssuer(
               SETTINGS.statusListUri(),
@@ -315,11 +335,7 @@ final class ModelRun implements AutoCloseable {
         checkNoLiveTokenRevoked();
       }
       checkVerifiersNeverUnrevoke();
-      // Open finding (docs/REVOCATION-STATE.md): a leader whose clock runs ahead of the verifiers'
-      // by more than their leeway signs every list with an iat they refuse, so its revocations
-      // reach no verifier while it leads. -Dmodel.strictSkew=true checks it anyway.
-      boolean fastLeader = skew.compareTo(dev.apitoken.verifier.TokenVerifier.DEFAULT_LEEWAY) > 0;
-      if (!clusterRestored && (!fastLeader || STRICT_SKEW)) {
+      if (!clusterRestored) {
         checkVerifiersRejectRevokedTokens();
       }
     } catch (Violation v) {
@@ -402,12 +418,9 @@ final class ModelRun implements AutoCloseable {
       case ADMIN_DELETE, ADMIN_ROLLBACK, ADMIN_EDIT -> admin(step);
       case TENANT_COPY, TENANT_REPLAY, TENANT_ANNOTATIONS -> {
         String ns = Step.TENANT_NAMESPACES[step.a()];
-        if (!KNOWN_GAPS
-            && damagedWhileStopped.contains("records")
-            && namespaces.selected().contains(ns)) {
-          // Known gap (docs/REVOCATION-STATE.md, seed 2246237334): after a restore of the operator
-          // namespace, a tenant overwriting the only selected copy before the next start destroys
-          // the last record of the index reservation (I3).
+        if (step.kind() != Step.Kind.TENANT_ANNOTATIONS && lastSourceOfARevocation(ns, TRUST)) {
+          // Beyond any design: the copy a tenant overwrites is the last one showing a revocation
+          // (the store and the operator namespace's copy lost it already).
           break;
         }
         switch (step.kind()) {
@@ -438,8 +451,15 @@ final class ModelRun implements AutoCloseable {
         cluster.createNamespace(Step.TARGETS[step.a()]);
         namespaces.select(Step.TARGETS[step.a()]);
       }
-      case DESELECT -> namespaces.deselect(Step.TARGETS[step.a()]);
+      case DESELECT -> {
+        if (!lastSourceOfARevocation(Step.TARGETS[step.a()], TRUST)) {
+          namespaces.deselect(Step.TARGETS[step.a()]);
+        }
+      }
       case DELETE_NAMESPACE -> {
+        if (lastSourceOfARevocation(Step.TARGETS[step.a()], TRUST)) {
+          break;
+        }
         namespaces.deselect(Step.TARGETS[step.a()]);
         cluster.deleteNamespace(Step.TARGETS[step.a()]);
       }
@@ -470,24 +490,65 @@ final class ModelRun implements AutoCloseable {
     if (damagedWhileStopped.contains(kind)) {
       return true;
     }
-    if (kind.equals("records") && !KNOWN_GAPS && revocationNotYetInTheOwnCopy()) {
-      // A revocation stored but not yet in the operator namespace's copy has the one revocation
-      // store as its only stored source (seed 233001974 with the ledger and the records of
-      // earlier versions): damaging it then is beyond repair.
-      return false;
-    }
     if (damagedWhileStopped.size() >= 2
         || (!kind.equals("records") && isUserSide(kind) && damagedWhileStopped.contains("records"))
-        || (kind.equals("records") && damagedWhileStopped.stream().anyMatch(this::isUserSide))
-        // A revoked bit lives in the one revocation store and in the copies: the store and a copy
-        // damaged in one window can be every source of it (a tenant may have overwritten the
-        // copies of the other selected namespaces meanwhile).
-        || (kind.equals("records") && damagedWhileStopped.contains("copy"))
-        || (kind.equals("copy") && damagedWhileStopped.contains("records"))) {
+        || (kind.equals("records") && damagedWhileStopped.stream().anyMatch(this::isUserSide))) {
       return false;
+    }
+    if (kind.equals("copy") && damagedWhileStopped.contains("records")
+        || kind.equals("records") && damagedWhileStopped.contains("copy")) {
+      count("storeAndCopyDamaged");
     }
     damagedWhileStopped.add(kind);
     return true;
+  }
+
+  /**
+   * True when the object {@code namespace/name} is the last source of a revocation: an index it
+   * shows revoked (a revoked issue record, or a bit of a list signed by us in the operator's or a
+   * selected namespace) that no other such object shows. Destroying it is beyond any design.
+   */
+  private boolean lastSourceOfARevocation(String namespace, String name) {
+    Map<String, Set<Long>> sources = new TreeMap<>();
+    for (ConfigMap m : cluster.all()) {
+      String ns = m.getMetadata().getNamespace();
+      String key = ns + "/" + m.getMetadata().getName();
+      if (NAMESPACE.equals(ns) && componentOf(m).equals("issue-records")) {
+        sources.put(key, revokedIn(List.of(m)));
+      } else if (componentOf(m).equals("trust")
+          && m.getMetadata().getName().equals(TRUST)
+          && (NAMESPACE.equals(ns) || namespaces.selected().contains(ns))) {
+        sources.put(key, signedRevokedIn(filesOf(ns)));
+      }
+    }
+    String target = namespace + "/" + name;
+    for (long index : sources.getOrDefault(target, Set.of())) {
+      if (sources.entrySet().stream()
+          .noneMatch(e -> !e.getKey().equals(target) && e.getValue().contains(index))) {
+        count("lastSourcesSpared");
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** The indices revoked in the list signed by us in these copy files (none when not ours). */
+  private static Set<Long> signedRevokedIn(Map<String, String> files) {
+    Set<Long> revoked = new TreeSet<>();
+    String jwt = files.get(TrustDocument.statusListTokenKey(0));
+    if (jwt == null) {
+      return revoked;
+    }
+    try {
+      StatusList list =
+          dev.apitoken.format.status.StatusListToken.parse(
+                  jwt, dev.apitoken.format.TrustedKeys.parse(RING.publicJwks()))
+              .statusList(0);
+      BitSet.valueOf(list.toBytes()).stream().forEach(i -> revoked.add((long) i));
+    } catch (RuntimeException notOurs) {
+      // a tenant's list: no evidence
+    }
+    return revoked;
   }
 
   /**
@@ -604,12 +665,10 @@ final class ModelRun implements AutoCloseable {
     if (!damagedWhileStopped.isEmpty()) {
       return;
     }
-    boolean evidenceOutside =
-        namespaces.selected().stream().anyMatch(ns -> cluster.get(ns, TRUST) != null);
-    if (!evidenceOutside && !KNOWN_GAPS) {
-      // Known gap (docs/REVOCATION-STATE.md, seed 13314): with no selected namespace holding a
-      // copy, the restored operator namespace was the only record of the index reservation; a
-      // token replaced at the next start then got the index of the token it replaced (I3).
+    if (!revokedIn(cluster.all()).stream()
+        .allMatch(i -> revokedIn(backup.values()).contains(i) || shownInASelectedCopy(i))) {
+      // Beyond any design (docs/REVOCATION-STATE.md): the restore takes a revocation from the
+      // store and from the operator namespace's copy, and no selected namespace's copy shows it.
       return;
     }
     damagedWhileStopped.add("records");
@@ -639,6 +698,55 @@ final class ModelRun implements AutoCloseable {
               + r.id
               + " started without saying so (no state_rolled_back)");
     }
+  }
+
+  /**
+   * Indices revoked in the operator namespace among {@code maps}: in its issue records or in its
+   * copy.
+   */
+  private static Set<Long> revokedIn(java.util.Collection<ConfigMap> maps) {
+    Set<Long> revoked = new TreeSet<>();
+    for (ConfigMap m : maps) {
+      if (!NAMESPACE.equals(m.getMetadata().getNamespace()) || m.getData() == null) {
+        continue;
+      }
+      try {
+        if (componentOf(m).equals("issue-records")) {
+          IssueRecordShard.decode(m.getData()).records().stream()
+              .filter(IssueRecord::revoked)
+              .forEach(r -> revoked.add(r.index()));
+        } else if (m.getMetadata().getName().equals(TRUST)) {
+          StatusList list = statusList(m.getData());
+          BitSet bits = list == null ? new BitSet() : BitSet.valueOf(list.toBytes());
+          bits.stream().forEach(i -> revoked.add((long) i));
+        }
+      } catch (RuntimeException unreadable) {
+        // damaged: holds nothing
+      }
+    }
+    return revoked;
+  }
+
+  /** True when a list signed by us in a selected namespace's copy shows the index revoked. */
+  private boolean shownInASelectedCopy(long index) {
+    for (String ns : namespaces.selected()) {
+      String jwt = filesOf(ns).get(TrustDocument.statusListTokenKey(0));
+      if (jwt == null) {
+        continue;
+      }
+      try {
+        StatusList list =
+            dev.apitoken.format.status.StatusListToken.parse(
+                    jwt, dev.apitoken.format.TrustedKeys.parse(RING.publicJwks()))
+                .statusList(0);
+        if (index < list.size() && list.get(index) == 1) {
+          return true;
+        }
+      } catch (RuntimeException notOurs) {
+        // a tenant's list: no evidence
+      }
+    }
+    return false;
   }
 
   private long storedPublicationVersion() {
@@ -852,19 +960,12 @@ final class ModelRun implements AutoCloseable {
             .filter(m -> componentOf(m).equals(componentFor(kind)))
             .filter(m -> !kind.equals("state") || m.getMetadata().getName().endsWith("-state"))
             .toList();
-    if (kind.equals("state") && !KNOWN_GAPS) {
-      // Open finding (see the report): with the index counter rolled back or edited and the
-      // issue records rolled back, an index was released twice; not yet explained or fixed.
-      return;
-    }
-    if (candidates.isEmpty() || !mayDamage(kind)) {
+    if (candidates.isEmpty()) {
       return;
     }
     ConfigMap target = candidates.get(step.b() % candidates.size());
-    if (kind.equals("copy") && leader == null && !KNOWN_GAPS && holdsUndurableBits(target)) {
-      // Known gap (see the report): copies are written from the store as held in memory, so a
-      // stop right after a revocation can leave a bit in a copy that no stored record has;
-      // destroying that copy then loses it. Run with -Dmodel.knownGaps=true to see it.
+    if (lastSourceOfARevocation(target.getMetadata().getNamespace(), target.getMetadata().getName())
+        || !mayDamage(kind)) {
       return;
     }
     String ns = target.getMetadata().getNamespace();
@@ -904,39 +1005,6 @@ final class ModelRun implements AutoCloseable {
     return SETTINGS;
   }
 
-  static final boolean KNOWN_GAPS = Boolean.getBoolean("model.knownGaps");
-
-  static final boolean STRICT_SKEW = Boolean.getBoolean("model.strictSkew");
-
-  /** True when the copy shows a revoked bit that no stored record holds. */
-  private boolean holdsUndurableBits(ConfigMap copy) {
-    int shard = TrustDocument.shardOf(TRUST, copy.getMetadata().getName());
-    if (shard != 0 || copy.getData() == null) {
-      return false;
-    }
-    StatusList list = statusList(copy.getData());
-    if (list == null) {
-      return false;
-    }
-    RevokedRecords stored = RevokedRecords.empty();
-    for (ConfigMap m : cluster.all()) {
-      if (componentOf(m).equals("issue-records") && m.getData() != null) {
-        try {
-          stored = stored.with(IssueRecordShard.decode(m.getData()).records());
-        } catch (RuntimeException unreadable) {
-          return true;
-        }
-      }
-    }
-    BitSet bits = BitSet.valueOf(list.toBytes());
-    for (int i = bits.nextSetBit(0); i >= 0; i = bits.nextSetBit(i + 1)) {
-      if (!stored.covers(i)) {
-        return true;
-      }
-    }
-    return false;
-  }
-
   private static String componentOf(ConfigMap map) {
     Map<String, String> labels = map.getMetadata().getLabels();
     return labels == null ? "" : labels.getOrDefault(Labels.COMPONENT, "");
@@ -954,28 +1022,6 @@ final class ModelRun implements AutoCloseable {
 
   private boolean repairsStored(Replica r) {
     return scheduler.runUntil(() -> r.path.store().pendingShards() == 0, Duration.ofSeconds(2));
-  }
-
-  /**
-   * A released token's revocation stored in the revocation store that the operator namespace's copy
-   * does not show yet (stored, not yet published).
-   */
-  private boolean revocationNotYetInTheOwnCopy() {
-    ConfigMap own = cluster.get(NAMESPACE, TRUST);
-    StatusList shown = own == null || own.getData() == null ? null : statusList(own.getData());
-    Set<Long> stored = new HashSet<>();
-    for (ConfigMap m : cluster.all()) {
-      try {
-        if (componentOf(m).equals("issue-records") && m.getData() != null) {
-          IssueRecordShard.decode(m.getData()).records().stream()
-              .filter(IssueRecord::revoked)
-              .forEach(rec -> stored.add(rec.index()));
-        }
-      } catch (RuntimeException unreadable) {
-        // damaged already: holds nothing
-      }
-    }
-    return stored.stream().anyMatch(i -> shown == null || i >= shown.size() || shown.get(i) != 1);
   }
 
   /** Every released, unexpired token whose ApiToken is gone is revoked in the stored records. */

@@ -57,8 +57,8 @@ class RevocationModelTest {
   /**
    * 1,000 sequences in every build ({@code -Dmodel.sequences=N} for more; base seed 12345, fixed so
    * that a CI run is reproducible; {@code -Dmodel.seed=random} for new sequences, {@code
-   * -Dmodel.seed=S -Dmodel.sequences=1} to replay one); {@code -Dmodel.knownGaps=true} adds the
-   * damage listed in docs/REVOCATION-STATE.md as beyond repair.
+   * -Dmodel.seed=S -Dmodel.sequences=1} to replay one). Damage that destroys every source of a
+   * revocation (docs/REVOCATION-STATE.md, beyond any design) is the only damage left out.
    */
   @Test
   void revocationsAreNeverLost() throws Exception {

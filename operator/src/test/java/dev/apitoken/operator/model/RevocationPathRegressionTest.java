@@ -506,6 +506,70 @@ class RevocationPathRegressionTest {
     }
   }
 
+  /**
+   * A revocation reaches the copies only once the store holds it: a copy showing a bit no stored
+   * record has would be the last record of it, and destroying that copy (after a stop before the
+   * write) would lose the revocation. The model checks this on every run (an admin destroying a
+   * copy while stopped); here the store refuses the write for a while.
+   */
+  @Test
+  void aRevocationTheStoreHasNotWrittenIsInNoCopy() throws Exception {
+    RevocationPath path = start("replica-1");
+    try {
+      path.revocations().recordIssued(record(0)).get(30, TimeUnit.SECONDS);
+      cluster.faults(
+          call ->
+              call.isWrite() && call.name() != null && call.name().contains("-issued-")
+                  ? InMemoryConfigMaps.Fault.SERVER_ERROR
+                  : null);
+      var revoked = path.revocations().record(List.of(record(0)));
+
+      path.trust().publishNow();
+      assertThat(revoked).isNotDone();
+      assertThat(copyShows(0)).as("published before it is stored").isFalse();
+
+      cluster.faults(InMemoryConfigMaps.Faults.NONE);
+      revoked.get(30, TimeUnit.SECONDS);
+      await().atMost(30, TimeUnit.SECONDS).until(() -> copyShows(0));
+    } finally {
+      path.close();
+    }
+  }
+
+  /**
+   * Found while replaying the model's restores: the operator namespace emptied while stopped, its
+   * publication version gone with it, and a copy in a namespace no longer selected (kept up to
+   * date, not read as evidence) showing a higher version of ours. Every round refused to write a
+   * lower version over it, for ever: no revocation was published anywhere again.
+   */
+  @Test
+  void aHigherVersionOfOursInACopyOutsideTheSelectorDoesNotStopPublishing() throws Exception {
+    namespaces.select("team-a");
+    RevocationPath first = start("replica-1");
+    first.revocations().recordIssued(record(0)).get(30, TimeUnit.SECONDS);
+    first.revocations().record(List.of(record(0))).get(30, TimeUnit.SECONDS);
+    await().atMost(30, TimeUnit.SECONDS).until(() -> copyShows("team-a", 0));
+    namespaces.deselect("team-a");
+    cluster.client("replica-1").kill();
+    first.close();
+    for (var map : cluster.all()) {
+      if (map.getMetadata().getNamespace().equals(ModelRun.NAMESPACE)) {
+        cluster.adminDelete(ModelRun.NAMESPACE, map.getMetadata().getName());
+      }
+    }
+
+    RevocationPath second = start("replica-2");
+    try {
+      second.revocations().recordIssued(record(1)).get(30, TimeUnit.SECONDS);
+      second.revocations().record(List.of(record(1))).get(30, TimeUnit.SECONDS);
+      await()
+          .atMost(30, TimeUnit.SECONDS)
+          .until(() -> copyShows(ModelRun.NAMESPACE, 1) && copyShows("team-a", 1));
+    } finally {
+      second.close();
+    }
+  }
+
   private IssueRecord record(long index) {
     return new IssueRecord(
         index, clock.instant().plusSeconds(3600), "uid-" + index, "apps", "t" + index, null, false);
