@@ -3,12 +3,17 @@ package dev.apitoken.operator.durability;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.apitoken.operator.api.ApiToken;
+import dev.apitoken.operator.kubernetes.Labels;
+import dev.apitoken.operator.reconcile.TokenSecretDependent;
 import dev.apitoken.operator.testing.ApiTokens;
 import dev.apitoken.operator.testing.CapturedLogs;
 import dev.apitoken.operator.testing.MutableClock;
 import dev.apitoken.operator.testing.RunningOperator;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -21,7 +26,8 @@ import org.junit.jupiter.api.Test;
  */
 @EnableKubernetesMockClient(crud = true)
 class IndexFloorTest {
-  static KubernetesClient client;
+  // One mock API server per test: each starts from a cluster of its own (a fresh install).
+  KubernetesClient client;
   private RunningOperator operator;
 
   @AfterEach
@@ -48,6 +54,49 @@ class IndexFloorTest {
     assertThat(operator.awaitReady("fresh-install", "first").getStatus().getStatusListIndex())
         .isZero();
     assertThat(linesSince(before)).noneMatch(line -> line.contains("index_state_behind"));
+  }
+
+  /**
+   * The floor reads token Secrets, which a tenant with {@code edit} can create with the operator's
+   * labels: a token that does not verify with the operator's key ring (a forged signature, a key of
+   * the tenant's own) must not move it, or one Secret would halt issuance cluster-wide.
+   */
+  @Test
+  void aTenantsForgedTokenSecretDoesNotMoveTheFloor() {
+    operator = new RunningOperator(client, new MutableClock(RunningOperator.START));
+    operator.createNamespace("tenant", Map.of());
+    String forged =
+        base64Url("{\"alg\":\"EdDSA\",\"typ\":\"JWT\",\"kid\":\"tenant-key\"}")
+            + "."
+            + base64Url(
+                "{\"sub\":\"x\",\"iat\":1767225600,\"exp\":1798761600,\"jti\":\"forged\","
+                    + "\"status\":{\"status_list\":{\"idx\":33554000,\"uri\":\"https://x\"}}}")
+            + "."
+            + base64Url("not a signature of ours, not a signature at all, 64 bytes long........");
+    client
+        .resource(
+            new SecretBuilder()
+                .withNewMetadata()
+                .withName("looks-like-a-token")
+                .withNamespace("tenant")
+                .withLabels(Labels.managed(TokenSecretDependent.COMPONENT))
+                .endMetadata()
+                .addToData(
+                    TokenSecretDependent.TOKEN_KEY,
+                    Base64.getEncoder().encodeToString(forged.getBytes(StandardCharsets.US_ASCII)))
+                .build())
+        .create();
+    operator.start();
+
+    operator.create(ApiTokens.named("first").in("tenant").build());
+
+    assertThat(operator.awaitReady("tenant", "first").getStatus().getStatusListIndex()).isZero();
+  }
+
+  private static String base64Url(String text) {
+    return Base64.getUrlEncoder()
+        .withoutPadding()
+        .encodeToString(text.getBytes(StandardCharsets.UTF_8));
   }
 
   /**
