@@ -76,6 +76,11 @@ public final class RevocationPath implements AutoCloseable {
   private volatile SignedEvidence lastEvidence = SignedEvidence.NONE;
   private volatile Consumer<String> onRollback = message -> {};
   private volatile java.util.function.LongSupplier tokensInUse = () -> 0;
+
+  /** {@link #tokensInUse} as first read by this process (-1: not yet); see {@link #tokensInUse}. */
+  private final java.util.concurrent.atomic.AtomicLong tokensInUseAtFirstBlock =
+      new java.util.concurrent.atomic.AtomicLong(-1);
+
   private volatile String rollbackSeen;
   private boolean started;
 
@@ -131,7 +136,7 @@ public final class RevocationPath implements AutoCloseable {
     indexStore =
         new ConfigMapIndexBlockStore(
             state,
-            () -> Math.max(indexFloor(), tokensInUse.getAsLong()),
+            () -> Math.max(indexFloor(), tokensInUseAtFirstBlock()),
             this::floorWhenCounterLost,
             highWater -> trust.awaitReservationPublished(highWater, RESERVATION_PUBLISH_TIMEOUT),
             fence,
@@ -145,10 +150,23 @@ public final class RevocationPath implements AutoCloseable {
    * token of ours that is still in use outside the operator namespace (the token Secrets, verified
    * with the key ring). With the operator namespace restored while stopped and no copy holding the
    * reservation, they are the only record of those indices; with no such token anywhere, the
-   * cluster is new and the first index is 0. Asked once per block; a failure fails the reservation.
+   * cluster is new and the first index is 0. Read once, at the first block this process reserves (a
+   * failure fails that reservation and it is read again at the next): a process leads once (it
+   * exits when it loses the Lease), and from its first block on every index it hands out is in the
+   * counter and its own high-water mark, so reading every token Secret again per block would cost a
+   * list of all of them per 1,024 tokens for nothing.
    */
   public void tokensInUse(java.util.function.LongSupplier indexBound) {
     this.tokensInUse = indexBound;
+  }
+
+  private long tokensInUseAtFirstBlock() {
+    long read = tokensInUseAtFirstBlock.get();
+    if (read < 0) {
+      read = tokensInUse.getAsLong();
+      tokensInUseAtFirstBlock.compareAndSet(-1, read);
+    }
+    return read;
   }
 
   /** One past the highest index any source knows was handed out (our signed copies included). */
