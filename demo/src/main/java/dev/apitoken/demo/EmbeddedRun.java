@@ -18,6 +18,7 @@ import io.fabric8.kubernetes.client.utils.Serialization;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -58,7 +59,12 @@ public final class EmbeddedRun {
     if (!Files.isDirectory(examples)) {
       examples = Path.of("..").resolve(examples);
     }
-    int exit = new EmbeddedRun(System.out).run(examples);
+    Path log = Files.createTempFile("apitoken-demo-", ".log");
+    int exit;
+    try (OutputStream logFile = DemoLog.to(log)) {
+      System.out.println("(the operator's log goes to " + log + ")");
+      exit = new EmbeddedRun(System.out).run(examples);
+    }
     System.exit(exit);
   }
 

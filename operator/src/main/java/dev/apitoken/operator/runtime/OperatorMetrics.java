@@ -72,6 +72,7 @@ public final class OperatorMetrics {
   static final String LEADER = "apitoken.leader";
   static final String PUBLISH_PENDING = "apitoken.trust.publish.pending";
   static final String STATE_SIZE_RATIO = "apitoken.state.size.ratio";
+  static final String BUILD_INFO = "apitoken.build.info";
 
   /** Upper bounds of the propagation histogram's buckets ({@code le}), 50 ms to a minute. */
   static final Duration[] PROPAGATION_BUCKETS = {
@@ -111,6 +112,11 @@ public final class OperatorMetrics {
   private volatile Supplier<Map<String, Long>> tokenCounts;
 
   private final TokenExpiryGauges tokenExpiries;
+  private final TokenReadyGauges tokenReady;
+
+  /** Names of the gauges this instance registered; see {@link #registerOnce}. */
+  private final Set<String> registeredGauges = ConcurrentHashMap.newKeySet();
+
   private final Map<String, Long> stateObjectBytes = new ConcurrentHashMap<>();
   private final Counter revokedTokens;
   private final Counter publishes;
@@ -123,6 +129,15 @@ public final class OperatorMetrics {
     this.registry = Objects.requireNonNull(registry, "registry");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.tokenExpiries = new TokenExpiryGauges(registry);
+    this.tokenReady = new TokenReadyGauges(registry);
+    registerOnce(
+        () ->
+            Gauge.builder(BUILD_INFO, () -> 1)
+                .description("Always 1; the labels say which operator build and Java runtime run")
+                .tag("version", BuildInfo.version())
+                .tag("java_version", System.getProperty("java.version", "unknown"))
+                .register(registry),
+        BUILD_INFO);
     this.revokedTokens =
         Counter.builder(REVOKED_TOKENS)
             .description("Tokens recorded as revoked")
@@ -322,9 +337,12 @@ public final class OperatorMetrics {
   public void leader(BooleanSupplier leading) {
     // The latest supplier counts: a restarted operator in the same process registers again.
     this.leading = Objects.requireNonNull(leading, "leading");
-    Gauge.builder(LEADER, this, m -> m.leading.getAsBoolean() ? 1 : 0)
-        .description("1 while this replica is the leader, 0 while it stands by")
-        .register(registry);
+    registerOnce(
+        () ->
+            Gauge.builder(LEADER, this, m -> m.leading.getAsBoolean() ? 1 : 0)
+                .description("1 while this replica is the leader, 0 while it stands by")
+                .register(registry),
+        LEADER);
   }
 
   private volatile BooleanSupplier leading = () -> false;
@@ -338,12 +356,15 @@ public final class OperatorMetrics {
   public void publishPending(DoubleSupplier seconds) {
     // The latest supplier counts: a restarted operator in the same process registers again.
     this.publishPending = Objects.requireNonNull(seconds, "seconds");
-    Gauge.builder(PUBLISH_PENDING, this, m -> m.publishPending.getAsDouble())
-        .description(
-            "How long the oldest publish request (a revocation, a key or namespace change) has"
-                + " waited for the trust ConfigMaps to be written everywhere")
-        .baseUnit("seconds")
-        .register(registry);
+    registerOnce(
+        () ->
+            Gauge.builder(PUBLISH_PENDING, this, m -> m.publishPending.getAsDouble())
+                .description(
+                    "How long the oldest publish request (a revocation, a key or namespace change)"
+                        + " has waited for the trust ConfigMaps to be written everywhere")
+                .baseUnit("seconds")
+                .register(registry),
+        PUBLISH_PENDING);
   }
 
   private volatile DoubleSupplier publishPending = () -> 0;
@@ -359,12 +380,32 @@ public final class OperatorMetrics {
     } else {
       stateObjectBytes.put(label(object), bytes);
     }
-    Gauge.builder(STATE_SIZE_RATIO, stateObjectBytes, OperatorMetrics::largestShareOfLimit)
-        .description(
-            "Largest state object the operator stores (ledger or issue-record shard, trust copy)"
-                + " as a share of the 1 MiB ConfigMap limit")
-        .strongReference(true)
-        .register(registry);
+    registerOnce(
+        () ->
+            Gauge.builder(STATE_SIZE_RATIO, stateObjectBytes, OperatorMetrics::largestShareOfLimit)
+                .description(
+                    "Largest state object the operator stores (ledger or issue-record shard, trust"
+                        + " copy) as a share of the 1 MiB ConfigMap limit")
+                .strongReference(true)
+                .register(registry),
+        STATE_SIZE_RATIO);
+  }
+
+  /**
+   * Registers the meters {@code register} adds, once per instance: Micrometer keeps the first gauge
+   * registered under an id and warns about every later one. Meters of that name left by an earlier
+   * instance on the same registry (an operator restarted in the same process) are removed first, so
+   * the gauges read this instance.
+   */
+  private void registerOnce(Runnable register, String... names) {
+    synchronized (registeredGauges) {
+      if (registeredGauges.add(names[0])) {
+        for (String name : names) {
+          registry.find(name).meters().forEach(registry::remove);
+        }
+        register.run();
+      }
+    }
   }
 
   private static double largestShareOfLimit(Map<String, Long> bytesByObject) {
@@ -387,6 +428,20 @@ public final class OperatorMetrics {
     tokenExpiries.remove(namespace, name);
   }
 
+  /**
+   * The ApiToken's Ready condition now has status {@code ready} ("True", "False", "Unknown"); sets
+   * its {@code apitoken_ready_status} series.
+   */
+  public void tokenReady(String namespace, String name, String ready) {
+    tokenReady.set(namespace, name, ready);
+  }
+
+  /** The ApiToken was deleted: every series named after it goes away. */
+  public void tokenDeleted(String namespace, String name) {
+    tokenExpiries.remove(namespace, name);
+    tokenReady.remove(namespace, name);
+  }
+
   /** What the provider telemetry reads; held by a field, see {@link #statusListProvider}. */
   private record ProviderSources(
       IntSupplier openLongPolls, LongSupplier refusedLongPolls, LongSupplier notModified) {}
@@ -402,21 +457,30 @@ public final class OperatorMetrics {
       IntSupplier openLongPolls, LongSupplier refusedLongPolls, LongSupplier notModified) {
     // Micrometer holds a function counter's state object weakly: once collected, the counter
     // freezes at its last value. This field keeps the suppliers alive as long as the metrics.
-    ProviderSources sources = new ProviderSources(openLongPolls, refusedLongPolls, notModified);
-    providerSources = sources;
-    Gauge.builder(STATUS_LONG_POLLS, sources, s -> s.openLongPolls().getAsInt())
-        .description("Long-polls parked at this replica's Status List provider now")
-        .strongReference(true)
-        .register(registry);
-    FunctionCounter.builder(
-            STATUS_LONG_POLLS_REFUSED, sources, s -> s.refusedLongPolls().getAsLong())
-        .description("Long-polls refused with 503 because the bound on waiters was reached")
-        .register(registry);
-    FunctionCounter.builder(STATUS_NOT_MODIFIED, sources, s -> s.notModified().getAsLong())
-        .description(
-            "Status List provider answers 304 Not Modified, long-polls at their deadline"
-                + " included")
-        .register(registry);
+    // The latest provider counts: the meters read it through this instance.
+    providerSources = new ProviderSources(openLongPolls, refusedLongPolls, notModified);
+    registerOnce(
+        () -> {
+          Gauge.builder(STATUS_LONG_POLLS, this, m -> m.providerSources.openLongPolls().getAsInt())
+              .description("Long-polls parked at this replica's Status List provider now")
+              .strongReference(true)
+              .register(registry);
+          FunctionCounter.builder(
+                  STATUS_LONG_POLLS_REFUSED,
+                  this,
+                  m -> m.providerSources.refusedLongPolls().getAsLong())
+              .description("Long-polls refused with 503 because the bound on waiters was reached")
+              .register(registry);
+          FunctionCounter.builder(
+                  STATUS_NOT_MODIFIED, this, m -> m.providerSources.notModified().getAsLong())
+              .description(
+                  "Status List provider answers 304 Not Modified, long-polls at their deadline"
+                      + " included")
+              .register(registry);
+        },
+        STATUS_LONG_POLLS,
+        STATUS_LONG_POLLS_REFUSED,
+        STATUS_NOT_MODIFIED);
   }
 
   /** The key ring changed: a new active key, or keys added or pruned. */
@@ -433,9 +497,13 @@ public final class OperatorMetrics {
   public void keyRevocationPending(Supplier<Integer> pending) {
     // The latest supplier counts: a restarted operator in the same process registers again.
     this.keyRevocationPending = Objects.requireNonNull(pending, "pending");
-    Gauge.builder(KEY_REVOCATION_PENDING, this, m -> m.keyRevocationPending.get())
-        .description("ApiTokens waiting to be reissued after their signing key was revoked or lost")
-        .register(registry);
+    registerOnce(
+        () ->
+            Gauge.builder(KEY_REVOCATION_PENDING, this, m -> m.keyRevocationPending.get())
+                .description(
+                    "ApiTokens waiting to be reissued after their signing key was revoked or lost")
+                .register(registry),
+        KEY_REVOCATION_PENDING);
   }
 
   private volatile Supplier<Integer> keyRevocationPending = () -> 0;
