@@ -202,12 +202,20 @@ class ChartDeploymentTest {
     // Manifests.parse fails on a key that appears twice in one mapping
     Manifests rendered =
         helm.render(
-            "--set", "podLabels.app\\.kubernetes\\.io/name=other",
-            "--set", "podLabels.app\\.kubernetes\\.io/component=mine",
-            "--set", "podLabels.team=identity",
-            "--set", "metrics.serviceMonitor.enabled=true",
-            "--set", "metrics.serviceMonitor.labels.app\\.kubernetes\\.io/instance=other",
-            "--set", "metrics.serviceMonitor.labels.release=prometheus");
+            "--set",
+            "podLabels.app\\.kubernetes\\.io/name=other",
+            "--set",
+            "podLabels.app\\.kubernetes\\.io/component=mine",
+            "--set",
+            "podLabels.team=identity",
+            "--set",
+            "metrics.serviceMonitor.enabled=true",
+            "--api-versions",
+            Helm.MONITORING_API,
+            "--set",
+            "metrics.serviceMonitor.labels.app\\.kubernetes\\.io/instance=other",
+            "--set",
+            "metrics.serviceMonitor.labels.release=prometheus");
     JsonNode deployment = rendered.one("Deployment");
     JsonNode podLabels = deployment.at("/spec/template/metadata/labels");
 
@@ -252,8 +260,12 @@ class ChartDeploymentTest {
 
     Manifests monitored =
         helm.render(
-            "--set", "metrics.serviceMonitor.enabled=true",
-            "--set", "metrics.serviceMonitor.labels.release=prometheus");
+            "--set",
+            "metrics.serviceMonitor.enabled=true",
+            "--api-versions",
+            Helm.MONITORING_API,
+            "--set",
+            "metrics.serviceMonitor.labels.release=prometheus");
     JsonNode monitor = monitored.one("ServiceMonitor");
     assertThat(monitor.at("/spec/endpoints/0/port").asText())
         .isEqualTo(service.at("/spec/ports/0/name").asText());

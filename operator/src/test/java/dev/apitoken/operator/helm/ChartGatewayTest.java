@@ -282,7 +282,13 @@ class ChartGatewayTest {
   void theServiceMonitorIsOptIn() {
     assertThat(enabled.ofKind("ServiceMonitor")).isEmpty();
     JsonNode monitor =
-        render("--set", "gateway.enabled=true", "--set", "gateway.serviceMonitor.enabled=true")
+        render(
+                "--set",
+                "gateway.enabled=true",
+                "--set",
+                "gateway.serviceMonitor.enabled=true",
+                "--api-versions",
+                Helm.MONITORING_API)
             .one("ServiceMonitor", Helm.NAMESPACE, GATEWAY);
 
     assertThat(monitor.at("/spec/endpoints/0/port").asText()).isEqualTo("http-metrics");
