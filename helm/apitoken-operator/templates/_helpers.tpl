@@ -156,10 +156,22 @@ copy <trustConfigMapName> and its shards <trustConfigMapName>-1 ... -15.
 Settings that cannot work together; rendered (empty) by deployment.yaml so they fail early.
 */}}
 {{/*
-The status list URI tokens carry: statusListUri, or "<issuer>/statuslist" as the operator derives it.
+The status list URI tokens carry: statusListUri, or the "<release>-status" Service's in-cluster URL
+with path /statuslist. That default is on the origin the gateway's --trust-url follows by default,
+so the gateway (and any verifier following that Service) fetches the lists tokens name and sees a
+revocation within about a second, not only when the kubelet refreshes a mounted ConfigMap.
 */}}
 {{- define "apitoken-operator.statusListUri" -}}
-{{- .Values.statusListUri | default (printf "%s/statuslist" (trimSuffix "/" .Values.issuer)) -}}
+{{- .Values.statusListUri | default (printf "%s/statuslist" (include "apitoken-operator.statusServiceUrl" .)) -}}
+{{- end }}
+
+{{/*
+The in-cluster base URL of the "<release>-status" Service: http://<fullname>-status.<namespace>.svc,
+with ":<port>" unless statusList.service.port is 80.
+*/}}
+{{- define "apitoken-operator.statusServiceUrl" -}}
+{{- $port := int .Values.statusList.service.port }}
+{{- printf "http://%s-status.%s.svc%s" (include "apitoken-operator.fullname" .) .Release.Namespace (eq $port 80 | ternary "" (printf ":%d" $port)) }}
 {{- end }}
 
 {{/*
@@ -243,8 +255,7 @@ The Status List provider the gateway follows: gateway.trust.url, else this relea
 {{- if .Values.gateway.trust.url }}
 {{- .Values.gateway.trust.url }}
 {{- else }}
-{{- $port := int .Values.statusList.service.port }}
-{{- printf "http://%s-status.%s.svc%s" (include "apitoken-operator.fullname" .) .Release.Namespace (eq $port 80 | ternary "" (printf ":%d" $port)) }}
+{{- include "apitoken-operator.statusServiceUrl" . }}
 {{- end }}
 {{- end }}
 

@@ -89,8 +89,10 @@ class ChartDeploymentTest {
         .containsEntry("APITOKEN_HTTP_PORT", "8080")
         .containsEntry("APITOKEN_LOG_FORMAT", "text")
         .containsEntry("APITOKEN_LOG_LEVEL", "info")
-        // empty statusListUri: the operator derives "<issuer>/statuslist" itself
-        .doesNotContainKey("APITOKEN_STATUS_LIST_URI");
+        // empty statusListUri: the status Service's in-cluster URL, the gateway's trust origin
+        .containsEntry(
+            "APITOKEN_STATUS_LIST_URI",
+            "http://apitoken-apitoken-operator-status.apitoken-system.svc/statuslist");
   }
 
   @Test
