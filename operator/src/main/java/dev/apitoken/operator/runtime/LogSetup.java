@@ -36,6 +36,9 @@ public final class LogSetup {
   public static final String UNSTABLE_VERSION_LOGGER =
       "io.fabric8.kubernetes.client.dsl.internal.VersionUsageUtils";
 
+  /** Jetty's loggers, quiet below WARN unless the operator logs at DEBUG or TRACE. */
+  static final String JETTY_LOGGER = "org.eclipse.jetty";
+
   /** The JDK HTTP client's logger. Held: java.util.logging forgets the level of a collected one. */
   static final java.util.logging.Logger JDK_HTTP_CLIENT_LOG =
       java.util.logging.Logger.getLogger("jdk.httpclient.HttpClient");
@@ -75,6 +78,11 @@ public final class LogSetup {
     root.addAppender(appender);
     context.getLogger(AUDIT_LOGGER).setLevel(Level.INFO);
     context.getLogger(UNSTABLE_VERSION_LOGGER).setLevel(Level.ERROR);
+    if (root.getLevel().isGreaterOrEqual(Level.INFO)) {
+      // Jetty announces its version, each server and each connector at INFO, on start and stop;
+      // HttpEndpoints and StatusListProvider say the same in one event line each (port included).
+      context.getLogger(JETTY_LOGGER).setLevel(Level.WARN);
+    }
     SecretBearingLoggers pin = new SecretBearingLoggers();
     pin.setContext(context);
     pin.setName("secret-bearing-loggers");

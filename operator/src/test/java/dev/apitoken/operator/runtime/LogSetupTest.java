@@ -229,6 +229,16 @@ class LogSetupTest {
     assertThat(context.getLogger("io.fabric8.kubernetes.client.Other").isWarnEnabled()).isTrue();
   }
 
+  @Test
+  void jettysBannersAreQuietAtInfoAndShownAtDebug() {
+    LogSetup.configure(context, "text", "info", out);
+    assertThat(context.getLogger("org.eclipse.jetty.server.Server").isInfoEnabled()).isFalse();
+    assertThat(context.getLogger("org.eclipse.jetty.server.Server").isWarnEnabled()).isTrue();
+
+    LogSetup.configure(context, "text", "debug", out);
+    assertThat(context.getLogger("org.eclipse.jetty.server.Server").isInfoEnabled()).isTrue();
+  }
+
   /** Fabric8's message, logged as VersionUsageUtils logs it for a v1alpha1 custom resource. */
   private static void unstableVersionWarning(LoggerContext context) {
     context
