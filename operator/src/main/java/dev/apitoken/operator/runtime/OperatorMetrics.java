@@ -105,9 +105,6 @@ public final class OperatorMetrics {
   private final AtomicInteger trustNamespaces = new AtomicInteger();
   private final AtomicReference<Instant> activeKeyCreatedAt = new AtomicReference<>();
   private final AtomicInteger signingKeys = new AtomicInteger();
-  private final Object registration = new Object();
-  private boolean publicationGaugesRegistered;
-  private boolean keyGaugesRegistered;
   private final Set<String> tokenStates = ConcurrentHashMap.newKeySet();
   private volatile Supplier<Map<String, Long>> tokenCounts;
 
@@ -294,6 +291,11 @@ public final class OperatorMetrics {
   public void trustNamespaceRefusing(
       String namespace, java.util.function.Predicate<String> stillRefusing) {
     if (refusingGauges.add(namespace)) {
+      registry
+          .find(TRUST_NAMESPACE_REFUSING)
+          .tag("namespace", label(namespace))
+          .meters()
+          .forEach(registry::remove);
       io.micrometer.core.instrument.Gauge.builder(
               TRUST_NAMESPACE_REFUSING, () -> stillRefusing.test(namespace) ? 1 : 0)
           .description("1 while the namespace refuses its trust ConfigMap copy (quota, admission)")
@@ -314,20 +316,16 @@ public final class OperatorMetrics {
   }
 
   private final AtomicReference<Double> indexSpaceUsed = new AtomicReference<>(0.0);
-  private boolean indexGaugeRegistered;
 
   /** Share of the status-list index space handed out (alert well before 1). */
   public void indexSpaceUsed(double ratio) {
     indexSpaceUsed.set(ratio);
-    synchronized (registration) {
-      if (!indexGaugeRegistered) {
-        io.micrometer.core.instrument.Gauge.builder(
-                INDEX_SPACE_USED, indexSpaceUsed, AtomicReference::get)
-            .description("Share of the status-list index space handed out; issuance stops at 1")
-            .register(registry);
-        indexGaugeRegistered = true;
-      }
-    }
+    registerOnce(
+        () ->
+            Gauge.builder(INDEX_SPACE_USED, indexSpaceUsed, AtomicReference::get)
+                .description("Share of the status-list index space handed out; issuance stops at 1")
+                .register(registry),
+        INDEX_SPACE_USED);
   }
 
   /**
@@ -514,7 +512,7 @@ public final class OperatorMetrics {
    */
   public void tokensByState(Supplier<Map<String, Long>> counts) {
     this.tokenCounts = Objects.requireNonNull(counts, "counts");
-    BASE_TOKEN_STATES.forEach(this::registerTokenState);
+    registerOnce(() -> BASE_TOKEN_STATES.forEach(this::registerTokenState), TOKENS);
   }
 
   private double tokensIn(String state) {
@@ -540,44 +538,43 @@ public final class OperatorMetrics {
   }
 
   private void registerPublicationGauges() {
-    synchronized (registration) {
-      if (publicationGaugesRegistered) {
-        return;
-      }
-      Gauge.builder(STATUS_LIST_REVOKED_INDICES, statusListRevokedIndices, AtomicLong::get)
-          .description("Revoked indices in the last published status list")
-          .strongReference(true)
-          .register(registry);
-      Gauge.builder(STATUS_LIST_BYTES, statusListBytes, AtomicLong::get)
-          .description(
-              "Encoded size of the last published status list (status-list.json and its shards)")
-          .baseUnit("bytes")
-          .strongReference(true)
-          .register(registry);
-      Gauge.builder(TRUST_NAMESPACES, trustNamespaces, AtomicInteger::get)
-          .description("Namespaces the last status list was published to")
-          .strongReference(true)
-          .register(registry);
-      publicationGaugesRegistered = true;
-    }
+    registerOnce(
+        () -> {
+          Gauge.builder(STATUS_LIST_REVOKED_INDICES, statusListRevokedIndices, AtomicLong::get)
+              .description("Revoked indices in the last published status list")
+              .strongReference(true)
+              .register(registry);
+          Gauge.builder(STATUS_LIST_BYTES, statusListBytes, AtomicLong::get)
+              .description(
+                  "Encoded size of the last published status list (status-list.json and its shards)")
+              .baseUnit("bytes")
+              .strongReference(true)
+              .register(registry);
+          Gauge.builder(TRUST_NAMESPACES, trustNamespaces, AtomicInteger::get)
+              .description("Namespaces the last status list was published to")
+              .strongReference(true)
+              .register(registry);
+        },
+        STATUS_LIST_REVOKED_INDICES,
+        STATUS_LIST_BYTES,
+        TRUST_NAMESPACES);
   }
 
   private void registerKeyGauges() {
-    synchronized (registration) {
-      if (keyGaugesRegistered) {
-        return;
-      }
-      Gauge.builder(KEY_AGE, this, OperatorMetrics::activeKeyAgeSeconds)
-          .description("Age of the active signing key, measured when scraped")
-          .baseUnit("seconds")
-          .strongReference(true)
-          .register(registry);
-      Gauge.builder(SIGNING_KEYS, signingKeys, AtomicInteger::get)
-          .description("Signing keys published in the trust ConfigMap (active and retired)")
-          .strongReference(true)
-          .register(registry);
-      keyGaugesRegistered = true;
-    }
+    registerOnce(
+        () -> {
+          Gauge.builder(KEY_AGE, this, OperatorMetrics::activeKeyAgeSeconds)
+              .description("Age of the active signing key, measured when scraped")
+              .baseUnit("seconds")
+              .strongReference(true)
+              .register(registry);
+          Gauge.builder(SIGNING_KEYS, signingKeys, AtomicInteger::get)
+              .description("Signing keys published in the trust ConfigMap (active and retired)")
+              .strongReference(true)
+              .register(registry);
+        },
+        KEY_AGE,
+        SIGNING_KEYS);
   }
 
   private double activeKeyAgeSeconds() {

@@ -376,10 +376,24 @@ class OperatorMetricsTest {
   @Test
   void aSecondInstanceOnTheSameRegistryTakesTheGaugesOver() {
     metrics.leader(() -> false);
+    metrics.publishCompleted(1, 100, 1, null);
+    metrics.keyRingChanged(NOW, 1);
+    metrics.indexSpaceUsed(0.1);
+    metrics.tokensByState(() -> Map.of("ready", 1L));
+
+    // An operator restarted in the same process, as RunningOperator.restart() does.
     OperatorMetrics restarted = new OperatorMetrics(registry, clock);
     restarted.leader(() -> true);
+    restarted.publishCompleted(3, 300, 2, null);
+    restarted.keyRingChanged(NOW, 2);
+    restarted.indexSpaceUsed(0.5);
+    restarted.tokensByState(() -> Map.of("ready", 7L));
 
     assertThat(gauge(OperatorMetrics.LEADER)).isEqualTo(1);
+    assertThat(gauge(OperatorMetrics.TRUST_NAMESPACES)).isEqualTo(3);
+    assertThat(gauge(OperatorMetrics.SIGNING_KEYS)).isEqualTo(2);
+    assertThat(gauge(OperatorMetrics.INDEX_SPACE_USED)).isEqualTo(0.5);
+    assertThat(tokens("ready")).isEqualTo(7);
     assertThat(registry.get(OperatorMetrics.BUILD_INFO).gauges()).hasSize(1);
   }
 
