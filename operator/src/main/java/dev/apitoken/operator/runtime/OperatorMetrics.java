@@ -454,8 +454,8 @@ public final class OperatorMetrics {
   public void statusListProvider(
       IntSupplier openLongPolls, LongSupplier refusedLongPolls, LongSupplier notModified) {
     // Micrometer holds a function counter's state object weakly: once collected, the counter
-    // freezes at its last value. This field keeps the suppliers alive as long as the metrics.
-    // The latest provider counts: the meters read it through this instance.
+    // freezes at its last value. The meters hold this instance, which lives as long as the
+    // operator, and read the latest provider through it.
     providerSources = new ProviderSources(openLongPolls, refusedLongPolls, notModified);
     registerOnce(
         () -> {
