@@ -1,5 +1,6 @@
 package dev.apitoken.demo;
 
+import ch.qos.logback.classic.spi.LogbackServiceProvider;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.apitoken.format.CompactJws;
@@ -54,6 +55,12 @@ public final class EmbeddedRun {
   }
 
   public static void main(String[] args) throws Exception {
+    // The sample service's jar (verifier-tools) carries slf4j-nop, binding its own jar to nothing;
+    // this run logs through logback. Naming the provider spares SLF4J's "multiple providers"
+    // warning, and its note that it loads the named one is below WARN. Set before anything asks
+    // SLF4J for a logger.
+    System.setProperty("slf4j.provider", LogbackServiceProvider.class.getName());
+    System.setProperty("slf4j.internal.verbosity", "WARN");
     dev.apitoken.operator.Main.sizeCommonPool();
     Path examples = Path.of(args.length > 0 ? args[0] : "examples");
     if (!Files.isDirectory(examples)) {
