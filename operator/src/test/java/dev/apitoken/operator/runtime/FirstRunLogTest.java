@@ -113,7 +113,15 @@ class FirstRunLogTest {
     assertThat(lines)
         .as("Jetty's banners (our event lines say the same)")
         .noneMatch(line -> line.contains(" o.e.jetty.") || line.contains(" org.eclipse.jetty."));
-    assertThat(lines)
+    // Up to SIGTERM: a publication interrupted by the shutdown is logged as a failure to retry
+    // (TrustPublisher's trust_publish_failed), a separate matter of stopping, not of a first run.
+    int stopping =
+        lines.stream()
+            .filter(line -> line.contains("event=stopping"))
+            .findFirst()
+            .map(lines::indexOf)
+            .orElse(lines.size());
+    assertThat(lines.subList(0, stopping))
         .as("WARN and ERROR lines of a first run")
         .filteredOn(line -> line.matches("\\S+ (WARN|ERROR) .*") || line.startsWith("SLF4J"))
         .allMatch(line -> line.contains(TOLERATED_WARNING));
