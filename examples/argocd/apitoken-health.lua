@@ -1,14 +1,22 @@
 -- Argo CD health check for apitoken.dev/ApiToken.
 -- Install: examples/argocd/argocd-cm-patch.yaml (key resource.customizations.health.apitoken.dev_ApiToken).
 --
---   Progressing  no status yet, status older than metadata.generation, no Ready condition,
---                Ready=Unknown, or a revocation recorded but not yet in every trust ConfigMap
---   Healthy      Ready=True for the current generation
---   Degraded     Ready=False (e.g. InvalidSpec, IssueFailed, SecretConflict); message from Ready
+-- It reads the conditions in the order kstatus (Flux, kpt) reads them, so both tell a transient
+-- state from a terminal one the same way:
+--
+--   Progressing  being deleted; no status yet; status or Ready older than metadata.generation;
+--                Reconciling=True (kstatus: InProgress): a token is being issued, waits for its
+--                signing key to be published or for the issuance budget, a failure is retried,
+--                tokens are being revoked or a revocation published; no Ready yet, Ready=Unknown,
+--                or Ready=False without Reconciling or Stalled (kstatus: InProgress)
+--   Degraded     Stalled=True (kstatus: Failed): a person must act (InvalidSpec with the field
+--                to fix, SecretConflict); message from Ready
+--   Healthy      Ready=True for the current generation (kstatus: Current)
 --   Suspended    revoked (Revoked=True) and published everywhere (RevocationPublished=True).
 --                A revocation is a deliberate, final state, not a failure: Degraded would keep
 --                the Application red, and alerting, forever. Suspended (grey) stays visible and
---                ranks below Progressing and Degraded in the Application's health.
+--                ranks below Progressing and Degraded in the Application's health. kstatus has
+--                no such state: it reads the Ready=False of a revoked ApiToken as InProgress.
 --
 -- Uses only Lua's base library: Argo CD disables the standard libraries by default.
 
@@ -38,6 +46,12 @@ end
 
 local hs = {}
 
+if obj.metadata.deletionTimestamp ~= nil then
+  hs.status = "Progressing"
+  hs.message = "Being deleted: its tokens are revoked and published before the finalizer is removed"
+  return hs
+end
+
 if obj.status == nil then
   hs.status = "Progressing"
   hs.message = "Waiting for the operator to reconcile the ApiToken"
@@ -49,10 +63,32 @@ local ready = condition(obj.status, "Ready")
 if generation ~= nil then
   local observed = obj.status.observedGeneration
   local readyObserved = ready ~= nil and ready.observedGeneration or nil
-  if observed == nil or observed < generation or (readyObserved ~= nil and readyObserved < generation) then
+  if observed == nil or observed ~= generation or (readyObserved ~= nil and readyObserved < generation) then
     hs.status = "Progressing"
     hs.message = "Waiting for the operator to reconcile generation " .. generation
     return hs
+  end
+end
+
+-- kstatus: the first Reconciling=True or Stalled=True decides.
+if obj.status.conditions ~= nil then
+  for _, c in ipairs(obj.status.conditions) do
+    if c.type == "Reconciling" and c.status == "True" then
+      hs.status = "Progressing"
+      hs.message = text(c)
+      if ready ~= nil and ready.status ~= "True" then
+        hs.message = text(ready) .. " (" .. text(c) .. ")"
+      end
+      return hs
+    end
+    if c.type == "Stalled" and c.status == "True" then
+      hs.status = "Degraded"
+      hs.message = text(c)
+      if ready ~= nil and ready.status == "False" then
+        hs.message = text(ready)
+      end
+      return hs
+    end
   end
 end
 
@@ -80,7 +116,7 @@ if revoked ~= nil and revoked.status == "True" then
   return hs
 end
 
-if ready == nil or ready.status == "Unknown" then
+if ready == nil or ready.status ~= "True" then
   hs.status = "Progressing"
   hs.message = "Waiting for the first token"
   if ready ~= nil then
@@ -89,15 +125,9 @@ if ready == nil or ready.status == "Unknown" then
   return hs
 end
 
-if ready.status == "True" then
-  hs.status = "Healthy"
-  hs.message = text(ready)
-  if revoked ~= nil then
-    hs.message = hs.message .. "; " .. text(revoked)
-  end
-  return hs
-end
-
-hs.status = "Degraded"
+hs.status = "Healthy"
 hs.message = text(ready)
+if revoked ~= nil then
+  hs.message = hs.message .. "; " .. text(revoked)
+end
 return hs

@@ -92,10 +92,51 @@ The ServiceAccount the operator runs as.
 The container image reference: <repository>@<digest> when a digest is set, else <repository>:<tag>.
 */}}
 {{- define "apitoken-operator.image" -}}
-{{- if .Values.image.digest }}
-{{- printf "%s@%s" .Values.image.repository .Values.image.digest }}
+{{- include "apitoken-operator.imageReference" (dict "image" .Values.image "global" .Values.global "appVersion" .Chart.AppVersion) }}
+{{- end }}
+
+{{/*
+An image reference from (dict "image" <repository, tag, digest> "global" .Values.global
+"appVersion" ...): <repository>@<digest> when a digest is set, else <repository>:<tag>. With
+global.imageRegistry the repository's registry (its first part when that names a host: it holds a
+"." or ":", or is localhost) is replaced by that registry, so a mirror keeps the path:
+ghcr.io/apitoken-dev/apitoken-operator becomes <imageRegistry>/apitoken-dev/apitoken-operator.
+*/}}
+{{- define "apitoken-operator.imageReference" -}}
+{{- $repository := .image.repository }}
+{{- $registry := (.global | default dict).imageRegistry | default "" }}
+{{- if $registry }}
+{{- $parts := splitList "/" $repository }}
+{{- $first := first $parts }}
+{{- if and (gt (len $parts) 1) (or (contains "." $first) (contains ":" $first) (eq "localhost" $first)) }}
+{{- $repository = join "/" (rest $parts) }}
+{{- end }}
+{{- $repository = printf "%s/%s" (trimSuffix "/" $registry) $repository }}
+{{- end }}
+{{- if .image.digest }}
+{{- printf "%s@%s" $repository .image.digest }}
 {{- else }}
-{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
+{{- printf "%s:%s" $repository (default .appVersion .image.tag) }}
+{{- end }}
+{{- end }}
+
+{{/*
+imagePullSecrets of every pod the chart runs: global.imagePullSecrets then imagePullSecrets, each
+a name or {name: ...}, without duplicates; nothing when both are empty.
+*/}}
+{{- define "apitoken-operator.imagePullSecrets" -}}
+{{- $names := list }}
+{{- $global := (.Values.global | default dict).imagePullSecrets | default list }}
+{{- range concat $global (.Values.imagePullSecrets | default list) }}
+{{- $name := . }}
+{{- if kindIs "map" . }}{{ $name = .name }}{{ end }}
+{{- if and $name (not (has $name $names)) }}{{ $names = append $names $name }}{{ end }}
+{{- end }}
+{{- if $names }}
+imagePullSecrets:
+{{- range $names }}
+  - name: {{ . | quote }}
+{{- end }}
 {{- end }}
 {{- end }}
 
@@ -115,10 +156,22 @@ copy <trustConfigMapName> and its shards <trustConfigMapName>-1 ... -15.
 Settings that cannot work together; rendered (empty) by deployment.yaml so they fail early.
 */}}
 {{/*
-The status list URI tokens carry: statusListUri, or "<issuer>/statuslist" as the operator derives it.
+The status list URI tokens carry: statusListUri, or the "<release>-status" Service's in-cluster URL
+with path /statuslist. That default is on the origin the gateway's --trust-url follows by default,
+so the gateway (and any verifier following that Service) fetches the lists tokens name and sees a
+revocation within about a second, not only when the kubelet refreshes a mounted ConfigMap.
 */}}
 {{- define "apitoken-operator.statusListUri" -}}
-{{- .Values.statusListUri | default (printf "%s/statuslist" (trimSuffix "/" .Values.issuer)) -}}
+{{- .Values.statusListUri | default (printf "%s/statuslist" (include "apitoken-operator.statusServiceUrl" .)) -}}
+{{- end }}
+
+{{/*
+The in-cluster base URL of the "<release>-status" Service: http://<fullname>-status.<namespace>.svc,
+with ":<port>" unless statusList.service.port is 80.
+*/}}
+{{- define "apitoken-operator.statusServiceUrl" -}}
+{{- $port := int .Values.statusList.service.port }}
+{{- printf "http://%s-status.%s.svc%s" (include "apitoken-operator.fullname" .) .Release.Namespace (eq $port 80 | ternary "" (printf ":%d" $port)) }}
 {{- end }}
 
 {{/*
@@ -188,15 +241,11 @@ Labels for every gateway object: the standard ones plus commonLabels.
 {{- end }}
 
 {{/*
-The gateway image: <repository>@<digest> when a digest is set, else <repository>:<tag>.
+The gateway image: <repository>@<digest> when a digest is set, else <repository>:<tag>, with
+global.imageRegistry as for the operator's image.
 */}}
 {{- define "apitoken-operator.gateway.image" -}}
-{{- $image := .Values.gateway.image }}
-{{- if $image.digest }}
-{{- printf "%s@%s" $image.repository $image.digest }}
-{{- else }}
-{{- printf "%s:%s" $image.repository (default .Chart.AppVersion $image.tag) }}
-{{- end }}
+{{- include "apitoken-operator.imageReference" (dict "image" .Values.gateway.image "global" .Values.global "appVersion" .Chart.AppVersion) }}
 {{- end }}
 
 {{/*
@@ -206,8 +255,7 @@ The Status List provider the gateway follows: gateway.trust.url, else this relea
 {{- if .Values.gateway.trust.url }}
 {{- .Values.gateway.trust.url }}
 {{- else }}
-{{- $port := int .Values.statusList.service.port }}
-{{- printf "http://%s-status.%s.svc%s" (include "apitoken-operator.fullname" .) .Release.Namespace (eq $port 80 | ternary "" (printf ":%d" $port)) }}
+{{- include "apitoken-operator.statusServiceUrl" . }}
 {{- end }}
 {{- end }}
 

@@ -1,5 +1,6 @@
 package dev.apitoken.demo;
 
+import ch.qos.logback.classic.spi.LogbackServiceProvider;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.apitoken.format.CompactJws;
@@ -18,6 +19,7 @@ import io.fabric8.kubernetes.client.utils.Serialization;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -53,12 +55,23 @@ public final class EmbeddedRun {
   }
 
   public static void main(String[] args) throws Exception {
+    // The sample service's jar (verifier-tools) carries slf4j-nop, binding its own jar to nothing;
+    // this run logs through logback. Naming the provider spares SLF4J's "multiple providers"
+    // warning, and its note that it loads the named one is below WARN. Set before anything asks
+    // SLF4J for a logger.
+    System.setProperty("slf4j.provider", LogbackServiceProvider.class.getName());
+    System.setProperty("slf4j.internal.verbosity", "WARN");
     dev.apitoken.operator.Main.sizeCommonPool();
     Path examples = Path.of(args.length > 0 ? args[0] : "examples");
     if (!Files.isDirectory(examples)) {
       examples = Path.of("..").resolve(examples);
     }
-    int exit = new EmbeddedRun(System.out).run(examples);
+    Path log = Files.createTempFile("apitoken-demo-", ".log");
+    int exit;
+    try (OutputStream logFile = DemoLog.to(log)) {
+      System.out.println("(the operator's log goes to " + log + ")");
+      exit = new EmbeddedRun(System.out).run(examples);
+    }
     System.exit(exit);
   }
 

@@ -2,26 +2,49 @@ package dev.apitoken.demo;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** The README's first command works and shows what a user would want to see. */
+/**
+ * The README's first command works and shows what a user would want to see: run as the user runs
+ * it, in a JVM of its own (so nothing another test logged or registered before hides a warning).
+ */
 class EmbeddedRunTest {
+  /**
+   * The one WARN a fresh run may still print: the status-list index floor on a new installation,
+   * being removed separately. Any other WARN or ERROR line fails the run.
+   */
+  private static final String TOLERATED_WARNING = "event=index_state_behind";
+
   private static int exit;
   private static String output;
+  private static String errors;
 
   @BeforeAll
   static void runOnce() throws Exception {
-    ByteArrayOutputStream buffer = new ByteArrayOutputStream();
-    exit =
-        new EmbeddedRun(new PrintStream(buffer, true, StandardCharsets.UTF_8))
-            .run(Path.of(System.getProperty("repo.root", "..")).resolve("examples"));
-    output = buffer.toString(StandardCharsets.UTF_8);
+    Path examples = Path.of(System.getProperty("repo.root", "..")).resolve("examples");
+    Path stderr = Files.createTempFile("embedded-run-", ".err");
+    Process run =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                EmbeddedRun.class.getName(),
+                examples.toString())
+            .redirectError(stderr.toFile())
+            .start();
+    run.getOutputStream().close();
+    output = new String(run.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(run.waitFor(120, TimeUnit.SECONDS)).as(output).isTrue();
+    exit = run.exitValue();
+    errors = Files.readString(stderr);
   }
 
   @Test
@@ -47,6 +70,25 @@ class EmbeddedRunTest {
         .contains("RevocationPublished=True")
         .contains("service log: usage verdict=VALID sub=billing-client")
         .contains("service log: usage verdict=REJECTED reason=REVOKED sub=billing-client");
+  }
+
+  @Test
+  void printsTheStoryAloneAndNoWarning() throws Exception {
+    assertThat(output)
+        .as("no operator log line among the story")
+        .doesNotContainPattern("(?m)^\\d{4}-\\d\\d-\\d\\dT.* (INFO|WARN|ERROR|DEBUG) ");
+    assertThat(errors.lines().filter(line -> !line.contains(TOLERATED_WARNING)))
+        .as("warnings and errors on standard error")
+        .isEmpty();
+
+    Matcher logFile = Pattern.compile("the operator's log goes to (\\S+)\\)").matcher(output);
+    assertThat(logFile.find()).as(output).isTrue();
+    List<String> log = Files.readAllLines(Path.of(logFile.group(1)));
+    assertThat(log).as("the operator's log").anyMatch(line -> line.contains("event=started"));
+    assertThat(log)
+        .as("WARN or ERROR lines in the operator's log")
+        .filteredOn(line -> line.matches("\\S+ (WARN|ERROR) .*"))
+        .allMatch(line -> line.contains(TOLERATED_WARNING));
   }
 
   @Test

@@ -313,7 +313,7 @@ public class ApiTokenReconciler implements Reconciler<ApiToken>, Cleaner<ApiToke
       throw new ReconcileError(e);
     }
     states.remove(apiToken);
-    metrics.tokenGone(apiToken.getMetadata().getNamespace(), apiToken.getMetadata().getName());
+    metrics.tokenDeleted(apiToken.getMetadata().getNamespace(), apiToken.getMetadata().getName());
     issuanceBudget.forget(TokenIssuance.budgetKey(apiToken));
     issuance.forget(apiToken);
     return DeleteControl.defaultDelete();
@@ -383,8 +383,15 @@ public class ApiTokenReconciler implements Reconciler<ApiToken>, Cleaner<ApiToke
         .rescheduleAfter(nextWakeUp(next, now, scheduledRevocation));
   }
 
-  private static void writeStatus(
-      ApiToken apiToken, Context<ApiToken> context, ApiTokenStatus next) {
+  private void writeStatus(ApiToken apiToken, Context<ApiToken> context, ApiTokenStatus next) {
+    metrics.tokenReady(
+        apiToken.getMetadata().getNamespace(),
+        apiToken.getMetadata().getName(),
+        next.getConditions().stream()
+            .filter(c -> Conditions.READY.equals(c.getType()))
+            .map(c -> c.getStatus())
+            .findFirst()
+            .orElse(Conditions.UNKNOWN));
     if (!Objects.equals(apiToken.getStatus(), next)) {
       PrimaryUpdateAndCacheUtils.updateStatusAndCacheResource(
           apiToken,

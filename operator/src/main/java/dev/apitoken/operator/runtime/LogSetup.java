@@ -28,6 +28,17 @@ public final class LogSetup {
   /** The audit trail's logger: kept at INFO whatever the level, so audit lines are never lost. */
   public static final String AUDIT_LOGGER = "audit";
 
+  /**
+   * Fabric8 warns once per resource type that it uses an "unstable version": it says so of every
+   * v1alpha1 or v1beta1 custom resource, ours included, although that version is the one our CRD
+   * serves and nothing is wrong. That logger has no other message, so it is kept at ERROR.
+   */
+  public static final String UNSTABLE_VERSION_LOGGER =
+      "io.fabric8.kubernetes.client.dsl.internal.VersionUsageUtils";
+
+  /** Jetty's loggers, quiet below WARN unless the operator logs at DEBUG or TRACE. */
+  static final String JETTY_LOGGER = "org.eclipse.jetty";
+
   /** The JDK HTTP client's logger. Held: java.util.logging forgets the level of a collected one. */
   static final java.util.logging.Logger JDK_HTTP_CLIENT_LOG =
       java.util.logging.Logger.getLogger("jdk.httpclient.HttpClient");
@@ -42,7 +53,12 @@ public final class LogSetup {
    * @param level {@code error}, {@code warn}, {@code info}, {@code debug} or {@code trace}
    */
   public static void configure(String format, String level) {
-    configure((LoggerContext) LoggerFactory.getILoggerFactory(), format, level, System.out);
+    configure(format, level, System.out);
+  }
+
+  /** As {@link #configure(String, String)}, writing to {@code out} instead of standard output. */
+  public static void configure(String format, String level, OutputStream out) {
+    configure((LoggerContext) LoggerFactory.getILoggerFactory(), format, level, out);
   }
 
   static void configure(LoggerContext context, String format, String level, OutputStream out) {
@@ -61,6 +77,12 @@ public final class LogSetup {
     root.setLevel(Level.toLevel(level == null ? "info" : level.trim(), Level.INFO));
     root.addAppender(appender);
     context.getLogger(AUDIT_LOGGER).setLevel(Level.INFO);
+    context.getLogger(UNSTABLE_VERSION_LOGGER).setLevel(Level.ERROR);
+    if (root.getLevel().isGreaterOrEqual(Level.INFO)) {
+      // Jetty announces its version, each server and each connector at INFO, on start and stop;
+      // HttpEndpoints and StatusListProvider say the same in one event line each (port included).
+      context.getLogger(JETTY_LOGGER).setLevel(Level.WARN);
+    }
     SecretBearingLoggers pin = new SecretBearingLoggers();
     pin.setContext(context);
     pin.setName("secret-bearing-loggers");

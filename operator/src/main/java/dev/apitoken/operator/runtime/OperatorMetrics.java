@@ -73,6 +73,7 @@ public final class OperatorMetrics {
   static final String CLOCK_AHEAD = "apitoken.clock.ahead";
   static final String PUBLISH_PENDING = "apitoken.trust.publish.pending";
   static final String STATE_SIZE_RATIO = "apitoken.state.size.ratio";
+  static final String BUILD_INFO = "apitoken.build.info";
 
   /** Upper bounds of the propagation histogram's buckets ({@code le}), 50 ms to a minute. */
   static final Duration[] PROPAGATION_BUCKETS = {
@@ -105,13 +106,15 @@ public final class OperatorMetrics {
   private final AtomicInteger trustNamespaces = new AtomicInteger();
   private final AtomicReference<Instant> activeKeyCreatedAt = new AtomicReference<>();
   private final AtomicInteger signingKeys = new AtomicInteger();
-  private final Object registration = new Object();
-  private boolean publicationGaugesRegistered;
-  private boolean keyGaugesRegistered;
   private final Set<String> tokenStates = ConcurrentHashMap.newKeySet();
   private volatile Supplier<Map<String, Long>> tokenCounts;
 
   private final TokenExpiryGauges tokenExpiries;
+  private final TokenReadyGauges tokenReady;
+
+  /** Names of the gauges this instance registered; see {@link #registerOnce}. */
+  private final Set<String> registeredGauges = ConcurrentHashMap.newKeySet();
+
   private final Map<String, Long> stateObjectBytes = new ConcurrentHashMap<>();
   private final Counter revokedTokens;
   private final Counter publishes;
@@ -124,6 +127,15 @@ public final class OperatorMetrics {
     this.registry = Objects.requireNonNull(registry, "registry");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.tokenExpiries = new TokenExpiryGauges(registry);
+    this.tokenReady = new TokenReadyGauges(registry);
+    registerOnce(
+        () ->
+            Gauge.builder(BUILD_INFO, () -> 1)
+                .description("Always 1; the labels say which operator build and Java runtime run")
+                .tag("version", BuildInfo.version())
+                .tag("java_version", System.getProperty("java.version", "unknown"))
+                .register(registry),
+        BUILD_INFO);
     this.revokedTokens =
         Counter.builder(REVOKED_TOKENS)
             .description("Tokens recorded as revoked")
@@ -293,6 +305,11 @@ public final class OperatorMetrics {
   public void trustNamespaceRefusing(
       String namespace, java.util.function.Predicate<String> stillRefusing) {
     if (refusingGauges.add(namespace)) {
+      registry
+          .find(TRUST_NAMESPACE_REFUSING)
+          .tag("namespace", label(namespace))
+          .meters()
+          .forEach(registry::remove);
       io.micrometer.core.instrument.Gauge.builder(
               TRUST_NAMESPACE_REFUSING, () -> stillRefusing.test(namespace) ? 1 : 0)
           .description("1 while the namespace refuses its trust ConfigMap copy (quota, admission)")
@@ -313,20 +330,16 @@ public final class OperatorMetrics {
   }
 
   private final AtomicReference<Double> indexSpaceUsed = new AtomicReference<>(0.0);
-  private boolean indexGaugeRegistered;
 
   /** Share of the status-list index space handed out (alert well before 1). */
   public void indexSpaceUsed(double ratio) {
     indexSpaceUsed.set(ratio);
-    synchronized (registration) {
-      if (!indexGaugeRegistered) {
-        io.micrometer.core.instrument.Gauge.builder(
-                INDEX_SPACE_USED, indexSpaceUsed, AtomicReference::get)
-            .description("Share of the status-list index space handed out; issuance stops at 1")
-            .register(registry);
-        indexGaugeRegistered = true;
-      }
-    }
+    registerOnce(
+        () ->
+            Gauge.builder(INDEX_SPACE_USED, indexSpaceUsed, AtomicReference::get)
+                .description("Share of the status-list index space handed out; issuance stops at 1")
+                .register(registry),
+        INDEX_SPACE_USED);
   }
 
   /**
@@ -336,9 +349,12 @@ public final class OperatorMetrics {
   public void leader(BooleanSupplier leading) {
     // The latest supplier counts: a restarted operator in the same process registers again.
     this.leading = Objects.requireNonNull(leading, "leading");
-    Gauge.builder(LEADER, this, m -> m.leading.getAsBoolean() ? 1 : 0)
-        .description("1 while this replica is the leader, 0 while it stands by")
-        .register(registry);
+    registerOnce(
+        () ->
+            Gauge.builder(LEADER, this, m -> m.leading.getAsBoolean() ? 1 : 0)
+                .description("1 while this replica is the leader, 0 while it stands by")
+                .register(registry),
+        LEADER);
   }
 
   private volatile BooleanSupplier leading = () -> false;
@@ -352,12 +368,15 @@ public final class OperatorMetrics {
   public void publishPending(DoubleSupplier seconds) {
     // The latest supplier counts: a restarted operator in the same process registers again.
     this.publishPending = Objects.requireNonNull(seconds, "seconds");
-    Gauge.builder(PUBLISH_PENDING, this, m -> m.publishPending.getAsDouble())
-        .description(
-            "How long the oldest publish request (a revocation, a key or namespace change) has"
-                + " waited for the trust ConfigMaps to be written everywhere")
-        .baseUnit("seconds")
-        .register(registry);
+    registerOnce(
+        () ->
+            Gauge.builder(PUBLISH_PENDING, this, m -> m.publishPending.getAsDouble())
+                .description(
+                    "How long the oldest publish request (a revocation, a key or namespace change)"
+                        + " has waited for the trust ConfigMaps to be written everywhere")
+                .baseUnit("seconds")
+                .register(registry),
+        PUBLISH_PENDING);
   }
 
   private volatile DoubleSupplier publishPending = () -> 0;
@@ -373,12 +392,32 @@ public final class OperatorMetrics {
     } else {
       stateObjectBytes.put(label(object), bytes);
     }
-    Gauge.builder(STATE_SIZE_RATIO, stateObjectBytes, OperatorMetrics::largestShareOfLimit)
-        .description(
-            "Largest state object the operator stores (ledger or issue-record shard, trust copy)"
-                + " as a share of the 1 MiB ConfigMap limit")
-        .strongReference(true)
-        .register(registry);
+    registerOnce(
+        () ->
+            Gauge.builder(STATE_SIZE_RATIO, stateObjectBytes, OperatorMetrics::largestShareOfLimit)
+                .description(
+                    "Largest state object the operator stores (ledger or issue-record shard, trust"
+                        + " copy) as a share of the 1 MiB ConfigMap limit")
+                .strongReference(true)
+                .register(registry),
+        STATE_SIZE_RATIO);
+  }
+
+  /**
+   * Registers the meters {@code register} adds, once per instance: Micrometer keeps the first gauge
+   * registered under an id and warns about every later one. Meters of that name left by an earlier
+   * instance on the same registry (an operator restarted in the same process) are removed first, so
+   * the gauges read this instance.
+   */
+  private void registerOnce(Runnable register, String... names) {
+    synchronized (registeredGauges) {
+      if (registeredGauges.add(names[0])) {
+        for (String name : names) {
+          registry.find(name).meters().forEach(registry::remove);
+        }
+        register.run();
+      }
+    }
   }
 
   private static double largestShareOfLimit(Map<String, Long> bytesByObject) {
@@ -401,6 +440,20 @@ public final class OperatorMetrics {
     tokenExpiries.remove(namespace, name);
   }
 
+  /**
+   * The ApiToken's Ready condition now has status {@code ready} ("True", "False", "Unknown"); sets
+   * its {@code apitoken_ready_status} series.
+   */
+  public void tokenReady(String namespace, String name, String ready) {
+    tokenReady.set(namespace, name, ready);
+  }
+
+  /** The ApiToken was deleted: every series named after it goes away. */
+  public void tokenDeleted(String namespace, String name) {
+    tokenExpiries.remove(namespace, name);
+    tokenReady.remove(namespace, name);
+  }
+
   /** What the provider telemetry reads; held by a field, see {@link #statusListProvider}. */
   private record ProviderSources(
       IntSupplier openLongPolls, LongSupplier refusedLongPolls, LongSupplier notModified) {}
@@ -415,22 +468,31 @@ public final class OperatorMetrics {
   public void statusListProvider(
       IntSupplier openLongPolls, LongSupplier refusedLongPolls, LongSupplier notModified) {
     // Micrometer holds a function counter's state object weakly: once collected, the counter
-    // freezes at its last value. This field keeps the suppliers alive as long as the metrics.
-    ProviderSources sources = new ProviderSources(openLongPolls, refusedLongPolls, notModified);
-    providerSources = sources;
-    Gauge.builder(STATUS_LONG_POLLS, sources, s -> s.openLongPolls().getAsInt())
-        .description("Long-polls parked at this replica's Status List provider now")
-        .strongReference(true)
-        .register(registry);
-    FunctionCounter.builder(
-            STATUS_LONG_POLLS_REFUSED, sources, s -> s.refusedLongPolls().getAsLong())
-        .description("Long-polls refused with 503 because the bound on waiters was reached")
-        .register(registry);
-    FunctionCounter.builder(STATUS_NOT_MODIFIED, sources, s -> s.notModified().getAsLong())
-        .description(
-            "Status List provider answers 304 Not Modified, long-polls at their deadline"
-                + " included")
-        .register(registry);
+    // freezes at its last value. The meters hold this instance, which lives as long as the
+    // operator, and read the latest provider through it.
+    providerSources = new ProviderSources(openLongPolls, refusedLongPolls, notModified);
+    registerOnce(
+        () -> {
+          Gauge.builder(STATUS_LONG_POLLS, this, m -> m.providerSources.openLongPolls().getAsInt())
+              .description("Long-polls parked at this replica's Status List provider now")
+              .strongReference(true)
+              .register(registry);
+          FunctionCounter.builder(
+                  STATUS_LONG_POLLS_REFUSED,
+                  this,
+                  m -> m.providerSources.refusedLongPolls().getAsLong())
+              .description("Long-polls refused with 503 because the bound on waiters was reached")
+              .register(registry);
+          FunctionCounter.builder(
+                  STATUS_NOT_MODIFIED, this, m -> m.providerSources.notModified().getAsLong())
+              .description(
+                  "Status List provider answers 304 Not Modified, long-polls at their deadline"
+                      + " included")
+              .register(registry);
+        },
+        STATUS_LONG_POLLS,
+        STATUS_LONG_POLLS_REFUSED,
+        STATUS_NOT_MODIFIED);
   }
 
   /** The key ring changed: a new active key, or keys added or pruned. */
@@ -447,9 +509,13 @@ public final class OperatorMetrics {
   public void keyRevocationPending(Supplier<Integer> pending) {
     // The latest supplier counts: a restarted operator in the same process registers again.
     this.keyRevocationPending = Objects.requireNonNull(pending, "pending");
-    Gauge.builder(KEY_REVOCATION_PENDING, this, m -> m.keyRevocationPending.get())
-        .description("ApiTokens waiting to be reissued after their signing key was revoked or lost")
-        .register(registry);
+    registerOnce(
+        () ->
+            Gauge.builder(KEY_REVOCATION_PENDING, this, m -> m.keyRevocationPending.get())
+                .description(
+                    "ApiTokens waiting to be reissued after their signing key was revoked or lost")
+                .register(registry),
+        KEY_REVOCATION_PENDING);
   }
 
   private volatile Supplier<Integer> keyRevocationPending = () -> 0;
@@ -460,7 +526,7 @@ public final class OperatorMetrics {
    */
   public void tokensByState(Supplier<Map<String, Long>> counts) {
     this.tokenCounts = Objects.requireNonNull(counts, "counts");
-    BASE_TOKEN_STATES.forEach(this::registerTokenState);
+    registerOnce(() -> BASE_TOKEN_STATES.forEach(this::registerTokenState), TOKENS);
   }
 
   private double tokensIn(String state) {
@@ -486,44 +552,43 @@ public final class OperatorMetrics {
   }
 
   private void registerPublicationGauges() {
-    synchronized (registration) {
-      if (publicationGaugesRegistered) {
-        return;
-      }
-      Gauge.builder(STATUS_LIST_REVOKED_INDICES, statusListRevokedIndices, AtomicLong::get)
-          .description("Revoked indices in the last published status list")
-          .strongReference(true)
-          .register(registry);
-      Gauge.builder(STATUS_LIST_BYTES, statusListBytes, AtomicLong::get)
-          .description(
-              "Encoded size of the last published status list (status-list.json and its shards)")
-          .baseUnit("bytes")
-          .strongReference(true)
-          .register(registry);
-      Gauge.builder(TRUST_NAMESPACES, trustNamespaces, AtomicInteger::get)
-          .description("Namespaces the last status list was published to")
-          .strongReference(true)
-          .register(registry);
-      publicationGaugesRegistered = true;
-    }
+    registerOnce(
+        () -> {
+          Gauge.builder(STATUS_LIST_REVOKED_INDICES, statusListRevokedIndices, AtomicLong::get)
+              .description("Revoked indices in the last published status list")
+              .strongReference(true)
+              .register(registry);
+          Gauge.builder(STATUS_LIST_BYTES, statusListBytes, AtomicLong::get)
+              .description(
+                  "Encoded size of the last published status list (status-list.json and its shards)")
+              .baseUnit("bytes")
+              .strongReference(true)
+              .register(registry);
+          Gauge.builder(TRUST_NAMESPACES, trustNamespaces, AtomicInteger::get)
+              .description("Namespaces the last status list was published to")
+              .strongReference(true)
+              .register(registry);
+        },
+        STATUS_LIST_REVOKED_INDICES,
+        STATUS_LIST_BYTES,
+        TRUST_NAMESPACES);
   }
 
   private void registerKeyGauges() {
-    synchronized (registration) {
-      if (keyGaugesRegistered) {
-        return;
-      }
-      Gauge.builder(KEY_AGE, this, OperatorMetrics::activeKeyAgeSeconds)
-          .description("Age of the active signing key, measured when scraped")
-          .baseUnit("seconds")
-          .strongReference(true)
-          .register(registry);
-      Gauge.builder(SIGNING_KEYS, signingKeys, AtomicInteger::get)
-          .description("Signing keys published in the trust ConfigMap (active and retired)")
-          .strongReference(true)
-          .register(registry);
-      keyGaugesRegistered = true;
-    }
+    registerOnce(
+        () -> {
+          Gauge.builder(KEY_AGE, this, OperatorMetrics::activeKeyAgeSeconds)
+              .description("Age of the active signing key, measured when scraped")
+              .baseUnit("seconds")
+              .strongReference(true)
+              .register(registry);
+          Gauge.builder(SIGNING_KEYS, signingKeys, AtomicInteger::get)
+              .description("Signing keys published in the trust ConfigMap (active and retired)")
+              .strongReference(true)
+              .register(registry);
+        },
+        KEY_AGE,
+        SIGNING_KEYS);
   }
 
   private double activeKeyAgeSeconds() {

@@ -3,17 +3,15 @@ package dev.apitoken.operator.examples;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.apitoken.operator.api.ApiToken;
 import dev.apitoken.operator.api.ApiTokenStatus;
 import dev.apitoken.operator.api.Conditions;
 import dev.apitoken.operator.testing.ApiTokens;
+import dev.apitoken.operator.testing.ArgoCdHealthScript;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConditionBuilder;
-import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,27 +20,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.luaj.vm2.Globals;
-import org.luaj.vm2.LoadState;
-import org.luaj.vm2.LuaInteger;
-import org.luaj.vm2.LuaTable;
-import org.luaj.vm2.LuaValue;
-import org.luaj.vm2.compiler.LuaC;
-import org.luaj.vm2.lib.PackageLib;
-import org.luaj.vm2.lib.TableLib;
-import org.luaj.vm2.lib.jse.JseBaseLib;
 
 /**
  * The Argo CD health check in {@code examples/argocd/} gives the documented status for every state
- * an ApiToken can be in. It runs the script the way Argo CD does: {@code obj} is a Lua table made
- * from the object's JSON, and only the base, package and table libraries are loaded (Argo CD
- * disables the other standard libraries unless useOpenLibs is set).
+ * an ApiToken can be in, run as Argo CD runs it ({@link ArgoCdHealthScript}).
  */
 class ArgoCdHealthCheckTest {
-  static final Path ARGOCD =
-      Path.of(System.getProperty("repo.root", "..")).resolve("examples").resolve("argocd");
+  static final Path ARGOCD = ArgoCdHealthScript.ARGOCD;
   private static final String CM_KEY = "resource.customizations.health.apitoken.dev_ApiToken";
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   /** What the script returned: Argo CD reads exactly these two fields. */
   record Health(String status, String message) {}
@@ -94,7 +79,7 @@ class ArgoCdHealthCheckTest {
             "Healthy",
             "Scheduled: the token will be revoked at 2099-01-01T00:00:00Z"),
         Arguments.of(
-            "invalid spec",
+            "invalid spec: stalled",
             token(
                 1,
                 1,
@@ -102,11 +87,17 @@ class ArgoCdHealthCheckTest {
                     Conditions.FALSE,
                     Conditions.REASON_INVALID_SPEC,
                     "spec.ttl 9000h exceeds the operator's maximum of 8760h: lower spec.ttl",
+                    1),
+                condition(
+                    Conditions.STALLED,
+                    Conditions.TRUE,
+                    Conditions.REASON_INVALID_SPEC,
+                    "spec.ttl 9000h exceeds the operator's maximum of 8760h: lower spec.ttl",
                     1)),
             "Degraded",
             "InvalidSpec: spec.ttl 9000h exceeds the operator's maximum of 8760h: lower spec.ttl"),
         Arguments.of(
-            "issuing failed",
+            "issuing failed, retried: reconciling",
             token(
                 2,
                 2,
@@ -114,8 +105,14 @@ class ArgoCdHealthCheckTest {
                     Conditions.FALSE,
                     Conditions.REASON_ISSUE_FAILED,
                     "issuing failed, retrying: the Kubernetes API answered 403",
+                    2),
+                condition(
+                    Conditions.RECONCILING,
+                    Conditions.TRUE,
+                    Conditions.REASON_ISSUE_FAILED,
+                    "issuing failed, retrying: the Kubernetes API answered 403",
                     2)),
-            "Degraded",
+            "Progressing",
             "IssueFailed: issuing failed, retrying"),
         Arguments.of(
             "revoked, not yet in every namespace",
@@ -179,56 +176,12 @@ class ArgoCdHealthCheckTest {
 
   /** Runs the health check on {@code apiToken} as Argo CD would see it from the API server. */
   static Health evaluate(ApiToken apiToken) throws IOException {
-    Globals globals = new Globals();
-    globals.load(new JseBaseLib());
-    globals.load(new PackageLib());
-    globals.load(new TableLib());
-    LoadState.install(globals);
-    LuaC.install(globals);
-    globals.set("obj", toLua(JSON.readTree(Serialization.asJson(apiToken))));
-    LuaValue result = globals.load(script(), "apitoken-health.lua").call();
-    assertThat(result.istable()).as("the script returns a table").isTrue();
-    return new Health(result.get("status").tojstring(), result.get("message").optjstring(null));
+    ArgoCdHealthScript.Health health = ArgoCdHealthScript.evaluate(apiToken);
+    return new Health(health.status(), health.message());
   }
 
   static String script() throws IOException {
-    return Files.readString(ARGOCD.resolve("apitoken-health.lua"));
-  }
-
-  /** JSON to Lua as Argo CD converts an unstructured object: maps and lists become tables. */
-  static LuaValue toLua(JsonNode node) {
-    if (node.isObject()) {
-      LuaTable table = new LuaTable();
-      node.fields()
-          .forEachRemaining(
-              field -> {
-                if (!field.getValue().isNull()) {
-                  table.set(field.getKey(), toLua(field.getValue()));
-                }
-              });
-      return table;
-    }
-    if (node.isArray()) {
-      LuaTable table = new LuaTable();
-      int index = 1;
-      for (JsonNode item : node) {
-        table.set(index++, toLua(item));
-      }
-      return table;
-    }
-    if (node.isIntegralNumber()) {
-      return LuaInteger.valueOf(node.asLong());
-    }
-    if (node.isNumber()) {
-      return LuaValue.valueOf(node.asDouble());
-    }
-    if (node.isBoolean()) {
-      return LuaValue.valueOf(node.asBoolean());
-    }
-    if (node.isTextual()) {
-      return LuaValue.valueOf(node.asText());
-    }
-    return LuaValue.NIL;
+    return ArgoCdHealthScript.script();
   }
 
   private static ApiToken withoutStatus() {

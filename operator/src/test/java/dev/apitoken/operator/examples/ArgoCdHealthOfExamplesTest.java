@@ -10,6 +10,7 @@ import dev.apitoken.operator.api.ApiToken;
 import dev.apitoken.operator.api.Conditions;
 import dev.apitoken.operator.examples.ArgoCdHealthCheckTest.Health;
 import dev.apitoken.operator.testing.ApiTokens;
+import dev.apitoken.operator.testing.Kstatus;
 import dev.apitoken.operator.testing.MutableClock;
 import dev.apitoken.operator.testing.RunningOperator;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -67,6 +68,15 @@ class ArgoCdHealthOfExamplesTest {
       assertThat(health.status())
           .as(example.getMetadata().getName() + ": " + health)
           .isEqualTo(expected);
+      // kstatus (Flux, kpt) reads the same status: Current, or for a revoked one InProgress
+      // (it has no Suspended; see GitOpsHealthTest).
+      assertThat(
+              Kstatus.compute(
+                  operator.get(
+                      example.getMetadata().getNamespace(), example.getMetadata().getName())))
+          .as(example.getMetadata().getName())
+          .isEqualTo(
+              example.getSpec().revocationRequested() ? Kstatus.IN_PROGRESS : Kstatus.CURRENT);
     }
   }
 
@@ -81,6 +91,7 @@ class ArgoCdHealthOfExamplesTest {
 
     assertThat(health.status()).isEqualTo("Degraded");
     assertThat(health.message()).startsWith(Conditions.REASON_INVALID_SPEC + ": spec.ttl 9000h");
+    assertThat(Kstatus.compute(operator.get("shop", "too-long"))).isEqualTo(Kstatus.FAILED);
   }
 
   @Test

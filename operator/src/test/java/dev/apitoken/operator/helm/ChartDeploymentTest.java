@@ -89,8 +89,10 @@ class ChartDeploymentTest {
         .containsEntry("APITOKEN_HTTP_PORT", "8080")
         .containsEntry("APITOKEN_LOG_FORMAT", "text")
         .containsEntry("APITOKEN_LOG_LEVEL", "info")
-        // empty statusListUri: the operator derives "<issuer>/statuslist" itself
-        .doesNotContainKey("APITOKEN_STATUS_LIST_URI");
+        // empty statusListUri: the status Service's in-cluster URL, the gateway's trust origin
+        .containsEntry(
+            "APITOKEN_STATUS_LIST_URI",
+            "http://apitoken-apitoken-operator-status.apitoken-system.svc/statuslist");
   }
 
   @Test
@@ -202,12 +204,20 @@ class ChartDeploymentTest {
     // Manifests.parse fails on a key that appears twice in one mapping
     Manifests rendered =
         helm.render(
-            "--set", "podLabels.app\\.kubernetes\\.io/name=other",
-            "--set", "podLabels.app\\.kubernetes\\.io/component=mine",
-            "--set", "podLabels.team=identity",
-            "--set", "metrics.serviceMonitor.enabled=true",
-            "--set", "metrics.serviceMonitor.labels.app\\.kubernetes\\.io/instance=other",
-            "--set", "metrics.serviceMonitor.labels.release=prometheus");
+            "--set",
+            "podLabels.app\\.kubernetes\\.io/name=other",
+            "--set",
+            "podLabels.app\\.kubernetes\\.io/component=mine",
+            "--set",
+            "podLabels.team=identity",
+            "--set",
+            "metrics.serviceMonitor.enabled=true",
+            "--api-versions",
+            Helm.MONITORING_API,
+            "--set",
+            "metrics.serviceMonitor.labels.app\\.kubernetes\\.io/instance=other",
+            "--set",
+            "metrics.serviceMonitor.labels.release=prometheus");
     JsonNode deployment = rendered.one("Deployment");
     JsonNode podLabels = deployment.at("/spec/template/metadata/labels");
 
@@ -252,8 +262,12 @@ class ChartDeploymentTest {
 
     Manifests monitored =
         helm.render(
-            "--set", "metrics.serviceMonitor.enabled=true",
-            "--set", "metrics.serviceMonitor.labels.release=prometheus");
+            "--set",
+            "metrics.serviceMonitor.enabled=true",
+            "--api-versions",
+            Helm.MONITORING_API,
+            "--set",
+            "metrics.serviceMonitor.labels.release=prometheus");
     JsonNode monitor = monitored.one("ServiceMonitor");
     assertThat(monitor.at("/spec/endpoints/0/port").asText())
         .isEqualTo(service.at("/spec/ports/0/name").asText());

@@ -105,6 +105,37 @@ class ChartGatewayTest {
   }
 
   @Test
+  void byDefaultTokensNameAStatusListOnTheOriginTheGatewayFollows() {
+    for (Manifests rendered :
+        List.of(
+            enabled,
+            render("--set", "gateway.enabled=true", "--set", "statusList.service.port=81"))) {
+      JsonNode operator =
+          rendered
+              .one("Deployment", Helm.NAMESPACE, RELEASE)
+              .at("/spec/template/spec/containers/0/env");
+      URI statusList =
+          URI.create(
+              Manifests.stream(operator)
+                  .filter(e -> e.path("name").asText().equals("APITOKEN_STATUS_LIST_URI"))
+                  .findFirst()
+                  .orElseThrow()
+                  .path("value")
+                  .asText());
+      List<String> args = args(rendered);
+      URI trust = URI.create(args.get(args.indexOf("--trust-url") + 1));
+
+      // The gateway follows a status list only on its --trust-url's origin (HttpTrustSource):
+      // with the default statusListUri, revocations arrive over HTTP, not with the kubelet's
+      // refresh of the mounted ConfigMap a minute later.
+      assertThat(List.of(statusList.getScheme(), statusList.getHost(), statusList.getPort()))
+          .as("origin of %s and of --trust-url %s", statusList, trust)
+          .isEqualTo(List.of(trust.getScheme(), trust.getHost(), trust.getPort()));
+      assertThat(statusList.getPath()).isEqualTo("/statuslist");
+    }
+  }
+
+  @Test
   void aStatusServiceOnAnotherPortIsInTheTrustUrl() {
     assertThat(
             args(render("--set", "gateway.enabled=true", "--set", "statusList.service.port=8081")))
@@ -282,7 +313,13 @@ class ChartGatewayTest {
   void theServiceMonitorIsOptIn() {
     assertThat(enabled.ofKind("ServiceMonitor")).isEmpty();
     JsonNode monitor =
-        render("--set", "gateway.enabled=true", "--set", "gateway.serviceMonitor.enabled=true")
+        render(
+                "--set",
+                "gateway.enabled=true",
+                "--set",
+                "gateway.serviceMonitor.enabled=true",
+                "--api-versions",
+                Helm.MONITORING_API)
             .one("ServiceMonitor", Helm.NAMESPACE, GATEWAY);
 
     assertThat(monitor.at("/spec/endpoints/0/port").asText()).isEqualTo("http-metrics");

@@ -75,6 +75,8 @@ class ChartMonitoringTest {
         helm.render(
                 "--set",
                 "prometheusRule.enabled=true",
+                "--api-versions",
+                Helm.MONITORING_API,
                 "--set",
                 "prometheusRule.labels.release=kube-prometheus-stack",
                 "--set",
@@ -105,19 +107,34 @@ class ChartMonitoringTest {
   void thresholdsRunbookUrlAndNamespaceComeFromValues() {
     JsonNode rule =
         helm.render(
-                "--set", "prometheusRule.enabled=true",
-                "--set", "prometheusRule.namespace=monitoring",
-                "--set", "prometheusRule.runbookUrl=https://runbooks.example.com/apitoken",
-                "--set", "prometheusRule.unpublishedSeconds=12",
-                "--set", "prometheusRule.propagationP99Seconds=2.5",
-                "--set", "prometheusRule.renewalOverdueSeconds=60",
-                "--set", "prometheusRule.expiringWithinSeconds=7200",
-                "--set", "prometheusRule.stateSizeRatio=0.6",
-                "--set", "prometheusRule.indexSpaceRatio=0.7",
-                "--set", "prometheusRule.issueFailures=9",
-                "--set", "prometheusRule.noLeaderFor=30s",
-                "--set", "prometheusRule.keyRotationGraceSeconds=60",
-                "--set", "keyRotationPeriod=26h3m4s")
+                "--set",
+                "prometheusRule.enabled=true",
+                "--api-versions",
+                Helm.MONITORING_API,
+                "--set",
+                "prometheusRule.namespace=monitoring",
+                "--set",
+                "prometheusRule.runbookUrl=https://runbooks.example.com/apitoken",
+                "--set",
+                "prometheusRule.unpublishedSeconds=12",
+                "--set",
+                "prometheusRule.propagationP99Seconds=2.5",
+                "--set",
+                "prometheusRule.renewalOverdueSeconds=60",
+                "--set",
+                "prometheusRule.expiringWithinSeconds=7200",
+                "--set",
+                "prometheusRule.stateSizeRatio=0.6",
+                "--set",
+                "prometheusRule.indexSpaceRatio=0.7",
+                "--set",
+                "prometheusRule.issueFailures=9",
+                "--set",
+                "prometheusRule.noLeaderFor=30s",
+                "--set",
+                "prometheusRule.keyRotationGraceSeconds=60",
+                "--set",
+                "keyRotationPeriod=26h3m4s")
             .one("PrometheusRule");
     Map<String, JsonNode> alerts = alerts(rule);
 
@@ -139,7 +156,10 @@ class ChartMonitoringTest {
   @Test
   void perTokenAlertsNameTheApiTokenWhicheverLabelItsNamespaceEndsUpIn() {
     Map<String, JsonNode> alerts =
-        alerts(helm.render("--set", "prometheusRule.enabled=true").one("PrometheusRule"));
+        alerts(
+            helm.render(
+                    "--set", "prometheusRule.enabled=true", "--api-versions", Helm.MONITORING_API)
+                .one("PrometheusRule"));
 
     for (String name : List.of("ApiTokenRenewalOverdue", "ApiTokenExpiringWithoutRenewal")) {
       assertThat(expr(alerts, name)).contains("by (exported_namespace, namespace, name)");
@@ -201,7 +221,10 @@ class ChartMonitoringTest {
   @Test
   void everyMetricInEveryAlertAndPanelIsOnTheLiveMetricsEndpoint() throws Exception {
     Map<String, String> queries = new LinkedHashMap<>();
-    alerts(helm.render("--set", "prometheusRule.enabled=true").one("PrometheusRule"))
+    alerts(
+            helm.render(
+                    "--set", "prometheusRule.enabled=true", "--api-versions", Helm.MONITORING_API)
+                .one("PrometheusRule"))
         .forEach((name, alert) -> queries.put("alert " + name, alert.path("expr").asText()));
     queries.putAll(dashboardQueries());
     Set<String> served = LiveScrape.get().sampleNames();

@@ -121,9 +121,14 @@ class ChartOptionsTest {
   void commonLabelsAreOnEveryObjectButNeverInTheSelector() {
     Manifests rendered =
         helm.render(
-            "--set", "commonLabels.team=identity",
-            "--set", "commonLabels.app\\.kubernetes\\.io/name=other",
-            "--set", "metrics.serviceMonitor.enabled=true");
+            "--set",
+            "commonLabels.team=identity",
+            "--set",
+            "commonLabels.app\\.kubernetes\\.io/name=other",
+            "--set",
+            "metrics.serviceMonitor.enabled=true",
+            "--api-versions",
+            Helm.MONITORING_API);
 
     for (JsonNode object : rendered.objects()) {
       JsonNode labels = object.at("/metadata/labels");
@@ -168,6 +173,8 @@ class ChartOptionsTest {
         helm.render(
                 "--set",
                 "metrics.serviceMonitor.enabled=true",
+                "--api-versions",
+                Helm.MONITORING_API,
                 "--set",
                 "metrics.serviceMonitor.namespace=monitoring",
                 "--set-json",
@@ -188,7 +195,12 @@ class ChartOptionsTest {
   @Test
   void serviceMonitorDefaultsToTheReleaseNamespaceWithoutRelabelings() {
     JsonNode monitor =
-        helm.render("--set", "metrics.serviceMonitor.enabled=true").one("ServiceMonitor");
+        helm.render(
+                "--set",
+                "metrics.serviceMonitor.enabled=true",
+                "--api-versions",
+                Helm.MONITORING_API)
+            .one("ServiceMonitor");
 
     assertThat(monitor.at("/metadata/namespace").asText()).isEqualTo(Helm.NAMESPACE);
     assertThat(monitor.at("/spec/endpoints/0").has("relabelings")).isFalse();

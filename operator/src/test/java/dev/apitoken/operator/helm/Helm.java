@@ -19,6 +19,12 @@ public final class Helm {
   static final String RELEASE = "apitoken";
   static final String NAMESPACE = "apitoken-system";
 
+  /**
+   * The Prometheus Operator's API, for {@code --api-versions}: the chart renders ServiceMonitors
+   * and PrometheusRules only where the cluster serves it.
+   */
+  static final String MONITORING_API = "monitoring.coreos.com/v1";
+
   private static final long TIMEOUT_SECONDS = 300;
 
   private final Path repoRoot;

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -69,6 +70,36 @@ class DocumentedMetricsTest {
   }
 
   @Test
+  void eachApiTokenHasReadySeriesLikeCertManagersUntilItIsDeleted() {
+    LiveScrape.Result scraped = LiveScrape.get();
+
+    for (String name : List.of(LiveScrape.REVOKED, LiveScrape.DELETED, LiveScrape.KEPT)) {
+      assertThat(ready(scraped.afterIssue(), name))
+          .as("%s once issued", name)
+          .isEqualTo(Map.of("True", 1.0, "False", 0.0, "Unknown", 0.0));
+    }
+    assertThat(ready(scraped.afterRevocation(), LiveScrape.KEPT))
+        .isEqualTo(Map.of("True", 1.0, "False", 0.0, "Unknown", 0.0));
+    assertThat(ready(scraped.afterRevocation(), LiveScrape.REVOKED))
+        .as("revoked: Ready False, still listed")
+        .isEqualTo(Map.of("True", 0.0, "False", 1.0, "Unknown", 0.0));
+    assertThat(ready(scraped.afterRevocation(), LiveScrape.DELETED))
+        .as("no series for a deleted ApiToken")
+        .isEmpty();
+  }
+
+  @Test
+  void buildInfoNamesTheVersion() {
+    String scrape = LiveScrape.get().afterRevocation();
+
+    assertThat(scrape)
+        .containsPattern(
+            "(?m)^apitoken_build_info\\{java_version=\"[^\"]+\",version=\""
+                + Pattern.quote(BuildInfo.version())
+                + "\"} 1(\\.0)?$");
+  }
+
+  @Test
   void leaderPendingPublicationAndStateSizeDescribeTheRun() {
     String scrape = LiveScrape.get().afterRevocation();
 
@@ -90,6 +121,24 @@ class DocumentedMetricsTest {
             .matcher(scrape);
     assertThat(sample.find()).as("%s on /metrics", metric).isTrue();
     return Double.parseDouble(sample.group(1));
+  }
+
+  /** {@code apitoken_ready_status} of the ApiToken, by its condition label. */
+  private static Map<String, Double> ready(String scrape, String name) {
+    Matcher sample =
+        Pattern.compile(
+                "^apitoken_ready_status\\{condition=\"(\\w+)\",name=\""
+                    + Pattern.quote(name)
+                    + "\",namespace=\""
+                    + LiveScrape.NAMESPACE
+                    + "\"} (\\S+)$",
+                Pattern.MULTILINE)
+            .matcher(scrape);
+    Map<String, Double> byCondition = new java.util.TreeMap<>();
+    while (sample.find()) {
+      byCondition.put(sample.group(1), Double.parseDouble(sample.group(2)));
+    }
+    return byCondition;
   }
 
   /** The value of {@code apitoken_token_<kind>_timestamp_seconds} for the ApiToken, or null. */

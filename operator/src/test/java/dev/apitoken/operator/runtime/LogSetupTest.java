@@ -209,6 +209,47 @@ class LogSetupTest {
   }
 
   @Test
+  void fabric8sUnstableVersionWarningAboutOurOwnCrdIsNotPrinted() {
+    LogSetup.configure(context, "text", "info", out);
+
+    unstableVersionWarning(context);
+    context.getLogger("io.fabric8.kubernetes.client.Other").warn("other warnings still show");
+
+    assertThat(lines()).hasSize(1).allMatch(line -> line.contains("other warnings still show"));
+  }
+
+  @Test
+  void logbackXmlAlsoHidesTheUnstableVersionWarning() throws JoranException {
+    // The configuration of a run that never calls LogSetup (the embedded one, before it does).
+    JoranConfigurator configurator = new JoranConfigurator();
+    configurator.setContext(context);
+    configurator.doConfigure(getClass().getClassLoader().getResource("logback.xml"));
+
+    assertThat(context.getLogger(LogSetup.UNSTABLE_VERSION_LOGGER).isWarnEnabled()).isFalse();
+    assertThat(context.getLogger("io.fabric8.kubernetes.client.Other").isWarnEnabled()).isTrue();
+  }
+
+  @Test
+  void jettysBannersAreQuietAtInfoAndShownAtDebug() {
+    LogSetup.configure(context, "text", "info", out);
+    assertThat(context.getLogger("org.eclipse.jetty.server.Server").isInfoEnabled()).isFalse();
+    assertThat(context.getLogger("org.eclipse.jetty.server.Server").isWarnEnabled()).isTrue();
+
+    LogSetup.configure(context, "text", "debug", out);
+    assertThat(context.getLogger("org.eclipse.jetty.server.Server").isInfoEnabled()).isTrue();
+  }
+
+  /** Fabric8's message, logged as VersionUsageUtils logs it for a v1alpha1 custom resource. */
+  private static void unstableVersionWarning(LoggerContext context) {
+    context
+        .getLogger(LogSetup.UNSTABLE_VERSION_LOGGER)
+        .warn(
+            "The client is using resource type '{}' with unstable version '{}'",
+            "apitokens",
+            "v1alpha1");
+  }
+
+  @Test
   void jdkHttpClientHeaderLoggingIsOff() {
     LogSetup.configure(context, "text", "trace", out);
 

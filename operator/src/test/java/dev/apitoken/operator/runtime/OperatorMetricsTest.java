@@ -6,6 +6,7 @@ import dev.apitoken.operator.testing.MutableClock;
 import io.javaoperatorsdk.operator.api.config.ConfigurationService;
 import io.javaoperatorsdk.operator.api.monitoring.Metrics;
 import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -283,6 +284,7 @@ class OperatorMetricsTest {
     metrics.keyRingChanged(NOW, 1);
     metrics.tokensByState(Map::of);
     metrics.tokenValidity("team-a", "orders", NOW, NOW);
+    metrics.tokenReady("team-a", "orders", "True");
 
     Set<String> tagKeys =
         registry.getMeters().stream()
@@ -291,9 +293,118 @@ class OperatorMetricsTest {
             .flatMap(id -> id.getTags().stream())
             .map(tag -> tag.getKey())
             .collect(Collectors.toSet());
-    // "le" is the propagation histogram's bucket bound; "name" the ApiToken's, never a token's.
+    // "le" is the propagation histogram's bucket bound; "name" the ApiToken's, never a token's;
+    // "condition" the status of its Ready condition; "version" and "java_version" the build's.
     assertThat(tagKeys)
-        .containsExactlyInAnyOrder("reason", "state", "namespace", "result", "le", "name");
+        .containsExactlyInAnyOrder(
+            "reason",
+            "state",
+            "namespace",
+            "result",
+            "le",
+            "name",
+            "condition",
+            "version",
+            "java_version");
+  }
+
+  @Test
+  void readySeriesFollowTheReadyConditionAndGoWhenTheApiTokenIsDeleted() {
+    metrics.tokenReady("team-a", "orders", "Unknown");
+    assertThat(readySeries("team-a", "orders"))
+        .isEqualTo(Map.of("True", 0.0, "False", 0.0, "Unknown", 1.0));
+
+    metrics.tokenReady("team-a", "orders", "True");
+    metrics.tokenReady("team-b", "orders", "False");
+    assertThat(readySeries("team-a", "orders"))
+        .isEqualTo(Map.of("True", 1.0, "False", 0.0, "Unknown", 0.0));
+    assertThat(readySeries("team-b", "orders"))
+        .isEqualTo(Map.of("True", 0.0, "False", 1.0, "Unknown", 0.0));
+
+    metrics.tokenGone("team-a", "orders");
+    assertThat(readySeries("team-a", "orders")).as("revoked: still there, still read").hasSize(3);
+
+    metrics.tokenDeleted("team-a", "orders");
+    assertThat(readySeries("team-a", "orders")).isEmpty();
+    assertThat(readySeries("team-b", "orders")).hasSize(3);
+  }
+
+  @Test
+  void buildInfoIsOneAndNamesTheVersion() {
+    Gauge buildInfo = registry.get(OperatorMetrics.BUILD_INFO).gauge();
+
+    assertThat(buildInfo.value()).isEqualTo(1);
+    assertThat(buildInfo.getId().getTag("version")).isEqualTo(BuildInfo.version());
+    assertThat(BuildInfo.version()).as("written by Maven at build time").matches("\\d+\\.\\d+.*");
+  }
+
+  @Test
+  void registeringAgainIsSilentAndTheLatestSourceCounts() {
+    // Micrometer warns about the first double registration in the JVM and reports later ones at
+    // DEBUG: listening at DEBUG sees every one, whichever test ran first.
+    ch.qos.logback.classic.Logger micrometer =
+        (ch.qos.logback.classic.Logger)
+            org.slf4j.LoggerFactory.getLogger(MeterRegistry.class.getName());
+    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> seen =
+        new ch.qos.logback.core.read.ListAppender<>();
+    seen.start();
+    ch.qos.logback.classic.Level before = micrometer.getLevel();
+    micrometer.setLevel(ch.qos.logback.classic.Level.DEBUG);
+    micrometer.addAppender(seen);
+    try {
+      for (int round = 1; round <= 2; round++) {
+        int value = round;
+        metrics.stateObjectSize("ledger-" + round, 1024L * round);
+        metrics.leader(() -> value == 2);
+        metrics.publishPending(() -> value);
+        metrics.keyRevocationPending(() -> value);
+        metrics.statusListProvider(() -> value, () -> value, () -> value);
+        metrics.indexSpaceUsed(0.1 * round);
+      }
+    } finally {
+      micrometer.detachAppender(seen);
+      micrometer.setLevel(before);
+    }
+
+    assertThat(seen.list).extracting(e -> e.getFormattedMessage()).isEmpty();
+    assertThat(gauge(OperatorMetrics.LEADER)).isEqualTo(1);
+    assertThat(gauge(OperatorMetrics.PUBLISH_PENDING)).isEqualTo(2);
+    assertThat(gauge(OperatorMetrics.STATUS_LONG_POLLS)).isEqualTo(2);
+    assertThat(gauge(OperatorMetrics.STATE_SIZE_RATIO)).isEqualTo(2048.0 / (1024 * 1024));
+  }
+
+  @Test
+  void aSecondInstanceOnTheSameRegistryTakesTheGaugesOver() {
+    metrics.leader(() -> false);
+    metrics.publishCompleted(1, 100, 1, null);
+    metrics.keyRingChanged(NOW, 1);
+    metrics.indexSpaceUsed(0.1);
+    metrics.tokensByState(() -> Map.of("ready", 1L));
+
+    // An operator restarted in the same process, as RunningOperator.restart() does.
+    OperatorMetrics restarted = new OperatorMetrics(registry, clock);
+    restarted.leader(() -> true);
+    restarted.publishCompleted(3, 300, 2, null);
+    restarted.keyRingChanged(NOW, 2);
+    restarted.indexSpaceUsed(0.5);
+    restarted.tokensByState(() -> Map.of("ready", 7L));
+
+    assertThat(gauge(OperatorMetrics.LEADER)).isEqualTo(1);
+    assertThat(gauge(OperatorMetrics.TRUST_NAMESPACES)).isEqualTo(3);
+    assertThat(gauge(OperatorMetrics.SIGNING_KEYS)).isEqualTo(2);
+    assertThat(gauge(OperatorMetrics.INDEX_SPACE_USED)).isEqualTo(0.5);
+    assertThat(tokens("ready")).isEqualTo(7);
+    assertThat(registry.get(OperatorMetrics.BUILD_INFO).gauges()).hasSize(1);
+  }
+
+  private Map<String, Double> readySeries(String namespace, String name) {
+    return registry
+        .find("apitoken.ready.status")
+        .tag("namespace", namespace)
+        .tag("name", name)
+        .gauges()
+        .stream()
+        .collect(Collectors.toMap(g -> g.getId().getTag("condition"), Gauge::value));
   }
 
   @Test
