@@ -314,6 +314,11 @@ public final class TrustPublisher implements AutoCloseable {
         retryLater();
       }
     } catch (RuntimeException e) {
+      if (!running) {
+        // Stopping: close() interrupted this round; the next leader publishes, nothing to retry.
+        LOG.debug("{} {}", kv("event", "trust_publish_interrupted"), kv("reason", "stopping"));
+        return;
+      }
       LOG.warn(
           "{} {} {}",
           kv("event", "trust_publish_failed"),

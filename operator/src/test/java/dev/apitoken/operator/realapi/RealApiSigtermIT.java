@@ -56,6 +56,16 @@ class RealApiSigtermIT {
                 run, EXIT_WITHIN, operator.log(), operator.tail())
             .isTrue();
         exitMillis.add(took);
+        List<String> lines = java.nio.file.Files.readAllLines(operator.log());
+        int stopping =
+            lines.stream()
+                .filter(line -> line.contains("event=stopping"))
+                .findFirst()
+                .map(lines::indexOf)
+                .orElse(0);
+        assertThat(lines.subList(stopping, lines.size()))
+            .as("run %d: WARN or ERROR while stopping (a stop is not a failure)", run)
+            .noneMatch(line -> line.contains(" WARN ") || line.contains(" ERROR "));
         Lease lease = installed.lease();
         assertThat(InstalledOperator.holder(lease))
             .as("run %d: the Lease after exit (released: no holder)", run)
