@@ -113,12 +113,15 @@ final class AuthHandler implements HttpHandler {
       // passes an ext_authz denial body on.
       return Answer.unavailable("trust not loaded");
     }
+    // Asked before verifying: keys that arrive (the first JWKS fetch) between the verdict and a
+    // later question would turn "no keys yet, retry" into a final 401 for a good token.
+    boolean keysHeld = verifier.holdsKeys();
     Verdict verdict = verifier.verify(bearer.token());
     if (verdict instanceof Verdict.Accepted accepted) {
       return authorize(accepted.claims(), rule, current.headers());
     }
     Rejection rejection = verdict.rejection().orElseThrow();
-    if (cannotJudge(rejection, verifier)) {
+    if (cannotJudge(rejection, keysHeld)) {
       return Answer.unavailable("trust not ready: " + Answer.describe(rejection));
     }
     return Answer.invalidToken(Answer.describe(rejection));
@@ -129,11 +132,11 @@ final class AuthHandler implements HttpHandler {
    * (yet, or no longer fresh) or, with no keys at all, an unknown key. Such a token may be fine, so
    * it gets a 503 the proxy can retry, not a 401 the client would take as final.
    */
-  private static boolean cannotJudge(Rejection rejection, TokenVerifier verifier) {
+  private static boolean cannotJudge(Rejection rejection, boolean keysHeld) {
     return switch (rejection) {
       case STATUS_LIST_MISSING, STATUS_STALE -> true;
       // Asked for every unknown kid, which anyone can send: a field read, not a health report.
-      case UNKNOWN_KEY -> !verifier.holdsKeys();
+      case UNKNOWN_KEY -> !keysHeld;
       default -> false;
     };
   }
