@@ -40,10 +40,10 @@ public final class Cluster {
   private final String namespace;
   private final KubeOptions options;
 
-  Cluster(KubernetesClient client, KubeOptions options) {
+  Cluster(KubernetesClient client, KubeOptions options, String namespaceOption) {
     this.client = client;
     this.options = options;
-    String ns = options.namespace;
+    String ns = namespaceOption;
     if (ns == null || ns.isBlank()) {
       ns = client.getNamespace();
     }

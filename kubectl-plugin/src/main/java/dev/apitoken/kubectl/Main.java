@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -88,11 +89,16 @@ public final class Main implements Callable<Integer> {
     root.addSubcommand("keys", keys);
     root.addSubcommand("inspect", new InspectCommand(env));
     root.addSubcommand("verify", new VerifyCommand(env));
+    root.addSubcommand("completion", new CompletionCommand(env));
+    root.addSubcommand("__complete", new CompleteCommand(env));
+    root.addSubcommand("__train", new TrainCommand(env));
     return root;
   }
 
-  /** The user's kubeconfig, as kubectl reads it. */
-  static KubernetesClient connect(String context, Path kubeconfig) {
+  /** The user's kubeconfig, as kubectl reads it, with the command line's overrides. */
+  static KubernetesClient connect(Connection connection) {
+    String context = connection.context();
+    Path kubeconfig = connection.kubeconfig();
     Config config;
     if (kubeconfig == null) {
       config = Config.autoConfigure(context);
@@ -109,6 +115,19 @@ public final class Main implements Callable<Integer> {
         && (config.getCurrentContext() == null
             || !context.equals(config.getCurrentContext().getName()))) {
       throw CliException.usage("no context '" + context + "' in the kubeconfig");
+    }
+    if (connection.impersonateUser() != null) {
+      config.setImpersonateUsername(connection.impersonateUser());
+      config.setImpersonateGroups(connection.impersonateGroups().toArray(String[]::new));
+    }
+    Duration timeout = connection.requestTimeout();
+    if (timeout != null) {
+      // kubectl's 0 means "no timeout"; the client's is 0 too.
+      int millis = (int) Math.min(Integer.MAX_VALUE, timeout.toMillis());
+      config.setRequestTimeout(millis);
+      if (millis > 0 && millis < config.getConnectionTimeout()) {
+        config.setConnectionTimeout(millis);
+      }
     }
     config.setRequestRetryBackoffLimit(RETRIES);
     config.setRequestRetryBackoffInterval(RETRY_INTERVAL_MS);

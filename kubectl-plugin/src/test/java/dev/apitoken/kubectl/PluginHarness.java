@@ -42,7 +42,7 @@ final class PluginHarness implements AutoCloseable {
   final KubernetesClient client;
   final List<Sent> requests = new CopyOnWriteArrayList<>();
   private volatile Predicate<RecordedRequest> forbidden = r -> false;
-  final List<String> contexts = new ArrayList<>();
+  final List<Connection> connections = new ArrayList<>();
 
   PluginHarness() {
     KubernetesCrudDispatcher crud =
@@ -129,8 +129,8 @@ final class PluginHarness implements AutoCloseable {
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     Env env =
         new Env(
-            (context, kubeconfig) -> {
-              contexts.add(context);
+            connection -> {
+              connections.add(connection);
               return clientForRuns;
             },
             Clock.fixed(NOW, ZoneOffset.UTC),

@@ -129,7 +129,7 @@ class StatusCommandTest {
   void usesTheKubeconfigContextGiven() {
     PluginHarness.Result r = h.run("status", "-n", "shop", "--context", "prod-eu");
     assertThat(r.code()).isEqualTo(ExitCodes.OK);
-    assertThat(h.contexts).containsExactly("prod-eu");
+    assertThat(h.connections).extracting(Connection::context).containsExactly("prod-eu");
   }
 
   @Test
