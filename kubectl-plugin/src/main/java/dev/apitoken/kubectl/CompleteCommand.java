@@ -2,13 +2,9 @@ package dev.apitoken.kubectl;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.ArgSpec;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Unmatched;
 
 /**
  * {@code __complete WORD... PARTIAL}: the candidates for the last word, one per line, then Cobra's
@@ -16,25 +12,19 @@ import picocli.CommandLine.Unmatched;
  * kubectl_complete-apitoken} with the words after {@code kubectl apitoken} and reads this format;
  * the fish script asks the same. Never talks to the cluster.
  */
-@Command(name = "__complete", hidden = true)
-final class CompleteCommand implements Callable<Integer> {
+final class CompleteCommand {
+  /** The hidden first argument: {@code kubectl-apitoken __complete WORD...}. */
+  static final String NAME = "__complete";
+
   /** Cobra's ShellCompDirectiveNoFileComp. */
   static final String NO_FILE_COMPLETION = ":4";
 
-  @Unmatched List<String> words = new ArrayList<>();
+  private CompleteCommand() {}
 
-  @Spec CommandSpec spec;
-
-  private final Env env;
-
-  CompleteCommand(Env env) {
-    this.env = env;
-  }
-
-  @Override
-  public Integer call() {
-    candidates(spec.root(), words).forEach(env.out()::println);
+  static int run(CommandSpec root, List<String> words, Env env) {
+    candidates(root, words).forEach(env.out()::println);
     env.out().println(NO_FILE_COMPLETION);
+    env.out().flush();
     return ExitCodes.OK;
   }
 

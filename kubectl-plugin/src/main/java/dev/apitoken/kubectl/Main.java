@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -58,6 +59,11 @@ public final class Main implements Callable<Integer> {
 
   /** Runs one command line; returns its exit code. */
   public static int run(String[] args, Env env) {
+    if (args.length > 0 && args[0].equals(CompleteCommand.NAME)) {
+      // Not parsed by picocli: the words to complete may be anything, even '--' or '-h'.
+      return CompleteCommand.run(
+          commandLine(env).getCommandSpec(), List.of(args).subList(1, args.length), env);
+    }
     CommandLine cli = commandLine(env);
     cli.setOut(new PrintWriter(env.out(), true, StandardCharsets.UTF_8));
     cli.setErr(new PrintWriter(env.err(), true, StandardCharsets.UTF_8));
@@ -90,7 +96,6 @@ public final class Main implements Callable<Integer> {
     root.addSubcommand("inspect", new InspectCommand(env));
     root.addSubcommand("verify", new VerifyCommand(env));
     root.addSubcommand("completion", new CompletionCommand(env));
-    root.addSubcommand("__complete", new CompleteCommand(env));
     root.addSubcommand("__train", new TrainCommand(env));
     return root;
   }
