@@ -17,6 +17,9 @@ import picocli.CommandLine.ParseResult;
 public final class CommandLines {
   private CommandLines() {}
 
+  /** For a command line without environment variables. */
+  public static final Function<String, String> NO_VARIABLES = flag -> null;
+
   /**
    * {@code prefix + FLAG_UPPER_SNAKE}: {@code --trust-dir} is {@code APITOKEN_GATEWAY_TRUST_DIR}.
    */
@@ -104,7 +107,8 @@ public final class CommandLines {
       if (result.hasMatchedOption(flag)) {
         return true;
       }
-      String value = env.get(variableOf.apply(flag));
+      String variable = variableOf.apply(flag);
+      String value = variable == null ? null : env.get(variable);
       return value != null && !value.isEmpty();
     }
 
