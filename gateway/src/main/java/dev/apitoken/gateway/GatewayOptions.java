@@ -27,12 +27,15 @@ final class GatewayOptions {
           "--issuer",
           "--policy",
           "--cache-size",
-          "--threads");
+          "--threads",
+          "--log-format",
+          "--log-level");
 
   static final String USAGE =
       """
       usage: java -jar apitoken-gateway.jar --issuer ISS [--trust-dir DIR] [--trust-url URL]
                [--policy FILE] [--port N] [--management-port N] [--cache-size N] [--threads N]
+               [--log-format text|json] [--log-level LEVEL]
 
       Answers auth sub-requests of ingress-nginx (auth-url), Traefik (forwardAuth) and
       Envoy / Istio (ext_authz over HTTP) by verifying the request's bearer ApiToken.
@@ -47,6 +50,8 @@ final class GatewayOptions {
         --management-port N   /healthz, /readyz, /metrics (default 9090)
         --cache-size N        verified-token cache entries, 0 turns it off (default 100000)
         --threads N           request threads (default 2 x cores, at least 4)
+        --log-format F        text or json, one line per event, as the operator's (default text)
+        --log-level L         error, warn, info, debug or trace (default info)
       Every flag is also read from APITOKEN_GATEWAY_<FLAG> (e.g. APITOKEN_GATEWAY_TRUST_DIR).
       Exit codes: 0 after --help, 2 for a wrong command line, 1 when the gateway cannot start.
       """;
@@ -77,6 +82,12 @@ final class GatewayOptions {
 
     @Option(names = "--threads")
     String threads;
+
+    @Option(names = "--log-format")
+    String logFormat;
+
+    @Option(names = "--log-level")
+    String logLevel;
 
     @Option(
         names = {"-h", "--help"},
@@ -134,6 +145,25 @@ final class GatewayOptions {
     if (flags.threads != null) {
       builder.threads(CommandLines.number(from.nameOf("--threads"), flags.threads, 1, 1024));
     }
+    if (flags.logFormat != null) {
+      builder.logFormat(
+          oneOf(
+              from.nameOf("--log-format"),
+              flags.logFormat,
+              GatewayLogging.TEXT,
+              GatewayLogging.JSON));
+    }
+    if (flags.logLevel != null) {
+      builder.logLevel(
+          oneOf(
+              from.nameOf("--log-level"),
+              flags.logLevel,
+              "error",
+              "warn",
+              "info",
+              "debug",
+              "trace"));
+    }
     if (flags.trustDir == null && flags.trustUrl == null) {
       throw new IllegalArgumentException(
           "set --trust-dir, --trust-url or both: without trust every token would be refused");
@@ -151,9 +181,20 @@ final class GatewayOptions {
           case "--issuer" -> flags.issuer;
           case "--policy" -> flags.policy;
           case "--cache-size" -> flags.cacheSize;
+          case "--log-format" -> flags.logFormat;
+          case "--log-level" -> flags.logLevel;
           default -> flags.threads;
         };
     return value == null ? "" : value;
+  }
+
+  private static String oneOf(String source, String value, String... allowed) {
+    String chosen = value.trim().toLowerCase(Locale.ROOT);
+    if (List.of(allowed).contains(chosen)) {
+      return chosen;
+    }
+    throw new IllegalArgumentException(
+        source + " must be one of " + String.join(", ", allowed) + ", got " + value);
   }
 
   static String variableOf(String flag) {
