@@ -2,6 +2,7 @@ package dev.apitoken.kubectl;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.apitoken.verifier.NetworkFailure;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -188,21 +189,12 @@ public final class Cluster {
           code > 0
               ? CliException.error("cannot " + what + ": the API answered " + code + detail)
               : CliException.error(
-                  "cannot " + what + ": the cluster is unreachable (" + rootCause(e) + ")");
+                  "cannot "
+                      + what
+                      + ": the cluster is unreachable ("
+                      + NetworkFailure.reason(e)
+                      + ")");
     };
-  }
-
-  /** The innermost message (e.g. "Connection refused"), which says more than the wrappers. */
-  static String rootCause(Throwable e) {
-    String message = e.getMessage();
-    String kind = e.getClass().getSimpleName();
-    for (Throwable t = e.getCause(); t != null && t != t.getCause(); t = t.getCause()) {
-      if (t.getMessage() != null && !t.getMessage().isBlank()) {
-        message = t.getMessage();
-        kind = t.getClass().getSimpleName();
-      }
-    }
-    return message == null ? kind : kind + ": " + message;
   }
 
   private static String serverMessage(KubernetesClientException e) {
