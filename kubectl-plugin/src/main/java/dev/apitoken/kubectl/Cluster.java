@@ -158,7 +158,7 @@ public final class Cluster {
   }
 
   /** Runs one API call; a refusal becomes a {@link CliException} naming what was refused. */
-  static <T> T call(String what, Supplier<T> apiCall) {
+  <T> T call(String what, Supplier<T> apiCall) {
     try {
       return apiCall.get();
     } catch (KubernetesClientException e) {
@@ -166,7 +166,7 @@ public final class Cluster {
     }
   }
 
-  static CliException translate(String what, KubernetesClientException e) {
+  CliException translate(String what, KubernetesClientException e) {
     int code = e.getCode();
     String detail = serverMessage(e);
     return switch (code) {
@@ -191,7 +191,9 @@ public final class Cluster {
               : CliException.error(
                   "cannot "
                       + what
-                      + ": the cluster is unreachable ("
+                      + ": the cluster at "
+                      + client.getMasterUrl()
+                      + " is unreachable ("
                       + NetworkFailure.reason(e)
                       + ")");
     };

@@ -114,6 +114,9 @@ public final class Main implements Callable<Integer> {
                 context, Files.readString(kubeconfig), kubeconfig.toAbsolutePath().toString());
       } catch (IOException e) {
         throw CliException.usage("cannot read --kubeconfig " + kubeconfig + ": " + e.getMessage());
+      } catch (RuntimeException notAKubeconfig) {
+        // The client's parse errors name its own classes, not the file.
+        throw CliException.usage("--kubeconfig " + kubeconfig + " is not a kubeconfig file");
       }
     }
     if (context != null

@@ -163,4 +163,13 @@ class KubectlFlagsTest {
     }
     assertThat(h.run("keys", "--help").out()).doesNotContain("--namespace").contains("--as=USER");
   }
+
+  @Test
+  void aFileThatIsNoKubeconfigIsAUsageError(@TempDir Path dir) throws Exception {
+    Path notAKubeconfig = java.nio.file.Files.writeString(dir.resolve("notes.txt"), "- a\n- b\n");
+    PluginHarness.Result r = h.runConnected("status", "--kubeconfig", notAKubeconfig.toString());
+    assertThat(r.code()).isEqualTo(ExitCodes.USAGE);
+    assertThat(r.err())
+        .isEqualTo("error: --kubeconfig " + notAKubeconfig + " is not a kubeconfig file\n");
+  }
 }

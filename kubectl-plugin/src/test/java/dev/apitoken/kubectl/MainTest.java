@@ -52,8 +52,9 @@ class MainTest {
     assertThat(r.code()).isEqualTo(ExitCodes.ERROR);
     assertThat(r.err())
         .isEqualTo(
-            "error: cannot list apitokens.apitoken.dev in namespace shop: the cluster is"
-                + " unreachable (connection refused)\n");
+            "error: cannot list apitokens.apitoken.dev in namespace shop: the cluster at "
+                + h.client.getMasterUrl()
+                + " is unreachable (connection refused)\n");
   }
 
   @Test
