@@ -21,6 +21,8 @@ import java.util.Objects;
  * @param clock the verifier's clock for {@code exp} / {@code nbf} and status list freshness
  * @param policyPollInterval how often the policy file is checked for a change
  * @param trustRetryInterval how often an unloadable trust directory is tried again
+ * @param logFormat {@code text} or {@code json}
+ * @param logLevel {@code error}, {@code warn}, {@code info}, {@code debug} or {@code trace}
  */
 public record GatewayConfig(
     int port,
@@ -33,7 +35,9 @@ public record GatewayConfig(
     int threads,
     Clock clock,
     Duration policyPollInterval,
-    Duration trustRetryInterval) {
+    Duration trustRetryInterval,
+    String logFormat,
+    String logLevel) {
   public static final int DEFAULT_PORT = 8080;
   public static final int DEFAULT_MANAGEMENT_PORT = 9090;
   public static final int DEFAULT_CACHE_SIZE = 100_000;
@@ -72,6 +76,8 @@ public record GatewayConfig(
     private Path policyFile;
     private int cacheSize = DEFAULT_CACHE_SIZE;
     private int threads = defaultThreads();
+    private String logFormat = "text";
+    private String logLevel = "info";
     private Clock clock = Clock.systemUTC();
     private Duration policyPollInterval = DEFAULT_POLICY_POLL_INTERVAL;
     private Duration trustRetryInterval = Duration.ofSeconds(1);
@@ -130,6 +136,16 @@ public record GatewayConfig(
       return this;
     }
 
+    public Builder logFormat(String logFormat) {
+      this.logFormat = logFormat;
+      return this;
+    }
+
+    public Builder logLevel(String logLevel) {
+      this.logLevel = logLevel;
+      return this;
+    }
+
     public GatewayConfig build() {
       return new GatewayConfig(
           port,
@@ -142,7 +158,9 @@ public record GatewayConfig(
           threads,
           clock,
           policyPollInterval,
-          trustRetryInterval);
+          trustRetryInterval,
+          logFormat,
+          logLevel);
     }
   }
 }

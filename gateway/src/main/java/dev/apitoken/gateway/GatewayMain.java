@@ -30,6 +30,7 @@ public final class GatewayMain {
       System.exit(EXIT_USAGE);
       return;
     }
+    GatewayLogging.configure(config.logFormat(), config.logLevel(), System.out);
     Gateway gateway;
     try {
       gateway = Gateway.start(config);

@@ -1,14 +1,38 @@
 package dev.apitoken.gateway;
 
 import dev.apitoken.verifier.VerifiedTokenCache;
-import java.util.concurrent.atomic.LongAdder;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
- * The gateway's Prometheus metrics, rendered as text on the management port. Counting is lock-free
- * ({@link LongAdder}), so the request path never waits on a scrape.
+ * The gateway's metrics, in Micrometer's Prometheus registry as the operator's are, with the JVM's
+ * own (memory, GC, threads, classes, CPU, uptime). The names and labels are the ones the chart's
+ * dashboards and docs/GATEWAY.md use; every endpoint/outcome pair exists from the start, at 0, so a
+ * rate over it never starts from a missing series. Counting never waits on a scrape.
  */
 final class GatewayMetrics {
+  /** Prometheus text exposition format 0.0.4, which every Prometheus version scrapes. */
+  static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+
   /**
    * Upper bounds of the duration histogram, in seconds: a cache hit is well under a millisecond.
    */
@@ -16,36 +40,78 @@ final class GatewayMetrics {
     0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1
   };
 
-  private final LongAdder[][] requests =
-      new LongAdder[Endpoint.values().length][Outcome.values().length];
-  private final LongAdder[] durationBuckets = new LongAdder[BUCKETS.length];
-  private final LongAdder durationCount = new LongAdder();
-  private final LongAdder durationNanos = new LongAdder();
-  private final LongAdder policyReloadsSucceeded = new LongAdder();
-  private final LongAdder policyReloadsFailed = new LongAdder();
+  private final PrometheusMeterRegistry registry =
+      new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final Counter[][] requests =
+      new Counter[Endpoint.values().length][Outcome.values().length];
+  private final Timer duration;
+  private final Counter policyReloadsSucceeded;
+  private final Counter policyReloadsFailed;
 
   GatewayMetrics() {
-    for (LongAdder[] row : requests) {
-      for (int i = 0; i < row.length; i++) {
-        row[i] = new LongAdder();
+    for (Endpoint endpoint : Endpoint.values()) {
+      for (Outcome outcome : Outcome.values()) {
+        requests[endpoint.ordinal()][outcome.ordinal()] =
+            Counter.builder("apitoken.gateway.requests")
+                .description("Auth requests answered, by outcome.")
+                .tag("endpoint", endpoint.label())
+                .tag("outcome", outcome.label())
+                .register(registry);
       }
     }
-    for (int i = 0; i < durationBuckets.length; i++) {
-      durationBuckets[i] = new LongAdder();
-    }
+    duration =
+        Timer.builder("apitoken.gateway.request.duration")
+            .description("Time from receiving an auth request to answering it.")
+            .serviceLevelObjectives(
+                Arrays.stream(BUCKETS)
+                    .mapToObj(s -> Duration.ofNanos(Math.round(s * 1e9)))
+                    .toArray(Duration[]::new))
+            .register(registry);
+    policyReloadsSucceeded = policyReloads("succeeded");
+    policyReloadsFailed = policyReloads("failed");
+    new JvmMemoryMetrics().bindTo(registry);
+    // Lives as long as the process: its GC listeners are only worth removing with the JVM.
+    new JvmGcMetrics().bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new ClassLoaderMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    new UptimeMetrics().bindTo(registry);
+  }
+
+  private Counter policyReloads(String outcome) {
+    return Counter.builder("apitoken.gateway.policy.reloads")
+        .description("Policy file loads after a change; a failed one keeps the previous policy.")
+        .tag("outcome", outcome)
+        .register(registry);
+  }
+
+  /**
+   * The figures read at scrape time.
+   *
+   * @param trustReady whether the verifier holds usable trust now
+   * @param cache the verified-token cache's figures (all zero while it is off)
+   */
+  void watch(BooleanSupplier trustReady, Supplier<VerifiedTokenCache.Statistics> cache) {
+    Gauge.builder("apitoken.gateway.trust.ready", trustReady, t -> t.getAsBoolean() ? 1 : 0)
+        .description("1 when keys and every followed status list are held and fresh, else 0.")
+        .register(registry);
+    FunctionCounter.builder("apitoken.gateway.cache.hits", cache, c -> c.get().hits())
+        .description("Verified-token cache hits.")
+        .register(registry);
+    FunctionCounter.builder("apitoken.gateway.cache.misses", cache, c -> c.get().misses())
+        .description("Verified-token cache misses.")
+        .register(registry);
+    Gauge.builder("apitoken.gateway.cache.entries", cache, c -> c.get().entries())
+        .description("Verified tokens held in the cache.")
+        .register(registry);
+    Gauge.builder("apitoken.gateway.cache.hit.ratio", cache, c -> c.get().hitRatio())
+        .description("Hits divided by lookups since start (0 before the first lookup).")
+        .register(registry);
   }
 
   void recordRequest(Endpoint endpoint, Outcome outcome, long nanos) {
     requests[endpoint.ordinal()][outcome.ordinal()].increment();
-    durationCount.increment();
-    durationNanos.add(nanos);
-    double seconds = nanos / 1e9;
-    for (int i = 0; i < BUCKETS.length; i++) {
-      if (seconds <= BUCKETS[i]) {
-        durationBuckets[i].increment();
-        break;
-      }
-    }
+    duration.record(nanos, TimeUnit.NANOSECONDS);
   }
 
   void recordPolicyReload(boolean succeeded) {
@@ -53,96 +119,17 @@ final class GatewayMetrics {
   }
 
   long requests(Endpoint endpoint, Outcome outcome) {
-    return requests[endpoint.ordinal()][outcome.ordinal()].sum();
+    return (long) requests[endpoint.ordinal()][outcome.ordinal()].count();
   }
 
-  /**
-   * The Prometheus text exposition (format 0.0.4).
-   *
-   * @param trustReady whether the verifier holds usable trust now
-   * @param cache the verified-token cache's figures (all zero while it is off)
-   */
-  String render(BooleanSupplier trustReady, VerifiedTokenCache.Statistics cache) {
-    StringBuilder out = new StringBuilder(4096);
-    header(
-        out, "apitoken_gateway_requests_total", "counter", "Auth requests answered, by outcome.");
-    for (Endpoint endpoint : Endpoint.values()) {
-      for (Outcome outcome : Outcome.values()) {
-        out.append("apitoken_gateway_requests_total{endpoint=\"")
-            .append(endpoint.label())
-            .append("\",outcome=\"")
-            .append(outcome.label())
-            .append("\"} ")
-            .append(requests(endpoint, outcome))
-            .append('\n');
-      }
+  /** The Prometheus text exposition ({@link #CONTENT_TYPE}). */
+  String render() {
+    ByteArrayOutputStream body = new ByteArrayOutputStream(16 * 1024);
+    try {
+      registry.scrape(body, CONTENT_TYPE);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
-    header(
-        out,
-        "apitoken_gateway_request_duration_seconds",
-        "histogram",
-        "Time from receiving an auth request to answering it.");
-    long cumulative = 0;
-    for (int i = 0; i < BUCKETS.length; i++) {
-      cumulative += durationBuckets[i].sum();
-      out.append("apitoken_gateway_request_duration_seconds_bucket{le=\"")
-          .append(format(BUCKETS[i]))
-          .append("\"} ")
-          .append(cumulative)
-          .append('\n');
-    }
-    long count = durationCount.sum();
-    out.append("apitoken_gateway_request_duration_seconds_bucket{le=\"+Inf\"} ")
-        .append(count)
-        .append('\n');
-    out.append("apitoken_gateway_request_duration_seconds_sum ")
-        .append(format(durationNanos.sum() / 1e9))
-        .append('\n');
-    out.append("apitoken_gateway_request_duration_seconds_count ").append(count).append('\n');
-
-    header(
-        out,
-        "apitoken_gateway_policy_reloads_total",
-        "counter",
-        "Policy file loads after a change; a failed one keeps the previous policy.");
-    out.append("apitoken_gateway_policy_reloads_total{outcome=\"succeeded\"} ")
-        .append(policyReloadsSucceeded.sum())
-        .append('\n');
-    out.append("apitoken_gateway_policy_reloads_total{outcome=\"failed\"} ")
-        .append(policyReloadsFailed.sum())
-        .append('\n');
-
-    header(
-        out,
-        "apitoken_gateway_trust_ready",
-        "gauge",
-        "1 when keys and every followed status list are held and fresh, else 0.");
-    out.append("apitoken_gateway_trust_ready ")
-        .append(trustReady.getAsBoolean() ? 1 : 0)
-        .append('\n');
-
-    header(out, "apitoken_gateway_cache_hits_total", "counter", "Verified-token cache hits.");
-    out.append("apitoken_gateway_cache_hits_total ").append(cache.hits()).append('\n');
-    header(out, "apitoken_gateway_cache_misses_total", "counter", "Verified-token cache misses.");
-    out.append("apitoken_gateway_cache_misses_total ").append(cache.misses()).append('\n');
-    header(out, "apitoken_gateway_cache_entries", "gauge", "Verified tokens held in the cache.");
-    out.append("apitoken_gateway_cache_entries ").append(cache.entries()).append('\n');
-    header(
-        out,
-        "apitoken_gateway_cache_hit_ratio",
-        "gauge",
-        "Hits divided by lookups since start (0 before the first lookup).");
-    out.append("apitoken_gateway_cache_hit_ratio ").append(format(cache.hitRatio())).append('\n');
-    return out.toString();
-  }
-
-  private static void header(StringBuilder out, String name, String type, String help) {
-    out.append("# HELP ").append(name).append(' ').append(help).append('\n');
-    out.append("# TYPE ").append(name).append(' ').append(type).append('\n');
-  }
-
-  /** Plain decimal ({@code 0.0001}, not {@code 1.0E-4}), as Prometheus' own clients write it. */
-  private static String format(double value) {
-    return java.math.BigDecimal.valueOf(value).stripTrailingZeros().toPlainString();
+    return body.toString(StandardCharsets.UTF_8);
   }
 }

@@ -1,12 +1,14 @@
 package dev.apitoken.gateway;
 
+import dev.apitoken.cli.CommandLines;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * The gateway's command line. Every flag can also be given as an environment variable {@code
@@ -25,12 +27,15 @@ final class GatewayOptions {
           "--issuer",
           "--policy",
           "--cache-size",
-          "--threads");
+          "--threads",
+          "--log-format",
+          "--log-level");
 
   static final String USAGE =
       """
       usage: java -jar apitoken-gateway.jar --issuer ISS [--trust-dir DIR] [--trust-url URL]
                [--policy FILE] [--port N] [--management-port N] [--cache-size N] [--threads N]
+               [--log-format text|json] [--log-level LEVEL]
 
       Answers auth sub-requests of ingress-nginx (auth-url), Traefik (forwardAuth) and
       Envoy / Istio (ext_authz over HTTP) by verifying the request's bearer ApiToken.
@@ -45,9 +50,50 @@ final class GatewayOptions {
         --management-port N   /healthz, /readyz, /metrics (default 9090)
         --cache-size N        verified-token cache entries, 0 turns it off (default 100000)
         --threads N           request threads (default 2 x cores, at least 4)
+        --log-format F        text or json, one line per event, as the operator's (default text)
+        --log-level L         error, warn, info, debug or trace (default info)
       Every flag is also read from APITOKEN_GATEWAY_<FLAG> (e.g. APITOKEN_GATEWAY_TRUST_DIR).
       Exit codes: 0 after --help, 2 for a wrong command line, 1 when the gateway cannot start.
       """;
+
+  /** The flags, as picocli reads them; values stay text until {@link #parse} checks them. */
+  @Command(name = "apitoken-gateway", mixinStandardHelpOptions = false)
+  static final class Flags {
+    @Option(names = "--port")
+    String port;
+
+    @Option(names = "--management-port")
+    String managementPort;
+
+    @Option(names = "--trust-dir")
+    String trustDir;
+
+    @Option(names = "--trust-url")
+    String trustUrl;
+
+    @Option(names = "--issuer")
+    String issuer;
+
+    @Option(names = "--policy")
+    String policy;
+
+    @Option(names = "--cache-size")
+    String cacheSize;
+
+    @Option(names = "--threads")
+    String threads;
+
+    @Option(names = "--log-format")
+    String logFormat;
+
+    @Option(names = "--log-level")
+    String logLevel;
+
+    @Option(
+        names = {"-h", "--help"},
+        usageHelp = true)
+    boolean help;
+  }
 
   private GatewayOptions() {}
 
@@ -62,96 +108,101 @@ final class GatewayOptions {
    * @throws IllegalArgumentException naming the flag (or variable) that is wrong
    */
   static GatewayConfig parse(String[] args, Map<String, String> env) {
-    Map<String, String> values = new LinkedHashMap<>();
-    Map<String, String> sources = new LinkedHashMap<>();
+    Flags flags = new Flags();
+    CommandLines.Sources from = CommandLines.parse(flags, args, env, GatewayOptions::variableOf);
     for (String flag : FLAGS) {
-      String variable = variableOf(flag);
-      String value = env.get(variable);
-      if (value != null && !value.isEmpty()) {
-        values.put(flag, value);
-        sources.put(flag, variable);
+      if (from.isSet(flag) && value(flags, flag).isEmpty()) {
+        throw new IllegalArgumentException(flag + " must not be empty");
       }
     }
-    Map<String, String> fromArgs = new LinkedHashMap<>();
-    for (int i = 0; i < args.length; i++) {
-      String name = args[i];
-      String value = null;
-      int equals = name.indexOf('=');
-      if (name.startsWith("--") && equals > 0) {
-        value = name.substring(equals + 1);
-        name = name.substring(0, equals);
-      }
-      if (!FLAGS.contains(name)) {
-        throw new IllegalArgumentException("unknown argument " + args[i]);
-      }
-      if (value == null) {
-        if (i + 1 >= args.length) {
-          throw new IllegalArgumentException(name + " needs a value");
-        }
-        value = args[++i];
-      }
-      if (fromArgs.put(name, value) != null) {
-        throw new IllegalArgumentException(name + " is given twice");
-      }
-      if (value.isEmpty()) {
-        throw new IllegalArgumentException(name + " must not be empty");
-      }
-      values.put(name, value);
-      sources.put(name, name);
-    }
-
-    String issuer = values.get("--issuer");
-    if (issuer == null) {
+    if (flags.issuer == null) {
       throw new IllegalArgumentException(
           "--issuer (or "
               + variableOf("--issuer")
               + ") is required: tokens of any other issuer"
               + " must be refused");
     }
-    GatewayConfig.Builder builder = GatewayConfig.builder(issuer);
-    for (Map.Entry<String, String> entry : values.entrySet()) {
-      String flag = entry.getKey();
-      String value = entry.getValue();
-      String source = sources.get(flag);
-      switch (flag) {
-        case "--port" -> builder.port(port(source, value));
-        case "--management-port" -> builder.managementPort(port(source, value));
-        case "--trust-dir" -> builder.trustDirectory(Path.of(value));
-        case "--trust-url" -> builder.trustUrl(url(source, value));
-        case "--policy" -> builder.policyFile(Path.of(value));
-        case "--cache-size" -> builder.cacheSize(number(source, value, 0, 100_000_000));
-        case "--threads" -> builder.threads(number(source, value, 1, 1024));
-        default -> {
-          // --issuer, read above.
-        }
-      }
+    GatewayConfig.Builder builder = GatewayConfig.builder(flags.issuer);
+    if (from.isSet("--port")) {
+      builder.port(port(from.nameOf("--port"), flags.port));
     }
-    if (!values.containsKey("--trust-dir") && !values.containsKey("--trust-url")) {
+    if (from.isSet("--management-port")) {
+      builder.managementPort(port(from.nameOf("--management-port"), flags.managementPort));
+    }
+    if (flags.trustDir != null) {
+      builder.trustDirectory(Path.of(flags.trustDir));
+    }
+    if (flags.trustUrl != null) {
+      builder.trustUrl(url(from.nameOf("--trust-url"), flags.trustUrl));
+    }
+    if (flags.policy != null) {
+      builder.policyFile(Path.of(flags.policy));
+    }
+    if (flags.cacheSize != null) {
+      builder.cacheSize(
+          CommandLines.number(from.nameOf("--cache-size"), flags.cacheSize, 0, 100_000_000));
+    }
+    if (flags.threads != null) {
+      builder.threads(CommandLines.number(from.nameOf("--threads"), flags.threads, 1, 1024));
+    }
+    if (flags.logFormat != null) {
+      builder.logFormat(
+          oneOf(
+              from.nameOf("--log-format"),
+              flags.logFormat,
+              GatewayLogging.TEXT,
+              GatewayLogging.JSON));
+    }
+    if (flags.logLevel != null) {
+      builder.logLevel(
+          oneOf(
+              from.nameOf("--log-level"),
+              flags.logLevel,
+              "error",
+              "warn",
+              "info",
+              "debug",
+              "trace"));
+    }
+    if (flags.trustDir == null && flags.trustUrl == null) {
       throw new IllegalArgumentException(
           "set --trust-dir, --trust-url or both: without trust every token would be refused");
     }
     return builder.build();
   }
 
+  private static String value(Flags flags, String flag) {
+    String value =
+        switch (flag) {
+          case "--port" -> flags.port;
+          case "--management-port" -> flags.managementPort;
+          case "--trust-dir" -> flags.trustDir;
+          case "--trust-url" -> flags.trustUrl;
+          case "--issuer" -> flags.issuer;
+          case "--policy" -> flags.policy;
+          case "--cache-size" -> flags.cacheSize;
+          case "--log-format" -> flags.logFormat;
+          case "--log-level" -> flags.logLevel;
+          default -> flags.threads;
+        };
+    return value == null ? "" : value;
+  }
+
+  private static String oneOf(String source, String value, String... allowed) {
+    String chosen = value.trim().toLowerCase(Locale.ROOT);
+    if (List.of(allowed).contains(chosen)) {
+      return chosen;
+    }
+    throw new IllegalArgumentException(
+        source + " must be one of " + String.join(", ", allowed) + ", got " + value);
+  }
+
   static String variableOf(String flag) {
-    return ENV_PREFIX + flag.substring(2).replace('-', '_').toUpperCase(Locale.ROOT);
+    return CommandLines.variable(ENV_PREFIX, flag);
   }
 
   private static int port(String source, String value) {
-    return number(source, value, 0, 65535);
-  }
-
-  private static int number(String source, String value, int min, int max) {
-    try {
-      int number = Integer.parseInt(value);
-      if (number >= min && number <= max) {
-        return number;
-      }
-    } catch (NumberFormatException e) {
-      // Reported below.
-    }
-    throw new IllegalArgumentException(
-        source + " must be a number from " + min + " to " + max + ", got " + value);
+    return CommandLines.number(source, value, 0, 65535);
   }
 
   private static URI url(String source, String value) {

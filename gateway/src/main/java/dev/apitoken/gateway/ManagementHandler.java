@@ -24,6 +24,7 @@ final class ManagementHandler implements HttpHandler {
     this.verifiers = verifiers;
     this.policyStatus = policyStatus;
     this.metrics = metrics;
+    metrics.watch(this::trustReady, this::cacheFigures);
   }
 
   @Override
@@ -32,12 +33,7 @@ final class ManagementHandler implements HttpHandler {
       switch (exchange.getRequestURI().getPath()) {
         case "/healthz" -> send(exchange, 200, "text/plain; charset=utf-8", "ok\n");
         case "/readyz" -> readiness(exchange);
-        case "/metrics" ->
-            send(
-                exchange,
-                200,
-                "text/plain; version=0.0.4; charset=utf-8",
-                metrics.render(this::trustReady, cacheFigures()));
+        case "/metrics" -> send(exchange, 200, GatewayMetrics.CONTENT_TYPE, metrics.render());
         default -> send(exchange, 404, "text/plain; charset=utf-8", "not found\n");
       }
     }

@@ -28,6 +28,8 @@ public final class ExampleGatewayLauncher {
             Math.min(parsed.threads(), 4),
             clock,
             FAST,
-            FAST));
+            FAST,
+            parsed.logFormat(),
+            parsed.logLevel()));
   }
 }

@@ -50,23 +50,30 @@ class GatewayMetricsAndLogsTest {
 
     String metrics = fixture.metrics();
     assertThat(metrics)
-        .contains("apitoken_gateway_requests_total{endpoint=\"auth\",outcome=\"allowed\"} 2\n")
+        .contains("apitoken_gateway_requests_total{endpoint=\"auth\",outcome=\"allowed\"} 2.0\n")
         .contains(
-            "apitoken_gateway_requests_total{endpoint=\"auth\",outcome=\"unauthenticated\"} 1\n")
-        .contains("apitoken_gateway_requests_total{endpoint=\"auth\",outcome=\"forbidden\"} 1\n")
+            "apitoken_gateway_requests_total{endpoint=\"auth\",outcome=\"unauthenticated\"} 1.0\n")
+        .contains("apitoken_gateway_requests_total{endpoint=\"auth\",outcome=\"forbidden\"} 1.0\n")
         .contains(
-            "apitoken_gateway_requests_total{endpoint=\"envoy\",outcome=\"unauthenticated\"} 1\n")
-        .contains("apitoken_gateway_requests_total{endpoint=\"auth\",outcome=\"unavailable\"} 0\n")
+            "apitoken_gateway_requests_total{endpoint=\"envoy\",outcome=\"unauthenticated\"} 1.0\n")
+        .contains(
+            "apitoken_gateway_requests_total{endpoint=\"auth\",outcome=\"unavailable\"} 0.0\n")
         .contains("# TYPE apitoken_gateway_request_duration_seconds histogram\n")
         .contains("apitoken_gateway_request_duration_seconds_bucket{le=\"+Inf\"} 5\n")
         .contains("apitoken_gateway_request_duration_seconds_count 5\n")
-        .contains("apitoken_gateway_policy_reloads_total{outcome=\"failed\"} 0\n")
-        .contains("apitoken_gateway_trust_ready 1\n")
+        .contains("apitoken_gateway_policy_reloads_total{outcome=\"failed\"} 0.0\n")
+        .contains("apitoken_gateway_trust_ready 1.0\n")
         // token(3) three times: one miss, two hits; token(7) once: a miss.
-        .contains("apitoken_gateway_cache_hits_total 2\n")
-        .contains("apitoken_gateway_cache_misses_total 2\n")
+        .contains("apitoken_gateway_cache_hits_total 2.0\n")
+        .contains("apitoken_gateway_cache_misses_total 2.0\n")
         .contains("apitoken_gateway_cache_hit_ratio 0.5\n")
-        .containsPattern("apitoken_gateway_cache_entries [12]\n");
+        .containsPattern("apitoken_gateway_cache_entries [12]\\.0\n")
+        // The JVM's own, as the operator exposes them.
+        .contains(
+            "jvm_memory_used_bytes{",
+            "jvm_gc_memory_allocated_bytes_total",
+            "jvm_threads_live_threads ")
+        .contains("process_uptime_seconds ", "process_cpu_usage ");
     assertThat(fixture.management("/metrics").headers().firstValue("Content-Type"))
         .contains("text/plain; version=0.0.4; charset=utf-8");
   }
@@ -79,9 +86,9 @@ class GatewayMetricsAndLogsTest {
     fixture.nginx("https://x.test/orders", token(3));
 
     assertThat(fixture.metrics())
-        .contains("apitoken_gateway_requests_total{endpoint=\"auth\",outcome=\"allowed\"} 2\n")
-        .contains("apitoken_gateway_cache_hits_total 0\n")
-        .contains("apitoken_gateway_cache_entries 0\n");
+        .contains("apitoken_gateway_requests_total{endpoint=\"auth\",outcome=\"allowed\"} 2.0\n")
+        .contains("apitoken_gateway_cache_hits_total 0.0\n")
+        .contains("apitoken_gateway_cache_entries 0.0\n");
   }
 
   @Test

@@ -123,7 +123,9 @@ class GatewayOptionsTest {
             "APITOKEN_GATEWAY_ISSUER",
             "APITOKEN_GATEWAY_POLICY",
             "APITOKEN_GATEWAY_CACHE_SIZE",
-            "APITOKEN_GATEWAY_THREADS");
+            "APITOKEN_GATEWAY_THREADS",
+            "APITOKEN_GATEWAY_LOG_FORMAT",
+            "APITOKEN_GATEWAY_LOG_LEVEL");
     assertThat(GatewayOptions.USAGE).contains(GatewayOptions.FLAGS);
   }
 }

@@ -43,7 +43,7 @@ class RevocationTest {
     for (int i = 0; i < 3; i++) {
       assertThat(fixture.nginx("https://x.test/orders", token).statusCode()).isEqualTo(200);
     }
-    assertThat(fixture.metrics()).contains("apitoken_gateway_cache_hits_total 2\n");
+    assertThat(fixture.metrics()).contains("apitoken_gateway_cache_hits_total 2.0\n");
 
     fixture.publishTrust(INDEX);
     fixture.awaitLatestTrust();

@@ -10,6 +10,9 @@ import java.util.Optional;
  * (renew request, revokeIssuedBefore, consumers, kstatus conditions). Absent fields read as null.
  */
 public final class ApiTokenView {
+  /** How {@code -o name} names an ApiToken, as {@code kubectl get apitokens -o name} does. */
+  public static final String RESOURCE = "apitoken.apitoken.dev";
+
   public static final String RENEW_REQUESTED_AT = "apitoken.dev/renew-requested-at";
 
   /** The label on a token Secret naming its ApiToken (same namespace). */

@@ -2,6 +2,7 @@ package dev.apitoken.kubectl;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.apitoken.verifier.NetworkFailure;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -40,10 +41,10 @@ public final class Cluster {
   private final String namespace;
   private final KubeOptions options;
 
-  Cluster(KubernetesClient client, KubeOptions options) {
+  Cluster(KubernetesClient client, KubeOptions options, String namespaceOption) {
     this.client = client;
     this.options = options;
-    String ns = options.namespace;
+    String ns = namespaceOption;
     if (ns == null || ns.isBlank()) {
       ns = client.getNamespace();
     }
@@ -157,7 +158,7 @@ public final class Cluster {
   }
 
   /** Runs one API call; a refusal becomes a {@link CliException} naming what was refused. */
-  static <T> T call(String what, Supplier<T> apiCall) {
+  <T> T call(String what, Supplier<T> apiCall) {
     try {
       return apiCall.get();
     } catch (KubernetesClientException e) {
@@ -165,7 +166,7 @@ public final class Cluster {
     }
   }
 
-  static CliException translate(String what, KubernetesClientException e) {
+  CliException translate(String what, KubernetesClientException e) {
     int code = e.getCode();
     String detail = serverMessage(e);
     return switch (code) {
@@ -180,7 +181,7 @@ public final class Cluster {
               "forbidden: you cannot "
                   + what
                   + detail
-                  + "\nAsk a cluster admin for that permission (README: 'kubectl apitoken', RBAC).");
+                  + "\nAsk a cluster admin for that permission (docs/KUBECTL-PLUGIN.md, 'RBAC it needs').");
       case 404 -> CliException.notFound("not found: " + what + detail);
       case 409 -> CliException.error("conflict: " + what + detail + "; try again");
       case 422 -> CliException.error("the API refused to " + what + detail);
@@ -188,21 +189,14 @@ public final class Cluster {
           code > 0
               ? CliException.error("cannot " + what + ": the API answered " + code + detail)
               : CliException.error(
-                  "cannot " + what + ": the cluster is unreachable (" + rootCause(e) + ")");
+                  "cannot "
+                      + what
+                      + ": the cluster at "
+                      + client.getMasterUrl()
+                      + " is unreachable ("
+                      + NetworkFailure.reason(e)
+                      + ")");
     };
-  }
-
-  /** The innermost message (e.g. "Connection refused"), which says more than the wrappers. */
-  static String rootCause(Throwable e) {
-    String message = e.getMessage();
-    String kind = e.getClass().getSimpleName();
-    for (Throwable t = e.getCause(); t != null && t != t.getCause(); t = t.getCause()) {
-      if (t.getMessage() != null && !t.getMessage().isBlank()) {
-        message = t.getMessage();
-        kind = t.getClass().getSimpleName();
-      }
-    }
-    return message == null ? kind : kind + ": " + message;
   }
 
   private static String serverMessage(KubernetesClientException e) {

@@ -16,9 +16,14 @@ abstract class ClusterCommand implements Callable<Integer> {
     this.env = env;
   }
 
+  /** The namespace given on the command line, or null: only {@link NamespacedCommand} has -n. */
+  protected String namespaceOption() {
+    return null;
+  }
+
   protected Cluster cluster() {
     if (cluster == null) {
-      cluster = new Cluster(env.clients().connect(kube.context, kube.kubeconfig), kube);
+      cluster = new Cluster(env.clients().connect(kube.connection()), kube, namespaceOption());
     }
     return cluster;
   }

@@ -3,7 +3,6 @@ package dev.apitoken.kubectl;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.InputStream;
 import java.io.PrintStream;
-import java.nio.file.Path;
 import java.time.Clock;
 
 /**
@@ -12,9 +11,9 @@ import java.time.Clock;
  */
 public record Env(Clients clients, Clock clock, InputStream in, PrintStream out, PrintStream err) {
 
-  /** Opens a client for a kubeconfig context ({@code null}: the current one). */
+  /** Opens a client as the command line asks (context, kubeconfig, impersonation, timeout). */
   @FunctionalInterface
   public interface Clients {
-    KubernetesClient connect(String context, Path kubeconfig);
+    KubernetesClient connect(Connection connection);
   }
 }

@@ -1,6 +1,6 @@
 package dev.apitoken.kubectl;
 
-/** The exit codes every subcommand keeps, so scripts can rely on them (README, "Exit codes"). */
+/** The exit codes every subcommand keeps, so scripts can rely on them (docs/KUBECTL-PLUGIN.md, "Exit codes"). */
 public final class ExitCodes {
   private ExitCodes() {}
 

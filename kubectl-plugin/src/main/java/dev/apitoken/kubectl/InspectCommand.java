@@ -28,7 +28,7 @@ import picocli.CommandLine.Option;
       "",
       "Exit codes: 0 decoded, 1 not a JWT, 2 usage, 3 Secret not found or without 'token'."
     })
-final class InspectCommand extends ClusterCommand {
+final class InspectCommand extends NamespacedCommand {
   @Option(
       names = "--secret",
       paramLabel = "NAME",
@@ -43,6 +43,7 @@ final class InspectCommand extends ClusterCommand {
 
   @Override
   public Integer call() {
+    output.refuseNames("inspect");
     TokenInput token =
         secret == null ? TokenInput.fromStdin(env) : TokenInput.fromSecret(cluster(), secret);
     Decoded decoded = decode(token.value());
@@ -57,8 +58,8 @@ final class InspectCommand extends ClusterCommand {
     }
     doc.put("header", decoded.header());
     doc.put("claims", decoded.claims());
-    if (output.format() != OutputOptions.Format.TABLE) {
-      Render.document(output.format(), doc, env.out());
+    if (!output.isText()) {
+      Render.document(output, doc, env.out());
       return ExitCodes.OK;
     }
     print(token, decoded, match, env.out());

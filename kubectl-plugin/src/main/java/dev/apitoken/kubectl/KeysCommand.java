@@ -112,8 +112,12 @@ final class KeysCommand extends ClusterCommand {
         countProblem = e.getMessage().lines().findFirst().orElse("forbidden");
       }
     }
-    if (output.format() != OutputOptions.Format.TABLE) {
-      Render.document(output.format(), Map.of("keys", rows), env.out());
+    if (output.format() == OutputOptions.Format.NAME) {
+      rows.forEach(r -> env.out().println(r.get("kid")));
+      return ExitCodes.OK;
+    }
+    if (!output.isText()) {
+      Render.document(output, Map.of("keys", rows), env.out());
       return ExitCodes.OK;
     }
     Instant now = now();

@@ -85,11 +85,13 @@ final class KeysRevokeCommand extends ClusterCommand {
       doc.put("dryRun", dryRun);
       doc.put("annotations", annotations);
       if (dryRun) {
-        if (output.format() == OutputOptions.Format.TABLE) {
+        if (output.format() == OutputOptions.Format.NAME) {
+          env.out().println("secret/" + name);
+        } else if (output.isText()) {
           env.out().println("# dry run: would annotate Secret " + ns + "/" + name + " with");
           Render.document(OutputOptions.Format.YAML, annotations, env.out());
         } else {
-          Render.document(output.format(), doc, env.out());
+          Render.document(output, doc, env.out());
         }
         return ExitCodes.OK;
       }
@@ -101,7 +103,9 @@ final class KeysRevokeCommand extends ClusterCommand {
         }
         throw e;
       }
-      if (output.format() == OutputOptions.Format.TABLE) {
+      if (output.format() == OutputOptions.Format.NAME) {
+        env.out().println("secret/" + name);
+      } else if (output.isText()) {
         env.out()
             .println(
                 "key "
@@ -117,7 +121,7 @@ final class KeysRevokeCommand extends ClusterCommand {
                     + " from the JWKS and reissues every token it signed; follow with"
                     + " 'kubectl apitoken keys'.");
       } else {
-        Render.document(output.format(), doc, env.out());
+        Render.document(output, doc, env.out());
       }
       return ExitCodes.OK;
     }

@@ -26,7 +26,7 @@ import picocli.CommandLine.Option;
       "Needs read access to ConfigMaps in the operator namespace."
     },
     footer = {"", "Exit codes: 0 ok, 1 error (e.g. forbidden), 2 usage."})
-final class ListRevokedCommand extends ClusterCommand {
+final class ListRevokedCommand extends NamespacedCommand {
   @Option(
       names = {"-A", "--all-namespaces"},
       description = "Tokens of every namespace (default: the namespace of -n / the context).")
@@ -100,8 +100,12 @@ final class ListRevokedCommand extends ClusterCommand {
             .thenComparing(m -> (String) m.get("apiToken"))
             .thenComparing(m -> (Long) m.get("index")));
 
-    if (output.format() != OutputOptions.Format.TABLE) {
-      Render.document(output.format(), Map.of("items", rows), env.out());
+    if (output.format() == OutputOptions.Format.NAME) {
+      rows.forEach(r -> env.out().println(r.get("jti")));
+      return ExitCodes.OK;
+    }
+    if (!output.isText()) {
+      Render.document(output, Map.of("items", rows), env.out());
       return ExitCodes.OK;
     }
     if (rows.isEmpty()) {

@@ -9,6 +9,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -57,6 +59,11 @@ public final class Main implements Callable<Integer> {
 
   /** Runs one command line; returns its exit code. */
   public static int run(String[] args, Env env) {
+    if (args.length > 0 && args[0].equals(CompleteCommand.NAME)) {
+      // Not parsed by picocli: the words to complete may be anything, even '--' or '-h'.
+      return CompleteCommand.run(
+          commandLine(env).getCommandSpec(), List.of(args).subList(1, args.length), env);
+    }
     CommandLine cli = commandLine(env);
     cli.setOut(new PrintWriter(env.out(), true, StandardCharsets.UTF_8));
     cli.setErr(new PrintWriter(env.err(), true, StandardCharsets.UTF_8));
@@ -88,11 +95,15 @@ public final class Main implements Callable<Integer> {
     root.addSubcommand("keys", keys);
     root.addSubcommand("inspect", new InspectCommand(env));
     root.addSubcommand("verify", new VerifyCommand(env));
+    root.addSubcommand("completion", new CompletionCommand(env));
+    root.addSubcommand("__train", new TrainCommand(env));
     return root;
   }
 
-  /** The user's kubeconfig, as kubectl reads it. */
-  static KubernetesClient connect(String context, Path kubeconfig) {
+  /** The user's kubeconfig, as kubectl reads it, with the command line's overrides. */
+  static KubernetesClient connect(Connection connection) {
+    String context = connection.context();
+    Path kubeconfig = connection.kubeconfig();
     Config config;
     if (kubeconfig == null) {
       config = Config.autoConfigure(context);
@@ -103,12 +114,28 @@ public final class Main implements Callable<Integer> {
                 context, Files.readString(kubeconfig), kubeconfig.toAbsolutePath().toString());
       } catch (IOException e) {
         throw CliException.usage("cannot read --kubeconfig " + kubeconfig + ": " + e.getMessage());
+      } catch (RuntimeException notAKubeconfig) {
+        // The client's parse errors name its own classes, not the file.
+        throw CliException.usage("--kubeconfig " + kubeconfig + " is not a kubeconfig file");
       }
     }
     if (context != null
         && (config.getCurrentContext() == null
             || !context.equals(config.getCurrentContext().getName()))) {
       throw CliException.usage("no context '" + context + "' in the kubeconfig");
+    }
+    if (connection.impersonateUser() != null) {
+      config.setImpersonateUsername(connection.impersonateUser());
+      config.setImpersonateGroups(connection.impersonateGroups().toArray(String[]::new));
+    }
+    Duration timeout = connection.requestTimeout();
+    if (timeout != null) {
+      // kubectl's 0 means "no timeout"; the client's is 0 too.
+      int millis = (int) Math.min(Integer.MAX_VALUE, timeout.toMillis());
+      config.setRequestTimeout(millis);
+      if (millis > 0 && millis < config.getConnectionTimeout()) {
+        config.setConnectionTimeout(millis);
+      }
     }
     config.setRequestRetryBackoffLimit(RETRIES);
     config.setRequestRetryBackoffInterval(RETRY_INTERVAL_MS);

@@ -27,6 +27,16 @@ public final class Render {
               .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
               .build());
 
+  /** Prints {@code document} as -o json, yaml or jsonpath=TEMPLATE asks. */
+  public static void document(OutputOptions output, Object document, PrintStream out) {
+    if (output.format() == OutputOptions.Format.JSONPATH) {
+      out.print(output.jsonPath().print(JSON.valueToTree(document)));
+      out.flush();
+      return;
+    }
+    document(output.format(), document, out);
+  }
+
   /** Prints {@code document} as JSON or YAML. */
   public static void document(OutputOptions.Format format, Object document, PrintStream out) {
     try {

@@ -13,7 +13,7 @@ import picocli.CommandLine.Option;
  * A subcommand that asks the operator for something by patching the ApiToken (a field or an
  * annotation it watches), so that the request is in the API's audit log and visible to GitOps.
  */
-abstract class RequestCommand extends ClusterCommand {
+abstract class RequestCommand extends NamespacedCommand {
   /** The CRD's duration rule (Go-style hours, minutes, seconds): the operator accepts no other. */
   static final Pattern DURATION = Pattern.compile("^([0-9]+(h|m|s))+$");
 
@@ -49,19 +49,23 @@ abstract class RequestCommand extends ClusterCommand {
     doc.put("patch", patch);
     if (dryRun) {
       cluster().apiToken(ns, name);
-      if (output.format() == OutputOptions.Format.TABLE) {
+      if (output.format() == OutputOptions.Format.NAME) {
+        env.out().println(ApiTokenView.RESOURCE + "/" + name);
+      } else if (output.isText()) {
         env.out().println("# dry run: would merge-patch ApiToken " + ns + "/" + name + " with");
         Render.document(OutputOptions.Format.YAML, patch, env.out());
       } else {
-        Render.document(output.format(), doc, env.out());
+        Render.document(output, doc, env.out());
       }
       return ExitCodes.OK;
     }
     cluster().patchApiToken(ns, name, patch);
-    if (output.format() == OutputOptions.Format.TABLE) {
+    if (output.format() == OutputOptions.Format.NAME) {
+      env.out().println(ApiTokenView.RESOURCE + "/" + name);
+    } else if (output.isText()) {
       env.out().println(done);
     } else {
-      Render.document(output.format(), doc, env.out());
+      Render.document(output, doc, env.out());
     }
     return ExitCodes.OK;
   }

@@ -31,7 +31,7 @@ import picocli.CommandLine.Parameters;
       "Exit codes: 0 ok (a listing always), 1 error, 2 usage, 3 not found,",
       "4 NAME is not Ready (Ready condition not True)."
     })
-final class StatusCommand extends ClusterCommand {
+final class StatusCommand extends NamespacedCommand {
   static final List<String> KSTATUS =
       List.of("Ready", "Reconciling", "Stalled", "Revoked", "RevocationPublished");
 
@@ -68,19 +68,25 @@ final class StatusCommand extends ClusterCommand {
     }
     ApiTokenView token = new ApiTokenView(cluster.apiToken(cluster.namespace(), name));
     Map<String, Object> doc = describe(token, trust, now());
-    if (output.format() == OutputOptions.Format.TABLE) {
+    if (output.format() == OutputOptions.Format.NAME) {
+      env.out().println(ApiTokenView.RESOURCE + "/" + token.name());
+    } else if (output.isText()) {
       printDescription(token, doc, env.out());
     } else {
-      Render.document(output.format(), doc, env.out());
+      Render.document(output, doc, env.out());
     }
     return "True".equals(token.conditionStatus("Ready")) ? ExitCodes.OK : ExitCodes.NOT_READY;
   }
 
   private void list(List<ApiTokenView> tokens, PublishedTrust trust) {
-    if (output.format() != OutputOptions.Format.TABLE) {
+    if (output.format() == OutputOptions.Format.NAME) {
+      tokens.forEach(t -> env.out().println(ApiTokenView.RESOURCE + "/" + t.name()));
+      return;
+    }
+    if (!output.isText()) {
       List<Object> items = new ArrayList<>();
       tokens.forEach(t -> items.add(describe(t, trust, now())));
-      Render.document(output.format(), Map.of("items", items), env.out());
+      Render.document(output, Map.of("items", items), env.out());
       return;
     }
     if (tokens.isEmpty()) {
@@ -107,6 +113,10 @@ final class StatusCommand extends ClusterCommand {
             "EXPIRES",
             "TOKENS",
             "CONSUMERS"));
+    boolean wide = output.format() == OutputOptions.Format.WIDE;
+    if (wide) {
+      headers.addAll(List.of("SUBJECT", "SECRET", "JTI", "REASON", "MESSAGE"));
+    }
     List<List<String>> rows = new ArrayList<>();
     for (ApiTokenView t : tokens) {
       List<String> row = new ArrayList<>();
@@ -130,6 +140,15 @@ final class StatusCommand extends ClusterCommand {
           String.join(
               ",",
               t.consumers().stream().map(c -> c.kind().toLowerCase() + "/" + c.name()).toList()));
+      if (wide) {
+        // Why it is (not) Ready: the condition a user would look up next.
+        Condition ready = t.condition("Ready").orElse(null);
+        row.add(t.spec("subject"));
+        row.add(t.secretName());
+        row.add(t.status("jti"));
+        row.add(ready == null ? null : ready.reason());
+        row.add(ready == null ? null : ready.message());
+      }
       rows.add(row);
     }
     Render.table(headers, rows, env.out());

@@ -36,7 +36,7 @@ import picocli.CommandLine.Option;
       "Exit codes: 0 valid, 4 rejected (the reason is printed), 1 error (trust unreadable),",
       "2 usage, 3 Secret or trust ConfigMap not found."
     })
-final class VerifyCommand extends ClusterCommand {
+final class VerifyCommand extends NamespacedCommand {
   @Option(names = "--secret", paramLabel = "NAME", description = "Read the token from this Secret.")
   String secret;
 
@@ -73,6 +73,7 @@ final class VerifyCommand extends ClusterCommand {
 
   @Override
   public Integer call() throws InterruptedException {
+    output.refuseNames("verify");
     if (trustDir != null && trustUrl != null) {
       throw CliException.usage("give --trust-dir or --trust-url, not both");
     }
@@ -144,8 +145,8 @@ final class VerifyCommand extends ClusterCommand {
       StatusCommand.put(doc, "jti", rejected.jti());
       StatusCommand.put(doc, "subject", rejected.subject());
     }
-    if (output.format() != OutputOptions.Format.TABLE) {
-      Render.document(output.format(), doc, env.out());
+    if (!output.isText()) {
+      Render.document(output, doc, env.out());
       return;
     }
     doc.forEach(

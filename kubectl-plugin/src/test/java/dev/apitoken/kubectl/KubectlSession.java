@@ -184,7 +184,7 @@ final class KubectlSession {
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     Env env =
         new Env(
-            (context, kubeconfig) -> client,
+            connection -> client,
             time.clock(),
             new ByteArrayInputStream(new byte[0]),
             new PrintStream(out, true, StandardCharsets.UTF_8),

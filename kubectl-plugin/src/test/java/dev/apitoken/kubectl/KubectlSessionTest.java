@@ -88,7 +88,6 @@ class KubectlSessionTest {
         "kubectl patch deployment x -n shop --type=merge -p '{}'",
         "kubectl annotate apitoken x a-",
         "kubectl get apitoken x -n shop -o yaml",
-        "kubectl get apitoken x -n shop -o jsonpath='{range .items[*]}{.name}{end}'",
         "kubectl wait --for=delete apitoken/x -n shop",
         "kubectl wait --for=condition=Ready secret/x -n shop",
         "kubectl wait --for=condition=Ready apitoken/x -n shop --timeout=1d",

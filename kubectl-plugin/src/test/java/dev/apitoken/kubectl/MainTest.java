@@ -50,7 +50,11 @@ class MainTest {
     h.stopServer();
     PluginHarness.Result r = h.run("status", "-n", "shop");
     assertThat(r.code()).isEqualTo(ExitCodes.ERROR);
-    assertThat(r.err()).startsWith("error: cannot list apitokens.apitoken.dev in namespace shop");
+    assertThat(r.err())
+        .isEqualTo(
+            "error: cannot list apitokens.apitoken.dev in namespace shop: the cluster at "
+                + h.client.getMasterUrl()
+                + " is unreachable (connection refused)\n");
   }
 
   @Test

@@ -42,7 +42,7 @@ final class PluginHarness implements AutoCloseable {
   final KubernetesClient client;
   final List<Sent> requests = new CopyOnWriteArrayList<>();
   private volatile Predicate<RecordedRequest> forbidden = r -> false;
-  final List<String> contexts = new ArrayList<>();
+  final List<Connection> connections = new ArrayList<>();
 
   PluginHarness() {
     KubernetesCrudDispatcher crud =
@@ -65,7 +65,14 @@ final class PluginHarness implements AutoCloseable {
                     request.getMethod(),
                     request.getPath(),
                     new String(body, StandardCharsets.UTF_8),
-                    request.getHeader("Content-Type")));
+                    request.getHeader("Content-Type"),
+                    request.getHeaders().toMultimap()));
+            if (slow.test(request)) {
+              return new MockResponse()
+                  .setResponseCode(200)
+                  .setBody("{\"kind\":\"List\",\"apiVersion\":\"v1\",\"items\":[]}")
+                  .setBodyDelay(SLOW_ANSWER);
+            }
             if (forbidden.test(request)) {
               return new MockResponse()
                   .setResponseCode(403)
@@ -88,7 +95,59 @@ final class PluginHarness implements AutoCloseable {
   }
 
   /** A request the plugin sent, as the API server received it. */
-  record Sent(String method, String path, String body, String contentType) {}
+  record Sent(
+      String method,
+      String path,
+      String body,
+      String contentType,
+      java.util.Map<String, List<String>> headers) {
+
+    /** The values of a header, whatever its case on the wire. */
+    List<String> header(String name) {
+      return headers.entrySet().stream()
+          .filter(e -> e.getKey().equalsIgnoreCase(name))
+          .flatMap(e -> e.getValue().stream())
+          .toList();
+    }
+  }
+
+  /** How long a request chosen by {@link #answerSlowly} waits for its answer. */
+  static final java.time.Duration SLOW_ANSWER = java.time.Duration.ofSeconds(20);
+
+  private volatile Predicate<RecordedRequest> slow = r -> false;
+
+  /** Requests matching {@code rule} are answered only after {@link #SLOW_ANSWER}. */
+  void answerSlowly(Predicate<RecordedRequest> rule) {
+    slow = rule;
+  }
+
+  /**
+   * A kubeconfig file for the mock API with one context per namespace given, named {@code
+   * ctx-<namespace>}; the first is the current one.
+   */
+  Path kubeconfig(Path dir, String... namespaces) throws IOException {
+    StringBuilder yaml =
+        new StringBuilder(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: mock\n  cluster:\n    server: "
+                + client.getConfiguration().getMasterUrl()
+                + "\nusers:\n- name: oncall\n  user:\n    token: oncall-token\ncontexts:\n");
+    for (String ns : namespaces) {
+      yaml.append("- name: ctx-")
+          .append(ns)
+          .append("\n  context:\n    cluster: mock\n    user: oncall\n    namespace: ")
+          .append(ns)
+          .append("\n");
+    }
+    yaml.append("current-context: ctx-").append(namespaces[0]).append("\n");
+    Path file = dir.resolve("kubeconfig");
+    Files.writeString(file, yaml);
+    return file;
+  }
+
+  /** Runs the plugin with its own connection code ({@link Main#connect}), as the launcher does. */
+  Result runConnected(String... args) {
+    return runWith(Main::connect, "", args);
+  }
 
   private volatile KubernetesClient clientForRuns;
 
@@ -125,14 +184,21 @@ final class PluginHarness implements AutoCloseable {
   }
 
   Result runWithInput(String stdin, String... args) {
+    return runWith(
+        connection -> {
+          connections.add(connection);
+          return clientForRuns;
+        },
+        stdin,
+        args);
+  }
+
+  private Result runWith(Env.Clients clients, String stdin, String... args) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     Env env =
         new Env(
-            (context, kubeconfig) -> {
-              contexts.add(context);
-              return clientForRuns;
-            },
+            clients,
             Clock.fixed(NOW, ZoneOffset.UTC),
             new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
             new PrintStream(out, true, StandardCharsets.UTF_8),

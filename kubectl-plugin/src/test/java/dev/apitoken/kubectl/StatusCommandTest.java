@@ -101,9 +101,9 @@ class StatusCommandTest {
 
   @Test
   void anUnknownOutputFormatIsAUsageError() {
-    PluginHarness.Result r = h.run("status", "orders", "-n", "shop", "-o", "wide");
+    PluginHarness.Result r = h.run("status", "orders", "-n", "shop", "-o", "xml");
     assertThat(r.code()).isEqualTo(ExitCodes.USAGE);
-    assertThat(r.err()).contains("-o takes json or yaml, not 'wide'");
+    assertThat(r.err()).contains("-o takes json, yaml, name, wide or jsonpath=TEMPLATE, not 'xml'");
   }
 
   @Test
@@ -129,7 +129,7 @@ class StatusCommandTest {
   void usesTheKubeconfigContextGiven() {
     PluginHarness.Result r = h.run("status", "-n", "shop", "--context", "prod-eu");
     assertThat(r.code()).isEqualTo(ExitCodes.OK);
-    assertThat(h.contexts).containsExactly("prod-eu");
+    assertThat(h.connections).extracting(Connection::context).containsExactly("prod-eu");
   }
 
   @Test

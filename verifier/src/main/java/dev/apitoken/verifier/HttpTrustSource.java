@@ -257,7 +257,9 @@ final class HttpTrustSource implements AutoCloseable {
         sent.whenCompleteAsync(
             (response, error) -> handle(response, error, longPolling, started), executor);
       } catch (RuntimeException e) {
-        failed("cannot send the request: " + UntrustedText.describe(e), -1);
+        failed(
+            NetworkFailure.explain("cannot send GET " + UntrustedText.escape(uri.toString()), e),
+            -1);
       }
     }
 
@@ -276,7 +278,7 @@ final class HttpTrustSource implements AutoCloseable {
       }
       try {
         if (error != null) {
-          failed(UntrustedText.describe(rootCause(error)), -1);
+          failed(NetworkFailure.explain("GET " + UntrustedText.escape(uri.toString()), error), -1);
           return;
         }
         int status = response.statusCode();
@@ -604,14 +606,6 @@ final class HttpTrustSource implements AutoCloseable {
       // An HTTP date: rare from a provider; the ordinary backoff applies.
       return -1;
     }
-  }
-
-  private static Throwable rootCause(Throwable error) {
-    Throwable cause = error;
-    while (cause.getCause() != null && cause.getCause() != cause) {
-      cause = cause.getCause();
-    }
-    return cause;
   }
 
   /** One client and one small pool for every verifier of the JVM that brings none of its own. */

@@ -15,11 +15,15 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.regex.Pattern;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.ParseResult;
 
 /**
- * Reads {@link OperatorConfig} from {@code --name=value} flags, then {@code APITOKEN_NAME}
- * environment variables, then defaults. Every problem is collected and reported at once, each
- * naming its setting, so a bad install fails at start-up with one clear message.
+ * Reads {@link OperatorConfig} from {@code --name=value} flags (picocli), then {@code
+ * APITOKEN_NAME} environment variables, then defaults. Every problem is collected and reported at
+ * once, each naming its setting, so a bad install fails at start-up with one clear message.
  */
 public final class ConfigLoader {
   private static final Pattern DNS_LABEL = Pattern.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$");
@@ -75,27 +79,36 @@ public final class ConfigLoader {
     return "APITOKEN_" + setting.toUpperCase(Locale.ROOT).replace('-', '_');
   }
 
+  /**
+   * Reads every setting: {@code --name=value} (or {@code --name value}), else {@code APITOKEN_NAME}
+   * from {@code env}, else its default. The flags are picocli options built from {@link #DEFAULTS},
+   * so the table above is the one list of settings.
+   *
+   * @throws InvalidConfigException listing every problem, each naming its setting
+   */
   public static OperatorConfig load(String[] args, Map<String, String> env) {
-    Map<String, String> values = new LinkedHashMap<>();
-    List<String> errors = new ArrayList<>();
+    CommandSpec spec = CommandSpec.create().name("apitoken-operator");
     for (String setting : DEFAULTS.keySet()) {
-      values.put(setting, env.getOrDefault(envName(setting), DEFAULTS.get(setting)));
+      spec.addOption(
+          OptionSpec.builder("--" + setting)
+              .type(String.class)
+              .arity("1")
+              .defaultValue(env.getOrDefault(envName(setting), DEFAULTS.get(setting)))
+              .build());
     }
-    for (String arg : args) {
-      if (!arg.startsWith("--") || !arg.contains("=")) {
-        errors.add("argument '" + arg + "': use --name=value");
-        continue;
-      }
-      String name = arg.substring(2, arg.indexOf('='));
-      if (!DEFAULTS.containsKey(name)) {
-        errors.add(
-            "unknown setting --"
-                + name
-                + "; known settings: --"
-                + String.join(", --", DEFAULTS.keySet()));
-        continue;
-      }
-      values.put(name, arg.substring(arg.indexOf('=') + 1));
+    spec.parser()
+        .collectErrors(true) // report every problem at once, as the checks below do
+        .overwrittenOptionsAllowed(true) // a flag given twice: the last one counts
+        .expandAtFiles(false);
+    CommandLine cli = new CommandLine(spec);
+    ParseResult parsed = cli.parseArgs(args);
+    List<String> errors = new ArrayList<>();
+    for (Exception e : parsed.errors()) {
+      errors.addAll(describe(e));
+    }
+    Map<String, String> values = new LinkedHashMap<>();
+    for (String setting : DEFAULTS.keySet()) {
+      values.put(setting, spec.findOption("--" + setting).getValue());
     }
     if (values.get("operator-namespace").isBlank()) {
       values.put("operator-namespace", env.getOrDefault("POD_NAMESPACE", podNamespace()));
@@ -103,6 +116,32 @@ public final class ConfigLoader {
     ConfigLoader loader = new ConfigLoader(values);
     loader.errors.addAll(errors);
     return loader.build();
+  }
+
+  /** A command-line error in the words of the other checks: what is wrong, and what to write. */
+  private static List<String> describe(Exception e) {
+    if (e instanceof CommandLine.UnmatchedArgumentException unmatched) {
+      List<String> problems = new ArrayList<>();
+      for (String arg : unmatched.getUnmatched()) {
+        if (arg.startsWith("--")) {
+          String name = arg.contains("=") ? arg.substring(2, arg.indexOf('=')) : arg.substring(2);
+          problems.add(
+              "unknown setting --"
+                  + name
+                  + "; known settings: --"
+                  + String.join(", --", DEFAULTS.keySet()));
+        } else {
+          problems.add("argument '" + arg + "': use --name=value");
+        }
+      }
+      return problems;
+    }
+    if (e instanceof CommandLine.MissingParameterException missing
+        && !missing.getMissing().isEmpty()
+        && missing.getMissing().get(0) instanceof OptionSpec option) {
+      return List.of("argument '" + option.longestName() + "' has no value: use --name=value");
+    }
+    return List.of(e.getMessage());
   }
 
   private static String podNamespace() {

@@ -67,4 +67,28 @@ class ConfigLoaderTest {
         .isInstanceOf(InvalidConfigException.class)
         .hasMessageContaining(expected);
   }
+
+  @Test
+  void aFlagTakesItsValueAfterASpaceToo() {
+    OperatorConfig config =
+        ConfigLoader.load(
+            new String[] {"--issuer", "https://a.example", "--log-level=debug"},
+            Map.of("POD_NAMESPACE", "ops"));
+    assertThat(config.issuer()).isEqualTo("https://a.example");
+    assertThat(config.logLevel()).isEqualTo("debug");
+  }
+
+  @Test
+  void everyProblemOfTheCommandLineIsReportedAtOnce() {
+    assertThatThrownBy(
+            () ->
+                ConfigLoader.load(
+                    new String[] {"stray", "--no-such-thing=1", "--max-ttl=0h", "--lease-name"},
+                    Map.of("POD_NAMESPACE", "ops")))
+        .isInstanceOf(InvalidConfigException.class)
+        .hasMessageContaining("argument 'stray': use --name=value")
+        .hasMessageContaining("unknown setting --no-such-thing")
+        .hasMessageContaining("max-ttl (--max-ttl or APITOKEN_MAX_TTL) is '0h'")
+        .hasMessageContaining("argument '--lease-name' has no value: use --name=value");
+  }
 }

@@ -1,5 +1,6 @@
 package dev.apitoken.verifier.cli;
 
+import dev.apitoken.cli.CommandLines;
 import dev.apitoken.format.TokenClaims;
 import dev.apitoken.format.TrustLoadException;
 import dev.apitoken.format.UntrustedText;
@@ -15,10 +16,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * {@code verify --trust-dir DIR | --trust-url URL [--issuer ISS] [--audience AUD] [--leeway 30s]}:
@@ -202,49 +206,67 @@ public final class VerifyCommand {
     if (args.length == 0 || !args[0].equals("verify")) {
       throw new IllegalArgumentException("the command is verify");
     }
-    for (int i = 1; i < args.length; i++) {
-      String arg = args[i];
-      String name = arg;
-      String value = null;
-      int equals = arg.indexOf('=');
-      if (arg.startsWith("--") && equals > 0) {
-        name = arg.substring(0, equals);
-        value = arg.substring(equals + 1);
-      }
-      switch (name) {
-        case "--help", "-h" -> {
-          options.put("--help", "");
-          return options;
-        }
-        case "--allow-unsigned-status-list" -> {
-          if (value != null || options.put(name, "") != null) {
-            throw new IllegalArgumentException(name + " takes no value and is given once");
-          }
-        }
-        case "--trust-dir",
-            "--trust-url",
-            "--issuer",
-            "--audience",
-            "--leeway",
-            "--max-status-age",
-            "--timeout" -> {
-          if (value == null) {
-            if (i + 1 >= args.length) {
-              throw new IllegalArgumentException(name + " needs a value");
-            }
-            value = args[++i];
-          }
-          if (options.put(name, value) != null) {
-            throw new IllegalArgumentException(name + " is given twice");
-          }
-        }
-        default -> throw new IllegalArgumentException("unknown argument " + arg);
-      }
+    Flags flags = new Flags();
+    CommandLines.Sources given =
+        CommandLines.parse(
+            flags, Arrays.copyOfRange(args, 1, args.length), Map.of(), CommandLines.NO_VARIABLES);
+    if (given.helpRequested()) {
+      options.put("--help", "");
+      return options;
+    }
+    put(options, "--trust-dir", flags.trustDir);
+    put(options, "--trust-url", flags.trustUrl);
+    put(options, "--issuer", flags.issuer);
+    put(options, "--audience", flags.audience);
+    put(options, "--leeway", flags.leeway);
+    put(options, "--max-status-age", flags.maxStatusAge);
+    put(options, "--timeout", flags.timeout);
+    if (flags.allowUnsigned) {
+      options.put("--allow-unsigned-status-list", "");
     }
     if (!options.containsKey("--trust-dir") && !options.containsKey("--trust-url")) {
       throw new IllegalArgumentException("--trust-dir or --trust-url (or both) is required");
     }
     return options;
+  }
+
+  private static void put(Map<String, String> options, String flag, String value) {
+    if (value != null) {
+      options.put(flag, value);
+    }
+  }
+
+  /** The flags after {@code verify}, as picocli reads them; {@link #run} checks the values. */
+  @Command(name = "verify")
+  static final class Flags {
+    @Option(names = "--trust-dir")
+    String trustDir;
+
+    @Option(names = "--trust-url")
+    String trustUrl;
+
+    @Option(names = "--issuer")
+    String issuer;
+
+    @Option(names = "--audience")
+    String audience;
+
+    @Option(names = "--leeway")
+    String leeway;
+
+    @Option(names = "--max-status-age")
+    String maxStatusAge;
+
+    @Option(names = "--timeout")
+    String timeout;
+
+    @Option(names = "--allow-unsigned-status-list")
+    boolean allowUnsigned;
+
+    @Option(
+        names = {"-h", "--help"},
+        usageHelp = true)
+    boolean help;
   }
 
   static Duration parseDuration(String text) {

@@ -1,9 +1,10 @@
 package dev.apitoken.verifier.sample;
 
+import dev.apitoken.cli.CommandLines;
 import java.nio.file.Path;
-import java.util.Arrays;
-import java.util.HashSet;
-import java.util.Set;
+import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * The sample service's command line: {@code [--trust-dir DIR] [--trust-url URL] --issuer ISS
@@ -58,68 +59,84 @@ record SampleOptions(
    * @throws IllegalArgumentException naming the argument that is wrong
    */
   static SampleOptions parse(String[] args) {
-    Path trustDirectory = null;
-    java.net.URI trustUrl = null;
-    java.time.Duration maxAge = null;
-    boolean allowUnsigned = false;
-    String issuer = null;
-    String audience = null;
-    int port = DEFAULT_PORT;
-    Set<String> seen = new HashSet<>();
-    if (Arrays.asList(args).contains("--help") || Arrays.asList(args).contains("-h")) {
+    Flags flags = new Flags();
+    CommandLines.Sources given =
+        CommandLines.parse(flags, args, Map.of(), CommandLines.NO_VARIABLES);
+    if (given.helpRequested()) {
       return new SampleOptions(
-          Path.of(DEFAULT_TRUST_DIR), null, null, null, port, null, false, true);
+          Path.of(DEFAULT_TRUST_DIR), null, null, null, DEFAULT_PORT, null, false, true);
     }
-    for (int i = 0; i < args.length; i++) {
-      String name = args[i];
-      String value = null;
-      int equals = name.indexOf('=');
-      if (name.startsWith("--") && equals > 0) {
-        value = name.substring(equals + 1);
-        name = name.substring(0, equals);
-      }
-      if (name.equals("--allow-unsigned-status-list") && value == null) {
-        if (!seen.add(name)) {
-          throw new IllegalArgumentException(name + " is given twice");
-        }
-        allowUnsigned = true;
-        continue;
-      }
-      if (!Set.of(
-              "--trust-dir", "--trust-url", "--issuer", "--audience", "--port", "--max-status-age")
-          .contains(name)) {
-        throw new IllegalArgumentException("unknown argument " + args[i]);
-      }
-      if (value == null) {
-        if (i + 1 >= args.length) {
-          throw new IllegalArgumentException(name + " needs a value");
-        }
-        value = args[++i];
-      }
-      if (!seen.add(name)) {
-        throw new IllegalArgumentException(name + " is given twice");
-      }
-      if (value.isEmpty()) {
-        throw new IllegalArgumentException(name + " must not be empty");
-      }
-      switch (name) {
-        case "--trust-dir" -> trustDirectory = Path.of(value);
-        case "--trust-url" -> trustUrl = parseUrl(value);
-        case "--max-status-age" -> maxAge = parseAge(value);
-        case "--issuer" -> issuer = value;
-        case "--audience" -> audience = value;
-        default -> port = parsePort(value);
+    for (String value :
+        new String[] {
+          flags.trustDir, flags.trustUrl, flags.issuer, flags.audience, flags.port, flags.maxAge
+        }) {
+      if (value != null && value.isEmpty()) {
+        throw new IllegalArgumentException(emptyFlag(flags) + " must not be empty");
       }
     }
-    if (issuer == null) {
+    if (flags.issuer == null) {
       throw new IllegalArgumentException(
           "--issuer is required: tokens of any other issuer must be refused");
     }
-    if (trustDirectory == null && trustUrl == null) {
-      trustDirectory = Path.of(DEFAULT_TRUST_DIR);
-    }
+    java.net.URI trustUrl = flags.trustUrl == null ? null : parseUrl(flags.trustUrl);
+    Path trustDirectory =
+        flags.trustDir != null
+            ? Path.of(flags.trustDir)
+            : trustUrl == null ? Path.of(DEFAULT_TRUST_DIR) : null;
     return new SampleOptions(
-        trustDirectory, trustUrl, issuer, audience, port, maxAge, allowUnsigned, false);
+        trustDirectory,
+        trustUrl,
+        flags.issuer,
+        flags.audience,
+        flags.port == null ? DEFAULT_PORT : CommandLines.number("--port", flags.port, 0, 65535),
+        flags.maxAge == null ? null : parseAge(flags.maxAge),
+        flags.allowUnsigned,
+        false);
+  }
+
+  /** The flags, as picocli reads them; values stay text until {@link #parse} checks them. */
+  @Command(name = "sample-service")
+  static final class Flags {
+    @Option(names = "--trust-dir")
+    String trustDir;
+
+    @Option(names = "--trust-url")
+    String trustUrl;
+
+    @Option(names = "--issuer")
+    String issuer;
+
+    @Option(names = "--audience")
+    String audience;
+
+    @Option(names = "--port")
+    String port;
+
+    @Option(names = "--max-status-age")
+    String maxAge;
+
+    @Option(names = "--allow-unsigned-status-list")
+    boolean allowUnsigned;
+
+    @Option(
+        names = {"-h", "--help"},
+        usageHelp = true)
+    boolean help;
+  }
+
+  private static String emptyFlag(Flags flags) {
+    if ("".equals(flags.trustDir)) {
+      return "--trust-dir";
+    } else if ("".equals(flags.trustUrl)) {
+      return "--trust-url";
+    } else if ("".equals(flags.issuer)) {
+      return "--issuer";
+    } else if ("".equals(flags.audience)) {
+      return "--audience";
+    } else if ("".equals(flags.port)) {
+      return "--port";
+    }
+    return "--max-status-age";
   }
 
   private static java.net.URI parseUrl(String value) {
@@ -149,17 +166,5 @@ record SampleOptions(
       case "h" -> java.time.Duration.ofHours(amount);
       default -> java.time.Duration.ofSeconds(amount);
     };
-  }
-
-  private static int parsePort(String value) {
-    try {
-      int port = Integer.parseInt(value);
-      if (port >= 0 && port <= 65535) {
-        return port;
-      }
-    } catch (NumberFormatException e) {
-      // Reported below.
-    }
-    throw new IllegalArgumentException("--port must be a number from 0 to 65535, got " + value);
   }
 }
