@@ -48,6 +48,11 @@ final class GatewayMetrics {
   private final Counter policyReloadsSucceeded;
   private final Counter policyReloadsFailed;
 
+  /** What {@link #watch} reads at scrape time, held for as long as the meters are. */
+  private BooleanSupplier trustReady;
+
+  private Supplier<VerifiedTokenCache.Statistics> cache;
+
   GatewayMetrics() {
     for (Endpoint endpoint : Endpoint.values()) {
       for (Outcome outcome : Outcome.values()) {
@@ -92,6 +97,10 @@ final class GatewayMetrics {
    * @param cache the verified-token cache's figures (all zero while it is off)
    */
   void watch(BooleanSupplier trustReady, Supplier<VerifiedTokenCache.Statistics> cache) {
+    // Held here: Micrometer holds a meter's state object weakly, and these lambdas have no other
+    // holder, so a GC would turn the gauges into NaN (seen in CI: trust_ready NaN).
+    this.trustReady = trustReady;
+    this.cache = cache;
     Gauge.builder("apitoken.gateway.trust.ready", trustReady, t -> t.getAsBoolean() ? 1 : 0)
         .description("1 when keys and every followed status list are held and fresh, else 0.")
         .register(registry);

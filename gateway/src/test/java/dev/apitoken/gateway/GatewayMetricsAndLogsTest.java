@@ -78,6 +78,30 @@ class GatewayMetricsAndLogsTest {
         .contains("text/plain; version=0.0.4; charset=utf-8");
   }
 
+  /**
+   * Micrometer holds a gauge's state weakly: a lambda nothing else holds is collected at the next
+   * GC and its gauge reads NaN from then on (CI saw {@code apitoken_gateway_trust_ready NaN}).
+   */
+  @Test
+  void gaugesSurviveAGarbageCollection() {
+    GatewayMetrics metrics = new GatewayMetrics();
+    java.util.concurrent.atomic.AtomicBoolean ready =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    dev.apitoken.verifier.VerifiedTokenCache.Statistics none =
+        new dev.apitoken.verifier.VerifiedTokenCache.Statistics(0, 0, 0, 0);
+    // Capturing lambdas, as Gateway passes: held only by the meters.
+    metrics.watch(() -> ready.get(), () -> none);
+    ready.set(true);
+    for (int i = 0; i < 5; i++) {
+      System.gc();
+    }
+
+    assertThat(metrics.render())
+        .contains("apitoken_gateway_trust_ready 1.0")
+        .contains("apitoken_gateway_cache_entries 0.0")
+        .doesNotContain("NaN");
+  }
+
   @Test
   void cacheSizeZeroTurnsTheCacheOff() throws Exception {
     fixture.start(fixture.config().cacheSize(0).build());
