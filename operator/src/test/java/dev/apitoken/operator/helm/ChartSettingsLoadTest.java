@@ -26,7 +26,10 @@ class ChartSettingsLoadTest {
   void theDefaultReleaseStarts() {
     OperatorConfig config = load(Helm.get().render());
     assertThat(config.issuer()).isEqualTo("https://apitoken-operator.local");
-    assertThat(config.statusListUri()).isEqualTo("https://apitoken-operator.local/statuslist");
+    // The status Service's in-cluster URL: the origin the gateway's default --trust-url follows.
+    assertThat(config.statusListUri())
+        .isEqualTo(
+            "http://apitoken-apitoken-operator-status." + Helm.NAMESPACE + ".svc/statuslist");
     assertThat(config.logFormat()).isEqualTo("text");
     assertThat(config.operatorNamespace()).isEqualTo(Helm.NAMESPACE);
   }
