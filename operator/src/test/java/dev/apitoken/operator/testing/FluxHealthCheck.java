@@ -129,7 +129,8 @@ public final class FluxHealthCheck {
         CelRuntime.Program program = CEL.createProgram(CEL.compile(expression.getKey()).getAst());
         result = program.eval(object);
       } catch (CelValidationException e) {
-        throw new AssertionError("does not compile: " + expression.getKey() + "\n" + e.getMessage());
+        throw new AssertionError(
+            "does not compile: " + expression.getKey() + "\n" + e.getMessage());
       } catch (CelEvaluationException e) {
         return UNKNOWN;
       }
