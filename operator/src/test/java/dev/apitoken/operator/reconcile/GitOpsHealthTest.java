@@ -6,6 +6,7 @@ import dev.apitoken.operator.api.ApiToken;
 import dev.apitoken.operator.api.ApiTokenStatus;
 import dev.apitoken.operator.testing.ApiTokens;
 import dev.apitoken.operator.testing.ArgoCdHealthScript;
+import dev.apitoken.operator.testing.FluxHealthCheck;
 import dev.apitoken.operator.testing.Kstatus;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConditionBuilder;
@@ -27,6 +28,10 @@ import org.junit.jupiter.params.provider.MethodSource;
  * runs it) and kstatus (Flux, kpt; its rules in {@link Kstatus}) agree: transient is Progressing
  * and InProgress, terminal is Degraded and Failed, done is Healthy and Current. The one deliberate
  * exception is a revocation published everywhere: Argo CD shows Suspended, a state kstatus lacks.
+ *
+ * <p>Flux with the {@code healthCheckExprs} of {@code examples/flux/kustomization-health.yaml}
+ * ({@link FluxHealthCheck}) agrees with Argo CD on every row, that one included: Current where Argo
+ * CD says Healthy or Suspended, InProgress for Progressing, Failed for Degraded.
  */
 class GitOpsHealthTest {
   /** Argo CD health, kstatus status. */
@@ -88,6 +93,88 @@ class GitOpsHealthTest {
     ApiToken apiToken = withConditions(ConditionTable.rows(situation));
 
     assertThat(verdict(apiToken)).as(name).isEqualTo(OPERATOR_STATES.get(name));
+  }
+
+  /** What Flux with the example's expressions should say for each Argo CD health. */
+  private static final Map<String, String> FLUX_FOR_ARGO_CD =
+      Map.of(
+          "Healthy", Kstatus.CURRENT,
+          "Suspended", Kstatus.CURRENT,
+          "Progressing", Kstatus.IN_PROGRESS,
+          "Degraded", Kstatus.FAILED);
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("operatorStates")
+  void fluxWithTheExampleExpressionsReadsWhatTheOperatorWritesAsArgoCdDoes(
+      String name, ConditionTable.Situation situation) {
+    ApiToken apiToken = withConditions(ConditionTable.rows(situation));
+
+    assertThat(fluxWithExample(apiToken))
+        .as(name)
+        .isEqualTo(FLUX_FOR_ARGO_CD.get(ArgoCdHealthScript.evaluate(apiToken).status()));
+  }
+
+  @Test
+  void fluxWithTheExampleExpressionsReadsTheStatesBeforeTheOperatorWritesAsArgoCdDoes() {
+    ApiToken deleting = withConditions(ConditionTable.rows(settledRow()));
+    deleting.getMetadata().setDeletionTimestamp("2026-11-01T10:00:00Z");
+    assertThat(fluxWithExample(deleting)).isEqualTo(Kstatus.IN_PROGRESS);
+
+    ApiToken newerSpec = withConditions(ConditionTable.rows(settledRow()));
+    newerSpec.getMetadata().setGeneration(2L);
+    assertThat(fluxWithExample(newerSpec)).isEqualTo(Kstatus.IN_PROGRESS);
+
+    // Ready observed for an older generation while status.observedGeneration is current: Flux's
+    // own generation check passes, the expressions catch it as the Lua does.
+    ApiToken readyFromAnOlderGeneration = withConditions(ConditionTable.rows(settledRow()));
+    readyFromAnOlderGeneration.getMetadata().setGeneration(2L);
+    readyFromAnOlderGeneration.getStatus().setObservedGeneration(2L);
+    assertThat(ArgoCdHealthScript.evaluate(readyFromAnOlderGeneration).status())
+        .isEqualTo("Progressing");
+    assertThat(fluxWithExample(readyFromAnOlderGeneration)).isEqualTo(Kstatus.IN_PROGRESS);
+
+    ApiToken readyFalseFromAnOlderOperator =
+        withConditions(
+            List.of(
+                new ConditionTable.Row(
+                    "Ready", "False", "IssueFailed", "written without Reconciling or Stalled")));
+    assertThat(fluxWithExample(readyFalseFromAnOlderOperator)).isEqualTo(Kstatus.IN_PROGRESS);
+
+    // No status at all: the expressions cannot read `status`, Flux reports Unknown with the
+    // error and keeps waiting, where kstatus alone says Current. Argo CD says Progressing.
+    ApiToken unseen = ApiTokens.named("orders-reader").in("shop").build();
+    unseen.getMetadata().setGeneration(1L);
+    unseen.setStatus(null);
+    assertThat(fluxWithExample(unseen)).isEqualTo(FluxHealthCheck.UNKNOWN);
+  }
+
+  @Test
+  void withoutTheRevokedClauseFluxWaitsForARevokedTokenAndTheComparisonSaysSo() {
+    FluxHealthCheck.Expressions readyOnly =
+        FluxHealthCheck.fromExample()
+            .withCurrent(
+                "has(status.conditions)"
+                    + " && status.conditions.exists(c, c.type == 'Ready' && c.status == 'True')");
+    List<String> disagreements = new ArrayList<>();
+    for (Arguments row : operatorStates()) {
+      String name = (String) row.get()[0];
+      ApiToken apiToken =
+          withConditions(ConditionTable.rows((ConditionTable.Situation) row.get()[1]));
+      String argoCd = ArgoCdHealthScript.evaluate(apiToken).status();
+      if (!FLUX_FOR_ARGO_CD.get(argoCd).equals(FluxHealthCheck.evaluate(readyOnly, apiToken))) {
+        disagreements.add(name);
+      }
+    }
+
+    assertThat(disagreements)
+        .containsExactlyInAnyOrder(
+            "revoked by spec.revoked, published",
+            "revoked at spec.revokeAt, published",
+            "spec.revoked set back, published");
+  }
+
+  private static String fluxWithExample(ApiToken apiToken) {
+    return FluxHealthCheck.evaluate(FluxHealthCheck.fromExample(), apiToken);
   }
 
   @Test
