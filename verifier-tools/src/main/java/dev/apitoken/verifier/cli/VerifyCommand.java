@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -214,14 +215,14 @@ public final class VerifyCommand {
       options.put("--help", "");
       return options;
     }
-    put(options, "--trust-dir", flags.trustDir);
-    put(options, "--trust-url", flags.trustUrl);
-    put(options, "--issuer", flags.issuer);
-    put(options, "--audience", flags.audience);
+    put(options, "--trust-dir", flags.trust.trustDir);
+    put(options, "--trust-url", flags.trust.trustUrl);
+    put(options, "--issuer", flags.trust.issuer);
+    put(options, "--audience", flags.trust.audience);
     put(options, "--leeway", flags.leeway);
-    put(options, "--max-status-age", flags.maxStatusAge);
+    put(options, "--max-status-age", flags.trust.maxStatusAge);
     put(options, "--timeout", flags.timeout);
-    if (flags.allowUnsigned) {
+    if (flags.trust.allowUnsigned) {
       options.put("--allow-unsigned-status-list", "");
     }
     if (!options.containsKey("--trust-dir") && !options.containsKey("--trust-url")) {
@@ -239,34 +240,13 @@ public final class VerifyCommand {
   /** The flags after {@code verify}, as picocli reads them; {@link #run} checks the values. */
   @Command(name = "verify")
   static final class Flags {
-    @Option(names = "--trust-dir")
-    String trustDir;
-
-    @Option(names = "--trust-url")
-    String trustUrl;
-
-    @Option(names = "--issuer")
-    String issuer;
-
-    @Option(names = "--audience")
-    String audience;
+    @Mixin TrustFlags trust = new TrustFlags();
 
     @Option(names = "--leeway")
     String leeway;
 
-    @Option(names = "--max-status-age")
-    String maxStatusAge;
-
     @Option(names = "--timeout")
     String timeout;
-
-    @Option(names = "--allow-unsigned-status-list")
-    boolean allowUnsigned;
-
-    @Option(
-        names = {"-h", "--help"},
-        usageHelp = true)
-    boolean help;
   }
 
   static Duration parseDuration(String text) {

@@ -1,9 +1,11 @@
 package dev.apitoken.verifier.sample;
 
 import dev.apitoken.cli.CommandLines;
+import dev.apitoken.verifier.cli.TrustFlags;
 import java.nio.file.Path;
 import java.util.Map;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -68,70 +70,54 @@ record SampleOptions(
     }
     for (String value :
         new String[] {
-          flags.trustDir, flags.trustUrl, flags.issuer, flags.audience, flags.port, flags.maxAge
+          flags.trust.trustDir,
+          flags.trust.trustUrl,
+          flags.trust.issuer,
+          flags.trust.audience,
+          flags.port,
+          flags.trust.maxStatusAge
         }) {
       if (value != null && value.isEmpty()) {
         throw new IllegalArgumentException(emptyFlag(flags) + " must not be empty");
       }
     }
-    if (flags.issuer == null) {
+    if (flags.trust.issuer == null) {
       throw new IllegalArgumentException(
           "--issuer is required: tokens of any other issuer must be refused");
     }
-    java.net.URI trustUrl = flags.trustUrl == null ? null : parseUrl(flags.trustUrl);
+    java.net.URI trustUrl = flags.trust.trustUrl == null ? null : parseUrl(flags.trust.trustUrl);
     Path trustDirectory =
-        flags.trustDir != null
-            ? Path.of(flags.trustDir)
+        flags.trust.trustDir != null
+            ? Path.of(flags.trust.trustDir)
             : trustUrl == null ? Path.of(DEFAULT_TRUST_DIR) : null;
     return new SampleOptions(
         trustDirectory,
         trustUrl,
-        flags.issuer,
-        flags.audience,
+        flags.trust.issuer,
+        flags.trust.audience,
         flags.port == null ? DEFAULT_PORT : CommandLines.number("--port", flags.port, 0, 65535),
-        flags.maxAge == null ? null : parseAge(flags.maxAge),
-        flags.allowUnsigned,
+        flags.trust.maxStatusAge == null ? null : parseAge(flags.trust.maxStatusAge),
+        flags.trust.allowUnsigned,
         false);
   }
 
   /** The flags, as picocli reads them; values stay text until {@link #parse} checks them. */
   @Command(name = "sample-service")
   static final class Flags {
-    @Option(names = "--trust-dir")
-    String trustDir;
-
-    @Option(names = "--trust-url")
-    String trustUrl;
-
-    @Option(names = "--issuer")
-    String issuer;
-
-    @Option(names = "--audience")
-    String audience;
+    @Mixin TrustFlags trust = new TrustFlags();
 
     @Option(names = "--port")
     String port;
-
-    @Option(names = "--max-status-age")
-    String maxAge;
-
-    @Option(names = "--allow-unsigned-status-list")
-    boolean allowUnsigned;
-
-    @Option(
-        names = {"-h", "--help"},
-        usageHelp = true)
-    boolean help;
   }
 
   private static String emptyFlag(Flags flags) {
-    if ("".equals(flags.trustDir)) {
+    if ("".equals(flags.trust.trustDir)) {
       return "--trust-dir";
-    } else if ("".equals(flags.trustUrl)) {
+    } else if ("".equals(flags.trust.trustUrl)) {
       return "--trust-url";
-    } else if ("".equals(flags.issuer)) {
+    } else if ("".equals(flags.trust.issuer)) {
       return "--issuer";
-    } else if ("".equals(flags.audience)) {
+    } else if ("".equals(flags.trust.audience)) {
       return "--audience";
     } else if ("".equals(flags.port)) {
       return "--port";
