@@ -17,12 +17,6 @@ import org.junit.jupiter.api.Test;
  * it, in a JVM of its own (so nothing another test logged or registered before hides a warning).
  */
 class EmbeddedRunTest {
-  /**
-   * The one WARN a fresh run may still print: the status-list index floor on a new installation,
-   * being removed separately. Any other WARN or ERROR line fails the run.
-   */
-  private static final String TOLERATED_WARNING = "event=index_state_behind";
-
   private static int exit;
   private static String output;
   private static String errors;
@@ -77,9 +71,7 @@ class EmbeddedRunTest {
     assertThat(output)
         .as("no operator log line among the story")
         .doesNotContainPattern("(?m)^\\d{4}-\\d\\d-\\d\\dT.* (INFO|WARN|ERROR|DEBUG) ");
-    assertThat(errors.lines().filter(line -> !line.contains(TOLERATED_WARNING)))
-        .as("warnings and errors on standard error")
-        .isEmpty();
+    assertThat(errors.lines()).as("warnings and errors on standard error").isEmpty();
 
     Matcher logFile = Pattern.compile("the operator's log goes to (\\S+)\\)").matcher(output);
     assertThat(logFile.find()).as(output).isTrue();
@@ -88,7 +80,7 @@ class EmbeddedRunTest {
     assertThat(log)
         .as("WARN or ERROR lines in the operator's log")
         .filteredOn(line -> line.matches("\\S+ (WARN|ERROR) .*"))
-        .allMatch(line -> line.contains(TOLERATED_WARNING));
+        .isEmpty();
   }
 
   @Test
